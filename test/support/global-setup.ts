@@ -1,0 +1,17 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDynamoDbLocal } from '../../local/dynamodb-local';
+import { freePort } from '../../local/free-port';
+
+/**
+ * One in-memory DynamoDB Local shared by the integration test files (each file creates its own
+ * tables under a unique prefix), so the ~2 s JVM start is paid once per run, not once per file.
+ */
+export default async function globalSetup(): Promise<void> {
+  const port = await freePort();
+  const dynamo = await startDynamoDbLocal(port);
+  process.env.DAGY_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
+  process.env.DAGY_TEST_TMP = mkdtempSync(join(tmpdir(), 'dagy-test-'));
+  (globalThis as { __dagyDynamo?: { stop(): Promise<void> } }).__dagyDynamo = dynamo;
+}
