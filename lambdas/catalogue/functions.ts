@@ -1,7 +1,8 @@
-import type { EntityName } from './entities';
+import { ENTITIES, type EntityName } from './entities';
 
 /** How a function may touch a table; `bindTable` in lib/ turns this into env var + IAM grant. */
-export type TableAccess = 'read' | 'readwrite' | 'append';
+/** describe: DescribeTable only (the health check); append: PutItem only (audit and access logs). */
+export type TableAccess = 'describe' | 'read' | 'readwrite' | 'append';
 export type BucketName = 'artifacts' | 'ingest';
 export type BucketAccess = 'read' | 'readwrite';
 
@@ -46,9 +47,9 @@ export const FUNCTIONS: Record<FunctionName, FunctionDef> = {
   'http-platform': fn({
     name: 'http-platform',
     entry: 'lambdas/platform/handler.ts',
-    description: 'health and the OpenAPI document',
-    tables: { Organization: 'read' },
-    buckets: {},
+    description: 'health, the OpenAPI document, and 404/405 answers for unknown routes',
+    tables: Object.fromEntries(ENTITIES.map((e) => [e, 'describe'])) as Record<EntityName, TableAccess>,
+    buckets: { artifacts: 'read' },
     capabilities: [],
     memoryMb: 256,
     timeoutSeconds: 10,

@@ -21,8 +21,8 @@ export function shouldRetry(task: Pick<RetrySettings, 'retries'>, attempt: numbe
  */
 export function retryDelaySeconds(task: RetrySettings, attempt: number, random: () => number = Math.random): number {
   const exponent = Math.max(0, attempt - 1);
-  // Math.min first keeps huge exponents finite-and-capped rather than Infinity * 0 = NaN.
-  const delay = Math.min(task.retry_max_delay_seconds, task.retry_delay_seconds * task.retry_backoff ** exponent);
-  const capped = Number.isFinite(delay) ? delay : task.retry_max_delay_seconds;
+  // A zero base stays zero even when backoff^exponent overflows to Infinity (0 × Infinity = NaN).
+  const uncapped = task.retry_delay_seconds === 0 ? 0 : task.retry_delay_seconds * task.retry_backoff ** exponent;
+  const capped = Math.min(task.retry_max_delay_seconds, uncapped);
   return task.retry_jitter ? capped * random() : capped;
 }

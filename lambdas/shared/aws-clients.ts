@@ -19,7 +19,7 @@ export interface AwsClients {
 }
 
 /** Emulators on loopback accept any credentials; AWS uses the function's role. */
-const LOCAL_CREDENTIALS = { accessKeyId: 'dagylocal', secretAccessKey: 'dagylocal' };
+const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const LOCAL_REGION = 'us-east-1';
 
 function clientOptions(endpoint: string | undefined) {

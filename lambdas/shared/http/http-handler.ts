@@ -108,6 +108,7 @@ export function createHttpHandler(options: HttpAppOptions): HttpHandler {
     name: 'observe',
     before: (request) => {
       request.internal.startedMs = clock.nowMs();
+      perRequest.set(request.event, request.internal);
     },
     after: async (request) => finish(request.event, request.response!, request.internal),
     onError: async (request) => {
@@ -154,7 +155,11 @@ export function createHttpHandler(options: HttpAppOptions): HttpHandler {
     }
   }
 
-  const core = async (event: HttpEvent, context: Context, { internal }: { internal: Internal }): Promise<HttpResult> => {
+  // middy does not hand its request.internal to the handler; the event object identifies the call.
+  const perRequest = new WeakMap<HttpEvent, Internal>();
+
+  const core = async (event: HttpEvent): Promise<HttpResult> => {
+    const internal = perRequest.get(event) ?? { startedMs: clock.nowMs() };
     const { route, pathParameters } = routeOf(event);
     if (route.domain !== options.domain) throw new NotFoundError('route');
     const headers = lowerHeaders(event.headers);
@@ -185,12 +190,11 @@ export function createHttpHandler(options: HttpAppOptions): HttpHandler {
     internal.apiRequest = apiRequest;
     const operation = options.operations[route.operation];
     if (operation === undefined) throw new Error(`domain ${options.domain} has no operation ${route.operation}`);
-    void context;
     return toHttpResult(await operation(apiRequest));
   };
 
   const handler = middy<HttpEvent, HttpResult, Error, Context, Internal>()
     .use(observe)
-    .handler((event, context, opts) => core(event, context, opts as unknown as { internal: Internal }));
+    .handler((event) => core(event));
   return (event, context) => handler(event, context ?? ({} as Context));
 }

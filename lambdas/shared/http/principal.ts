@@ -28,9 +28,12 @@ export function resolvePrincipal(
   headers: Record<string, string>,
 ): Principal | null {
   if (route.permission === 'public') return null;
-  if (context === undefined || !context.principal_id || !context.principal_type || context.orgs === undefined) {
-    throw new UnauthorizedError();
+  // The authorizer lets invalid credentials through as 'anonymous' (with a reason) so that the
+  // 401 is answered here, in the one error shape, instead of API Gateway's bare 403.
+  if (context === undefined || (context.principal_type !== 'user' && context.principal_type !== 'api_key')) {
+    throw new UnauthorizedError(context?.denial ? `invalid credentials: ${context.denial}` : 'authentication required');
   }
+  if (!context.principal_id || context.orgs === undefined) throw new UnauthorizedError();
   const orgs = parseOrgs(context.orgs);
   const requested = headers[ORG_HEADER];
   const base = {

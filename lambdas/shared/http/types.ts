@@ -16,7 +16,10 @@ export interface Principal {
 
 /** What the authorizer returns as context (API Gateway allows only flat primitive values). */
 export interface AuthorizerContext {
-  principal_type: 'user' | 'api_key';
+  /** 'anonymous' when the credential was missing, malformed, unknown, revoked or expired. */
+  principal_type: 'user' | 'api_key' | 'anonymous';
+  /** Why an anonymous result was given (e.g. "expired"), shown in the 401 message. */
+  denial?: string;
   principal_id: string;
   email: string;
   user_id: string;

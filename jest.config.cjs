@@ -1,3 +1,5 @@
+// The SDK warns on Node 20 that 2027 releases need Node 22; the lock pins a release that supports 20.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 // Three projects, all run by `npm test`: fast unit tests, CDK template tests, and integration
 // tests against the local platform (DynamoDB Local, s3rver, aws-local-stepfunctions).
 const shared = {

@@ -1,0 +1,102 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+
+/**
+ * A loopback endpoint that speaks the wire protocols of the AWS APIs Dagy's functions call and
+ * no emulator exists for (EventBridge PutEvents, Step Functions, Lambda Invoke, ECS RunTask), so
+ * that handler code is byte-for-byte the same locally: only the endpoint differs.
+ */
+export type JsonBody = Record<string, unknown>;
+
+/** A JSON-protocol operation (X-Amz-Target "<Service>.<Operation>"). */
+export type JsonOperation = (body: JsonBody) => Promise<JsonBody>;
+
+/** Lambda Invoke: InvocationType Event (async) or RequestResponse. */
+export type LambdaInvoke = (functionName: string, payload: unknown, invocationType: 'Event' | 'RequestResponse') => Promise<unknown>;
+
+export class AwsApiError extends Error {
+  constructor(
+    readonly type: string,
+    message: string,
+    readonly status = 400,
+  ) {
+    super(message);
+  }
+}
+
+export interface AwsEmulator {
+  endpoint: string;
+  /** Registers a JSON operation, e.g. register('AWSEvents.PutEvents', fn). */
+  register(target: string, operation: JsonOperation): void;
+  setLambdaInvoke(invoke: LambdaInvoke): void;
+  stop(): Promise<void>;
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, status: number, body: unknown, contentType = 'application/x-amz-json-1.1'): void {
+  const text = body === undefined ? '' : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
+  const operations = new Map<string, JsonOperation>();
+  let lambdaInvoke: LambdaInvoke | undefined;
+
+  const server: Server = createServer((req, res) => {
+    void (async () => {
+      try {
+        const raw = await readBody(req);
+        const target = req.headers['x-amz-target'];
+        const lambdaPath = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
+        if (lambdaPath !== null) {
+          if (lambdaInvoke === undefined) throw new AwsApiError('ResourceNotFoundException', 'no local Lambda host', 404);
+          const name = decodeURIComponent(lambdaPath[1]!).split(':').pop()!;
+          const type = req.headers['x-amz-invocation-type'] === 'Event' ? 'Event' : 'RequestResponse';
+          const payload: unknown = raw === '' ? {} : JSON.parse(raw);
+          if (type === 'Event') {
+            // Async invoke: accept now, run in the background like Lambda's event queue.
+            void lambdaInvoke(name, payload, 'Event').catch(() => undefined);
+            res.writeHead(202, { 'content-length': 0 });
+            res.end();
+            return;
+          }
+          const result = await lambdaInvoke(name, payload, 'RequestResponse');
+          send(res, 200, result ?? null, 'application/json');
+          return;
+        }
+        if (typeof target !== 'string' || !operations.has(target)) {
+          throw new AwsApiError('UnknownOperationException', `operation ${String(target)} is not emulated locally`);
+        }
+        const result = await operations.get(target)!(raw === '' ? {} : (JSON.parse(raw) as JsonBody));
+        send(res, 200, result);
+      } catch (error) {
+        const e = error instanceof AwsApiError ? error : new AwsApiError('InternalFailure', error instanceof Error ? error.message : String(error), 500);
+        // JSON-protocol errors carry the type in __type; the SDK maps it to the error name.
+        res.setHeader('x-amzn-errortype', e.type);
+        send(res, e.status, { __type: e.type, message: e.message });
+      }
+    })();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    register: (target, operation) => operations.set(target, operation),
+    setLambdaInvoke: (invoke) => (lambdaInvoke = invoke),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

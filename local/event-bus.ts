@@ -1,0 +1,112 @@
+import { randomUUID } from 'node:crypto';
+import { RULES, matchesPattern, type EventPattern, type FunctionName } from '../lambdas/catalogue';
+import type { AwsEmulator, JsonBody } from './aws-emulator';
+import type { S3NotificationRecord } from './s3-local';
+
+/** An event in EventBridge's delivery shape (what a rule's Lambda target receives). */
+export interface BusEvent {
+  version: '0';
+  id: string;
+  'detail-type': string;
+  source: string;
+  account: string;
+  time: string;
+  region: string;
+  resources: string[];
+  detail: unknown;
+}
+
+export type InvokeFunction = (name: FunctionName, event: unknown) => Promise<unknown>;
+
+export interface LocalEventBus {
+  /** Events put on a bus, newest last (tests and the CLI read them). */
+  readonly delivered: Array<{ bus: string; event: BusEvent }>;
+  put(bus: string, event: Omit<BusEvent, 'version' | 'id' | 'account' | 'region'>): Promise<void>;
+  /** Resolves when every delivery started so far has finished. */
+  drain(): Promise<void>;
+}
+
+/**
+ * The local EventBridge: applies the events catalogue's pattern rules and invokes their target
+ * functions asynchronously (as EventBridge does), and answers PutEvents on the emulator endpoint.
+ */
+export function createLocalEventBus(opts: {
+  dagyBusName: string;
+  ingestBucket: string;
+  emulator: AwsEmulator;
+  invoke: InvokeFunction;
+  onError: (rule: string, error: unknown) => void;
+}): LocalEventBus {
+  const delivered: Array<{ bus: string; event: BusEvent }> = [];
+  const inflight = new Set<Promise<unknown>>();
+
+  const rules = RULES.flatMap((rule) => {
+    if (rule.kind !== 'pattern') return [];
+    const pattern: EventPattern = rule.matchIngestBucket
+      ? { ...rule.pattern, detail: { ...(rule.pattern.detail ?? {}), bucket: { name: [opts.ingestBucket] } } }
+      : rule.pattern;
+    return [{ name: rule.name, bus: rule.bus === 'dagy' ? opts.dagyBusName : 'default', pattern, target: rule.target }];
+  });
+
+  const bus: LocalEventBus = {
+    delivered,
+    async put(busName, partial) {
+      const event: BusEvent = { version: '0', id: randomUUID(), account: '000000000000', region: 'us-east-1', ...partial };
+      delivered.push({ bus: busName, event });
+      for (const rule of rules) {
+        if (rule.bus !== busName || !matchesPattern(rule.pattern, event)) continue;
+        const p = opts
+          .invoke(rule.target, event)
+          .catch((error: unknown) => opts.onError(rule.name, error))
+          .finally(() => inflight.delete(p));
+        inflight.add(p);
+      }
+    },
+    async drain() {
+      while (inflight.size > 0) await Promise.all([...inflight]);
+    },
+  };
+
+  opts.emulator.register('AWSEvents.PutEvents', async (body: JsonBody) => {
+    const entries = (body.Entries as Array<Record<string, unknown>> | undefined) ?? [];
+    const results = [];
+    for (const entry of entries) {
+      const busName = String(entry.EventBusName ?? 'default').split('/').pop()!;
+      await bus.put(busName, {
+        source: String(entry.Source),
+        'detail-type': String(entry.DetailType),
+        time: entry.Time ? new Date(Number(entry.Time) * 1000 || String(entry.Time)).toISOString() : new Date().toISOString(),
+        resources: (entry.Resources as string[] | undefined) ?? [],
+        detail: JSON.parse(String(entry.Detail ?? '{}')),
+      });
+      results.push({ EventId: randomUUID() });
+    }
+    return { FailedEntryCount: 0, Entries: results };
+  });
+  return bus;
+}
+
+/** S3 notification record (s3rver) → the EventBridge "Object Created" event S3 sends in AWS. */
+export function s3RecordToBusEvent(record: S3NotificationRecord): Omit<BusEvent, 'version' | 'id' | 'account' | 'region'> | null {
+  if (!record.eventName.startsWith('ObjectCreated:')) return null;
+  return {
+    source: 'aws.s3',
+    'detail-type': 'Object Created',
+    time: record.eventTime,
+    resources: [`arn:aws:s3:::${record.s3.bucket.name}`],
+    detail: {
+      version: '0',
+      bucket: { name: record.s3.bucket.name },
+      object: {
+        key: decodeURIComponent(record.s3.object.key.replace(/\+/g, ' ')),
+        size: record.s3.object.size ?? 0,
+        etag: (record.s3.object.eTag ?? '').replace(/"/g, ''),
+        ...(record.s3.object.versionId ? { 'version-id': record.s3.object.versionId } : {}),
+        sequencer: record.s3.object.sequencer ?? '',
+      },
+      'request-id': randomUUID(),
+      requester: 'local',
+      reason: record.eventName.split(':')[1] ?? 'PutObject',
+    },
+  };
+}

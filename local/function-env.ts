@@ -1,0 +1,57 @@
+import {
+  BUCKET_ENV,
+  CAPABILITY_ENV,
+  ENV,
+  FUNCTIONS,
+  tableEnvVar,
+  type BucketName,
+  type EntityName,
+  type FunctionName,
+} from '../lambdas/catalogue';
+
+/** The local values of every resource a function can be bound to. */
+export interface LocalResources {
+  stage: string;
+  tables: Record<EntityName, string>;
+  buckets: Record<BucketName, string>;
+  eventBusName: string;
+  stateMachineArn: string;
+  localKeyFile: string;
+  emulatorEndpoint: string;
+  dynamodbEndpoint: string;
+  s3Endpoint: string;
+}
+
+const CAPABILITY_VALUES = (r: LocalResources): Record<string, string> => ({
+  [ENV.eventBusName]: r.eventBusName,
+  [ENV.stateMachineArn]: r.stateMachineArn,
+  [ENV.taskRunnerFunction]: 'task-runner',
+  [ENV.ecsCluster]: 'arn:aws:ecs:us-east-1:000000000000:cluster/dagy-local',
+  [ENV.ecsTaskDefinition]: 'arn:aws:ecs:us-east-1:000000000000:task-definition/dagy-runner:1',
+  [ENV.ecsSubnets]: 'subnet-local',
+  [ENV.ecsSecurityGroup]: 'sg-local',
+  [ENV.ecsContainerName]: 'runner',
+});
+
+/**
+ * The environment of one function on the local platform: the same variables CDK sets (from the
+ * same catalogue), with local values, plus endpoint overrides pointing at the local emulators.
+ */
+export function localFunctionEnv(name: FunctionName, r: LocalResources): Record<string, string> {
+  const def = FUNCTIONS[name];
+  const env: Record<string, string> = { [ENV.stage]: r.stage };
+  for (const entity of Object.keys(def.tables) as EntityName[]) env[tableEnvVar(entity)] = r.tables[entity];
+  for (const bucket of Object.keys(def.buckets) as BucketName[]) env[BUCKET_ENV[bucket]] = r.buckets[bucket];
+  const values = CAPABILITY_VALUES(r);
+  for (const capability of def.capabilities) {
+    for (const variable of CAPABILITY_ENV[capability]) env[variable] = values[variable]!;
+    if (capability === 'kms:secrets') env[ENV.localKeyFile] = r.localKeyFile;
+  }
+  env[ENV.dynamodbEndpoint] = r.dynamodbEndpoint;
+  env[ENV.s3Endpoint] = r.s3Endpoint;
+  env[ENV.eventsEndpoint] = r.emulatorEndpoint;
+  env[ENV.sfnEndpoint] = r.emulatorEndpoint;
+  env[ENV.lambdaEndpoint] = r.emulatorEndpoint;
+  env[ENV.ecsEndpoint] = r.emulatorEndpoint;
+  return env;
+}

@@ -1,0 +1,160 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { RULES, type FunctionName } from '../lambdas/catalogue';
+import { systemClock, type Clock } from '../lambdas/shared/clock';
+import type { LogSink } from '../lambdas/shared/logger';
+import { startAwsEmulator, type AwsEmulator } from './aws-emulator';
+import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
+import { createLocalEventBus, s3RecordToBusEvent, type LocalEventBus } from './event-bus';
+import { PLATFORM_EXTENSIONS, type ExtensionHandle, type PlatformContext } from './extensions';
+import { assertPortFree, freePort } from './free-port';
+import { localFunctionEnv, type LocalResources } from './function-env';
+import { createFunctionHost } from './function-host';
+import { startGateway, type Gateway } from './gateway';
+import { localCredentials, LOCAL_REGION } from './local-credentials';
+import { startS3Local, type S3LocalHandle } from './s3-local';
+import { ensureTables, localTableNames } from './tables';
+
+export interface PlatformOptions {
+  /** Where DynamoDB data, S3 objects, the local key and logs live (e.g. `.dagy`). */
+  dataDir: string;
+  /** Fixed ports; 0 or absent picks a free one. */
+  ports?: { http?: number; dynamodb?: number; s3?: number; emulator?: number };
+  /** Use an already running DynamoDB Local instead of starting one (tests share one). */
+  dynamodbEndpoint?: string;
+  /** Keep DynamoDB data in memory instead of under dataDir. */
+  inMemory?: boolean;
+  tablePrefix?: string;
+  stage?: string;
+  clock?: Clock;
+  /** Platform messages (one line per HTTP request among them). */
+  log?: (line: string) => void;
+  /** Where functions' JSON log lines go (default: discarded locally unless given). */
+  functionLogSink?: LogSink;
+  /** Run the catalogue's rate(...) rules on timers (npm start: yes; tests: invoke by hand). */
+  runTimers?: boolean;
+  authorizerCacheTtlMs?: number;
+}
+
+export interface Platform {
+  url: string;
+  resources: LocalResources;
+  dynamodb: DynamoDBClient;
+  s3: S3Client;
+  bus: LocalEventBus;
+  emulator: AwsEmulator;
+  clock: Clock;
+  invoke(name: FunctionName, event: unknown): Promise<unknown>;
+  envFor(name: FunctionName): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+async function choosePort(requested: number | undefined, what: string): Promise<number> {
+  if (requested === undefined || requested === 0) return freePort();
+  await assertPortFree(requested, what);
+  return requested;
+}
+
+/** Starts Dagy on this machine: the same catalogues and handlers as in AWS, on local stores. */
+export async function startPlatform(options: PlatformOptions): Promise<Platform> {
+  const log = options.log ?? (() => undefined);
+  const clock = options.clock ?? systemClock;
+  const dataDir = resolve(options.dataDir);
+  mkdirSync(dataDir, { recursive: true });
+  const stoppers: Array<() => Promise<void>> = [];
+  const stop = async () => {
+    for (const s of stoppers.reverse()) await s().catch((e: unknown) => log(`stop: ${String(e)}`));
+  };
+  try {
+    const ports = {
+      http: await choosePort(options.ports?.http, 'the HTTP API'),
+      s3: await choosePort(options.ports?.s3, 'local S3'),
+      emulator: await choosePort(options.ports?.emulator, 'the local AWS endpoint'),
+    };
+    let dynamodbEndpoint = options.dynamodbEndpoint;
+    if (dynamodbEndpoint === undefined) {
+      const port = await choosePort(options.ports?.dynamodb, 'DynamoDB Local');
+      const ddbLocal: DynamoDbLocalHandle = await startDynamoDbLocal(port, options.inMemory ? undefined : join(dataDir, 'dynamodb'));
+      stoppers.push(() => ddbLocal.stop());
+      dynamodbEndpoint = ddbLocal.endpoint;
+    }
+    const dynamodb = new DynamoDBClient({ endpoint: dynamodbEndpoint, region: LOCAL_REGION, credentials: localCredentials });
+    stoppers.push(async () => dynamodb.destroy());
+    const tables = localTableNames(options.tablePrefix ?? 'dagy-local-');
+    const { created } = await ensureTables(dynamodb, tables);
+    if (created.length > 0) log(`created ${created.length} tables`);
+
+    const stage = options.stage ?? 'local';
+    const buckets = { artifacts: `dagy-${stage}-artifacts`, ingest: `dagy-${stage}-ingest` };
+    const s3Local: S3LocalHandle = await startS3Local(ports.s3, join(dataDir, 's3'), Object.values(buckets));
+    stoppers.push(() => s3Local.stop());
+    const s3 = new S3Client({ endpoint: s3Local.endpoint, region: LOCAL_REGION, credentials: localCredentials, forcePathStyle: true });
+    stoppers.push(async () => s3.destroy());
+
+    const emulator = await startAwsEmulator(ports.emulator);
+    stoppers.push(() => emulator.stop());
+
+    const resources: LocalResources = {
+      stage,
+      tables,
+      buckets,
+      eventBusName: `dagy-${stage}`,
+      stateMachineArn: `arn:aws:states:us-east-1:000000000000:stateMachine:dagy-${stage}-run`,
+      localKeyFile: join(dataDir, 'secrets-master.key'),
+      emulatorEndpoint: emulator.endpoint,
+      dynamodbEndpoint,
+      s3Endpoint: s3Local.endpoint,
+    };
+    const envFor = (name: FunctionName) => localFunctionEnv(name, resources);
+    const host = createFunctionHost(envFor, {
+      clock,
+      ...(options.functionLogSink ? { logSink: options.functionLogSink } : { logSink: () => undefined }),
+    });
+    const invoke = (name: FunctionName, event: unknown) => host.invoke(name, event);
+    emulator.setLambdaInvoke((name, payload) => invoke(name as FunctionName, payload));
+
+    const bus = createLocalEventBus({
+      dagyBusName: resources.eventBusName,
+      ingestBucket: buckets.ingest,
+      emulator,
+      invoke: (name, event) => (host.has(name) ? invoke(name, event) : Promise.resolve(undefined)),
+      onError: (rule, error) => log(`rule ${rule} target failed: ${error instanceof Error ? error.message : String(error)}`),
+    });
+    stoppers.push(() => bus.drain());
+    s3Local.onObjectEvent((record) => {
+      const event = s3RecordToBusEvent(record);
+      if (event !== null) void bus.put('default', event);
+    });
+
+    const context: PlatformContext = { resources, emulator, bus, dynamodb, s3, clock, dataDir, invoke, envFor, log };
+    for (const extension of PLATFORM_EXTENSIONS) {
+      const handle: ExtensionHandle = await extension(context);
+      stoppers.push(() => handle.stop());
+    }
+
+    if (options.runTimers) {
+      for (const rule of RULES) {
+        if (rule.kind !== 'schedule' || !host.has(rule.target)) continue;
+        const timer = setInterval(() => {
+          const event = { source: 'aws.events', 'detail-type': 'Scheduled Event', time: new Date(clock.nowMs()).toISOString(), detail: {} };
+          invoke(rule.target, event).catch((e: unknown) => log(`${rule.name}: ${e instanceof Error ? e.message : String(e)}`));
+        }, rule.everySeconds * 1000);
+        stoppers.push(async () => clearInterval(timer));
+      }
+    }
+
+    const gateway: Gateway = await startGateway({
+      port: ports.http,
+      invoke,
+      log,
+      authorizerCacheTtlMs: options.authorizerCacheTtlMs ?? 0,
+    });
+    stoppers.push(() => gateway.stop());
+    return { url: gateway.url, resources, dynamodb, s3, bus, emulator, clock, invoke, envFor, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
