@@ -1,17 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { FunctionName } from '../lambdas/catalogue';
-import type { FunctionDeps, FunctionFactory, FunctionHandler } from '../lambdas/shared/runtime';
-
-type Loader = () => Promise<FunctionFactory<never, unknown>>;
-
-/**
- * Where each function's factory lives. The Lambda entries (catalogue `entry`) call the same
- * factories with process.env; locally they get the environment built by function-env.ts.
- */
-export const FUNCTION_LOADERS: Partial<Record<FunctionName, Loader>> = {
-  'http-platform': async () => (await import('../lambdas/platform/app')).createFunction,
-};
+import type { FunctionDeps, FunctionHandler } from '../lambdas/shared/runtime';
+import { FUNCTION_LOADERS } from './functions';
 
 export interface FunctionHost {
   invoke(name: FunctionName, event: unknown): Promise<unknown>;

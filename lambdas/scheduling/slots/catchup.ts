@@ -63,7 +63,7 @@ export function dueSlots(
   const fire: number[] = [];
 
   if (compiled.catchupPolicy === 'none') {
-    const latestLate = lastSlotOf(compiled, horizon);
+    const latestLate = lastSlotOf(compiled, now);
     if (latestLate !== null && latestLate > cursor) {
       fire.push(latestLate);
       cursor = latestLate;

@@ -10,7 +10,7 @@ describe('buildGraph', () => {
     expect(graph.upstreams.get('load')).toEqual(['transform', 'extract']);
     expect(graph.downstreams.get('extract')).toEqual(['transform', 'load']);
     expect(graph.upstreams.get('audit')).toEqual([]);
-    expect(graph.specs.get('transform')?.handler).toBe('tasks/transform.js:run');
+    expect(graph.specs.get('transform')).toMatchObject({ type: 'code', handler: 'tasks/transform.js:run' });
   });
 
   it('orders tasks after their upstreams, ties in spec order', () => {

@@ -8,9 +8,9 @@ function decide(rule: TriggerRule, statuses: string): TriggerDecision {
   return evaluateTriggerRule(rule, [...statuses].map((c, i) => ({ name: `u${i + 1}`, status: code[c]! })));
 }
 
-const ready = { kind: 'ready' };
-const wait = { kind: 'wait' };
-const skip = (reason: string) => ({ kind: 'skip', reason });
+const ready: TriggerDecision = { kind: 'ready' };
+const wait: TriggerDecision = { kind: 'wait' };
+const skip = (reason: string): TriggerDecision => ({ kind: 'skip', reason });
 
 describe('trigger rules truth table', () => {
   it.each<[TriggerRule, string, TriggerDecision]>([

@@ -84,7 +84,8 @@ describe('America/New_York, fall back on 2026-11-01 (02:00 EDT -> 01:00 EST)', (
     expect(previewSlots(s, epoch('2026-11-01T00:00:00Z'), 1)[0]?.local).toBe('2026-11-01T01:30:00-04:00');
     // Asked from inside the second 01:00 hour (EST), the next run is tomorrow: no second firing.
     expect(nextSlotAfter(s, epoch('2026-11-01T06:00:00Z'))).toBe(epoch('2026-11-02T06:30:00Z'));
-    expect(lastSlotAtOrBefore(s, epoch('2026-11-01T07:00:00Z'))).toBe(epoch('2026-11-01T05:30:00Z'));
+    // From 01:15 EST the latest run is 01:30 EDT, although its wall time is later than 01:15.
+    expect(lastSlotAtOrBefore(s, epoch('2026-11-01T06:15:00Z'))).toBe(epoch('2026-11-01T05:30:00Z'));
   });
 
   it('`*/20 1 * * *` fires three times, all in the first 01:00 hour', () => {

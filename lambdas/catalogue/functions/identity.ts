@@ -1,0 +1,34 @@
+import type { FunctionDef } from './types';
+
+export const IDENTITY_FUNCTIONS: FunctionDef[] = [
+  {
+    name: 'http-identity',
+    entry: 'lambdas/identity/handler.ts',
+    description: 'signup, login, organizations, members, API keys, access logs',
+    tables: {
+      User: 'readwrite',
+      AccessToken: 'readwrite',
+      AccessLog: 'readwrite',
+      Organization: 'readwrite',
+      Membership: 'readwrite',
+      ApiKey: 'readwrite',
+      Environment: 'readwrite',
+      Subscription: 'readwrite',
+      AuditLog: 'append',
+    },
+    buckets: {},
+    capabilities: [],
+    memoryMb: 512,
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'authorizer',
+    entry: 'lambdas/identity/authorizer-handler.ts',
+    description: 'HTTP API Lambda authorizer: access tokens and API keys',
+    tables: { AccessToken: 'read', ApiKey: 'readwrite', Membership: 'read', User: 'read' },
+    buckets: {},
+    capabilities: [],
+    memoryMb: 256,
+    timeoutSeconds: 5,
+  },
+];

@@ -1,0 +1,32 @@
+import type { FunctionDef } from './types';
+
+export const SENSORS_FUNCTIONS: FunctionDef[] = [
+  {
+    name: 'http-sensors',
+    entry: 'lambdas/sensors/handler.ts',
+    description: 'sensors and the public webhook trigger',
+    tables: {
+      AccessLog: 'append',
+      Sensor: 'readwrite',
+      Flow: 'read',
+      Deployment: 'read',
+      Run: 'readwrite',
+      TaskRun: 'readwrite',
+      AuditLog: 'append',
+    },
+    buckets: {},
+    capabilities: ['states:start', 'events:put'],
+    memoryMb: 256,
+    timeoutSeconds: 15,
+  },
+  {
+    name: 'sensor-poller',
+    entry: 'lambdas/sensors/poller-handler.ts',
+    description: 'every minute: polls due polling sensors',
+    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read' },
+    buckets: { ingest: 'read' },
+    capabilities: ['states:start', 'events:put'],
+    memoryMb: 256,
+    timeoutSeconds: 120,
+  },
+];

@@ -1,0 +1,42 @@
+import type { EntityName } from '../entities';
+
+/** How a function may touch a table; `bindTable` in lib/ turns this into env var + IAM grant. */
+/** describe: DescribeTable only (the health check); append: PutItem only (audit and access logs). */
+export type TableAccess = 'describe' | 'read' | 'readwrite' | 'append';
+export type BucketName = 'artifacts' | 'ingest';
+export type BucketAccess = 'read' | 'readwrite';
+
+/** The HTTP domains: one Lambda each, with a router inside (not one function per route). */
+export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors'] as const;
+export type HttpDomain = (typeof HTTP_DOMAINS)[number];
+
+export type FunctionName =
+  | `http-${HttpDomain}`
+  | 'authorizer'
+  | 'run-orchestrator'
+  | 'task-runner'
+  | 'schedule-evaluator'
+  | 's3-sensor'
+  | 'sensor-poller';
+
+/** Extra capabilities beyond tables and buckets, each granted and configured by lib/. */
+export type Capability =
+  | 'kms:secrets' // encrypt/decrypt secret data keys
+  | 'events:put' // PutEvents on the Dagy bus
+  | 'states:start' // StartExecution/StopExecution on the run state machine
+  | 'states:callback' // SendTaskSuccess/Failure (redeem task tokens)
+  | 'lambda:invoke-task-runner' // async Invoke of the task runner
+  | 'ecs:run-task'; // RunTask/StopTask of the runner task definition
+
+export interface FunctionDef {
+  name: FunctionName;
+  /** Path of the Lambda entry module (exports `handler`), relative to the project root. */
+  entry: string;
+  description: string;
+  tables: Partial<Record<EntityName, TableAccess>>;
+  buckets: Partial<Record<BucketName, BucketAccess>>;
+  capabilities: Capability[];
+  memoryMb: number;
+  timeoutSeconds: number;
+}
+

@@ -1,0 +1,13 @@
+import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
+import { createRuntime, type FunctionFactory } from '../shared/runtime';
+
+/** The flows domain's HTTP function: one router for all of its catalogued routes. */
+export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps) => {
+  const runtime = createRuntime('http-flows', env, deps);
+  return createHttpHandler({
+    domain: 'flows',
+    clock: runtime.clock,
+    logger: runtime.logger,
+    operations: {},
+  });
+};

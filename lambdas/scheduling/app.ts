@@ -1,0 +1,13 @@
+import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
+import { createRuntime, type FunctionFactory } from '../shared/runtime';
+
+/** The scheduling domain's HTTP function: one router for all of its catalogued routes. */
+export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps) => {
+  const runtime = createRuntime('http-scheduling', env, deps);
+  return createHttpHandler({
+    domain: 'scheduling',
+    clock: runtime.clock,
+    logger: runtime.logger,
+    operations: {},
+  });
+};

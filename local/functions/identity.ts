@@ -1,0 +1,6 @@
+import type { FunctionLoaders } from './types';
+
+/** Factories of the identity domain's functions (the same ones its Lambda entries call). */
+export const IDENTITY_LOADERS: FunctionLoaders = {
+  'http-identity': async () => (await import('../../lambdas/identity/app')).createFunction,
+};

@@ -1,0 +1,6 @@
+import type { FunctionLoaders } from './types';
+
+/** Factories of the sensors domain's functions (the same ones its Lambda entries call). */
+export const SENSORS_LOADERS: FunctionLoaders = {
+  'http-sensors': async () => (await import('../../lambdas/sensors/app')).createFunction,
+};
