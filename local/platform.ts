@@ -35,6 +35,8 @@ export interface PlatformOptions {
   functionLogSink?: LogSink;
   /** Run the catalogue's rate(...) rules on timers (npm start: yes; tests: invoke by hand). */
   runTimers?: boolean;
+  /** Sees every AWS command any hosted function sends (benchmarks). */
+  observeAws?: (service: string, command: string) => void;
   authorizerCacheTtlMs?: number;
 }
 
@@ -110,6 +112,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const envFor = (name: FunctionName) => localFunctionEnv(name, resources);
     const host = createFunctionHost(envFor, {
       clock,
+      ...(options.observeAws ? { observeAws: options.observeAws } : {}),
       ...(options.functionLogSink ? { logSink: options.functionLogSink } : { logSink: () => undefined }),
     });
     const invoke = (name: FunctionName, event: unknown) => host.invoke(name, event);

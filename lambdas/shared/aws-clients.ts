@@ -30,10 +30,29 @@ function clientOptions(endpoint: string | undefined) {
  * AWS SDK clients for one function, created on first use (a function that never touches ECS
  * never loads it). Endpoint overrides come only from the local platform's environment.
  */
-export function createAwsClients(config: FunctionConfig): AwsClients {
+export type AwsCommandObserver = (service: string, command: string) => void;
+
+interface MiddlewareHost {
+  middlewareStack: { add(mw: (next: (args: unknown) => unknown, ctx: { commandName?: string }) => (args: unknown) => unknown, opts: { step: 'initialize'; name: string }): void };
+}
+
+export function createAwsClients(config: FunctionConfig, observe?: AwsCommandObserver): AwsClients {
   const cache = new Map<string, unknown>();
   const lazy = <T>(key: string, make: () => T): T => {
-    if (!cache.has(key)) cache.set(key, make());
+    if (!cache.has(key)) {
+      const client = make();
+      // Benchmarks count requests per operation (e.g. DynamoDB calls per authenticated request).
+      if (observe !== undefined) {
+        (client as unknown as MiddlewareHost).middlewareStack.add(
+          (next, ctx) => (args) => {
+            observe(key, ctx.commandName ?? 'unknown');
+            return next(args);
+          },
+          { step: 'initialize', name: 'dagyObserveCommands' },
+        );
+      }
+      cache.set(key, client);
+    }
     return cache.get(key) as T;
   };
   const e = config.endpoints;

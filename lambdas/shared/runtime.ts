@@ -1,6 +1,6 @@
 import type { Context } from 'aws-lambda';
 import type { FunctionName } from '../catalogue/functions';
-import { createAwsClients, type AwsClients } from './aws-clients';
+import { createAwsClients, type AwsClients, type AwsCommandObserver } from './aws-clients';
 import { systemClock, type Clock } from './clock';
 import { loadFunctionConfig, type EnvSource, type FunctionConfig } from './config';
 import { createLogger, type LogSink, type Logger } from './logger';
@@ -9,6 +9,8 @@ import { createLogger, type LogSink, type Logger } from './logger';
 export interface FunctionDeps {
   clock?: Clock;
   logSink?: LogSink;
+  /** Sees every AWS command a function sends (benchmarks count DynamoDB requests with it). */
+  observeAws?: AwsCommandObserver;
 }
 
 /** Everything a function needs at run time, built once per cold start. */
@@ -23,7 +25,7 @@ export function createRuntime(name: FunctionName, env: EnvSource, deps: Function
   const config = loadFunctionConfig(name, env);
   return {
     config,
-    aws: createAwsClients(config),
+    aws: createAwsClients(config, deps.observeAws),
     clock: deps.clock ?? systemClock,
     logger: createLogger(name, deps.logSink),
   };
