@@ -10,6 +10,8 @@ import {
   TRIGGER_RULES,
 } from './flow-spec';
 import { HANDLER_PATTERN } from './handler-ref';
+import type { JsonValue } from './json';
+import { findNonJson } from './json';
 
 // Structural schema of the FlowSpec (types, formats, ranges, unknown fields). Cross-field rules
 // (handler vs request per type, names, edges, cycles, outputs) live in validate-flow-spec.ts.
@@ -29,13 +31,23 @@ function bounded(kind: 'integer' | 'number', limits: { min: number; max: number 
   return (kind === 'integer' ? z.int() : z.number()).min(limits.min, message).max(limits.max, message);
 }
 
-const jsonObjectSchema = z.record(z.string(), z.json());
+/**
+ * Any JSON value. Not z.json(): its recursive union reports errors at the outer field and sends
+ * zod-to-openapi into infinite recursion. This checks the value in one walk and reports the
+ * exact spot (`parameters.rows[3]`) that is not JSON.
+ */
+const jsonValueSchema = z.unknown().superRefine((value, ctx) => {
+  const found = findNonJson(value);
+  if (found) ctx.addIssue({ code: 'custom', message: found.message, path: found.path });
+}) as unknown as z.ZodType<JsonValue>;
+
+const jsonObjectSchema = z.record(z.string(), jsonValueSchema);
 
 export const httpRequestSchema = z.strictObject({
   method: z.enum(HTTP_METHODS),
   url: z.string().refine(isHttpUrl, 'must be an absolute http:// or https:// URL'),
   headers: z.record(z.string(), z.string()).optional(),
-  body: z.json().optional(),
+  body: jsonValueSchema.optional(),
 });
 
 export const taskSpecSchema = z.strictObject({

@@ -64,5 +64,5 @@ export type {
   TaskAttemptResult,
   TaskRunState,
   TaskUpdateEvent,
-} from './in-process-runner';
+} from './runner-types';
 export { CANCELLED_MESSAGE, runDagInProcess } from './in-process-runner';

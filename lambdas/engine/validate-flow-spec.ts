@@ -6,7 +6,7 @@ import type { FlowSpecSchemaOutput } from './flow-spec-schema';
 import { findCycles } from './find-cycles';
 import { formatIssuePath } from './issue-path';
 import type { ValidationIssue } from './issue-path';
-import { findNonJson, isPlainObject } from './json';
+import { isPlainObject } from './json';
 import { parseOutputRef } from './output-ref';
 
 export type FlowSpecValidation =
@@ -43,7 +43,7 @@ export function validateFlowSpec(input: unknown, options: ValidateOptions = {}):
   findReservedKeys(input, [], add);
   const parsed = flowSpecSchema.safeParse(input, { error: describeZodIssue });
   if (!parsed.success) {
-    for (const issue of parsed.error.issues) addZodIssue(input, issue, add);
+    for (const issue of parsed.error.issues) addZodIssue(issue, add);
     return { ok: false, issues };
   }
   if (issues.length > 0) return { ok: false, issues };
@@ -197,26 +197,11 @@ function describeZodIssue(issue: core.$ZodRawIssue): string | undefined {
   return undefined;
 }
 
-function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
-  let current = root;
-  for (const key of path) {
-    if (typeof current !== 'object' || current === null) return undefined;
-    current = (current as Record<PropertyKey, unknown>)[key];
-  }
-  return current;
-}
-
-function addZodIssue(input: unknown, issue: core.$ZodIssue, add: (path: Path, message: string) => void): void {
+function addZodIssue(issue: core.$ZodIssue, add: (path: Path, message: string) => void): void {
   const path = issue.path.map((p) => (typeof p === 'symbol' ? String(p) : p));
   if (issue.code === 'unrecognized_keys') {
     for (const key of issue.keys) add([...path, key], 'unknown field');
     return;
-  }
-  if (issue.code === 'invalid_union') {
-    // Only the JSON-value fields are unions: point at the exact spot that is not JSON.
-    const found = findNonJson(valueAt(input, path));
-    if (found) return add([...path, ...found.path], found.message);
-    return add(path, 'must be JSON');
   }
   add(path, issue.message);
 }

@@ -6,8 +6,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
   const runtime = createRuntime('http-flows', env, deps);
   return createHttpHandler({
     domain: 'flows',
-    clock: runtime.clock,
-    logger: runtime.logger,
+    runtime,
     operations: {},
   });
 };

@@ -6,8 +6,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
   const runtime = createRuntime('http-identity', env, deps);
   return createHttpHandler({
     domain: 'identity',
-    clock: runtime.clock,
-    logger: runtime.logger,
+    runtime,
     operations: {},
   });
 };

@@ -10,8 +10,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
   const runtime = createRuntime('http-platform', env, deps);
   return createHttpHandler({
     domain: 'platform',
-    clock: runtime.clock,
-    logger: runtime.logger,
+    runtime,
     operations: {
       health: async (): Promise<ApiResponse> => {
         const report = await checkHealth(runtime);

@@ -37,7 +37,7 @@ export function nextCronInstant(calendar: CronCalendar, timeZone: string, after:
       if (t > after && (best === null || t < best)) {
         best = t;
         bestWallLimit =
-          best + Math.max(offsetSecondsAt(timeZone, best), offsetSecondsAt(timeZone, best - SHIFT_BOUND));
+          best + offsetSecondsAt(timeZone, best);
       }
     }
     // Later wall times (> wall) past this limit fire after best: only an earlier copy of a

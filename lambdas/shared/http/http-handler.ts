@@ -4,7 +4,6 @@ import { DEFAULT_BODY_LIMIT, ROUTES, createRouteMatcher, findRoute, type RouteDe
 import { roleHasPermission } from '../../catalogue/roles';
 import type { HttpDomain } from '../../catalogue/functions';
 import { isOrgOptional } from '../../catalogue/routes';
-import type { Clock } from '../clock';
 import { isoNow } from '../clock';
 import {
   BadRequestError,
@@ -16,7 +15,9 @@ import {
   TooManyRequestsError,
 } from '../errors';
 import type { Logger } from '../logger';
-import type { AccessLogWriter } from './access-log';
+import { DynamoAccessLogWriter, type AccessLogWriter } from './access-log';
+import type { Runtime } from '../runtime';
+import { FUNCTIONS } from '../../catalogue/functions';
 import { resolvePrincipal } from './principal';
 import { errorBody } from './responses';
 import type { ApiRequest, ApiResponse, AuthorizerContext, Operation } from './types';
@@ -33,9 +34,8 @@ export type HttpHandler = (event: HttpEvent, context?: Context) => Promise<HttpR
 export interface HttpAppOptions {
   domain: HttpDomain;
   operations: Record<string, Operation>;
-  logger: Logger;
-  clock: Clock;
-  /** Writes one AccessLog record per authenticated request. */
+  runtime: Runtime;
+  /** Overrides the AccessLog writer (default: the AccessLog table when the function is bound to it). */
   accessLog?: AccessLogWriter;
 }
 
@@ -102,7 +102,10 @@ function errorResult(error: unknown, logger: Logger, requestId: string): HttpRes
  * line per request and one AccessLog record per authenticated request.
  */
 export function createHttpHandler(options: HttpAppOptions): HttpHandler {
-  const { logger, clock } = options;
+  const { logger, clock } = options.runtime;
+  const bound = FUNCTIONS[options.runtime.config.functionName].tables.AccessLog !== undefined;
+  const accessLog =
+    options.accessLog ?? (bound ? new DynamoAccessLogWriter(options.runtime.aws.ddb, options.runtime.config.table('AccessLog')) : undefined);
 
   const observe: MiddlewareObj<HttpEvent, HttpResult, Error, Context, Internal> = {
     name: 'observe',
@@ -131,9 +134,9 @@ export function createHttpHandler(options: HttpAppOptions): HttpHandler {
       principal_id: api?.principal?.principal_id ?? null,
     });
     const principal = api?.principal;
-    if (options.accessLog !== undefined && api !== undefined && principal && principal.org_id !== null) {
+    if (accessLog !== undefined && api !== undefined && principal && principal.org_id !== null) {
       try {
-        await options.accessLog.write({
+        await accessLog.write({
           org_id: principal.org_id,
           request_id: event.requestContext.requestId,
           request_time: isoNow(clock),
