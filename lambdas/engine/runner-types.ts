@@ -8,7 +8,7 @@ import type { TaskStatus } from './states';
 export type TaskAttemptResult = { ok: true; output: unknown } | { ok: false; error: string };
 
 export interface ExecuteContext {
-  /** Aborted when the attempt times out or the run is cancelled: stop the work. */
+  /** Aborted once the attempt no longer matters (timed out, run cancelled, or settled): stop the work. */
   signal: AbortSignal;
   task: NormalizedTaskSpec;
 }

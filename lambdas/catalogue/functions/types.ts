@@ -1,8 +1,11 @@
 import type { EntityName } from '../entities';
 
-/** How a function may touch a table; `bindTable` in lib/ turns this into env var + IAM grant. */
-/** describe: DescribeTable only (the health check); append: PutItem only (audit and access logs). */
-export type TableAccess = 'describe' | 'read' | 'readwrite' | 'append';
+/**
+ * How a function may touch a table; `bindTable` in lib/ turns this into env var + IAM grant.
+ * describe: DescribeTable only (the health check); append: PutItem only (audit and access logs,
+ * never UpdateItem/DeleteItem); readappend: reads plus PutItem (e.g. query the audit log and append).
+ */
+export type TableAccess = 'describe' | 'read' | 'readwrite' | 'append' | 'readappend';
 export type BucketName = 'artifacts' | 'ingest';
 export type BucketAccess = 'read' | 'readwrite';
 

@@ -111,9 +111,14 @@ describe('America/New_York, fall back on 2026-11-01 (02:00 EDT -> 01:00 EST)', (
   });
 
   it('`*/15 * * * *` keeps its cadence through the repeated hour (100 runs)', () => {
-    const slots = slotsOnLocalDay(ny('*/15 * * * *'), '2026-11-01T04:00:00Z', '2026-11-02T05:00:00Z');
+    const s = ny('*/15 * * * *');
+    const slots = slotsOnLocalDay(s, '2026-11-01T04:00:00Z', '2026-11-02T05:00:00Z');
     expect(slots).toHaveLength(100);
     expect(new Set(slots.slice(1).map((t, i) => t - slots[i]!))).toEqual(new Set([900]));
+    // Single lookups across the jump back, where wall time and real time run in opposite directions.
+    expect(nextSlotAfter(s, epoch('2026-11-01T05:50:00Z'))).toBe(epoch('2026-11-01T06:00:00Z')); // 01:50 EDT -> 01:00 EST
+    expect(lastSlotAtOrBefore(s, epoch('2026-11-01T06:10:00Z'))).toBe(epoch('2026-11-01T06:00:00Z')); // 01:10 EST
+    expect(lastSlotAtOrBefore(s, epoch('2026-11-01T05:59:59Z'))).toBe(epoch('2026-11-01T05:45:00Z')); // 01:59 EDT
   });
 
   it('`0 1-3 * * *` (not every hour) fires 01:00 once', () => {
