@@ -29,7 +29,7 @@ function instantsOfWall(calendar: CronCalendar, timeZone: string, wall: number):
 export function nextCronInstant(calendar: CronCalendar, timeZone: string, after: number): number | null {
   // A slot t > after fires from a wall time > after + (offset at after, or lower if a fall back
   // follows shortly): the second copy of a repeated hour has a wall time below its instant's peers.
-  const low = offsetSecondsAt(timeZone, after);
+  const low = Math.min(offsetSecondsAt(timeZone, after), offsetSecondsAt(timeZone, after + SHIFT_BOUND));
   let best: number | null = null;
   let bestWallLimit = 0;
   for (const wall of calendar.wallsAfter(after + low)) {
@@ -37,7 +37,7 @@ export function nextCronInstant(calendar: CronCalendar, timeZone: string, after:
       if (t > after && (best === null || t < best)) {
         best = t;
         bestWallLimit =
-          best + offsetSecondsAt(timeZone, best);
+          best + Math.max(offsetSecondsAt(timeZone, best), offsetSecondsAt(timeZone, best - SHIFT_BOUND));
       }
     }
     // Later wall times (> wall) past this limit fire after best: only an earlier copy of a
@@ -51,7 +51,7 @@ export function nextCronInstant(calendar: CronCalendar, timeZone: string, after:
 export function lastCronInstant(calendar: CronCalendar, timeZone: string, atOrBefore: number): number | null {
   const high = Math.max(
     offsetSecondsAt(timeZone, atOrBefore),
-    offsetSecondsAt(timeZone, atOrBefore),
+    offsetSecondsAt(timeZone, atOrBefore - SHIFT_BOUND),
   );
   let best: number | null = null;
   let bestWallLimit = 0;
@@ -60,7 +60,7 @@ export function lastCronInstant(calendar: CronCalendar, timeZone: string, atOrBe
       if (t <= atOrBefore && (best === null || t > best)) {
         best = t;
         bestWallLimit =
-          best + offsetSecondsAt(timeZone, best);
+          best + Math.min(offsetSecondsAt(timeZone, best), offsetSecondsAt(timeZone, best + SHIFT_BOUND));
       }
     }
     if (best !== null && wall <= bestWallLimit) break;

@@ -1,0 +1,43 @@
+import type { FunctionConfig } from '../shared/config';
+import { ConfigError } from '../shared/config';
+
+/**
+ * Tunables of the identity domain: optional variables with their defaults in this one place
+ * (a deployment may shorten token lifetimes without a code change).
+ */
+export const IDENTITY_ENV = {
+  accessTokenTtlSeconds: 'DAGY_ACCESS_TOKEN_TTL_SECONDS',
+  loginMaxFailures: 'DAGY_LOGIN_MAX_FAILURES',
+  loginLockoutSeconds: 'DAGY_LOGIN_LOCKOUT_SECONDS',
+} as const;
+
+export const IDENTITY_DEFAULTS = {
+  /** 12 hours. */
+  accessTokenTtlSeconds: 12 * 3600,
+  /** Failed logins for one email within the window before it answers 429. */
+  loginMaxFailures: 5,
+  /** The failure window, and how long a locked email waits. */
+  loginLockoutSeconds: 15 * 60,
+} as const;
+
+export interface IdentitySettings {
+  accessTokenTtlSeconds: number;
+  loginMaxFailures: number;
+  loginLockoutSeconds: number;
+}
+
+function positiveInt(config: FunctionConfig, name: string, fallback: number): number {
+  const raw = config.optional(name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new ConfigError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+}
+
+export function loadIdentitySettings(config: FunctionConfig): IdentitySettings {
+  return {
+    accessTokenTtlSeconds: positiveInt(config, IDENTITY_ENV.accessTokenTtlSeconds, IDENTITY_DEFAULTS.accessTokenTtlSeconds),
+    loginMaxFailures: positiveInt(config, IDENTITY_ENV.loginMaxFailures, IDENTITY_DEFAULTS.loginMaxFailures),
+    loginLockoutSeconds: positiveInt(config, IDENTITY_ENV.loginLockoutSeconds, IDENTITY_DEFAULTS.loginLockoutSeconds),
+  };
+}

@@ -1,0 +1,154 @@
+import { existsSync } from 'node:fs';
+import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { IConstruct } from 'constructs';
+import { ENV } from '../../lambdas/catalogue';
+import type { BucketAccess, BucketName, EntityName, FunctionDef, TableAccess } from '../../lambdas/catalogue';
+import { acknowledge, REASONS } from '../nag-suppressions';
+import { PROJECT_ROOT, fromRoot } from '../paths';
+import type { StageConfig } from '../stage';
+import { bindBucket, bindFunctionDef, bindTable } from './bindings';
+import type { BindTarget, BucketRef, CatalogueResources, TableRef } from './bindings';
+
+/**
+ * How function code is produced. `bundle`: esbuild (local, no Docker) from the catalogue entry.
+ * `placeholder`: a one-line inline handler, for template tests and for synthesizing before every
+ * entry file exists; everything else about the function (role, env, log group) is identical.
+ */
+export type CodeMode = 'bundle' | 'placeholder';
+
+export interface DagyFunctionProps {
+  readonly def: FunctionDef;
+  readonly stage: StageConfig;
+  readonly codeMode: CodeMode;
+}
+
+const RUNTIME = Runtime.NODEJS_22_X;
+
+/** Placeholder handler: fails loudly if a placeholder synth is ever deployed and invoked. */
+const PLACEHOLDER_CODE =
+  'exports.handler = async () => { throw new Error("placeholder code: this stack was synthesized with dagy:skipBundling"); };';
+
+/**
+ * The one Lambda construct of Dagy: runtime, architecture, bundling, log group, tracing and the
+ * catalogue's memory/timeout in one place, plus bindings that set an env var and its grant in the
+ * same call.
+ */
+export class DagyFunction extends Construct implements BindTarget {
+  readonly def: FunctionDef;
+  readonly function: LambdaFunction;
+  readonly role: Role;
+  readonly logGroup: LogGroup;
+  private readonly env = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: DagyFunctionProps) {
+    super(scope, id);
+    const { def, stage } = props;
+    this.def = def;
+
+    // Own role, no AWS managed policy: log writes are granted on this function's group only.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Dagy ${stage.name} ${def.name}`,
+    });
+    this.logGroup = new LogGroup(this, 'Logs', { retention: stage.logRetention, removalPolicy: stage.removalPolicy });
+    this.logGroup.grantWrite(this.role);
+
+    const common: Omit<FunctionProps, 'code' | 'handler'> = {
+      description: `Dagy ${def.name}: ${def.description}`.slice(0, 256),
+      runtime: RUNTIME,
+      architecture: Architecture.ARM_64,
+      memorySize: def.memoryMb,
+      timeout: Duration.seconds(def.timeoutSeconds),
+      tracing: Tracing.ACTIVE,
+      logGroup: this.logGroup,
+      role: this.role,
+      environment: {
+        [ENV.stage]: stage.name,
+        // Stack traces point at the TypeScript sources through the bundled source maps.
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+    };
+
+    this.function =
+      props.codeMode === 'placeholder'
+        ? new LambdaFunction(this, 'Function', { ...common, code: Code.fromInline(PLACEHOLDER_CODE), handler: 'index.handler' })
+        : new NodejsFunction(this, 'Function', {
+            ...common,
+            entry: entryPath(def),
+            handler: 'handler',
+            projectRoot: PROJECT_ROOT,
+            depsLockFilePath: fromRoot('package-lock.json'),
+            bundling: {
+              forceDockerBundling: false,
+              minify: true,
+              sourceMap: true,
+              sourcesContent: false,
+              target: 'node22',
+              format: OutputFormat.ESM,
+              mainFields: ['module', 'main'],
+              // CommonJS dependencies inside an ESM bundle still call require().
+              banner: "import { createRequire as __dagyCreateRequire } from 'node:module'; const require = __dagyCreateRequire(import.meta.url);",
+              // Ship the locked SDK with the code instead of the runtime's copy, whose version drifts.
+              externalModules: [],
+            },
+          });
+    for (const name of Object.keys(common.environment ?? {})) this.env.add(name);
+
+    acknowledge(this, 'AwsSolutions-L1', REASONS.nodeRuntime);
+    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);
+  }
+
+  get bindingName(): string {
+    return this.def.name;
+  }
+
+  get grantPrincipal(): IPrincipal {
+    return this.role;
+  }
+
+  get policyScope(): IConstruct {
+    return this.role;
+  }
+
+  addEnvironment(name: string, value: string): void {
+    // Two bindings writing one variable would silently keep the last: refuse instead.
+    if (this.env.has(name)) throw new Error(`${this.def.name}: environment variable ${name} bound twice`);
+    this.env.add(name);
+    this.function.addEnvironment(name, value);
+  }
+
+  hasEnvironment(name: string): boolean {
+    return this.env.has(name);
+  }
+
+  bindTable(entity: EntityName, table: TableRef, access: TableAccess): void {
+    bindTable(this, entity, table, access);
+  }
+
+  bindBucket(name: BucketName, bucket: BucketRef, access: BucketAccess): void {
+    bindBucket(this, name, bucket, access);
+  }
+
+  /** Binds every table, bucket and capability the catalogue lists for this function. */
+  bindCatalogue(resources: CatalogueResources): void {
+    bindFunctionDef(this, this.def, resources);
+  }
+}
+
+function entryPath(def: FunctionDef): string {
+  const entry = fromRoot(def.entry);
+  if (!existsSync(entry)) throw new Error(`${def.name}: entry ${def.entry} does not exist`);
+  return entry;
+}
+
+/** Catalogue entries whose file is missing (the app reports them all at once). */
+export function missingEntries(defs: readonly FunctionDef[]): FunctionDef[] {
+  return defs.filter((def) => !existsSync(fromRoot(def.entry)));
+}
