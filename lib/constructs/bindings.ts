@@ -80,22 +80,28 @@ export interface BindTarget {
 // Explicit action lists rather than grantReadData/grantReadWriteData: those add Scan and stream
 // reads (the design serves every access pattern by key or GSI) and `index/*` wildcards; here each
 // GSI the catalogue lists is named, so the grant is exactly what the repositories use.
+const READ_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:BatchGetItem',
+  'dynamodb:Query',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+] as const;
 const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   describe: ['dynamodb:DescribeTable'],
-  read: ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable'],
-  readwrite: [
-    'dynamodb:GetItem',
-    'dynamodb:BatchGetItem',
-    'dynamodb:Query',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:DescribeTable',
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ],
+  read: READ_ACTIONS,
+  readwrite: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'],
   // Append-only (audit and access logs): never UpdateItem, DeleteItem or BatchWriteItem.
   append: ['dynamodb:PutItem'],
+  readappend: [...READ_ACTIONS, 'dynamodb:PutItem'],
+};
+/** Accesses that Query, hence need the catalogued GSIs. */
+const USES_INDEXES: Record<TableAccess, boolean> = {
+  describe: false,
+  read: true,
+  readwrite: true,
+  append: false,
+  readappend: true,
 };
 
 const BUCKET_OBJECT_ACTIONS: Record<BucketAccess, readonly string[]> = {
@@ -106,10 +112,9 @@ const BUCKET_OBJECT_ACTIONS: Record<BucketAccess, readonly string[]> = {
 /** Sets the table's env var and grants exactly `access` on it (and its catalogued GSIs). */
 export function bindTable(target: BindTarget, entity: EntityName, table: TableRef, access: TableAccess): void {
   target.addEnvironment(tableEnvVar(entity), table.tableName);
-  const usesIndexes = access === 'read' || access === 'readwrite';
   const resources = [
     table.tableArn,
-    ...(usesIndexes ? TABLES[entity].indexes.map((index) => `${table.tableArn}/index/${index.name}`) : []),
+    ...(USES_INDEXES[access] ? TABLES[entity].indexes.map((index) => `${table.tableArn}/index/${index.name}`) : []),
   ];
   target.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources }));
 }

@@ -36,6 +36,9 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     const { stage } = props;
+    // Access-log delivery through a bucket policy (ACLs stay disabled) rather than the legacy
+    // LogDeliveryWrite ACL; cdk.json does not set this flag, so this stack sets it for itself.
+    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
     this.tables = {} as Record<EntityName, Table>;
     for (const def of TABLE_LIST) {

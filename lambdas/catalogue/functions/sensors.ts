@@ -20,6 +20,16 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
     timeoutSeconds: 15,
   },
   {
+    name: 's3-sensor',
+    entry: 'lambdas/sensors/s3-sensor-handler.ts',
+    description: 'S3 Object Created events: matches s3 sensors and starts runs',
+    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read' },
+    buckets: {},
+    capabilities: ['states:start', 'events:put'],
+    memoryMb: 256,
+    timeoutSeconds: 30,
+  },
+  {
     name: 'sensor-poller',
     entry: 'lambdas/sensors/poller-handler.ts',
     description: 'every minute: polls due polling sensors',

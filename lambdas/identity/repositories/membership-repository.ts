@@ -1,0 +1,97 @@
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Role } from '../../catalogue/roles';
+import { ConflictError } from '../../shared/errors';
+import type { Page, PageRequest } from '../../shared/http/pagination';
+import { encodeCursor } from '../../shared/http/pagination';
+import { startKeyWithin } from './page';
+import type { TxOp } from './transact';
+
+export interface MembershipRecord {
+  org_id: string;
+  user_id: string;
+  email: string;
+  name: string;
+  role: Role;
+  created_at: string;
+  updated_at: string;
+}
+
+const memberKey = (orgId: string, userId: string) => ({ org_id: orgId, user_id: userId });
+
+const changedConcurrently = () => new ConflictError('the membership changed since it was read; retry', 'concurrent_change');
+
+export class MembershipRepository {
+  constructor(
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  put(member: MembershipRecord): TxOp {
+    return {
+      item: { Put: { TableName: this.tableName, Item: { ...member }, ConditionExpression: 'attribute_not_exists(user_id)' } },
+      onConditionFailed: () => new ConflictError('this user is already a member', 'already_member'),
+    };
+  }
+
+  async get(orgId: string, userId: string): Promise<MembershipRecord | undefined> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.tableName, Key: memberKey(orgId, userId), ConsistentRead: true }));
+    return out.Item === undefined ? undefined : toMembership(out.Item);
+  }
+
+  async list(orgId: string, page: PageRequest): Promise<Page<MembershipRecord>> {
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'org_id = :org',
+        ExpressionAttributeValues: { ':org': orgId },
+        Limit: page.limit,
+        ExclusiveStartKey: startKeyWithin(page, 'org_id', orgId),
+      }),
+    );
+    return { items: (out.Items ?? []).map(toMembership), next_cursor: encodeCursor(out.LastEvaluatedKey) };
+  }
+
+  /** Changes the role only if it is still the one the caller read. */
+  changeRole(orgId: string, userId: string, from: Role, to: Role, nowIso: string): TxOp {
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: memberKey(orgId, userId),
+          UpdateExpression: 'SET #role = :to, updated_at = :now',
+          ConditionExpression: '#role = :from',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':to': to, ':from': from, ':now': nowIso },
+        },
+      },
+      onConditionFailed: changedConcurrently,
+    };
+  }
+
+  remove(orgId: string, userId: string, role: Role): TxOp {
+    return {
+      item: {
+        Delete: {
+          TableName: this.tableName,
+          Key: memberKey(orgId, userId),
+          ConditionExpression: '#role = :from',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':from': role },
+        },
+      },
+      onConditionFailed: changedConcurrently,
+    };
+  }
+}
+
+function toMembership(item: Record<string, unknown>): MembershipRecord {
+  return {
+    org_id: String(item.org_id),
+    user_id: String(item.user_id),
+    email: String(item.email ?? ''),
+    name: String(item.name ?? ''),
+    role: item.role as Role,
+    created_at: String(item.created_at ?? ''),
+    updated_at: String(item.updated_at ?? ''),
+  };
+}
