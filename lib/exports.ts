@@ -25,7 +25,7 @@ export class StableExports {
   importInto(consumer: Stack, key: string): string {
     if (!this.keys.has(key)) throw new Error(`${this.stack.stackName} publishes no export ${key}`);
     if (consumer === this.stack) throw new Error(`${key}: use the construct itself inside ${this.stack.stackName}`);
-    consumer.addDependency(this.stack, `imports ${key}`);
+    consumer.addStackDependency(this.stack, `imports ${key}`);
     return Fn.importValue(this.exportName(key));
   }
 

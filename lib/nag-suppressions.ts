@@ -48,8 +48,6 @@ export const REASONS = {
     'X-Ray tracing (active on every function and the state machine): xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
   logDeliveryWildcard:
     'Step Functions logging to CloudWatch Logs: the logs:*LogDelivery and resource-policy actions do not support resource-level permissions (AWS documents Resource "*").',
-  accessLogBucket:
-    'This is the server access log bucket itself; logging it into itself would loop, and writing it to a second bucket would only move the finding.',
   ecsEnvironment:
     'The runner container environment holds only resource names (tables, bucket, bus, key id), no secrets: secrets are envelope-encrypted in DynamoDB and decrypted by the runner with KMS.',
   publicRoute:

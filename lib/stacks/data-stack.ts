@@ -11,7 +11,6 @@ import { ENTITIES, TABLE_LIST, entitySlug } from '../../lambdas/catalogue';
 import type { BucketName, EntityName, KeyAttribute } from '../../lambdas/catalogue';
 import type { BucketRef, CatalogueResources, EventBusRef, KeyRef, TableRef } from '../constructs/bindings';
 import { StableExports } from '../exports';
-import { REASONS, acknowledge } from '../nag-suppressions';
 import type { StageConfig } from '../stage';
 
 export interface DataStackProps extends StackProps {
@@ -78,7 +77,6 @@ export class DataStack extends Stack {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: stage.accessLogExpiration }],
     });
-    acknowledge(this.accessLogBucket, 'AwsSolutions-S1', REASONS.accessLogBucket);
 
     const artifacts = new Bucket(this, 'Artifacts', {
       ...bucketBasics(stage),

@@ -25,7 +25,8 @@ export const IDENTITY_FUNCTIONS: FunctionDef[] = [
     name: 'authorizer',
     entry: 'lambdas/identity/authorizer-handler.ts',
     description: 'HTTP API Lambda authorizer: access tokens and API keys',
-    tables: { AccessToken: 'read', ApiKey: 'readwrite', Membership: 'read', User: 'read' },
+    // Memberships are mirrored on the user item (org_roles), so the authorizer never reads Membership.
+    tables: { AccessToken: 'read', ApiKey: 'readwrite', User: 'read' },
     buckets: {},
     capabilities: [],
     memoryMb: 256,

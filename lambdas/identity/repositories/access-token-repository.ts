@@ -1,4 +1,4 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UnauthorizedError } from '../../shared/errors';
 import type { TxOp } from './transact';
 
@@ -19,8 +19,8 @@ export const accessTokenKey = (tokenHash: string) => ({ token_hash: tokenHash })
 
 export class AccessTokenRepository {
   constructor(
-    readonly ddb: DynamoDBDocumentClient,
-    readonly tableName: string,
+    private readonly ddb: DynamoDBDocumentClient,
+    private readonly tableName: string,
   ) {}
 
   put(token: AccessTokenRecord): TxOp {
@@ -28,6 +28,11 @@ export class AccessTokenRepository {
       item: { Put: { TableName: this.tableName, Item: { ...token }, ConditionExpression: 'attribute_not_exists(token_hash)' } },
       onConditionFailed: () => new Error('access token hash collision'),
     };
+  }
+
+  async get(tokenHash: string): Promise<AccessTokenRecord | undefined> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.tableName, Key: accessTokenKey(tokenHash), ConsistentRead: true }));
+    return out.Item === undefined ? undefined : toAccessToken(out.Item);
   }
 
   /** Marks the caller's own live token revoked; it stays until its TTL so the reason is known. */

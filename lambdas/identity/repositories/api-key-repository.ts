@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../../catalogue/roles';
-import { NotFoundError } from '../../shared/errors';
+import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/http/pagination';
 import { encodeCursor } from '../../shared/http/pagination';
 import { startKeyWithin } from './page';
@@ -60,6 +60,43 @@ export class ApiKeyRepository {
     return {
       item: { Delete: { TableName: this.tableName, Key: apiKeyKey(orgId, keyId), ConditionExpression: 'attribute_exists(key_id)' } },
       onConditionFailed: () => new NotFoundError('API key'),
+    };
+  }
+
+  /** Every key one user created in an organization (a Query of the org's partition, filtered). */
+  async listByCreator(orgId: string, userId: string): Promise<ApiKeyRecord[]> {
+    const out: ApiKeyRecord[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'org_id = :org',
+          FilterExpression: 'created_by_user_id = :user',
+          ExpressionAttributeValues: { ':org': orgId, ':user': userId },
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(page.Items ?? []).map(toApiKey));
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return out;
+  }
+
+  /** Lowers a key's role (when its creator is demoted). */
+  capRole(orgId: string, keyId: string, role: Role): TxOp {
+    return {
+      item: {
+        Update: {
+          TableName: this.tableName,
+          Key: apiKeyKey(orgId, keyId),
+          UpdateExpression: 'SET #role = :role',
+          ConditionExpression: 'attribute_exists(key_id)',
+          ExpressionAttributeNames: { '#role': 'role' },
+          ExpressionAttributeValues: { ':role': role },
+        },
+      },
+      onConditionFailed: () => new ConflictError('an API key changed concurrently; retry', 'concurrent_change'),
     };
   }
 

@@ -40,7 +40,7 @@ export const USER_AUTH_PROJECTION = 'user_id, email, org_roles';
 export class UserRepository {
   constructor(
     private readonly ddb: DynamoDBDocumentClient,
-    readonly tableName: string,
+    private readonly tableName: string,
   ) {}
 
   /** The user and its email claim: a duplicate email cancels the whole transaction. */

@@ -1,0 +1,39 @@
+/**
+ * Where a run's objects live in the artifacts bucket. The task runner (part A) writes them and
+ * the runs API reads them, both through these helpers, so the keys cannot drift apart.
+ *
+ *   runs/<org_id>/<run_id>/<task_name>/output.json   the task's JSON output; TaskRun.output_ref is this key
+ *   runs/<org_id>/<run_id>/<task_name>/logs.txt      the task's log text (all attempts, appended per attempt)
+ *
+ * Every key starts with the org id, like every DynamoDB key, so a prefix policy can isolate tenants.
+ */
+
+export const RUN_OBJECTS_PREFIX = 'runs';
+
+function segment(value: string, what: string): string {
+  if (value === '' || value.includes('/')) throw new Error(`invalid ${what} for an object key: ${JSON.stringify(value)}`);
+  return value;
+}
+
+/** Prefix of every object of one run (ends with '/'). */
+export function runPrefix(orgId: string, runId: string): string {
+  return `${RUN_OBJECTS_PREFIX}/${segment(orgId, 'org_id')}/${segment(runId, 'run_id')}/`;
+}
+
+/** Key of a task's output object; the TaskRun's output_ref is exactly this key. */
+export function outputKey(orgId: string, runId: string, taskName: string): string {
+  return `${runPrefix(orgId, runId)}${segment(taskName, 'task_name')}/output.json`;
+}
+
+/** Key of a task's log object. */
+export function logKey(orgId: string, runId: string, taskName: string): string {
+  return `${runPrefix(orgId, runId)}${segment(taskName, 'task_name')}/logs.txt`;
+}
+
+/**
+ * True when an output_ref belongs to the organization (a retried run keeps the output_ref of the
+ * original run's task, so the run id in the key may differ from the reading run's).
+ */
+export function isOrgObjectKey(orgId: string, key: string): boolean {
+  return key.startsWith(`${RUN_OBJECTS_PREFIX}/${orgId}/`);
+}

@@ -1,0 +1,548 @@
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { RunStatus } from '../engine';
+import { isTerminalRunStatus } from '../engine';
+import type { JsonObject } from '../engine';
+import { epochSeconds, isoNow, type Clock } from '../shared/clock';
+import { ValidationError } from '../shared/errors';
+import type { Page, PageRequest } from '../shared/http/pagination';
+import { encodeCursor } from '../shared/http/pagination';
+
+// The Run table (see lambdas/catalogue/tables.ts). This module is the only code that knows its keys:
+//   run items          pk = org_id#run_id, with org_id, created_sort, flow_key, status_key and
+//                      deployment_key (when the run has a deployment) feeding the sparse GSIs
+//   idempotency items  pk = org_id#idem#<key>, {run_id, expires_at_epoch}; NO org_id/created_sort,
+//                      so they never appear in a GSI; TTL deletes them late, reads check expiry.
+
+export const RUN_EXECUTORS = ['lambda', 'step-functions', 'ecs'] as const;
+export type RunExecutor = (typeof RUN_EXECUTORS)[number];
+export function isRunExecutor(value: unknown): value is RunExecutor {
+  return typeof value === 'string' && (RUN_EXECUTORS as readonly string[]).includes(value);
+}
+
+export const RUN_TRIGGER_TYPES = ['manual', 'schedule', 'sensor', 'retry'] as const;
+export type RunTriggerType = (typeof RUN_TRIGGER_TYPES)[number];
+
+/** How long an Idempotency-Key keeps returning the same run. */
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+/**
+ * Fields the orchestration may set on a run besides its status (through transitionRun's `fields`
+ * or updateRun). A null value REMOVES the attribute. Ask the owner of this file to add a field.
+ */
+export interface RunMutableFields {
+  /** Backend id: the Step Functions executionArn (set by the run starter). */
+  external_id: string;
+  /** ARN of the ECS task that runs the whole DAG (executor `ecs`); the cancel route stops it. */
+  ecs_task_arn: string;
+  /** Why the run FAILED or was CANCELLED. */
+  error_message: string;
+  /** The flow's resolved outputs, stored when the run finishes (GET /runs/{id} shows them). */
+  outputs: JsonObject;
+  /** The current `.waitForTaskToken` token of the run's advance loop. */
+  wait_token: string;
+  /** Advance-loop counter (compare-and-set with updateRun's `expect`, or bump with `add`). */
+  loop_iteration: number;
+  /** Opaque orchestration state (anything else the orchestrator wants to keep on the run). */
+  orchestration: JsonObject;
+}
+export type RunFieldUpdates = { [K in keyof RunMutableFields]?: RunMutableFields[K] | null };
+type NumericRunField = 'loop_iteration';
+
+/** A run as the rest of the code sees it (seed fields + Dagy's additions, no key attributes). */
+export interface RunRecord {
+  org_id: string;
+  run_id: string;
+  run_slug: string;
+  flow_name: string;
+  flow_version: string;
+  deployment_name: string | null;
+  status: RunStatus;
+  /** The status before the last transition (null for a run never transitioned). */
+  previous_status: RunStatus | null;
+  parameters: JsonObject;
+  executor: RunExecutor;
+  external_id: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  created_at: string;
+  updated_at: string;
+  trigger_type: RunTriggerType;
+  /** schedule_id, sensor_id or the original run_id (retry). */
+  trigger_id: string | null;
+  /** Schedule slot (ISO) for schedule-triggered runs. */
+  trigger_slot: string | null;
+  /** The run this one retries. */
+  retry_of: string | null;
+  actor_email: string;
+  idempotency_key: string | null;
+  ecs_task_arn: string | null;
+  error_message: string | null;
+  outputs: JsonObject | null;
+  wait_token: string | null;
+  loop_iteration: number;
+  orchestration: JsonObject | null;
+}
+
+/** What the run starter gives to create a run (the repository fills keys, status and times). */
+export interface NewRun {
+  org_id: string;
+  run_id: string;
+  run_slug: string;
+  flow_name: string;
+  flow_version: string;
+  deployment_name: string | null;
+  parameters: JsonObject;
+  executor: RunExecutor;
+  trigger_type: RunTriggerType;
+  trigger_id: string | null;
+  trigger_slot: string | null;
+  retry_of: string | null;
+  actor_email: string;
+  idempotency_key: string | null;
+}
+
+/** Extra items written in the same TransactWriteItems as the run (e.g. the audit record's Put). */
+export type TransactPut = { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression?: string } };
+
+export type CreateRunResult = { created: true; run: RunRecord } | { created: false; run: RunRecord };
+
+export interface RunListFilter {
+  status?: RunStatus;
+  flow_name?: string;
+  deployment_name?: string;
+}
+
+export type RunTransition =
+  | { won: true; run: RunRecord }
+  /** `current` is the run as it is now (null when it does not exist). */
+  | { won: false; current: RunRecord | null };
+
+export interface RunUpdateGuard {
+  /** The run must be in one of these statuses. */
+  status?: RunStatus[];
+  /** Each field must equal the value (null: the attribute must be absent). */
+  fields?: RunFieldUpdates;
+}
+
+/**
+ * The allowed run status changes. QUEUED→FAILED is the run starter's way out when StartExecution
+ * fails (a run is never left QUEUED forever). Nothing leaves a terminal status.
+ */
+export const RUN_TRANSITIONS: Readonly<Record<RunStatus, readonly RunStatus[]>> = {
+  QUEUED: ['RUNNING', 'CANCELLED', 'FAILED'],
+  RUNNING: ['SUCCEEDED', 'FAILED', 'CANCELLED'],
+  SUCCEEDED: [],
+  FAILED: [],
+  CANCELLED: [],
+};
+
+/** Attributes no caller may set through `fields`: keys, index keys and lifecycle fields. */
+const MUTABLE_FIELDS: ReadonlySet<string> = new Set<keyof RunMutableFields>([
+  'external_id',
+  'ecs_task_arn',
+  'error_message',
+  'outputs',
+  'wait_token',
+  'loop_iteration',
+  'orchestration',
+]);
+
+const runPk = (orgId: string, runId: string) => `${orgId}#${runId}`;
+const idemPk = (orgId: string, key: string) => `${orgId}#idem#${key}`;
+const createdSort = (createdAt: string, runId: string) => `${createdAt}#${runId}`;
+const statusKey = (orgId: string, status: RunStatus) => `${orgId}#${status}`;
+
+function toRun(item: Record<string, unknown>): RunRecord {
+  const s = (k: string): string | null => (typeof item[k] === 'string' ? (item[k] as string) : null);
+  const o = (k: string): JsonObject | null => (typeof item[k] === 'object' && item[k] !== null ? (item[k] as JsonObject) : null);
+  return {
+    org_id: item.org_id as string,
+    run_id: item.run_id as string,
+    run_slug: item.run_slug as string,
+    flow_name: item.flow_name as string,
+    flow_version: item.flow_version as string,
+    deployment_name: s('deployment_name'),
+    status: item.status as RunStatus,
+    previous_status: s('previous_status') as RunStatus | null,
+    parameters: o('parameters') ?? {},
+    executor: item.executor as RunExecutor,
+    external_id: s('external_id'),
+    started_at: s('started_at'),
+    completed_at: s('completed_at'),
+    created_at: item.created_at as string,
+    updated_at: s('updated_at') ?? (item.created_at as string),
+    trigger_type: (s('trigger_type') ?? 'manual') as RunTriggerType,
+    trigger_id: s('trigger_id'),
+    trigger_slot: s('trigger_slot'),
+    retry_of: s('retry_of'),
+    actor_email: s('actor_email') ?? '',
+    idempotency_key: s('idempotency_key'),
+    ecs_task_arn: s('ecs_task_arn'),
+    error_message: s('error_message'),
+    outputs: o('outputs'),
+    wait_token: s('wait_token'),
+    loop_iteration: typeof item.loop_iteration === 'number' ? item.loop_iteration : 0,
+    orchestration: o('orchestration'),
+  };
+}
+
+/** A stored item is a run (not an idempotency record) when it carries org_id and run_slug. */
+function isRunItem(item: Record<string, unknown> | undefined): item is Record<string, unknown> {
+  return item !== undefined && typeof item.org_id === 'string' && typeof item.run_slug === 'string';
+}
+
+/** Builds SET/REMOVE clauses; names and values get unique placeholders. */
+class UpdateBuilder {
+  readonly names: Record<string, string> = {};
+  readonly values: Record<string, unknown> = {};
+  private readonly sets: string[] = [];
+  private readonly removes: string[] = [];
+  private readonly adds: string[] = [];
+  private n = 0;
+
+  name(attr: string): string {
+    const ph = `#n${this.n++}`;
+    this.names[ph] = attr;
+    return ph;
+  }
+  value(v: unknown): string {
+    const ph = `:v${this.n++}`;
+    this.values[ph] = v;
+    return ph;
+  }
+  set(attr: string, v: unknown): void {
+    this.sets.push(`${this.name(attr)} = ${this.value(v)}`);
+  }
+  setExpr(expr: string): void {
+    this.sets.push(expr);
+  }
+  remove(attr: string): void {
+    this.removes.push(this.name(attr));
+  }
+  add(attr: string, by: number): void {
+    this.adds.push(`${this.name(attr)} ${this.value(by)}`);
+  }
+  expression(): string {
+    const parts: string[] = [];
+    if (this.sets.length > 0) parts.push(`SET ${this.sets.join(', ')}`);
+    if (this.removes.length > 0) parts.push(`REMOVE ${this.removes.join(', ')}`);
+    if (this.adds.length > 0) parts.push(`ADD ${this.adds.join(', ')}`);
+    return parts.join(' ');
+  }
+  /** `attr IN (...)` condition. */
+  inList(attr: string, options: readonly unknown[]): string {
+    return `${this.name(attr)} IN (${options.map((o) => this.value(o)).join(', ')})`;
+  }
+}
+
+function applyFields(b: UpdateBuilder, fields: RunFieldUpdates | undefined): void {
+  for (const [field, value] of Object.entries(fields ?? {})) {
+    if (!MUTABLE_FIELDS.has(field)) throw new Error(`run field ${field} cannot be updated`);
+    if (value === undefined) continue;
+    if (value === null) b.remove(field);
+    else b.set(field, value);
+  }
+}
+
+function guardConditions(b: UpdateBuilder, guard: RunUpdateGuard | undefined): string[] {
+  const conditions = ['attribute_exists(run_slug)'];
+  if (guard?.status !== undefined) conditions.push(b.inList('status', guard.status));
+  for (const [field, value] of Object.entries(guard?.fields ?? {})) {
+    if (!MUTABLE_FIELDS.has(field)) throw new Error(`run field ${field} cannot be guarded`);
+    if (value === undefined) continue;
+    const name = b.name(field);
+    conditions.push(value === null ? `(attribute_not_exists(${name}) OR ${name} = ${b.value(null)})` : `${name} = ${b.value(value)}`);
+  }
+  return conditions;
+}
+
+export interface RunRepositoryOptions {
+  ddb: DynamoDBDocumentClient;
+  tableName: string;
+  clock: Clock;
+}
+
+/**
+ * Runs in DynamoDB. Every status change is conditional on the status the writer expects, and a
+ * lost race is an answer (`false` / `{won: false}`), never an exception.
+ */
+export class RunRepository {
+  private readonly ddb: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly clock: Clock;
+
+  constructor(options: RunRepositoryOptions) {
+    this.ddb = options.ddb;
+    this.table = options.tableName;
+    this.clock = options.clock;
+  }
+
+  /**
+   * Creates a QUEUED run and, with an idempotency key, its idempotency record, in one
+   * TransactWriteItems (plus `extraPuts`, e.g. the audit record). When the key is already taken
+   * (and not expired), nothing is written and the existing run is returned with created: false.
+   */
+  async create(input: NewRun, extraPuts: TransactPut[] = []): Promise<CreateRunResult> {
+    const now = isoNow(this.clock);
+    const item: Record<string, unknown> = {
+      pk: runPk(input.org_id, input.run_id),
+      ...input,
+      status: 'QUEUED' satisfies RunStatus,
+      created_at: now,
+      updated_at: now,
+      created_sort: createdSort(now, input.run_id),
+      flow_key: `${input.org_id}#${input.flow_name}`,
+      status_key: statusKey(input.org_id, 'QUEUED'),
+      loop_iteration: 0,
+    };
+    if (input.deployment_name !== null) item.deployment_key = `${input.org_id}#${input.deployment_name}`;
+    const items: NonNullable<TransactWriteCommandInput['TransactItems']> = [
+      { Put: { TableName: this.table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' } },
+    ];
+    const key = input.idempotency_key;
+    const nowEpoch = epochSeconds(this.clock);
+    if (key !== null) {
+      items.push({
+        Put: {
+          TableName: this.table,
+          Item: { pk: idemPk(input.org_id, key), run_id: input.run_id, created_at: now, expires_at_epoch: nowEpoch + IDEMPOTENCY_TTL_SECONDS },
+          // An expired record (TTL deletes late) may be replaced.
+          ConditionExpression: 'attribute_not_exists(pk) OR expires_at_epoch < :now',
+          ExpressionAttributeValues: { ':now': nowEpoch },
+        },
+      });
+    }
+    items.push(...extraPuts);
+    try {
+      await this.ddb.send(new TransactWriteCommand({ TransactItems: items }));
+      return { created: true, run: toRun(item) };
+    } catch (error) {
+      if (key === null || !(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[1]?.Code !== 'ConditionalCheckFailed') throw error;
+      const existing = await this.findByIdempotencyKey(input.org_id, key);
+      // The record's run always exists (both written in one transaction); a missing one means the
+      // record expired between the two reads: surface the conflict rather than guess.
+      if (existing === null) throw error;
+      return { created: false, run: existing };
+    }
+  }
+
+  /** The run an unexpired idempotency key points at, or null. */
+  async findByIdempotencyKey(orgId: string, key: string): Promise<RunRecord | null> {
+    const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: idemPk(orgId, key) }, ConsistentRead: true }));
+    const record = out.Item;
+    if (record === undefined || typeof record.run_id !== 'string') return null;
+    if (typeof record.expires_at_epoch === 'number' && record.expires_at_epoch < epochSeconds(this.clock)) return null;
+    return this.get(orgId, record.run_id, { consistent: true });
+  }
+
+  /** A run of the organization, or null (also for another org's run id: the key holds the org). */
+  async get(orgId: string, runId: string, options: { consistent?: boolean } = {}): Promise<RunRecord | null> {
+    if (runId === '' || runId.includes('#')) return null;
+    const out = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: { pk: runPk(orgId, runId) }, ConsistentRead: options.consistent ?? false }),
+    );
+    return isRunItem(out.Item) && out.Item.org_id === orgId ? toRun(out.Item) : null;
+  }
+
+  /**
+   * Runs of an organization newest first, optionally filtered. One index serves the most selective
+   * filter (deployment, then flow, then status, else the org); the others become a filter
+   * expression, and the page is filled up to `limit` with a bounded number of Queries.
+   */
+  async list(orgId: string, filter: RunListFilter, page: PageRequest): Promise<Page<RunRecord>> {
+    let index: string;
+    let keyAttr: string;
+    let keyValue: string;
+    const filters: Array<[string, string]> = [];
+    if (filter.deployment_name !== undefined) {
+      [index, keyAttr, keyValue] = ['by-deployment', 'deployment_key', `${orgId}#${filter.deployment_name}`];
+      if (filter.flow_name !== undefined) filters.push(['flow_name', filter.flow_name]);
+      if (filter.status !== undefined) filters.push(['status', filter.status]);
+    } else if (filter.flow_name !== undefined) {
+      [index, keyAttr, keyValue] = ['by-flow', 'flow_key', `${orgId}#${filter.flow_name}`];
+      if (filter.status !== undefined) filters.push(['status', filter.status]);
+    } else if (filter.status !== undefined) {
+      [index, keyAttr, keyValue] = ['by-status', 'status_key', statusKey(orgId, filter.status)];
+    } else {
+      [index, keyAttr, keyValue] = ['by-org', 'org_id', orgId];
+    }
+    const names: Record<string, string> = { '#k': keyAttr };
+    const values: Record<string, unknown> = { ':k': keyValue };
+    filters.forEach(([attr, value], i) => {
+      names[`#f${i}`] = attr;
+      values[`:f${i}`] = value;
+    });
+    const base: QueryCommandInput = {
+      TableName: this.table,
+      IndexName: index,
+      KeyConditionExpression: '#k = :k',
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+      ScanIndexForward: false,
+      ...(filters.length > 0 ? { FilterExpression: filters.map((_, i) => `#f${i} = :f${i}`).join(' AND ') } : {}),
+    };
+    const items: RunRecord[] = [];
+    let startKey = page.exclusiveStartKey;
+    // With a filter a Query may return fewer items than it read: keep reading (bounded) to fill the page.
+    for (let round = 0; round < 10; round++) {
+      const out = await this.query({ ...base, Limit: page.limit - items.length, ExclusiveStartKey: startKey });
+      for (const item of out.Items ?? []) if (isRunItem(item) && item.org_id === orgId) items.push(toRun(item));
+      startKey = out.LastEvaluatedKey;
+      if (startKey === undefined || items.length >= page.limit) break;
+    }
+    return { items, next_cursor: encodeCursor(startKey) };
+  }
+
+  private async query(input: QueryCommandInput) {
+    try {
+      return await this.ddb.send(new QueryCommand(input));
+    } catch (error) {
+      // A cursor from another list (or forged) is rejected by DynamoDB: the caller sent a bad cursor.
+      if (input.ExclusiveStartKey !== undefined && error instanceof Error && error.name === 'ValidationException') {
+        throw new ValidationError([{ path: 'cursor', message: 'invalid cursor' }]);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Moves a run from one of `from` to `to`, only if it is still in one of `from` (conditional
+   * write). Sets started_at on RUNNING, completed_at on a terminal status, keeps status_key (the
+   * by-status index) in step, records previous_status, and applies `fields`. Returns whether this
+   * writer won: a late or duplicate writer gets false and changes nothing. Throws only for a
+   * transition the lifecycle never allows (a bug, e.g. CANCELLED→SUCCEEDED).
+   */
+  async transitionRun(orgId: string, runId: string, from: RunStatus[], to: RunStatus, fields?: RunFieldUpdates): Promise<boolean> {
+    return (await this.transitionRunDetailed(orgId, runId, from, to, fields)).won;
+  }
+
+  /**
+   * transitionRun, returning the run after the change (won) or as it is now (lost). With
+   * `extraPuts` (e.g. the audit record) the change and the puts are one TransactWriteItems.
+   */
+  async transitionRunDetailed(
+    orgId: string,
+    runId: string,
+    from: RunStatus[],
+    to: RunStatus,
+    fields?: RunFieldUpdates,
+    options: { extraPuts?: TransactPut[] } = {},
+  ): Promise<RunTransition> {
+    if (from.length === 0) throw new Error('transitionRun needs at least one from status');
+    for (const f of from) {
+      if (!RUN_TRANSITIONS[f].includes(to)) throw new Error(`run transition ${f} → ${to} is not allowed`);
+    }
+    const now = isoNow(this.clock);
+    const b = new UpdateBuilder();
+    const statusName = b.name('status');
+    b.setExpr(`${b.name('previous_status')} = ${statusName}`);
+    b.setExpr(`${statusName} = ${b.value(to)}`);
+    b.set('status_key', statusKey(orgId, to));
+    b.set('updated_at', now);
+    if (to === 'RUNNING') b.setExpr(`${b.name('started_at')} = if_not_exists(${b.name('started_at')}, ${b.value(now)})`);
+    if (isTerminalRunStatus(to)) b.set('completed_at', now);
+    applyFields(b, fields);
+    const conditions = ['attribute_exists(run_slug)', b.inList('status', from)];
+    const extraPuts = options.extraPuts ?? [];
+    if (extraPuts.length === 0) return this.conditionalUpdate(orgId, runId, b, conditions);
+    if (runId === '' || runId.includes('#')) return { won: false, current: null };
+    try {
+      await this.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: runPk(orgId, runId) },
+                UpdateExpression: b.expression(),
+                ConditionExpression: conditions.join(' AND '),
+                ExpressionAttributeNames: b.names,
+                ExpressionAttributeValues: b.values,
+              },
+            },
+            ...extraPuts,
+          ],
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException) || error.CancellationReasons?.[0]?.Code !== 'ConditionalCheckFailed') throw error;
+      return { won: false, current: await this.get(orgId, runId, { consistent: true }) };
+    }
+    const run = await this.get(orgId, runId, { consistent: true });
+    if (run === null) throw new Error(`run ${runId} vanished after its transition`);
+    return { won: true, run };
+  }
+
+  /**
+   * Stores the backend id (the executionArn) once: true when stored, false when the run already
+   * has one (or does not exist). Any status: a fast run may finish before its starter stores it.
+   */
+  async setExternalId(orgId: string, runId: string, externalId: string): Promise<boolean> {
+    return this.updateRun(orgId, runId, { external_id: externalId }, { fields: { external_id: null } });
+  }
+
+  /**
+   * The generic conditional update of orchestration fields (never the status: use transitionRun).
+   * `set` values of null remove the attribute; `add` increments numbers atomically; `guard` adds
+   * conditions (status in a list, fields equal to values). Returns whether the write happened.
+   */
+  async updateRun(
+    orgId: string,
+    runId: string,
+    set: RunFieldUpdates,
+    guard?: RunUpdateGuard,
+    add?: Partial<Record<NumericRunField, number>>,
+  ): Promise<boolean> {
+    return (await this.updateRunDetailed(orgId, runId, set, guard, add)).won;
+  }
+
+  /** updateRun, returning the run after the change (won) or as it is now (lost). */
+  async updateRunDetailed(
+    orgId: string,
+    runId: string,
+    set: RunFieldUpdates,
+    guard?: RunUpdateGuard,
+    add?: Partial<Record<NumericRunField, number>>,
+  ): Promise<RunTransition> {
+    const b = new UpdateBuilder();
+    b.set('updated_at', isoNow(this.clock));
+    applyFields(b, set);
+    for (const [field, by] of Object.entries(add ?? {})) {
+      if (by !== undefined) b.add(field, by);
+    }
+    return this.conditionalUpdate(orgId, runId, b, guardConditions(b, guard));
+  }
+
+  private async conditionalUpdate(orgId: string, runId: string, b: UpdateBuilder, conditions: string[]): Promise<RunTransition> {
+    if (runId === '' || runId.includes('#')) return { won: false, current: null };
+    try {
+      const out = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: runPk(orgId, runId) },
+          UpdateExpression: b.expression(),
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: b.names,
+          ExpressionAttributeValues: b.values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { won: true, run: toRun(out.Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Lost: report the run as it is now (a strongly consistent read, only on this path).
+      return { won: false, current: await this.get(orgId, runId, { consistent: true }) };
+    }
+  }
+}

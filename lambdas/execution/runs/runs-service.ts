@@ -1,0 +1,282 @@
+import { StopTaskCommand, type ECSClient } from '@aws-sdk/client-ecs';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { JsonObject } from '../../engine';
+import { isTerminalRunStatus, parseFlowSpec, parseOutputRef, resolveOutputs } from '../../engine';
+import { auditTransactPut } from '../../shared/audit/audit-log';
+import { isoNow, type Clock } from '../../shared/clock';
+import { ConflictError, NotFoundError } from '../../shared/errors';
+import type { Page, PageRequest } from '../../shared/http/pagination';
+import type { Logger } from '../../shared/logger';
+import type { FlowVersionLookup, RunStarter, StartRunRequest, StartRunResult } from '../run-starter';
+import type { RunEventPublisher } from '../run-events';
+import { isOrgObjectKey, logKey } from '../run-objects';
+import type { RunListFilter, RunRecord, RunRepository } from '../run-repository';
+import type { TaskRunRecord, TaskRunRepository, TaskRunTransition } from '../task-run-repository';
+
+/** Who does it and from where (audit records). */
+export interface RunActor {
+  org_id: string;
+  actor_email: string;
+  ip_address: string;
+}
+
+export interface RunDetail {
+  run: RunRecord;
+  task_runs: TaskRunRecord[];
+  /** The flow's outputs once the run finished; null before. */
+  outputs: JsonObject | null;
+}
+
+export interface TaskRunLogs {
+  task_run: TaskRunRecord;
+  content: string;
+  truncated: boolean;
+}
+
+export interface CancelResult {
+  run: RunRecord;
+  task_runs: TaskRunRecord[];
+}
+
+export interface RunsServiceDeps {
+  runs: RunRepository;
+  taskRuns: TaskRunRepository;
+  events: RunEventPublisher;
+  starter: RunStarter;
+  flows: FlowVersionLookup;
+  s3: S3Client;
+  artifactsBucket: string;
+  sfn: SFNClient;
+  ecs: ECSClient;
+  ecsCluster: string;
+  auditTable: string;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Largest log text returned (its tail): a Lambda response holds at most 6 MB. */
+export const MAX_LOG_BYTES = 1024 * 1024;
+/** The message cancelled task runs carry (RUNNING → FAILED, PENDING → SKIPPED). */
+export const CANCELLED_MESSAGE = 'cancelled';
+const SETTLE_CONCURRENCY = 16;
+const SETTLE_ROUNDS = 4;
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+function errorName(error: unknown): string {
+  return error instanceof Error ? error.name : 'Error';
+}
+
+/** The runs API's domain rules: start, read, list, logs, cancel, retry. */
+export class RunsService {
+  constructor(private readonly deps: RunsServiceDeps) {}
+
+  start(request: StartRunRequest): Promise<StartRunResult> {
+    return this.deps.starter.start(request);
+  }
+
+  async get(orgId: string, runId: string): Promise<RunDetail> {
+    const run = await this.deps.runs.get(orgId, runId);
+    if (run === null) throw new NotFoundError('run');
+    const taskRuns = await this.deps.taskRuns.listForRun(orgId, runId);
+    return { run, task_runs: taskRuns, outputs: await this.outputsOf(run, taskRuns) };
+  }
+
+  list(orgId: string, filter: RunListFilter, page: PageRequest): Promise<Page<RunRecord>> {
+    return this.deps.runs.list(orgId, filter, page);
+  }
+
+  async listTaskRuns(orgId: string, runId: string, page: PageRequest): Promise<Page<TaskRunRecord>> {
+    await this.requireRun(orgId, runId);
+    return this.deps.taskRuns.listPage(orgId, runId, page);
+  }
+
+  /** The log text the task runner wrote for a task run (empty while there is none). */
+  async logs(orgId: string, runId: string, taskRunId: string): Promise<TaskRunLogs> {
+    await this.requireRun(orgId, runId);
+    const taskRun = await this.deps.taskRuns.findById(orgId, runId, taskRunId);
+    if (taskRun === null) throw new NotFoundError('task run');
+    // A task kept by a retry ran in the original run: its logs are there.
+    const key = logKey(orgId, taskRun.reused_from_run_id ?? runId, taskRun.task_name);
+    try {
+      const out = await this.deps.s3.send(new GetObjectCommand({ Bucket: this.deps.artifactsBucket, Key: key, Range: `bytes=-${MAX_LOG_BYTES}` }));
+      const content = (await out.Body?.transformToString('utf8')) ?? '';
+      const total = out.ContentRange === undefined ? undefined : Number(out.ContentRange.split('/')[1]);
+      return { task_run: taskRun, content, truncated: total !== undefined && Number.isFinite(total) && total > MAX_LOG_BYTES };
+    } catch (error) {
+      if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound') return { task_run: taskRun, content: '', truncated: false };
+      throw error;
+    }
+  }
+
+  /**
+   * Cancels a QUEUED or RUNNING run: the run turns CANCELLED (with its audit record, in one
+   * transaction), its execution is stopped, and every open task run is settled (RUNNING → FAILED
+   * "cancelled", PENDING → SKIPPED). A finished run is a 409.
+   */
+  async cancel(actor: RunActor, runId: string): Promise<CancelResult> {
+    const { runs, events, clock } = this.deps;
+    const before = await runs.get(actor.org_id, runId, { consistent: true });
+    if (before === null) throw new NotFoundError('run');
+    if (isTerminalRunStatus(before.status)) throw new ConflictError(`the run is already ${before.status}`, 'run_finished');
+    const audit = auditTransactPut(
+      this.deps.auditTable,
+      {
+        org_id: actor.org_id,
+        resource_type: 'run',
+        resource_id: runId,
+        action: 'cancel',
+        actor_email: actor.actor_email,
+        before: { status: before.status },
+        after: { status: 'CANCELLED' },
+        ip_address: actor.ip_address,
+      },
+      isoNow(clock),
+    );
+    const moved = await runs.transitionRunDetailed(
+      actor.org_id,
+      runId,
+      ['QUEUED', 'RUNNING'],
+      'CANCELLED',
+      { error_message: `cancelled by ${actor.actor_email}` },
+      { extraPuts: [audit] },
+    );
+    if (!moved.won) {
+      // Between our read and our write the run finished (both from-statuses were allowed).
+      throw new ConflictError(`the run is already ${moved.current?.status ?? 'gone'}`, 'run_finished');
+    }
+    await this.stopBackend(moved.run);
+    const settled = await this.settleOpenTaskRuns(moved.run);
+    await events.runStatusChanged(moved.run);
+    if (settled.length > 0) await events.taskRunStatusChanged(moved.run, settled);
+    return { run: moved.run, task_runs: await this.deps.taskRuns.listForRun(actor.org_id, runId, { consistent: true }) };
+  }
+
+  /** A new run (trigger retry) of a FAILED or CANCELLED run that keeps its succeeded tasks' outputs. */
+  retry(
+    actor: RunActor,
+    runId: string,
+    options: { parameters?: JsonObject; executor?: string; idempotency_key?: string },
+  ): Promise<StartRunResult> {
+    return this.deps.starter.start({
+      org_id: actor.org_id,
+      retry_of: { run_id: runId, keep_succeeded_outputs: true },
+      trigger: { type: 'retry', id: runId },
+      actor_email: actor.actor_email,
+      audit: { ip_address: actor.ip_address },
+      ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
+      ...(options.executor === undefined ? {} : { executor: options.executor }),
+      ...(options.idempotency_key === undefined ? {} : { idempotency_key: options.idempotency_key }),
+    });
+  }
+
+  private async requireRun(orgId: string, runId: string): Promise<RunRecord> {
+    const run = await this.deps.runs.get(orgId, runId);
+    if (run === null) throw new NotFoundError('run');
+    return run;
+  }
+
+  /** StopExecution of the run's execution, StopTask of its ECS task; failures are logged (the run is CANCELLED already). */
+  private async stopBackend(run: RunRecord): Promise<void> {
+    const { sfn, ecs, logger } = this.deps;
+    const cause = `run ${run.run_id} cancelled`;
+    const ecsTasks = [run.ecs_task_arn, run.external_id?.startsWith('arn:aws:ecs:') ? run.external_id : null].filter(
+      (arn): arn is string => arn !== null && arn !== undefined,
+    );
+    const stops: Array<Promise<unknown>> = [];
+    if (run.external_id?.startsWith('arn:aws:states:')) {
+      stops.push(
+        sfn.send(new StopExecutionCommand({ executionArn: run.external_id, error: 'Dagy.Cancelled', cause })).catch((error: unknown) => {
+          if (errorName(error) !== 'ExecutionDoesNotExist') {
+            logger.error('StopExecution failed', { run_id: run.run_id, error: error instanceof Error ? error.message : String(error) });
+          }
+        }),
+      );
+    }
+    for (const task of new Set(ecsTasks)) {
+      stops.push(
+        ecs.send(new StopTaskCommand({ cluster: this.deps.ecsCluster, task, reason: cause })).catch((error: unknown) => {
+          logger.error('ECS StopTask failed', { run_id: run.run_id, error: error instanceof Error ? error.message : String(error) });
+        }),
+      );
+    }
+    await Promise.all(stops);
+  }
+
+  /**
+   * Settles every open task run of a cancelled run. Each write is conditional on the status read;
+   * a task run that moved meanwhile (e.g. PENDING → RUNNING) is settled from its new status.
+   */
+  private async settleOpenTaskRuns(run: RunRecord): Promise<TaskRunRecord[]> {
+    const { taskRuns } = this.deps;
+    const settled: TaskRunRecord[] = [];
+    let open = (await taskRuns.listForRun(run.org_id, run.run_id, { consistent: true })).filter((t) => t.status === 'RUNNING');
+    for (let round = 0; round < SETTLE_ROUNDS && open.length > 0; round++) {
+      const results = await mapLimit(open, SETTLE_CONCURRENCY, (t): Promise<TaskRunTransition> =>
+        t.status === 'RUNNING'
+          ? taskRuns.failDetailed(run.org_id, run.run_id, t.task_name, { error_message: CANCELLED_MESSAGE })
+          : taskRuns.skipDetailed(run.org_id, run.run_id, t.task_name, { reason: CANCELLED_MESSAGE }),
+      );
+      const next: TaskRunRecord[] = [];
+      for (const r of results) {
+        if (r.won) settled.push(r.taskRun);
+        else if (r.current !== null && (r.current.status === 'PENDING' || r.current.status === 'RUNNING')) next.push(r.current);
+      }
+      open = next;
+    }
+    if (open.length > 0) this.deps.logger.warn('task runs still open after cancel', { run_id: run.run_id, tasks: open.map((t) => t.task_name) });
+    return settled;
+  }
+
+  /**
+   * The run's outputs once finished: those the orchestrator stored on the run, else resolved here
+   * from the flow spec's `outputs` and the task output objects they reference.
+   */
+  private async outputsOf(run: RunRecord, taskRuns: TaskRunRecord[]): Promise<JsonObject | null> {
+    if (!isTerminalRunStatus(run.status)) return null;
+    if (run.outputs !== null) return run.outputs;
+    const flow = await this.deps.flows.get(run.org_id, run.flow_name, run.flow_version);
+    if (flow === null) return null;
+    const spec = parseFlowSpec(JSON.parse(flow.flow_spec_json) as unknown);
+    const names = new Set(spec.tasks.map((t) => t.name));
+    const wanted = new Set<string>();
+    for (const ref of Object.values(spec.outputs)) {
+      const parsed = parseOutputRef(ref, (n) => names.has(n));
+      if (parsed.ok) wanted.add(parsed.task);
+    }
+    const byName = new Map(taskRuns.map((t) => [t.task_name, t]));
+    const taskOutputs: Record<string, unknown> = {};
+    await Promise.all(
+      [...wanted].map(async (name) => {
+        const t = byName.get(name);
+        if (t === undefined || t.status !== 'SUCCEEDED' || t.output_ref === null || !isOrgObjectKey(run.org_id, t.output_ref)) return;
+        const value = await this.readOutput(t.output_ref);
+        if (value !== undefined) taskOutputs[name] = value;
+      }),
+    );
+    return resolveOutputs(spec.outputs, taskOutputs, names) as JsonObject;
+  }
+
+  private async readOutput(key: string): Promise<unknown> {
+    try {
+      const out = await this.deps.s3.send(new GetObjectCommand({ Bucket: this.deps.artifactsBucket, Key: key }));
+      const text = (await out.Body?.transformToString('utf8')) ?? '';
+      return text === '' ? null : (JSON.parse(text) as unknown);
+    } catch (error) {
+      this.deps.logger.warn('task output unreadable', { key, error: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
+  }
+}

@@ -1,0 +1,423 @@
+import { createHash } from 'node:crypto';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { TaskStatus } from '../engine';
+import { isTerminalTaskStatus } from '../engine';
+import { isoNow, type Clock } from '../shared/clock';
+import { ValidationError } from '../shared/errors';
+import type { Page, PageRequest } from '../shared/http/pagination';
+import { encodeCursor } from '../shared/http/pagination';
+
+// The TaskRun table (see lambdas/catalogue/tables.ts): pk = org_id#run_id, sk = task_name. One
+// partition per run, so "all task runs of a run" is one Query. This module is the only code that
+// knows these keys.
+
+/** A task run as the rest of the code sees it (seed fields + Dagy's additions, no key attributes). */
+export interface TaskRunRecord {
+  org_id: string;
+  run_id: string;
+  /** Stable id of (run_id, task_name): see taskRunId(). */
+  task_run_id: string;
+  task_name: string;
+  status: TaskStatus;
+  /** The status before the last transition (null for a task run never transitioned). */
+  previous_status: TaskStatus | null;
+  /** Attempts started so far (0 while never started; a retry keeps it and the next start adds 1). */
+  attempt: number;
+  /** Where the current/last attempt ran (e.g. lambda, ecs, step-functions). */
+  executor: string | null;
+  started_at: string | null;
+  completed_at: string | null;
+  error_message: string | null;
+  /** Object key of the task's output in the artifacts bucket (run-objects.ts outputKey). */
+  output_ref: string | null;
+  /** A PENDING task waiting for a retry must not start before this ISO time. */
+  not_before: string | null;
+  /** The run whose output this task run reuses (retried runs keep succeeded tasks' outputs). */
+  reused_from_run_id: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** A task run to create: PENDING (the default), or SUCCEEDED with the output of an earlier run. */
+export interface NewTaskRun {
+  task_name: string;
+  status?: 'PENDING' | 'SUCCEEDED';
+  output_ref?: string | null;
+  reused_from_run_id?: string | null;
+  /** Copied from the earlier run for a reused SUCCEEDED task (shown as is). */
+  attempt?: number;
+  executor?: string | null;
+  started_at?: string | null;
+  completed_at?: string | null;
+}
+
+/** The allowed task run status changes (RUNNING→PENDING is a retry). Nothing leaves a terminal status. */
+export const TASK_RUN_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = {
+  PENDING: ['RUNNING', 'SKIPPED'],
+  RUNNING: ['SUCCEEDED', 'FAILED', 'PENDING'],
+  SUCCEEDED: [],
+  FAILED: [],
+  SKIPPED: [],
+};
+
+export type TaskRunTransition =
+  | { won: true; taskRun: TaskRunRecord }
+  /** `current` is the task run as it is now (null when it does not exist). */
+  | { won: false; current: TaskRunRecord | null };
+
+/** Optional guards of a transition, beyond the from-status. */
+export interface TaskRunGuard {
+  /** The task run's attempt must equal this: a late result of an earlier attempt loses. */
+  attempt?: number;
+}
+
+/** Fields a transition may set (null removes). */
+export interface TaskRunFieldUpdates {
+  executor?: string | null;
+  error_message?: string | null;
+  output_ref?: string | null;
+  not_before?: string | null;
+}
+
+/** Stable, unique id of a task run: sha-256 of run_id and task name, 24 hex chars with a prefix. */
+export function taskRunId(runId: string, taskName: string): string {
+  return `tr_${createHash('sha256').update(`${runId}\u0000${taskName}`).digest('hex').slice(0, 24)}`;
+}
+
+const taskPk = (orgId: string, runId: string) => `${orgId}#${runId}`;
+const BATCH_SIZE = 25;
+const MAX_BATCH_ROUNDS = 8;
+
+function toTaskRun(item: Record<string, unknown>): TaskRunRecord {
+  const s = (k: string): string | null => (typeof item[k] === 'string' ? (item[k] as string) : null);
+  return {
+    org_id: item.org_id as string,
+    run_id: item.run_id as string,
+    task_run_id: item.task_run_id as string,
+    task_name: item.task_name as string,
+    status: item.status as TaskStatus,
+    previous_status: s('previous_status') as TaskStatus | null,
+    attempt: typeof item.attempt === 'number' ? item.attempt : 0,
+    executor: s('executor'),
+    started_at: s('started_at'),
+    completed_at: s('completed_at'),
+    error_message: s('error_message'),
+    output_ref: s('output_ref'),
+    not_before: s('not_before'),
+    reused_from_run_id: s('reused_from_run_id'),
+    created_at: item.created_at as string,
+    updated_at: s('updated_at') ?? (item.created_at as string),
+  };
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+export interface TaskRunRepositoryOptions {
+  ddb: DynamoDBDocumentClient;
+  tableName: string;
+  clock: Clock;
+}
+
+/**
+ * Task runs in DynamoDB. Every status change is conditional on the status the writer expects
+ * (and optionally the attempt); a lost race returns false, never throws.
+ */
+export class TaskRunRepository {
+  private readonly ddb: DynamoDBDocumentClient;
+  private readonly table: string;
+  private readonly clock: Clock;
+
+  constructor(options: TaskRunRepositoryOptions) {
+    this.ddb = options.ddb;
+    this.table = options.tableName;
+    this.clock = options.clock;
+  }
+
+  /**
+   * Writes the task runs of a new run with BatchWriteItem (25 per request, unprocessed items
+   * retried). Idempotent for the same input (same keys, same ids), but it overwrites: call it only
+   * before the run's execution starts. To complete a partially created set, use createMissing.
+   */
+  async createMany(orgId: string, runId: string, tasks: NewTaskRun[]): Promise<TaskRunRecord[]> {
+    const now = isoNow(this.clock);
+    const records: TaskRunRecord[] = tasks.map((t) => ({
+      org_id: orgId,
+      run_id: runId,
+      task_run_id: taskRunId(runId, t.task_name),
+      task_name: t.task_name,
+      status: t.status ?? 'PENDING',
+      previous_status: null,
+      attempt: t.attempt ?? 0,
+      executor: t.executor ?? null,
+      started_at: t.started_at ?? null,
+      completed_at: t.completed_at ?? null,
+      error_message: null,
+      output_ref: t.output_ref ?? null,
+      not_before: null,
+      reused_from_run_id: t.reused_from_run_id ?? null,
+      created_at: now,
+      updated_at: now,
+    }));
+    const requests = records.map((r) => ({ PutRequest: { Item: { pk: taskPk(orgId, runId), ...r } } }));
+    for (let i = 0; i < requests.length; i += BATCH_SIZE) {
+      let pending: typeof requests = requests.slice(i, i + BATCH_SIZE);
+      for (let round = 0; pending.length > 0; round++) {
+        if (round >= MAX_BATCH_ROUNDS) throw new Error(`task runs of run ${runId}: ${pending.length} writes left unprocessed`);
+        if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
+        const out = await this.ddb.send(new BatchWriteCommand({ RequestItems: { [this.table]: pending } }));
+        pending = (out.UnprocessedItems?.[this.table] ?? []) as typeof requests;
+      }
+    }
+    return records;
+  }
+
+  /** Creates only the task runs that do not exist yet (resuming an interrupted start). */
+  async createMissing(orgId: string, runId: string, tasks: NewTaskRun[]): Promise<TaskRunRecord[]> {
+    const existing = new Set((await this.listForRun(orgId, runId, { consistent: true })).map((t) => t.task_name));
+    const missing = tasks.filter((t) => !existing.has(t.task_name));
+    return missing.length === 0 ? [] : this.createMany(orgId, runId, missing);
+  }
+
+  async get(orgId: string, runId: string, taskName: string, options: { consistent?: boolean } = {}): Promise<TaskRunRecord | null> {
+    const out = await this.ddb.send(
+      new GetCommand({ TableName: this.table, Key: { pk: taskPk(orgId, runId), task_name: taskName }, ConsistentRead: options.consistent ?? false }),
+    );
+    return out.Item === undefined ? null : toTaskRun(out.Item);
+  }
+
+  /** Every task run of a run, by task name (all pages). */
+  async listForRun(orgId: string, runId: string, options: { consistent?: boolean } = {}): Promise<TaskRunRecord[]> {
+    const items: TaskRunRecord[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': taskPk(orgId, runId) },
+          ConsistentRead: options.consistent ?? false,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of out.Items ?? []) items.push(toTaskRun(item));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  /** One page of a run's task runs, by task name. */
+  async listPage(orgId: string, runId: string, page: PageRequest): Promise<Page<TaskRunRecord>> {
+    const input: QueryCommandInput = {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': taskPk(orgId, runId) },
+      Limit: page.limit,
+      ExclusiveStartKey: page.exclusiveStartKey,
+    };
+    try {
+      const out = await this.ddb.send(new QueryCommand(input));
+      return { items: (out.Items ?? []).map(toTaskRun), next_cursor: encodeCursor(out.LastEvaluatedKey) };
+    } catch (error) {
+      if (page.exclusiveStartKey !== undefined && error instanceof Error && error.name === 'ValidationException') {
+        throw new ValidationError([{ path: 'cursor', message: 'invalid cursor' }]);
+      }
+      throw error;
+    }
+  }
+
+  /** A task run by its task_run_id (one Query over the run's partition, filtered). */
+  async findById(orgId: string, runId: string, id: string): Promise<TaskRunRecord | null> {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.ddb.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk',
+          FilterExpression: 'task_run_id = :id',
+          ExpressionAttributeValues: { ':pk': taskPk(orgId, runId), ':id': id },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const found = out.Items?.[0];
+      if (found !== undefined) return toTaskRun(found);
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return null;
+  }
+
+  /**
+   * Moves a task run from one of `from` to `to` if it is still there (and at `guard.attempt`).
+   * Sets completed_at on a terminal status and records previous_status. Returns whether this
+   * writer won. Throws only for a transition the lifecycle never allows (a bug).
+   */
+  async transition(
+    orgId: string,
+    runId: string,
+    taskName: string,
+    from: TaskStatus[],
+    to: TaskStatus,
+    fields: TaskRunFieldUpdates = {},
+    guard: TaskRunGuard = {},
+  ): Promise<boolean> {
+    return (await this.transitionDetailed(orgId, runId, taskName, from, to, fields, guard)).won;
+  }
+
+  /** transition(), returning the task run after the change (won) or as it is now (lost). */
+  async transitionDetailed(
+    orgId: string,
+    runId: string,
+    taskName: string,
+    from: TaskStatus[],
+    to: TaskStatus,
+    fields: TaskRunFieldUpdates = {},
+    guard: TaskRunGuard = {},
+    extra: { incrementAttempt?: boolean; setStartedAt?: boolean } = {},
+  ): Promise<TaskRunTransition> {
+    if (from.length === 0) throw new Error('a task run transition needs at least one from status');
+    for (const f of from) {
+      if (!TASK_RUN_TRANSITIONS[f].includes(to)) throw new Error(`task run transition ${f} → ${to} is not allowed`);
+    }
+    const now = isoNow(this.clock);
+    const names: Record<string, string> = { '#status': 'status', '#prev': 'previous_status' };
+    const values: Record<string, unknown> = { ':to': to, ':now': now };
+    const sets = ['#prev = #status', '#status = :to', 'updated_at = :now'];
+    const removes: string[] = [];
+    if (isTerminalTaskStatus(to)) sets.push('completed_at = :now');
+    if (extra.setStartedAt) sets.push('started_at = :now');
+    if (extra.incrementAttempt) {
+      values[':one'] = 1;
+      values[':zero'] = 0;
+      sets.push('attempt = if_not_exists(attempt, :zero) + :one');
+    }
+    Object.entries(fields).forEach(([field, value], i) => {
+      if (value === undefined) return;
+      names[`#f${i}`] = field;
+      if (value === null) removes.push(`#f${i}`);
+      else {
+        values[`:f${i}`] = value;
+        sets.push(`#f${i} = :f${i}`);
+      }
+    });
+    const fromPh = from.map((f, i) => {
+      values[`:from${i}`] = f;
+      return `:from${i}`;
+    });
+    const conditions = ['attribute_exists(pk)', `#status IN (${fromPh.join(', ')})`];
+    if (guard.attempt !== undefined) {
+      values[':attempt'] = guard.attempt;
+      conditions.push('attempt = :attempt');
+    }
+    try {
+      const out = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(orgId, runId), task_name: taskName },
+          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+          ConditionExpression: conditions.join(' AND '),
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return { won: true, taskRun: toTaskRun(out.Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { won: false, current: await this.get(orgId, runId, taskName, { consistent: true }) };
+    }
+  }
+
+  // The named transitions: each plain method answers whether it won (boolean); its *Detailed twin
+  // also returns the task run after the change (won) or as it is now (lost).
+
+  /** PENDING → RUNNING: attempt + 1, started_at = now, executor set, not_before and the last error cleared. */
+  async start(orgId: string, runId: string, taskName: string, opts: StartOptions): Promise<boolean> {
+    return (await this.startDetailed(orgId, runId, taskName, opts)).won;
+  }
+  startDetailed(orgId: string, runId: string, taskName: string, opts: StartOptions): Promise<TaskRunTransition> {
+    return this.transitionDetailed(
+      orgId,
+      runId,
+      taskName,
+      ['PENDING'],
+      'RUNNING',
+      { executor: opts.executor, not_before: null, error_message: null },
+      guardOf(opts.attempt),
+      { incrementAttempt: true, setStartedAt: true },
+    );
+  }
+
+  /** RUNNING → SUCCEEDED with the output's object key (pass `attempt` so a stale attempt loses). */
+  async succeed(orgId: string, runId: string, taskName: string, opts: SucceedOptions): Promise<boolean> {
+    return (await this.succeedDetailed(orgId, runId, taskName, opts)).won;
+  }
+  succeedDetailed(orgId: string, runId: string, taskName: string, opts: SucceedOptions): Promise<TaskRunTransition> {
+    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'SUCCEEDED', { output_ref: opts.output_ref }, guardOf(opts.attempt));
+  }
+
+  /** RUNNING → FAILED with the error. */
+  async fail(orgId: string, runId: string, taskName: string, opts: FailOptions): Promise<boolean> {
+    return (await this.failDetailed(orgId, runId, taskName, opts)).won;
+  }
+  failDetailed(orgId: string, runId: string, taskName: string, opts: FailOptions): Promise<TaskRunTransition> {
+    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'FAILED', { error_message: opts.error_message }, guardOf(opts.attempt));
+  }
+
+  /** RUNNING → PENDING for a retry: keeps attempt, records the error, sets not_before (ISO). */
+  async scheduleRetry(orgId: string, runId: string, taskName: string, opts: RetryOptions): Promise<boolean> {
+    return (await this.scheduleRetryDetailed(orgId, runId, taskName, opts)).won;
+  }
+  scheduleRetryDetailed(orgId: string, runId: string, taskName: string, opts: RetryOptions): Promise<TaskRunTransition> {
+    return this.transitionDetailed(
+      orgId,
+      runId,
+      taskName,
+      ['RUNNING'],
+      'PENDING',
+      { not_before: opts.not_before, error_message: opts.error_message },
+      guardOf(opts.attempt),
+    );
+  }
+
+  /** PENDING → SKIPPED with the reason in error_message. */
+  async skip(orgId: string, runId: string, taskName: string, opts: SkipOptions): Promise<boolean> {
+    return (await this.skipDetailed(orgId, runId, taskName, opts)).won;
+  }
+  skipDetailed(orgId: string, runId: string, taskName: string, opts: SkipOptions): Promise<TaskRunTransition> {
+    return this.transitionDetailed(orgId, runId, taskName, ['PENDING'], 'SKIPPED', { error_message: opts.reason, not_before: null });
+  }
+}
+
+export interface StartOptions {
+  executor: string;
+  /** Guard: the attempt the task run is at before this start (0 for the first). */
+  attempt?: number;
+}
+export interface SucceedOptions {
+  output_ref: string | null;
+  /** Guard: the attempt this result belongs to. */
+  attempt?: number;
+}
+export interface FailOptions {
+  error_message: string;
+  attempt?: number;
+}
+export interface RetryOptions {
+  not_before: string;
+  error_message: string;
+  attempt?: number;
+}
+export interface SkipOptions {
+  reason: string;
+}
+
+function guardOf(attempt: number | undefined): TaskRunGuard {
+  return attempt === undefined ? {} : { attempt };
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, sep } from 'node:path';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { unzipSync } from 'fflate';
+
+/** What identifies a flow version's code: its artifact and the hash of spec + code. */
+export interface ArtifactRef {
+  /** s3://<artifacts bucket>/<key>, or null for a flow of http tasks only. */
+  artifact_s3_uri: string | null;
+  code_hash: string;
+}
+
+/** Most bytes an artifact may unpack to (Lambda's /tmp is 512 MB by default). */
+export const MAX_UNPACKED_ARTIFACT_BYTES = 400 * 1024 * 1024;
+
+const CODE_HASH = /^[0-9a-f]{64}$/;
+
+export class ArtifactError extends Error {}
+
+/** s3://bucket/key → {bucket, key}. */
+export function parseS3Uri(uri: string): { bucket: string; key: string } {
+  const match = /^s3:\/\/([^/]+)\/(.+)$/.exec(uri);
+  if (match === null) throw new ArtifactError(`not an s3:// URI: ${uri}`);
+  return { bucket: match[1]!, key: match[2]! };
+}
+
+/** A ZIP entry name that stays inside the unpack directory (no absolute path, no `..`). */
+function safeEntryPath(name: string): string | null {
+  const normalized = name.replace(/^(?:\.\/)+/, '');
+  if (normalized === '' || normalized.startsWith('/') || normalized.includes('\\') || /^[A-Za-z]:/.test(normalized)) return null;
+  const segments = normalized.split('/');
+  if (segments.some((s) => s === '..' || s === '.')) return null;
+  return segments.join(sep);
+}
+
+/**
+ * Flow artifacts unpacked on local disk, one directory per code_hash (content-addressed, so a
+ * directory once complete never changes): downloaded and unpacked once per container, shared by
+ * every task of every run of that flow version.
+ */
+export class ArtifactCache {
+  private readonly unpacked = new Map<string, Promise<string>>();
+
+  constructor(
+    private readonly s3: S3Client,
+    /** The artifacts bucket: an artifact elsewhere is refused. */
+    private readonly bucket: string,
+    private readonly root: string = join(tmpdir(), 'dagy-artifacts'),
+  ) {}
+
+  /** Directory holding the unpacked artifact. */
+  directory(ref: ArtifactRef): Promise<string> {
+    if (!CODE_HASH.test(ref.code_hash)) return Promise.reject(new ArtifactError(`invalid code_hash ${JSON.stringify(ref.code_hash)}`));
+    if (ref.artifact_s3_uri === null) return Promise.reject(new ArtifactError('the flow has no artifact (it has no code tasks)'));
+    let pending = this.unpacked.get(ref.code_hash);
+    if (pending === undefined) {
+      pending = this.unpack(ref.artifact_s3_uri, ref.code_hash);
+      // A failed download may succeed next time: do not cache failures.
+      pending.catch(() => this.unpacked.delete(ref.code_hash));
+      this.unpacked.set(ref.code_hash, pending);
+    }
+    return pending;
+  }
+
+  private async unpack(uri: string, codeHash: string): Promise<string> {
+    const target = join(this.root, codeHash);
+    if (existsSync(target)) return target;
+    const { bucket, key } = parseS3Uri(uri);
+    if (bucket !== this.bucket) throw new ArtifactError(`artifact ${uri} is not in the artifacts bucket`);
+    const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    const bytes = await out.Body!.transformToByteArray();
+    let total = 0;
+    let files: Record<string, Uint8Array>;
+    try {
+      files = unzipSync(bytes, {
+        filter: (file) => {
+          total += file.originalSize;
+          if (total > MAX_UNPACKED_ARTIFACT_BYTES) throw new ArtifactError(`artifact unpacks to more than ${MAX_UNPACKED_ARTIFACT_BYTES} bytes`);
+          return !file.name.endsWith('/');
+        },
+      });
+    } catch (error) {
+      if (error instanceof ArtifactError) throw error;
+      throw new ArtifactError(`artifact ${uri} is not a readable ZIP: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    // Unpack next to the target, then rename: a directory under its final name is always complete.
+    const staging = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    await mkdir(staging, { recursive: true });
+    try {
+      for (const [name, content] of Object.entries(files)) {
+        const relative = safeEntryPath(name);
+        if (relative === null) throw new ArtifactError(`artifact entry ${JSON.stringify(name)} points outside the artifact`);
+        const path = join(staging, relative);
+        await mkdir(dirname(path), { recursive: true });
+        await writeFile(path, content);
+      }
+      try {
+        await rename(staging, target);
+      } catch (error) {
+        // Another invocation unpacked the same code_hash first: same bytes, keep theirs.
+        if (!existsSync(target)) throw error;
+      }
+    } finally {
+      await rm(staging, { recursive: true, force: true });
+    }
+    return target;
+  }
+}

@@ -1,0 +1,3 @@
+import { createFunction } from './authorizer-app';
+
+export const handler = createFunction(process.env);

@@ -1,0 +1,3 @@
+import { createEvaluatorFunction } from './evaluator-app';
+
+export const handler = createEvaluatorFunction(process.env);

@@ -1,0 +1,265 @@
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import {
+  BUCKET_ENV,
+  ENV,
+  FUNCTIONS,
+  TABLES,
+  requiredEnvVars,
+  tableEnvVar,
+} from '../../lambdas/catalogue';
+import type { BucketAccess, BucketName, Capability, EntityName, FunctionDef, TableAccess } from '../../lambdas/catalogue';
+import { stageConfig } from '../../lib/stage';
+import { synthDagy } from './synth';
+import type { Synth } from './synth';
+import {
+  DataIndex,
+  hostedFunctions,
+  logicalIdOf,
+  resource,
+  roleStatements,
+  sorted,
+  tableGrants,
+} from './template-helpers';
+import type { HostedFunction, Json, Statement } from './template-helpers';
+
+// The access levels, written out independently of lib/ so a change there has to agree with this.
+const READ = ['dynamodb:BatchGetItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DescribeTable', 'dynamodb:GetItem', 'dynamodb:Query'];
+const WRITE = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+const EXPECTED_TABLE_ACTIONS: Record<TableAccess, string[]> = {
+  describe: ['dynamodb:DescribeTable'],
+  read: READ,
+  readwrite: [...READ, ...WRITE],
+  append: ['dynamodb:PutItem'],
+  readappend: [...READ, 'dynamodb:PutItem'],
+};
+const QUERIES: Record<TableAccess, boolean> = { describe: false, read: true, readwrite: true, append: false, readappend: true };
+const EXPECTED_BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
+  read: ['s3:GetObject', 's3:ListBucket'],
+  readwrite: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+};
+const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
+  'kms:secrets': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
+  'events:put': ['events:PutEvents'],
+  'states:start': ['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution'],
+  'states:callback': ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
+  'lambda:invoke-task-runner': ['lambda:InvokeFunction'],
+  'ecs:run-task': ['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole'],
+};
+const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+
+let dev: Synth;
+let data: DataIndex;
+let hosted: HostedFunction[];
+beforeAll(() => {
+  dev = synthDagy('dev');
+  data = new DataIndex(dev);
+  hosted = hostedFunctions(dev);
+});
+
+const hostedOf = (name: string): HostedFunction => {
+  const found = hosted.find((h) => h.def.name === name);
+  if (!found) throw new Error(`${name} is not deployed`);
+  return found;
+};
+const lambdaProps = (h: HostedFunction): Json => resource(h.template, h.functionId).Properties ?? {};
+const environment = (h: HostedFunction): Record<string, unknown> =>
+  ((lambdaProps(h).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {});
+const actionsOf = (statements: Statement[]): Set<string> =>
+  new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action));
+const catalogue = Object.values(FUNCTIONS).map((def) => [def.name, def] as const);
+
+function expectedEnvKeys(def: FunctionDef): string[] {
+  const keys = new Set([...requiredEnvVars(def), 'NODE_OPTIONS']);
+  if (def.capabilities.includes('kms:secrets')) keys.add(ENV.kmsKeyId);
+  return sorted(keys);
+}
+
+/** Table grants of a role: exactly the catalogued tables, each at exactly its access level. */
+function expectTableGrants(statements: Statement[], def: FunctionDef): void {
+  const grants = tableGrants(data, statements);
+  expect(sorted(grants.keys())).toEqual(sorted(Object.keys(def.tables)));
+  for (const [entity, access] of Object.entries(def.tables) as [EntityName, TableAccess][]) {
+    const grant = grants.get(entity)!;
+    expect({ entity, actions: sorted(grant.actions) }).toEqual({ entity, actions: sorted(EXPECTED_TABLE_ACTIONS[access]) });
+    const indexes = QUERIES[access] ? TABLES[entity].indexes.map((i) => i.name) : [];
+    expect({ entity, indexes: sorted(grant.indexes) }).toEqual({ entity, indexes: sorted(indexes) });
+  }
+}
+
+describe('every catalogued function', () => {
+  test('is deployed exactly once', () => {
+    expect(sorted(hosted.map((h) => h.def.name))).toEqual(sorted(Object.keys(FUNCTIONS)));
+  });
+
+  test.each(catalogue)('%s: Node.js 22 on arm64, traced, memory/timeout from the catalogue, own log group', (name, def) => {
+    const h = hostedOf(name);
+    const props = lambdaProps(h);
+    expect(props).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['arm64'],
+      TracingConfig: { Mode: 'Active' },
+      MemorySize: def.memoryMb,
+      Timeout: def.timeoutSeconds,
+    });
+    expect(props.FunctionName).toBeUndefined();
+    const logGroupRef = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(resource(h.template, logGroupRef).Properties?.RetentionInDays).toBe(stageConfig('dev').logRetention);
+    expect(stageConfig('dev').logRetention).toBe(RetentionDays.ONE_WEEK);
+    // No AWS managed policy (IAM4): log writes are granted on the function's own group only.
+    expect(resource(h.template, h.roleId).Properties?.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test.each(catalogue)('%s: environment is exactly the catalogue contract', (name, def) => {
+    const env = environment(hostedOf(name));
+    expect(sorted(Object.keys(env))).toEqual(expectedEnvKeys(def));
+    expect(env[ENV.stage]).toBe('dev');
+    expect(env.NODE_OPTIONS).toBe('--enable-source-maps');
+    for (const entity of Object.keys(def.tables) as EntityName[]) {
+      // The variable names the table it is for, not just some table.
+      expect({ variable: tableEnvVar(entity), table: data.entityOf(env[tableEnvVar(entity)]) }).toEqual({
+        variable: tableEnvVar(entity),
+        table: entity,
+      });
+    }
+    for (const bucket of Object.keys(def.buckets) as BucketName[]) {
+      expect(data.imported(env[BUCKET_ENV[bucket]])).toEqual({ Ref: logicalIdOf(dev.stacks.data.buckets[bucket]) });
+    }
+  });
+
+  test.each(catalogue)('%s: tables granted are exactly its own, at its access level', (name, def) => {
+    const h = hostedOf(name);
+    expectTableGrants(roleStatements(h.template, h.roleId), def);
+  });
+
+  test.each(catalogue)('%s: no action beyond its tables, buckets and capabilities', (name, def) => {
+    const h = hostedOf(name);
+    const statements = roleStatements(h.template, h.roleId);
+    const allowed = new Set([
+      ...BASELINE_ACTIONS,
+      ...Object.values(def.tables).flatMap((access) => EXPECTED_TABLE_ACTIONS[access]),
+      ...Object.values(def.buckets).flatMap((access) => EXPECTED_BUCKET_ACTIONS[access]),
+      ...def.capabilities.flatMap((c) => CAPABILITY_ACTIONS[c]),
+    ]);
+    const granted = actionsOf(statements);
+    expect(sorted([...granted].filter((a) => !allowed.has(a)))).toEqual([]);
+    // ...and everything the catalogue promises is there.
+    for (const capability of def.capabilities) {
+      for (const action of CAPABILITY_ACTIONS[capability]) expect({ capability, action, granted: granted.has(action) }).toMatchObject({ granted: true });
+    }
+    // The only resource "*" is X-Ray (no resource-level permissions there).
+    for (const s of statements.filter((st) => st.Resource.includes('*'))) {
+      expect(sorted(s.Action)).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+    }
+  });
+
+  test.each(catalogue)('%s: bucket grants match the catalogue', (name, def) => {
+    const h = hostedOf(name);
+    const statements = roleStatements(h.template, h.roleId).filter((s) => s.Action.some((a) => a.startsWith('s3:')));
+    const byBucket = new Map<string, Set<string>>();
+    for (const s of statements) {
+      for (const ref of s.Resource) {
+        const target = data.classify(ref);
+        expect(target.kind).toBe('bucket');
+        if (target.kind !== 'bucket') continue;
+        const actions = byBucket.get(target.name) ?? new Set<string>();
+        s.Action.forEach((a) => actions.add(a));
+        byBucket.set(target.name, actions);
+      }
+    }
+    expect(sorted(byBucket.keys())).toEqual(sorted(Object.keys(def.buckets)));
+    for (const [bucket, access] of Object.entries(def.buckets) as [BucketName, BucketAccess][]) {
+      expect(sorted(byBucket.get(bucket)!)).toEqual(sorted(EXPECTED_BUCKET_ACTIONS[access]));
+    }
+  });
+});
+
+describe('append-only tables', () => {
+  test('no API function can update, delete or batch-write the audit log', () => {
+    for (const h of hosted.filter((x) => x.template === dev.api)) {
+      const audit = tableGrants(data, roleStatements(h.template, h.roleId)).get('AuditLog');
+      if (!audit) continue;
+      for (const forbidden of ['dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) {
+        expect({ fn: h.def.name, forbidden, granted: audit.actions.has(forbidden) }).toMatchObject({ granted: false });
+      }
+    }
+    // The catalogue actually binds the audit log somewhere in the API, so the loop above checked something.
+    expect(hosted.some((h) => h.template === dev.api && FUNCTIONS[h.def.name].tables.AuditLog === 'append')).toBe(true);
+  });
+});
+
+describe('capability wiring', () => {
+  const stateMachineId = (): string => logicalIdOf(dev.stacks.orchestration.stateMachine);
+
+  test('states:start: DAGY_STATE_MACHINE_ARN is the run state machine, in every stack', () => {
+    const outputs = (dev.orchestration.toJSON() as { Outputs: Record<string, { Value: unknown; Export?: { Name: string } }> }).Outputs;
+    const exported = new Map(Object.values(outputs).flatMap((o) => (o.Export ? [[o.Export.Name, o.Value] as const] : [])));
+    const machineName = resource(dev.orchestration, stateMachineId()).Properties?.StateMachineName;
+    for (const def of Object.values(FUNCTIONS).filter((d) => d.capabilities.includes('states:start'))) {
+      const h = hostedOf(def.name);
+      const value = environment(h)[ENV.stateMachineArn] as Json;
+      if (h.template === dev.orchestration) {
+        // Built from the name (no cycle with the state machine): the name must be the real one.
+        expect(JSON.stringify(value)).toContain(`:stateMachine:${String(machineName)}`);
+      } else {
+        expect(exported.get((value as { 'Fn::ImportValue': string })['Fn::ImportValue'])).toEqual({ Ref: stateMachineId() });
+      }
+    }
+  });
+
+  test('lambda:invoke-task-runner: the orchestrator names and may invoke the task runner', () => {
+    const taskRunnerId = logicalIdOf(dev.stacks.orchestration.functions['task-runner'].function);
+    for (const def of Object.values(FUNCTIONS).filter((d) => d.capabilities.includes('lambda:invoke-task-runner'))) {
+      const h = hostedOf(def.name);
+      expect(environment(h)[ENV.taskRunnerFunction]).toEqual({ Ref: taskRunnerId });
+      const invoke = roleStatements(h.template, h.roleId).filter((s) => s.Action.includes('lambda:InvokeFunction'));
+      expect(invoke.flatMap((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [taskRunnerId, 'Arn'] }]);
+    }
+  });
+
+  test('ecs:run-task: RunTask only in the runner cluster, PassRole only to ECS', () => {
+    for (const def of Object.values(FUNCTIONS).filter((d) => d.capabilities.includes('ecs:run-task'))) {
+      const h = hostedOf(def.name);
+      const env = environment(h);
+      expect(env[ENV.ecsTaskDefinition]).toBe(dev.stacks.orchestration.runnerTaskDefinition.family);
+      expect(env[ENV.ecsContainerName]).toBe('runner');
+      const statements = roleStatements(h.template, h.roleId);
+      const runTask = statements.find((s) => s.Action.includes('ecs:RunTask'))!;
+      expect(runTask.Condition).toEqual({ ArnEquals: { 'ecs:cluster': expect.anything() } });
+      const passRole = statements.find((s) => s.Action.includes('iam:PassRole'))!;
+      expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+      expect(passRole.Resource).toHaveLength(2);
+    }
+  });
+
+  test('kms:secrets: the key id variable and key grants point at the secrets key', () => {
+    const keyId = logicalIdOf(dev.stacks.data.secretsKey);
+    for (const def of Object.values(FUNCTIONS).filter((d) => d.capabilities.includes('kms:secrets'))) {
+      const h = hostedOf(def.name);
+      expect(data.importedLogicalId(environment(h)[ENV.kmsKeyId])).toBe(keyId);
+      const kms = roleStatements(h.template, h.roleId).filter((s) => s.Action.some((a) => a.startsWith('kms:')));
+      expect(kms.flatMap((s) => s.Resource).map((r) => data.importedLogicalId(r))).toEqual([keyId]);
+    }
+  });
+
+  test('events:put: PutEvents on the Dagy bus only', () => {
+    const busId = logicalIdOf(dev.stacks.data.eventBus);
+    for (const def of Object.values(FUNCTIONS).filter((d) => d.capabilities.includes('events:put'))) {
+      const h = hostedOf(def.name);
+      expect(data.importedLogicalId(environment(h)[ENV.eventBusName])).toBe(busId);
+      const put = roleStatements(h.template, h.roleId).filter((s) => s.Action.includes('events:PutEvents'));
+      expect(put.flatMap((s) => s.Resource).map((r) => data.importedLogicalId(r))).toEqual([busId]);
+    }
+  });
+});
+
+describe('the ECS runner runs task-runner code with the task-runner bindings', () => {
+  test('container environment and task role grants follow the task-runner entry', () => {
+    const def = FUNCTIONS['task-runner'];
+    const orchestration = dev.stacks.orchestration;
+    const taskDef = resource(dev.orchestration, logicalIdOf(orchestration.runnerTaskDefinition)).Properties!;
+    const container = (taskDef.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[] }[])[0]!;
+    expect(sorted(container.Environment.map((e) => e.Name))).toEqual(expectedEnvKeys(def).filter((k) => k !== 'NODE_OPTIONS'));
+    const taskRoleId = logicalIdOf(orchestration.runnerTaskDefinition.taskRole);
+    expectTableGrants(roleStatements(dev.orchestration, taskRoleId), def);
+  });
+});

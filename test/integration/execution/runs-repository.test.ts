@@ -1,0 +1,235 @@
+import { ManualClock } from '../../../lambdas/shared/clock';
+import { uuidv7, runSlug } from '../../../lambdas/shared/ids';
+import { createRuntime } from '../../../lambdas/shared/runtime';
+import { createRunStores, type RunStores } from '../../../lambdas/execution/run-stores';
+import type { NewRun } from '../../../lambdas/execution/run-repository';
+import { taskRunId } from '../../../lambdas/execution/task-run-repository';
+import type { Platform } from '../../../local/platform';
+import { startTestPlatform } from '../../support/platform';
+
+// The run and task run repositories on DynamoDB Local (the tables of a local platform).
+describe('run and task run repositories', () => {
+  let platform: Platform;
+  let stores: RunStores;
+  const clock = new ManualClock(Date.parse('2026-03-01T10:00:00.000Z'));
+  let orgCounter = 0;
+  const newOrg = () => `org-repo-${++orgCounter}-${Math.random().toString(36).slice(2, 8)}`;
+
+  const newRun = (org: string, over: Partial<NewRun> = {}): NewRun => {
+    clock.advance(1000);
+    return {
+      org_id: org,
+      run_id: uuidv7(clock.nowMs()),
+      run_slug: runSlug(),
+      flow_name: 'etl',
+      flow_version: '1.0.0',
+      deployment_name: null,
+      parameters: { day: '2026-03-01' },
+      executor: 'step-functions',
+      trigger_type: 'manual',
+      trigger_id: null,
+      trigger_slot: null,
+      retry_of: null,
+      actor_email: 'dev@example.com',
+      idempotency_key: null,
+      ...over,
+    };
+  };
+
+  beforeAll(async () => {
+    platform = await startTestPlatform({ clock });
+    stores = createRunStores(createRuntime('http-execution', platform.envFor('http-execution'), { clock, logSink: () => undefined }));
+  }, 60_000);
+  afterAll(async () => {
+    await platform?.stop();
+  });
+
+  describe('runs', () => {
+    it('creates a QUEUED run and reads it back only within its organization', async () => {
+      const org = newOrg();
+      const input = newRun(org);
+      const { created, run } = await stores.runs.create(input);
+      expect(created).toBe(true);
+      expect(run).toMatchObject({ status: 'QUEUED', run_id: input.run_id, started_at: null, completed_at: null, previous_status: null });
+      expect(await stores.runs.get(org, input.run_id)).toEqual(run);
+      expect(await stores.runs.get(newOrg(), input.run_id)).toBeNull();
+    });
+
+    it('returns the existing run for a repeated idempotency key, and writes nothing new', async () => {
+      const org = newOrg();
+      const first = await stores.runs.create(newRun(org, { idempotency_key: 'key-1' }));
+      const second = await stores.runs.create(newRun(org, { idempotency_key: 'key-1' }));
+      expect(second.created).toBe(false);
+      expect(second.run.run_id).toBe(first.run.run_id);
+      const other = await stores.runs.create(newRun(newOrg(), { idempotency_key: 'key-1' }));
+      expect(other.created).toBe(true);
+      const page = await stores.runs.list(org, {}, { limit: 10, exclusiveStartKey: undefined });
+      expect(page.items.map((r) => r.run_id)).toEqual([first.run.run_id]);
+    });
+
+    it('lets an expired idempotency record be replaced', async () => {
+      const org = newOrg();
+      const first = await stores.runs.create(newRun(org, { idempotency_key: 'expiring' }));
+      clock.advance(25 * 3600 * 1000);
+      const second = await stores.runs.create(newRun(org, { idempotency_key: 'expiring' }));
+      expect(second.created).toBe(true);
+      expect(second.run.run_id).not.toBe(first.run.run_id);
+      expect((await stores.runs.findByIdempotencyKey(org, 'expiring'))?.run_id).toBe(second.run.run_id);
+    });
+
+    it('lists newest first with a cursor, by org, flow, deployment and status', async () => {
+      const org = newOrg();
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const { run } = await stores.runs.create(newRun(org, { flow_name: i % 2 === 0 ? 'even' : 'odd', deployment_name: i < 2 ? 'dep-a' : null }));
+        ids.push(run.run_id);
+      }
+      const newestFirst = [...ids].reverse();
+      const p1 = await stores.runs.list(org, {}, { limit: 2, exclusiveStartKey: undefined });
+      expect(p1.items.map((r) => r.run_id)).toEqual(newestFirst.slice(0, 2));
+      expect(p1.next_cursor).not.toBeNull();
+      const p2 = await stores.runs.list(org, {}, { limit: 2, exclusiveStartKey: JSON.parse(Buffer.from(p1.next_cursor!, 'base64url').toString()) });
+      expect(p2.items.map((r) => r.run_id)).toEqual(newestFirst.slice(2, 4));
+
+      const even = await stores.runs.list(org, { flow_name: 'even' }, { limit: 10, exclusiveStartKey: undefined });
+      expect(even.items.map((r) => r.run_id)).toEqual([ids[4], ids[2], ids[0]]);
+      const dep = await stores.runs.list(org, { deployment_name: 'dep-a' }, { limit: 10, exclusiveStartKey: undefined });
+      expect(dep.items.map((r) => r.run_id)).toEqual([ids[1], ids[0]]);
+
+      expect(await stores.runs.transitionRun(org, ids[2]!, ['QUEUED'], 'RUNNING')).toBe(true);
+      const running = await stores.runs.list(org, { status: 'RUNNING' }, { limit: 10, exclusiveStartKey: undefined });
+      expect(running.items.map((r) => r.run_id)).toEqual([ids[2]]);
+      const queued = await stores.runs.list(org, { status: 'QUEUED' }, { limit: 10, exclusiveStartKey: undefined });
+      expect(queued.items.map((r) => r.run_id)).toEqual([ids[4], ids[3], ids[1], ids[0]]);
+      // Two filters: one index, the other as a filter expression, the page still filled.
+      const evenQueued = await stores.runs.list(org, { flow_name: 'even', status: 'QUEUED' }, { limit: 2, exclusiveStartKey: undefined });
+      expect(evenQueued.items.map((r) => r.run_id)).toEqual([ids[4], ids[0]]);
+    });
+
+    it('moves QUEUED → RUNNING → SUCCEEDED with times and previous_status; a terminal run never moves again', async () => {
+      const org = newOrg();
+      const { run } = await stores.runs.create(newRun(org));
+      const started = await stores.runs.transitionRunDetailed(org, run.run_id, ['QUEUED'], 'RUNNING');
+      expect(started.won).toBe(true);
+      if (!started.won) return;
+      expect(started.run).toMatchObject({ status: 'RUNNING', previous_status: 'QUEUED', completed_at: null });
+      expect(started.run.started_at).not.toBeNull();
+      clock.advance(500);
+      const done = await stores.runs.transitionRunDetailed(org, run.run_id, ['RUNNING'], 'SUCCEEDED', { outputs: { rows: 3 } });
+      expect(done.won && done.run).toMatchObject({ status: 'SUCCEEDED', previous_status: 'RUNNING', outputs: { rows: 3 }, started_at: started.run.started_at });
+      expect(done.won && done.run.completed_at).not.toBeNull();
+      const late = await stores.runs.transitionRunDetailed(org, run.run_id, ['RUNNING'], 'FAILED', { error_message: 'late' });
+      expect(late).toEqual({ won: false, current: expect.objectContaining({ status: 'SUCCEEDED', error_message: null }) });
+      await expect(stores.runs.transitionRun(org, run.run_id, ['CANCELLED'], 'SUCCEEDED')).rejects.toThrow('not allowed');
+    });
+
+    it('lets exactly one of N concurrent terminal writers win', async () => {
+      const org = newOrg();
+      const { run } = await stores.runs.create(newRun(org));
+      await stores.runs.transitionRun(org, run.run_id, ['QUEUED'], 'RUNNING');
+      const targets = ['SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => stores.runs.transitionRun(org, run.run_id, ['RUNNING'], targets[i % 3]!, { error_message: `writer ${i}` })),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const winner = results.indexOf(true);
+      const after = await stores.runs.get(org, run.run_id, { consistent: true });
+      expect(after).toMatchObject({ status: targets[winner % 3], error_message: `writer ${winner}` });
+    });
+
+    it('a CANCELLED run never turns SUCCEEDED', async () => {
+      const org = newOrg();
+      const { run } = await stores.runs.create(newRun(org));
+      await stores.runs.transitionRun(org, run.run_id, ['QUEUED'], 'RUNNING');
+      expect(await stores.runs.transitionRun(org, run.run_id, ['QUEUED', 'RUNNING'], 'CANCELLED')).toBe(true);
+      expect(await stores.runs.transitionRun(org, run.run_id, ['RUNNING'], 'SUCCEEDED')).toBe(false);
+      expect((await stores.runs.get(org, run.run_id, { consistent: true }))?.status).toBe('CANCELLED');
+    });
+
+    it('updates orchestration fields conditionally (compare-and-set, increments, removal)', async () => {
+      const org = newOrg();
+      const { run } = await stores.runs.create(newRun(org));
+      expect(await stores.runs.setExternalId(org, run.run_id, 'arn:aws:states:us-east-1:0:execution:m:x')).toBe(true);
+      expect(await stores.runs.setExternalId(org, run.run_id, 'arn:other')).toBe(false);
+      expect(await stores.runs.updateRun(org, run.run_id, { wait_token: 't1' }, { fields: { wait_token: null } }, { loop_iteration: 1 })).toBe(true);
+      expect(await stores.runs.updateRun(org, run.run_id, { wait_token: 't2' }, { fields: { wait_token: null } })).toBe(false);
+      expect(await stores.runs.updateRun(org, run.run_id, { wait_token: null }, { fields: { wait_token: 't1' }, status: ['QUEUED'] }, { loop_iteration: 1 })).toBe(true);
+      const after = await stores.runs.get(org, run.run_id, { consistent: true });
+      expect(after).toMatchObject({ wait_token: null, loop_iteration: 2, external_id: 'arn:aws:states:us-east-1:0:execution:m:x', status: 'QUEUED' });
+      expect(await stores.runs.updateRun(org, 'no-such-run', { wait_token: 'x' })).toBe(false);
+      await expect(stores.runs.updateRun(org, run.run_id, { status: 'RUNNING' } as never)).rejects.toThrow('cannot be updated');
+    });
+  });
+
+  describe('task runs', () => {
+    const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({ task_name: `task-${String(i).padStart(3, '0')}` }));
+
+    it('creates many PENDING task runs in batches, idempotently, with stable ids', async () => {
+      const org = newOrg();
+      const runId = uuidv7();
+      const created = await stores.taskRuns.createMany(org, runId, tasks(60));
+      expect(created).toHaveLength(60);
+      await stores.taskRuns.createMany(org, runId, tasks(60));
+      const all = await stores.taskRuns.listForRun(org, runId, { consistent: true });
+      expect(all).toHaveLength(60);
+      expect(all.every((t) => t.status === 'PENDING' && t.attempt === 0)).toBe(true);
+      expect(all[0]!.task_run_id).toBe(taskRunId(runId, 'task-000'));
+      expect(new Set(all.map((t) => t.task_run_id)).size).toBe(60);
+      expect(await stores.taskRuns.listForRun(newOrg(), runId)).toEqual([]);
+      const found = await stores.taskRuns.findById(org, runId, taskRunId(runId, 'task-042'));
+      expect(found?.task_name).toBe('task-042');
+      const page = await stores.taskRuns.listPage(org, runId, { limit: 25, exclusiveStartKey: undefined });
+      expect(page.items).toHaveLength(25);
+      expect(page.next_cursor).not.toBeNull();
+    });
+
+    it('createMissing leaves existing task runs as they are', async () => {
+      const org = newOrg();
+      const runId = uuidv7();
+      await stores.taskRuns.createMany(org, runId, tasks(2));
+      await stores.taskRuns.start(org, runId, 'task-000', { executor: 'lambda' });
+      const added = await stores.taskRuns.createMissing(org, runId, tasks(3));
+      expect(added.map((t) => t.task_name)).toEqual(['task-002']);
+      expect((await stores.taskRuns.get(org, runId, 'task-000', { consistent: true }))?.status).toBe('RUNNING');
+    });
+
+    it('drives attempts: start, retry, start again, stale result loses, succeed', async () => {
+      const org = newOrg();
+      const runId = uuidv7();
+      await stores.taskRuns.createMany(org, runId, tasks(1));
+      const name = 'task-000';
+      const s1 = await stores.taskRuns.startDetailed(org, runId, name, { executor: 'lambda', attempt: 0 });
+      expect(s1.won && s1.taskRun).toMatchObject({ status: 'RUNNING', attempt: 1, executor: 'lambda', previous_status: 'PENDING' });
+      expect(await stores.taskRuns.start(org, runId, name, { executor: 'lambda' })).toBe(false);
+      expect(await stores.taskRuns.scheduleRetry(org, runId, name, { not_before: '2026-03-01T11:00:00.000Z', error_message: 'boom', attempt: 1 })).toBe(true);
+      const pending = await stores.taskRuns.get(org, runId, name, { consistent: true });
+      expect(pending).toMatchObject({ status: 'PENDING', attempt: 1, not_before: '2026-03-01T11:00:00.000Z', error_message: 'boom' });
+      const s2 = await stores.taskRuns.startDetailed(org, runId, name, { executor: 'ecs', attempt: 1 });
+      expect(s2.won && s2.taskRun).toMatchObject({ attempt: 2, not_before: null, error_message: null, executor: 'ecs' });
+      expect(await stores.taskRuns.succeed(org, runId, name, { output_ref: 'stale', attempt: 1 })).toBe(false);
+      const done = await stores.taskRuns.succeedDetailed(org, runId, name, { output_ref: 'runs/o/r/task-000/output.json', attempt: 2 });
+      expect(done.won && done.taskRun).toMatchObject({ status: 'SUCCEEDED', output_ref: 'runs/o/r/task-000/output.json' });
+      expect(done.won && done.taskRun.completed_at).not.toBeNull();
+      expect(await stores.taskRuns.fail(org, runId, name, { error_message: 'late' })).toBe(false);
+    });
+
+    it('skips PENDING task runs only, and lets one of concurrent finishers win', async () => {
+      const org = newOrg();
+      const runId = uuidv7();
+      await stores.taskRuns.createMany(org, runId, tasks(2));
+      expect(await stores.taskRuns.skip(org, runId, 'task-000', { reason: 'upstream failed' })).toBe(true);
+      expect((await stores.taskRuns.get(org, runId, 'task-000'))?.error_message).toBe('upstream failed');
+      await stores.taskRuns.start(org, runId, 'task-001', { executor: 'lambda' });
+      expect(await stores.taskRuns.skip(org, runId, 'task-001', { reason: 'x' })).toBe(false);
+      const racers = await Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          i % 2 === 0
+            ? stores.taskRuns.succeed(org, runId, 'task-001', { output_ref: `ref-${i}` })
+            : stores.taskRuns.fail(org, runId, 'task-001', { error_message: 'cancelled' }),
+        ),
+      );
+      expect(racers.filter(Boolean)).toHaveLength(1);
+      await expect(stores.taskRuns.transition(org, runId, 'task-001', ['SUCCEEDED'], 'RUNNING')).rejects.toThrow('not allowed');
+    });
+  });
+});
