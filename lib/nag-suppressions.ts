@@ -54,6 +54,4 @@ export const REASONS = {
     'Public by design in the routes catalogue (health, OpenAPI, login, signed webhooks): the handler authenticates what needs it; every other route has the Lambda authorizer.',
   defaultRoute:
     'The $default catch-all only answers 404/405 in the error shape (http-platform); it reaches no data, and requiring auth would turn unknown paths into 401s.',
-  vpcFlowLogRole:
-    'The flow log role writes to its own log group only; CDK scopes it to that group, the wildcard is the log-stream suffix.',
 } as const;

@@ -5,6 +5,8 @@ import type { Clock } from '../lambdas/shared/clock';
 import type { AwsEmulator } from './aws-emulator';
 import type { LocalEventBus } from './event-bus';
 import type { LocalResources } from './function-env';
+import { startLocalEcs } from './ecs/local-ecs';
+import { startLocalStepFunctions } from './step-functions/local-step-functions';
 
 /** What the local platform offers to the parts that plug into it (state machine runner, ECS). */
 export interface PlatformContext {
@@ -26,5 +28,8 @@ export interface ExtensionHandle {
 
 export type PlatformExtension = (context: PlatformContext) => Promise<ExtensionHandle>;
 
-/** Extensions started with every local platform, in order. */
-export const PLATFORM_EXTENSIONS: PlatformExtension[] = [];
+/**
+ * Extensions started with every local platform, in order: ECS (the runner container as a child
+ * process) before Step Functions (the run state machine), whose ecs:runTask.sync states use it.
+ */
+export const PLATFORM_EXTENSIONS: PlatformExtension[] = [startLocalEcs, startLocalStepFunctions];

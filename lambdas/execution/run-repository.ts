@@ -394,6 +394,8 @@ export class RunRepository {
     };
     const items: RunRecord[] = [];
     let startKey = page.exclusiveStartKey;
+    // A cursor must come from this same list (its index partition): another org's is a 400.
+    if (startKey !== undefined && startKey[keyAttr] !== keyValue) throw new ValidationError([{ path: 'cursor', message: 'invalid cursor' }]);
     // With a filter a Query may return fewer items than it read: keep reading (bounded) to fill the page.
     for (let round = 0; round < 10; round++) {
       const out = await this.query({ ...base, Limit: page.limit - items.length, ExclusiveStartKey: startKey });

@@ -215,6 +215,9 @@ export class TaskRunRepository {
 
   /** One page of a run's task runs, by task name. */
   async listPage(orgId: string, runId: string, page: PageRequest): Promise<Page<TaskRunRecord>> {
+    if (page.exclusiveStartKey !== undefined && page.exclusiveStartKey.pk !== taskPk(orgId, runId)) {
+      throw new ValidationError([{ path: 'cursor', message: 'invalid cursor' }]);
+    }
     const input: QueryCommandInput = {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',

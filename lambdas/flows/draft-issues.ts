@@ -25,8 +25,9 @@ function nameAt(list: unknown, index: number, field: string): string | null {
 
 /**
  * Maps engine issues to tasks: `tasks[i]…` is task i; `edges[i].from|to` is the task that end
- * names (when it is a task of the spec); a whole-edge issue (self-edge, duplicate, closing a
- * cycle) is its `from` task. Issues of the spec as a whole (outputs, parameters) have no task.
+ * names, or the edge's other end when that one is not a task (an edge to 'ghost' is drawn from a
+ * real node); a whole-edge issue (self-edge, duplicate, closing a cycle) is its `from` task.
+ * Issues of the spec as a whole (outputs, parameters) have no task.
  */
 export function issuesByTask(spec: unknown, issues: ValidationIssue[]): DraftIssue[] {
   const shape: SpecShape = typeof spec === 'object' && spec !== null ? (spec as SpecShape) : {};
@@ -42,7 +43,7 @@ export function issuesByTask(spec: unknown, issues: ValidationIssue[]): DraftIss
     if (t !== null) task = nameAt(shape.tasks, Number(t[1]), 'name');
     else if (e !== null) {
       const index = Number(e[1]);
-      const ends = e[2] === undefined ? ['from', 'to'] : [e[2]];
+      const ends = e[2] === 'to' ? ['to', 'from'] : ['from', 'to'];
       task = ends.map((end) => nameAt(shape.edges, index, end)).find((n) => n !== null && taskNames.has(n)) ?? null;
     }
     return { task, path: issue.path, message: issue.message };

@@ -204,17 +204,20 @@ export class ScheduleEvaluator {
         return;
       }
       report.lost++;
-      current = await this.withWrite(() => this.deps.repo.get(s.org_id, s.schedule_id));
-      const held = current?.lease;
-      if (current !== undefined && held && held.expires_epoch >= epochSeconds(this.deps.clock)) {
-        // Held by an evaluator that fires everything up to our horizon: nothing left for us.
-        if (held.horizon_epoch >= horizon) return;
+      const seen = outcome.conflict;
+      if (seen.missing) return;
+      const held = seen.lease !== null && seen.lease.expires_epoch >= epochSeconds(this.deps.clock) ? seen.lease : null;
+      // Held by an evaluator that fires everything up to our horizon: nothing left for us.
+      if (held !== null && held.horizon_epoch >= horizon) return;
+      if (held === null && (!seen.enabled || seen.next_run_epoch === null || seen.next_run_epoch > horizon)) return;
+      if (held !== null) {
         // Held by the previous tick's evaluator (its window ends before ours): once it is done
         // with its window, take over the rest of ours.
         await sleepUntil(this.deps.clock, (held.horizon_epoch + 1) * 1000);
         await realSleep(CONTENDED_BACKOFF_MS);
-        current = await this.withWrite(() => this.deps.repo.get(s.org_id, s.schedule_id));
       }
+      // Changed since our read (edited, or moved by another evaluator but still due): read again.
+      current = await this.withWrite(() => this.deps.repo.get(s.org_id, s.schedule_id));
     }
   }
 

@@ -163,7 +163,33 @@ export interface DueQueryPage {
   lastKey: Record<string, unknown> | undefined;
 }
 
-export type ClaimOutcome = { claimed: true; stored: StoredSchedule } | { claimed: false };
+/** What a lost claim saw on the item (from ReturnValuesOnConditionCheckFailure), without a re-read. */
+export interface ClaimConflict {
+  /** The item is gone (deleted). */
+  missing: boolean;
+  enabled: boolean;
+  next_run_epoch: number | null;
+  version: number | null;
+  lease: ScheduleLease | null;
+}
+
+export type ClaimOutcome = { claimed: true; stored: StoredSchedule } | { claimed: false; conflict: ClaimConflict };
+
+type RawAttribute = { S?: string; N?: string; BOOL?: boolean };
+
+/** The few attributes a lost claim needs, from the raw (AttributeValue) item the error carries. */
+function claimConflictOf(raw: Record<string, RawAttribute> | undefined): ClaimConflict {
+  if (raw === undefined) return { missing: true, enabled: false, next_run_epoch: null, version: null, lease: null };
+  const n = (k: string) => (raw[k]?.N !== undefined ? Number(raw[k]!.N) : null);
+  const token = raw.claim_token?.S;
+  return {
+    missing: false,
+    enabled: raw.enabled?.BOOL === true,
+    next_run_epoch: n('next_run_epoch'),
+    version: n('version'),
+    lease: token === undefined ? null : { token, expires_epoch: n('claim_expires_epoch') ?? 0, horizon_epoch: n('claim_horizon_epoch') ?? 0 },
+  };
+}
 
 export class ScheduleRepository {
   constructor(
@@ -287,12 +313,15 @@ export class ScheduleRepository {
           UpdateExpression: b.expression(),
           ConditionExpression: condition,
           ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           ...b.attributes(),
         }),
       );
       return { claimed: true, stored: toStoredSchedule(out.Attributes ?? {}) };
     } catch (error) {
-      if (isConditionalCheckFailed(error)) return { claimed: false };
+      if (isConditionalCheckFailed(error)) {
+        return { claimed: false, conflict: claimConflictOf((error as { Item?: Record<string, RawAttribute> }).Item) };
+      }
       throw error;
     }
   }

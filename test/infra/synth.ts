@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { SKIP_BUNDLING_CONTEXT, buildDagyApp } from '../../lib/app';
+import { SKIP_BUNDLING_CONTEXT, addNagChecks, buildDagyApp } from '../../lib/app';
 import type { BuildOptions, DagyStacks } from '../../lib/app';
 import type { StageName } from '../../lib/stage';
 
@@ -21,12 +21,18 @@ export interface Synth {
  * path): bundling ~13 entries with esbuild would dominate the test time and needs every entry
  * file to exist, while nothing asserted here depends on the bundle. Call once per test file.
  */
-export function synthDagy(stage: StageName = 'dev', options: BuildOptions = {}): Synth {
+export interface SynthOptions extends BuildOptions {
+  /** Register cdk-nag as bin/dagy-app.ts does: any unacknowledged finding then fails the synth. */
+  readonly nag?: boolean;
+}
+
+export function synthDagy(stage: StageName = 'dev', options: SynthOptions = {}): Synth {
   const app = new App({
     outdir: mkdtempSync(path.join(tmpdir(), 'dagy-infra-')),
     context: { stage, [SKIP_BUNDLING_CONTEXT]: true },
   });
   const stacks = buildDagyApp(app, options);
+  if (options.nag) addNagChecks(app);
   app.synth();
   return {
     app,

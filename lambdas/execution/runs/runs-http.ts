@@ -4,7 +4,7 @@ import { NotFoundError } from '../../shared/errors';
 import { parsePageQuery } from '../../shared/http/pagination';
 import { orgPrincipal } from '../../shared/http/principal';
 import { accepted, ok } from '../../shared/http/responses';
-import type { ApiRequest, Operation } from '../../shared/http/types';
+import type { ApiRequest, ApiResponse, Operation } from '../../shared/http/types';
 import { parseWith } from '../../shared/http/validation';
 import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord } from '../task-run-repository';
@@ -67,13 +67,19 @@ function idempotencyKeyOf(request: ApiRequest): string | undefined {
   return raw === undefined ? undefined : parseWith(idempotencyKeySchema, raw, 'Idempotency-Key');
 }
 
+/** 202 with the run; a repeat of an Idempotency-Key says so in `Idempotency-Replayed: true`. */
+function replayAware(body: unknown, created: boolean): ApiResponse {
+  const response = accepted(body);
+  return created ? response : { ...response, headers: { 'idempotency-replayed': 'true' } };
+}
+
 export function runsOperations(service: RunsService): Record<string, Operation> {
   return {
     async startRun(request) {
       const actor = auditActor(request);
       const body = parseWith(startRunBody, request.body ?? {});
       const key = idempotencyKeyOf(request);
-      const { run } = await service.start({
+      const { run, created } = await service.start({
         org_id: actor.org_id,
         ...(body.deployment_name === undefined ? {} : { deployment_name: body.deployment_name }),
         ...(body.flow_name === undefined ? {} : { flow_name: body.flow_name }),
@@ -85,7 +91,7 @@ export function runsOperations(service: RunsService): Record<string, Operation> 
         actor_email: actor.actor_email,
         audit: { ip_address: actor.ip_address },
       });
-      return accepted(runResponse(run));
+      return replayAware(runResponse(run), created);
     },
 
     async listRuns(request) {
@@ -143,12 +149,12 @@ export function runsOperations(service: RunsService): Record<string, Operation> 
       const runId = runIdOf(request);
       const body = parseWith(retryRunBody, request.body ?? {});
       const key = idempotencyKeyOf(request);
-      const { run } = await service.retry(actor, runId, {
+      const { run, created } = await service.retry(actor, runId, {
         ...(body.parameters === undefined ? {} : { parameters: body.parameters as JsonObject }),
         ...(body.executor === undefined ? {} : { executor: body.executor }),
         ...(key === undefined ? {} : { idempotency_key: key }),
       });
-      return accepted(runResponse(run));
+      return replayAware(runResponse(run), created);
     },
   };
 }

@@ -79,6 +79,11 @@ function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
 }
 
+function isNotFound(error: unknown): boolean {
+  const status = (error as { $metadata?: { httpStatusCode?: number } } | null)?.$metadata?.httpStatusCode;
+  return errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound' || status === 404;
+}
+
 /** The runs API's domain rules: start, read, list, logs, cancel, retry. */
 export class RunsService {
   constructor(private readonly deps: RunsServiceDeps) {}
@@ -116,7 +121,7 @@ export class RunsService {
       const total = out.ContentRange === undefined ? undefined : Number(out.ContentRange.split('/')[1]);
       return { task_run: taskRun, content, truncated: total !== undefined && Number.isFinite(total) && total > MAX_LOG_BYTES };
     } catch (error) {
-      if (errorName(error) === 'NoSuchKey' || errorName(error) === 'NotFound') return { task_run: taskRun, content: '', truncated: false };
+      if (isNotFound(error)) return { task_run: taskRun, content: '', truncated: false };
       throw error;
     }
   }
@@ -222,7 +227,7 @@ export class RunsService {
   private async settleOpenTaskRuns(run: RunRecord): Promise<TaskRunRecord[]> {
     const { taskRuns } = this.deps;
     const settled: TaskRunRecord[] = [];
-    let open = (await taskRuns.listForRun(run.org_id, run.run_id, { consistent: true })).filter((t) => t.status === 'RUNNING');
+    let open = (await taskRuns.listForRun(run.org_id, run.run_id, { consistent: true })).filter((t) => t.status === 'PENDING' || t.status === 'RUNNING');
     for (let round = 0; round < SETTLE_ROUNDS && open.length > 0; round++) {
       const results = await mapLimit(open, SETTLE_CONCURRENCY, (t): Promise<TaskRunTransition> =>
         t.status === 'RUNNING'

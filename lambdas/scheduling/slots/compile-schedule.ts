@@ -37,8 +37,29 @@ function epochOf(text: string | null | undefined, round: (n: number) => number):
   return ms === null ? null : round(ms / 1000);
 }
 
+// Compiling parses the cron expression twice (check, then calendar): ~1 ms. An evaluator tick
+// compiles every due schedule, and many share one timing, so compiled schedules are memoized.
+// Sharing is safe: a compiled schedule is immutable but for its calendar's parser, which every
+// walk step resets to its own position (see cron-calendar.ts).
+const COMPILED_CACHE_LIMIT = 2000;
+const compiledCache = new Map<string, CompiledSchedule>();
+
+function cacheKey(s: ScheduleTiming): string {
+  return JSON.stringify([s.mode, s.cron_expression, s.interval_seconds, s.timezone, s.catchup_policy, s.start_at, s.end_at]);
+}
+
 /** @throws InvalidScheduleTimingError when scheduleTimingIssues reports anything. */
 export function compileSchedule(schedule: ScheduleTiming): CompiledSchedule {
+  const key = cacheKey(schedule);
+  const cached = compiledCache.get(key);
+  if (cached !== undefined) return cached;
+  const compiled = compileUncached(schedule);
+  if (compiledCache.size >= COMPILED_CACHE_LIMIT) compiledCache.delete(compiledCache.keys().next().value as string);
+  compiledCache.set(key, compiled);
+  return compiled;
+}
+
+function compileUncached(schedule: ScheduleTiming): CompiledSchedule {
   const issues = scheduleTimingIssues(schedule);
   if (issues.length > 0) throw new InvalidScheduleTimingError(issues);
   const common: CompiledCommon = {

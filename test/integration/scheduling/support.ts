@@ -1,12 +1,11 @@
 // Builders for the scheduling integration tests: schedules written through the repository, an
 // evaluator on the test platform's tables with a run starter that records every call.
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Platform } from '../../../local/platform';
 import type { Clock } from '../../../lambdas/shared/clock';
-import { transact } from '../../../lambdas/scheduling/dynamo';
 import { ScheduleEvaluator, type DeploymentState, type EvaluatorOptions, type SkippedSlots } from '../../../lambdas/scheduling/evaluator';
 import type { ScheduleRecord } from '../../../lambdas/scheduling/schedule-record';
-import { ScheduleRepository } from '../../../lambdas/scheduling/schedule-repository';
+import { ScheduleRepository, toScheduleItem } from '../../../lambdas/scheduling/schedule-repository';
 import type { TriggerRunRequest, TriggeredRun } from '../../../lambdas/scheduling/run-trigger';
 import { epochToUtcIso } from '../../../lambdas/scheduling/slots';
 import { initialSlot } from '../../../lambdas/scheduling/schedule-timing';
@@ -58,13 +57,21 @@ export function scheduleRecord(org: string, id: string, nowEpoch: number, over: 
   return record;
 }
 
+/** Writes schedules as the repository lays them out (BatchWriteItem, 25 per request). */
 export async function putSchedules(platform: Platform, records: ScheduleRecord[]): Promise<void> {
-  const repo = scheduleRepository(platform);
   const ddb = documentClient(platform);
-  for (let i = 0; i < records.length; i += 25) {
-    const chunk = records.slice(i, i + 25);
-    await Promise.all(chunk.map((r) => transact(ddb, [repo.create(r)])));
-  }
+  const table = platform.resources.tables.Schedule;
+  const batches: ScheduleRecord[][] = [];
+  for (let i = 0; i < records.length; i += 25) batches.push(records.slice(i, i + 25));
+  await Promise.all(
+    batches.map(async (batch) => {
+      let pending = batch.map((r) => ({ PutRequest: { Item: toScheduleItem(r) } }));
+      while (pending.length > 0) {
+        const out = await ddb.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+        pending = (out.UnprocessedItems?.[table] ?? []) as typeof pending;
+      }
+    }),
+  );
 }
 
 /** A run starter that records calls and is idempotent by key, like the real one. */

@@ -1,0 +1,3 @@
+import { createFunction } from './orchestrator/app';
+
+export const handler = createFunction(process.env);

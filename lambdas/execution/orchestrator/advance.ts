@@ -1,0 +1,179 @@
+import type { NormalizedFlowSpec, NormalizedTaskSpec, TaskStatusMap } from '../../engine';
+import { advance, graphOf } from '../../engine';
+import type { RunRecord } from '../run-repository';
+import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import { RECORD_RESERVE_MS } from '../task-runner/single-task';
+import { failAttempt, launchAttempt, runTaskEvent, type LoopToken } from './dispatch';
+import { finalizeRun } from './finalize';
+import type { LoopOptions, LoopSignal } from './loop-protocol';
+import { MAX_RUNNING_TASKS, loopOptions, redeemToken } from './loop-protocol';
+import type { OrchestratorServices } from './orchestrator-services';
+
+export interface AdvanceRequest {
+  action: 'advance';
+  org_id: string;
+  run_id: string;
+  /** This Advance state's task token. */
+  token: string;
+  /** The signal that ended the previous iteration (`$.Payload`). */
+  loop: LoopSignal;
+  options: LoopOptions;
+}
+
+/** A Lambda-run attempt ends by the 15-minute cap; after it (and some slack) its result is lost. */
+const LAMBDA_MAX_SECONDS = 900;
+const LOST_GRACE_SECONDS = { lambda: 60, ecs: 600 } as const;
+/** Dispatches in flight at once within one advance. */
+const DISPATCH_PARALLELISM = 16;
+
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}
+
+/** When a RUNNING attempt's result can no longer arrive (its runner's time is up), in ms since epoch. */
+export function attemptDeadlineMs(task: NormalizedTaskSpec, startedAtIso: string): number {
+  const seconds = task.executor === 'lambda' ? Math.min(task.timeout_seconds, LAMBDA_MAX_SECONDS - RECORD_RESERVE_MS / 1000) : task.timeout_seconds;
+  return Date.parse(startedAtIso) + (seconds + LOST_GRACE_SECONDS[task.executor]) * 1000 + RECORD_RESERVE_MS;
+}
+
+function notBeforeMs(taskRun: TaskRunRecord): number | null {
+  return taskRun.status === 'PENDING' && taskRun.not_before !== null ? Date.parse(taskRun.not_before) : null;
+}
+
+/**
+ * One iteration of the step-functions executor's loop (the `Advance` state). In order:
+ * 1. park this state's token on the Run (completions from now on will redeem it);
+ * 2. read the task runs (strongly consistent: every completion recorded before 1 is seen);
+ * 3. settle lost attempts, apply engine.advance: mark skips, finalize when done;
+ * 4. dispatch the ready tasks whose retry delay is over (up to MAX_RUNNING_TASKS running),
+ *    each PENDING → RUNNING then started asynchronously with this token;
+ * 5. return (the state waits for a completion), or redeem the token at once to sleep until the
+ *    next retry, to shorten the wait, to re-read, to continue as a new execution, or because the
+ *    run is done.
+ */
+export async function advanceRun(o: OrchestratorServices, request: AdvanceRequest): Promise<LoopSignal | null> {
+  const { org_id, run_id, token } = request;
+  const options = loopOptions(request.options);
+  const iteration = request.loop.iteration + 1;
+  const signal = async (next: LoopSignal): Promise<LoopSignal> => {
+    await redeemToken(o.sfn, token, next);
+    return next;
+  };
+  const heartbeat = options.heartbeat_seconds;
+  if (iteration > options.max_iterations) return signal({ next: 'continue', iteration, wait_seconds: heartbeat });
+
+  const parked = await o.runs.updateRunDetailed(org_id, run_id, { wait_token: token, loop_iteration: iteration }, { status: ['RUNNING'] });
+  if (!parked.won) return signal({ next: 'done', iteration, wait_seconds: heartbeat });
+  const run = parked.run;
+  const flow = await o.flows.get(org_id, run.flow_name, run.flow_version);
+  const spec = flow.spec;
+  const graph = graphOf(spec);
+  const byName = new Map((await o.taskRuns.listForRun(org_id, run_id, { consistent: true })).map((t) => [t.task_name, t]));
+  const won: TaskRunRecord[] = [];
+  const apply = (transition: TaskRunTransition) => {
+    if (transition.won) {
+      won.push(transition.taskRun);
+      byName.set(transition.taskRun.task_name, transition.taskRun);
+    } else if (transition.current !== null) {
+      byName.set(transition.current.task_name, transition.current);
+    }
+    return transition.won;
+  };
+  const publish = async () => {
+    if (won.length > 0) await o.events.taskRunStatusChanged(run, won.splice(0));
+  };
+  const now = o.clock.nowMs();
+
+  // Attempts whose runner's time is up without a result (the Lambda or container died).
+  for (const taskRun of [...byName.values()]) {
+    if (taskRun.status !== 'RUNNING' || taskRun.started_at === null) continue;
+    const task = graph.specs.get(taskRun.task_name);
+    if (task === undefined || now <= attemptDeadlineMs(task, taskRun.started_at)) continue;
+    apply(await failAttempt(o, run, task, taskRun, `no result from the ${task.executor} runner within the task's timeout (the runner stopped)`));
+  }
+
+  const statuses: TaskStatusMap = Object.fromEntries([...byName].map(([name, t]) => [name, { status: t.status }]));
+  const step = advance(spec, statuses);
+  for (const { task, reason } of step.skip) {
+    apply(await o.taskRuns.skipDetailed(org_id, run_id, task, { reason }));
+  }
+  if (step.done) {
+    await publish();
+    await finalizeRun(o, org_id, run_id, { run, taskRuns: [...byName.values()] });
+    return signal({ next: 'done', iteration, wait_seconds: heartbeat });
+  }
+
+  let running = [...byName.values()].filter((t) => t.status === 'RUNNING').length;
+  let nextRetryMs: number | null = null;
+  for (const taskRun of byName.values()) {
+    const due = notBeforeMs(taskRun);
+    if (due !== null && due > now) nextRetryMs = nextRetryMs === null ? due : Math.min(nextRetryMs, due);
+  }
+  const due = step.ready.filter((task) => {
+    const nb = byName.has(task) ? notBeforeMs(byName.get(task)!) : null;
+    return nb === null || nb <= now;
+  });
+  const toStart = due.slice(0, Math.max(0, MAX_RUNNING_TASKS - running));
+  const loop: LoopToken = { token, iteration, heartbeat_seconds: heartbeat };
+  const outcomes = await mapLimit(toStart, DISPATCH_PARALLELISM, (name) => dispatch(o, run, spec, flow.artifact, byName, name, loop, apply));
+  running += outcomes.filter((r) => r === 'started').length;
+  const raced = outcomes.some((r) => r === 'raced' || r === 'launch-failed');
+  await publish();
+
+  if (running > 0) {
+    // A completion will redeem the token; make sure the wait also ends when a retry falls due.
+    if (nextRetryMs !== null) {
+      const needed = Math.max(1, Math.ceil((nextRetryMs - now) / 1000));
+      if (needed + 1 < request.loop.wait_seconds) return signal({ next: 'advance', iteration, wait_seconds: needed });
+    }
+    return null;
+  }
+  if (raced) return signal({ next: 'advance', iteration, wait_seconds: heartbeat });
+  if (nextRetryMs !== null) {
+    return signal({ next: 'sleep', iteration, wait_seconds: heartbeat, sleep_seconds: Math.max(0, Math.ceil((nextRetryMs - o.clock.nowMs()) / 1000)) });
+  }
+  throw new Error(`run ${run_id} stalled: no task is running, ready or waiting for a retry`);
+}
+
+type DispatchOutcome = 'started' | 'raced' | 'launch-failed';
+
+async function dispatch(
+  o: OrchestratorServices,
+  run: RunRecord,
+  spec: NormalizedFlowSpec,
+  artifact: { artifact_s3_uri: string | null; code_hash: string },
+  byName: Map<string, TaskRunRecord>,
+  name: string,
+  loop: LoopToken,
+  apply: (transition: TaskRunTransition) => boolean,
+): Promise<DispatchOutcome> {
+  const graph = graphOf(spec);
+  const task = graph.specs.get(name)!;
+  const before = byName.get(name);
+  if (before === undefined) return 'raced';
+  if (!apply(await o.taskRuns.startDetailed(run.org_id, run.run_id, name, { executor: task.executor, attempt: before.attempt }))) return 'raced';
+  const started = byName.get(name)!;
+  const inputs: Record<string, string> = {};
+  for (const upstream of graph.upstreams.get(name)!) {
+    const up = byName.get(upstream);
+    if (up?.status === 'SUCCEEDED' && up.output_ref !== null) inputs[upstream] = up.output_ref;
+  }
+  try {
+    await launchAttempt(o, runTaskEvent(run, task, started.attempt, artifact, inputs, loop));
+    return 'started';
+  } catch (error) {
+    const reason = `could not start the ${task.executor} runner: ${error instanceof Error ? error.message : String(error)}`;
+    o.logger.error('dispatch failed', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: reason });
+    apply(await failAttempt(o, run, task, started, reason));
+    return 'launch-failed';
+  }
+}

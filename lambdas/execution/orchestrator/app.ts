@@ -1,0 +1,87 @@
+import { SendTaskFailureCommand } from '@aws-sdk/client-sfn';
+import { createRuntime, type FunctionFactory } from '../../shared/runtime';
+import type { RunDagOutcome } from '../task-runner/runner-events';
+import { advanceRun, type AdvanceRequest } from './advance';
+import { continueRun, type ContinueRequest } from './continue-run';
+import { finalizeRun } from './finalize';
+import type { LoopSignal } from './loop-protocol';
+import { orchestratorServices, type OrchestratorServices } from './orchestrator-services';
+import { startRun, type StartRequest, type StartState } from './start';
+
+/**
+ * The run state machine's `Finalize` step: the whole state (`$`), which may carry the outcome of a
+ * whole-DAG invocation (`dag.outcome`) or the error a state caught (`error`: {Error, Cause}).
+ */
+export interface FinalizeRequest {
+  action: 'finalize';
+  state: { org_id: string; run_id: string; dag?: { outcome?: RunDagOutcome }; error?: { Error?: string; Cause?: string } };
+}
+
+export type OrchestratorEvent = StartRequest | AdvanceRequest | FinalizeRequest | ContinueRequest;
+export type OrchestratorResult = StartState | LoopSignal | { execution_name: string } | { status: string | null } | null;
+
+const MAX_MESSAGE = 1000;
+
+function clip(text: string): string {
+  return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
+}
+
+/**
+ * A caught error as a sentence. Lambda errors arrive as Cause = {"errorMessage", "errorType"}; an
+ * ECS task that failed as the task's description (containers' exit codes, stoppedReason).
+ */
+export function describeCaughtError(error: { Error?: string; Cause?: string }): string {
+  const name = error.Error ?? 'Error';
+  const cause = error.Cause ?? '';
+  try {
+    const parsed = JSON.parse(cause) as Record<string, unknown>;
+    if (typeof parsed.errorMessage === 'string') return clip(`${name}: ${parsed.errorMessage}`);
+    const containers = Array.isArray(parsed.Containers) ? (parsed.Containers as Array<Record<string, unknown>>) : [];
+    const exit = containers.find((c) => typeof c.ExitCode === 'number' && c.ExitCode !== 0);
+    const stopped = typeof parsed.StoppedReason === 'string' ? parsed.StoppedReason : undefined;
+    if (exit !== undefined || stopped !== undefined) {
+      return clip(`the ECS runner failed${exit !== undefined ? ` (exit code ${String(exit.ExitCode)})` : ''}${stopped !== undefined ? `: ${stopped}` : ''}`);
+    }
+  } catch {
+    // not JSON: use it as it is
+  }
+  return clip(cause === '' ? name : `${name}: ${cause}`);
+}
+
+async function handle(o: OrchestratorServices, event: OrchestratorEvent): Promise<OrchestratorResult> {
+  switch (event.action) {
+    case 'start':
+      return startRun(o, event);
+    case 'advance':
+      try {
+        return await advanceRun(o, event);
+      } catch (error) {
+        // The state waits for its token, not for this function: fail it explicitly.
+        const message = error instanceof Error ? error.message : String(error);
+        await o.sfn
+          .send(new SendTaskFailureCommand({ taskToken: event.token, error: 'AdvanceFailed', cause: clip(message) }))
+          .catch(() => undefined);
+        throw error;
+      }
+    case 'continue':
+      return continueRun(o, event);
+    case 'finalize': {
+      const { state } = event;
+      const dagError = state.dag?.outcome?.error;
+      const error = state.error !== undefined ? describeCaughtError(state.error) : dagError;
+      const run = await finalizeRun(o, state.org_id, state.run_id, error === undefined ? {} : { error });
+      return { status: run?.status ?? null };
+    }
+    default: {
+      const unknown: never = event;
+      throw new Error(`run-orchestrator: unknown action ${JSON.stringify((unknown as { action?: unknown }).action)}`);
+    }
+  }
+}
+
+/** The run-orchestrator function: every Lambda step of the run state machine. */
+export const createFunction: FunctionFactory<OrchestratorEvent, OrchestratorResult> = (env, deps) => {
+  const runtime = createRuntime('run-orchestrator', env, deps);
+  const services = orchestratorServices(runtime);
+  return (event) => handle(services, event);
+};

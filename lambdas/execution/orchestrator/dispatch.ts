@@ -1,0 +1,100 @@
+import { RunTaskCommand } from '@aws-sdk/client-ecs';
+import { InvokeCommand } from '@aws-sdk/client-lambda';
+import type { NormalizedTaskSpec } from '../../engine';
+import { retryDelaySeconds, shouldRetry, taskParameters } from '../../engine';
+import type { RunRecord } from '../run-repository';
+import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import type { ArtifactRef } from '../task-runner/artifact-cache';
+import { RUNNER_ENV } from '../task-runner/ecs-contract';
+import type { RunTaskEvent } from '../task-runner/runner-events';
+import type { OrchestratorServices } from './orchestrator-services';
+
+/** Lambda accepts event invocations up to 256 KB: beyond this the runner reads the parameters. */
+const MAX_EVENT_BYTES = 240 * 1024;
+
+export interface LoopToken {
+  token: string;
+  iteration: number;
+  heartbeat_seconds: number;
+}
+
+/** The event an attempt's runner receives (parameters left out when they would not fit). */
+export function runTaskEvent(
+  run: RunRecord,
+  task: NormalizedTaskSpec,
+  attempt: number,
+  artifact: ArtifactRef,
+  inputs: Record<string, string>,
+  loop: LoopToken,
+): RunTaskEvent {
+  const event: RunTaskEvent = {
+    action: 'run-task',
+    org_id: run.org_id,
+    run_id: run.run_id,
+    task_name: task.name,
+    attempt,
+    executor: task.executor,
+    task,
+    artifact,
+    run: { flow_name: run.flow_name, flow_version: run.flow_version, deployment_name: run.deployment_name },
+    parameters: taskParameters(run.parameters, task),
+    inputs,
+    loop,
+  };
+  return Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES ? { ...event, parameters: null } : event;
+}
+
+/** Starts the attempt's runner: an event invocation of the task runner, or an ECS task. */
+export async function launchAttempt(o: OrchestratorServices, event: RunTaskEvent): Promise<void> {
+  if (event.executor === 'ecs') {
+    const t = o.ecsTarget;
+    const env: Record<string, string> = {
+      [RUNNER_ENV.mode]: 'task',
+      [RUNNER_ENV.orgId]: event.org_id,
+      [RUNNER_ENV.runId]: event.run_id,
+      [RUNNER_ENV.taskName]: event.task_name,
+      [RUNNER_ENV.attempt]: String(event.attempt),
+      [RUNNER_ENV.taskToken]: event.loop.token,
+      [RUNNER_ENV.loopIteration]: String(event.loop.iteration),
+      [RUNNER_ENV.heartbeatSeconds]: String(event.loop.heartbeat_seconds),
+      [RUNNER_ENV.runnerUrl]: await o.runnerUrl(),
+    };
+    const out = await o.ecs.send(
+      new RunTaskCommand({
+        cluster: t.cluster,
+        taskDefinition: t.taskDefinition,
+        launchType: 'FARGATE',
+        count: 1,
+        startedBy: 'dagy',
+        networkConfiguration: { awsvpcConfiguration: { subnets: t.subnets, securityGroups: [t.securityGroup], assignPublicIp: 'ENABLED' } },
+        overrides: { containerOverrides: [{ name: t.containerName, environment: Object.entries(env).map(([name, value]) => ({ name, value })) }] },
+      }),
+    );
+    const failure = out.failures?.[0];
+    if (failure !== undefined || (out.tasks ?? []).length === 0) {
+      throw new Error(`ECS RunTask failed: ${failure?.reason ?? 'no task started'}${failure?.detail ? ` (${failure.detail})` : ''}`);
+    }
+    return;
+  }
+  const out = await o.lambda.send(
+    new InvokeCommand({ FunctionName: o.taskRunnerFunction, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }),
+  );
+  if (out.StatusCode !== undefined && out.StatusCode !== 202) throw new Error(`task runner invocation answered ${out.StatusCode}`);
+}
+
+/**
+ * Ends an attempt that produced no result (its runner could not be started, or stopped answering):
+ * back to PENDING for a retry when the task has retries left, else FAILED. Conditional on the
+ * attempt, so a result that does arrive meanwhile wins.
+ */
+export function failAttempt(o: OrchestratorServices, run: RunRecord, task: NormalizedTaskSpec, taskRun: TaskRunRecord, error: string): Promise<TaskRunTransition> {
+  const attempt = taskRun.attempt;
+  if (shouldRetry(task, attempt)) {
+    return o.taskRuns.scheduleRetryDetailed(run.org_id, run.run_id, task.name, {
+      not_before: new Date(o.clock.nowMs() + retryDelaySeconds(task, attempt) * 1000).toISOString(),
+      error_message: error,
+      attempt,
+    });
+  }
+  return o.taskRuns.failDetailed(run.org_id, run.run_id, task.name, { error_message: error, attempt });
+}

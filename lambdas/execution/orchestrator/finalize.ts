@@ -1,0 +1,136 @@
+import type { JsonObject, NormalizedFlowSpec, RunStatus } from '../../engine';
+import { finalRunStatus, graphOf, isTerminalRunStatus, isTerminalTaskStatus, parseOutputRef, resolveOutputs } from '../../engine';
+import type { RunRecord } from '../run-repository';
+import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import type { OrchestratorServices } from './orchestrator-services';
+
+/** Reason recorded on the task runs a run leaves unfinished. */
+export const RUN_ENDED_MESSAGE = 'the run ended before the task finished';
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Settles every task run that is not terminal: RUNNING → FAILED (with `reason`), PENDING →
+ * SKIPPED. Each is a conditional transition from the status read; a lost race is re-read and
+ * settled again (a writer moved it meanwhile), so none is left open. Returns the task runs as
+ * they end up, and publishes the events of the transitions won.
+ */
+export async function settleOpenTaskRuns(
+  o: Pick<OrchestratorServices, 'taskRuns' | 'events'>,
+  run: RunRecord,
+  taskRuns: TaskRunRecord[],
+  reason: string,
+): Promise<TaskRunRecord[]> {
+  const won: TaskRunRecord[] = [];
+  const settled = await Promise.all(
+    taskRuns.map(async (initial) => {
+      let current: TaskRunRecord | null = initial;
+      for (let round = 0; current !== null && !isTerminalTaskStatus(current.status) && round < 5; round++) {
+        const transition: TaskRunTransition =
+          current.status === 'RUNNING'
+            ? await o.taskRuns.failDetailed(run.org_id, run.run_id, current.task_name, { error_message: reason })
+            : await o.taskRuns.skipDetailed(run.org_id, run.run_id, current.task_name, { reason: `not run: ${reason}` });
+        if (transition.won) {
+          won.push(transition.taskRun);
+          return transition.taskRun;
+        }
+        current = transition.current;
+      }
+      return current ?? initial;
+    }),
+  );
+  if (won.length > 0) await o.events.taskRunStatusChanged(run, won);
+  return settled;
+}
+
+/** The flow's outputs, read from the stored outputs of the SUCCEEDED tasks they name. */
+export async function resolveRunOutputs(
+  o: Pick<OrchestratorServices, 'objects'>,
+  orgId: string,
+  spec: NormalizedFlowSpec,
+  taskRuns: TaskRunRecord[],
+): Promise<JsonObject> {
+  const names = graphOf(spec).tasks;
+  const byName = new Map(taskRuns.map((t) => [t.task_name, t]));
+  const wanted = new Set<string>();
+  for (const ref of Object.values(spec.outputs)) {
+    const parsed = parseOutputRef(ref, (task) => byName.has(task) || names.includes(task));
+    if (parsed.ok) wanted.add(parsed.task);
+  }
+  const outputs: Record<string, unknown> = {};
+  await Promise.all(
+    [...wanted].map(async (task) => {
+      const record = byName.get(task);
+      if (record?.status !== 'SUCCEEDED' || record.output_ref === null) return;
+      outputs[task] = await o.objects.getOutput(orgId, record.output_ref);
+    }),
+  );
+  return resolveOutputs(spec.outputs, outputs, names) as JsonObject;
+}
+
+/** The message a FAILED run carries: the first failed task (in flow order) and its error. */
+function failureMessage(spec: NormalizedFlowSpec, taskRuns: TaskRunRecord[]): string | null {
+  const byName = new Map(taskRuns.map((t) => [t.task_name, t]));
+  for (const task of graphOf(spec).topologicalOrder) {
+    const record = byName.get(task);
+    if (record?.status === 'FAILED') return `task ${task} failed: ${record.error_message ?? 'no reason recorded'}`;
+  }
+  return null;
+}
+
+export interface FinalizeOptions {
+  /** The run must FAIL with this reason whatever its tasks say (an orchestration error). */
+  error?: string;
+  /** The run's task runs when the caller has just read them (strongly consistent). */
+  taskRuns?: TaskRunRecord[];
+  run?: RunRecord;
+}
+
+/**
+ * Ends a run: settles its open task runs, derives its status with the engine (FAILED when
+ * `error`), stores its resolved outputs, moves it RUNNING (or QUEUED) → SUCCEEDED|FAILED and
+ * publishes the event. Idempotent: a run already terminal is returned as it is.
+ */
+export async function finalizeRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
+  const run = options.run ?? (await o.runs.get(orgId, runId, { consistent: true }));
+  if (run === null || isTerminalRunStatus(run.status)) return run;
+  let spec: NormalizedFlowSpec | null = null;
+  try {
+    spec = (await o.flows.get(orgId, run.flow_name, run.flow_version)).spec;
+  } catch (error) {
+    o.logger.error('finalize: flow version unreadable', { org_id: orgId, run_id: runId, error: errorText(error) });
+  }
+  let taskRuns = options.taskRuns ?? (await o.taskRuns.listForRun(orgId, runId, { consistent: true }));
+  const error = options.error;
+  if (taskRuns.some((t) => !isTerminalTaskStatus(t.status))) {
+    taskRuns = await settleOpenTaskRuns(o, run, taskRuns, error ?? RUN_ENDED_MESSAGE);
+  }
+  const derived = finalRunStatus(taskRuns.map((t) => t.status));
+  let status: Extract<RunStatus, 'SUCCEEDED' | 'FAILED'> = error === undefined && derived === 'SUCCEEDED' && spec !== null ? 'SUCCEEDED' : 'FAILED';
+  // A run that never started cannot have succeeded (QUEUED → SUCCEEDED is not a transition).
+  if (run.status === 'QUEUED') status = 'FAILED';
+  // A runner that knew why the run must fail (e.g. the ECS runner) may have left the reason on the run.
+  const message =
+    status === 'SUCCEEDED'
+      ? null
+      : (run.error_message ?? error ?? (spec === null ? 'the flow version could not be read' : failureMessage(spec, taskRuns)) ?? 'the run failed');
+  let outputs: JsonObject | null = null;
+  if (spec !== null && Object.keys(spec.outputs).length > 0) {
+    try {
+      outputs = await resolveRunOutputs(o, orgId, spec, taskRuns);
+    } catch (outputError) {
+      o.logger.error('finalize: outputs unreadable', { org_id: orgId, run_id: runId, error: errorText(outputError) });
+    }
+  }
+  const from: RunStatus[] = run.status === 'QUEUED' ? ['QUEUED'] : ['RUNNING'];
+  const transition = await o.runs.transitionRunDetailed(orgId, runId, from, status, {
+    ...(outputs !== null ? { outputs } : {}),
+    ...(message !== null ? { error_message: message } : {}),
+    wait_token: null,
+  });
+  if (!transition.won) return transition.current;
+  await o.events.runStatusChanged(transition.run);
+  return transition.run;
+}

@@ -1,0 +1,119 @@
+import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import type { JsonObject } from '../../engine';
+import type { Logger } from '../../shared/logger';
+import type { RunRecord, RunRepository } from '../run-repository';
+
+/*
+ * The step-functions executor's advance loop, as seen by everyone who wakes it.
+ *
+ * The state machine's `Advance` state is a `lambda:invoke.waitForTaskToken` task: the orchestrator
+ * parks the state's token on the Run item (wait_token, loop_iteration) BEFORE reading the task
+ * runs, dispatches what is ready, and returns; the state then waits until someone redeems the token
+ * with SendTaskSuccess and a LoopSignal, which becomes `$.Payload`, the next iteration's input.
+ *
+ * Who redeems: a task completion, after its TaskRun transition is written. It first tries the token
+ * it was dispatched with (the loop has usually not moved since), and when that one is stale, reads
+ * the Run's current wait_token and redeems that. Because the token is parked before the task runs
+ * are read, a completion either happened before the read (the advance sees it) or finds the parked
+ * token (and wakes the loop): no completion is lost, and no lock is needed.
+ */
+
+export interface LoopOptions {
+  /** Longest wait for a completion; on expiry the loop advances anyway (finds lost tasks). */
+  heartbeat_seconds: number;
+  /** Iterations per execution before continuing in a new one (history stays under 25,000 events). */
+  max_iterations: number;
+}
+
+export const LOOP_DEFAULTS: LoopOptions = {
+  heartbeat_seconds: 300,
+  // An iteration writes at most ~12 history events (Advance task 6, Choice 2, Wait/heartbeat 4):
+  // 1,500 iterations stay well under Step Functions' 25,000-event history limit.
+  max_iterations: 1500,
+};
+
+/** Most tasks of one run RUNNING at once under the step-functions executor. */
+export const MAX_RUNNING_TASKS = 50;
+
+export type LoopNext = 'advance' | 'sleep' | 'done' | 'continue';
+
+/** What redeems the Advance token; the state machine stores it as `$.Payload`. */
+export interface LoopSignal {
+  next: LoopNext;
+  /** The iteration that ended (the next Advance is iteration + 1). */
+  iteration: number;
+  /** TimeoutSeconds of the next Advance state (its wait for a completion). */
+  wait_seconds: number;
+  /** For next = sleep: seconds of the Wait state before the next Advance. */
+  sleep_seconds?: number;
+}
+
+/** Step Functions' answers for a token whose state is over (or never was): not an error here. */
+const STALE_TOKEN_ERRORS = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+
+/** Redeems a task token; false when the token is stale (its state already ended). */
+export async function redeemToken(sfn: SFNClient, token: string, signal: LoopSignal): Promise<boolean> {
+  try {
+    await sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: JSON.stringify(signal) }));
+    return true;
+  } catch (error) {
+    if (error instanceof Error && STALE_TOKEN_ERRORS.has(error.name)) return false;
+    throw error;
+  }
+}
+
+function positiveInt(value: unknown, fallback: number): number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 ? value : fallback;
+}
+
+/** Loop options from an execution input or the Run's `orchestration` field (defaults filled in). */
+export function loopOptions(source: unknown): LoopOptions {
+  const record = typeof source === 'object' && source !== null ? (source as Record<string, unknown>) : {};
+  return {
+    heartbeat_seconds: Math.min(positiveInt(record.heartbeat_seconds, LOOP_DEFAULTS.heartbeat_seconds), 86_400),
+    max_iterations: positiveInt(record.max_iterations, LOOP_DEFAULTS.max_iterations),
+  };
+}
+
+export function loopOptionsJson(options: LoopOptions, segment: number): JsonObject {
+  return { heartbeat_seconds: options.heartbeat_seconds, max_iterations: options.max_iterations, segment };
+}
+
+export interface WakeRequest {
+  org_id: string;
+  run_id: string;
+  /** The token the completed task was dispatched with, and that iteration (absent: go to the Run). */
+  token?: string;
+  iteration?: number;
+  heartbeat_seconds?: number;
+}
+
+/**
+ * Wakes the run's advance loop after a completion was recorded. Never throws: a failure is logged,
+ * and the loop's heartbeat finds the completion later.
+ */
+export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; logger: Logger }, request: WakeRequest): Promise<void> {
+  try {
+    if (request.token !== undefined && request.iteration !== undefined) {
+      const signal: LoopSignal = {
+        next: 'advance',
+        iteration: request.iteration,
+        wait_seconds: request.heartbeat_seconds ?? LOOP_DEFAULTS.heartbeat_seconds,
+      };
+      if (await redeemToken(deps.sfn, request.token, signal)) return;
+    }
+    const run: RunRecord | null = await deps.runs.get(request.org_id, request.run_id, { consistent: true });
+    if (run === null || run.status !== 'RUNNING' || run.wait_token === null) return;
+    await redeemToken(deps.sfn, run.wait_token, {
+      next: 'advance',
+      iteration: run.loop_iteration,
+      wait_seconds: loopOptions(run.orchestration).heartbeat_seconds,
+    });
+  } catch (error) {
+    deps.logger.warn('could not wake the run loop', {
+      org_id: request.org_id,
+      run_id: request.run_id,
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}

@@ -1,0 +1,3 @@
+import { createFunction } from './task-runner/app';
+
+export const handler = createFunction(process.env);

@@ -1,0 +1,78 @@
+import type { JsonObject, NormalizedTaskSpec } from '../../engine';
+import type { ArtifactRef } from './artifact-cache';
+
+/** The run fields a task runner needs for events (a RunRecord fits). */
+export interface RunRef {
+  flow_name: string;
+  flow_version: string;
+  deployment_name: string | null;
+}
+
+/**
+ * One attempt of one task of a step-functions run: what the Advance step sends to the task runner
+ * (Lambda event invocation) and, rebuilt from the tables, what the ECS runner runs. Everything the
+ * attempt needs travels with it, so the runner reads no Run or Flow item.
+ */
+export interface RunTaskEvent {
+  action: 'run-task';
+  org_id: string;
+  run_id: string;
+  task_name: string;
+  /** The attempt being run (1 for the first); the TaskRun is at this attempt, RUNNING. */
+  attempt: number;
+  executor: 'lambda' | 'ecs';
+  task: NormalizedTaskSpec;
+  artifact: ArtifactRef;
+  run: RunRef;
+  /** The run's parameters merged over the task's; null when too large to send (read the Run). */
+  parameters: JsonObject | null;
+  /** Each SUCCEEDED upstream's name -> its output_ref. */
+  inputs: Record<string, string>;
+  /** The advance-loop token the task was dispatched under, to redeem on completion. */
+  loop: { token: string; iteration: number; heartbeat_seconds: number };
+}
+
+/** A whole run inside one invocation (executor `lambda`) or one container (executor `ecs`). */
+export interface RunDagEvent {
+  action: 'run-dag';
+  org_id: string;
+  run_id: string;
+}
+
+export type TaskRunnerEvent = RunTaskEvent | RunDagEvent;
+
+/** What a whole-DAG run reports to the state machine (Finalize settles the run from the tables). */
+export interface RunDagOutcome {
+  status: 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'NOT_RUN';
+  /** Why the run must fail although its tasks say otherwise (e.g. the Lambda time cap). */
+  error?: string;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Checks an incoming event's shape enough to dispatch it safely. */
+export function parseTaskRunnerEvent(event: unknown): TaskRunnerEvent {
+  if (!isObject(event) || typeof event.org_id !== 'string' || typeof event.run_id !== 'string') {
+    throw new Error('task runner: event needs org_id and run_id');
+  }
+  if (event.action === 'run-dag') return { action: 'run-dag', org_id: event.org_id, run_id: event.run_id };
+  if (event.action === 'run-task') {
+    const loop = event.loop;
+    if (
+      typeof event.task_name !== 'string' ||
+      typeof event.attempt !== 'number' ||
+      !isObject(event.task) ||
+      !isObject(event.artifact) ||
+      !isObject(event.run) ||
+      !isObject(event.inputs) ||
+      !isObject(loop) ||
+      typeof loop.token !== 'string'
+    ) {
+      throw new Error('task runner: malformed run-task event');
+    }
+    return event as unknown as RunTaskEvent;
+  }
+  throw new Error(`task runner: unknown action ${JSON.stringify(event.action)}`);
+}

@@ -1,0 +1,46 @@
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import type { Clock } from '../../shared/clock';
+import type { Logger } from '../../shared/logger';
+import type { Runtime } from '../../shared/runtime';
+import { FlowRepository } from '../../flows/flow-repository';
+import { FlowCache } from '../orchestrator/flow-cache';
+import type { RunEventPublisher } from '../run-events';
+import type { RunRepository } from '../run-repository';
+import { createRunStores } from '../run-stores';
+import type { TaskRunRepository } from '../task-run-repository';
+import { ArtifactCache } from './artifact-cache';
+import { RunObjectStore } from './run-object-store';
+import { secretSourceFromRuntime } from './secret-source';
+import { TaskExecutor } from './task-executor';
+
+/** Everything the task runner (in Lambda or in the ECS container) works with, built once. */
+export interface RunnerServices {
+  runs: RunRepository;
+  taskRuns: TaskRunRepository;
+  events: RunEventPublisher;
+  objects: RunObjectStore;
+  executor: TaskExecutor;
+  flows: FlowCache;
+  sfn: SFNClient;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** The services of the task-runner function (its bindings: Run, TaskRun, Flow, Secret, artifacts). */
+export function runnerServices(runtime: Runtime): RunnerServices {
+  const { runs, taskRuns, events } = createRunStores(runtime);
+  const bucket = runtime.config.bucket('artifacts');
+  return {
+    runs,
+    taskRuns,
+    events,
+    objects: new RunObjectStore(runtime.aws.s3, bucket),
+    executor: new TaskExecutor(new ArtifactCache(runtime.aws.s3, bucket), secretSourceFromRuntime(runtime)),
+    flows: new FlowCache(new FlowRepository(runtime.aws.ddb, runtime.config.table('Flow'))),
+    get sfn() {
+      return runtime.aws.sfn;
+    },
+    clock: runtime.clock,
+    logger: runtime.logger,
+  };
+}

@@ -1,0 +1,159 @@
+import type { JsonObject, NormalizedTaskSpec } from '../../engine';
+import { retryDelaySeconds, shouldRetry, taskParameters } from '../../engine';
+import { isoNow } from '../../shared/clock';
+import { wakeRunLoop } from '../orchestrator/loop-protocol';
+import type { RunContext } from '../run-events';
+import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import { watchRunStatus } from './cancel-watch';
+import { logSection } from './run-object-store';
+import type { RunnerServices } from './runner-services';
+import type { RunTaskEvent } from './runner-events';
+import type { AttemptOutcome } from './task-executor';
+import { timeoutMessage } from './task-executor';
+
+/** Time kept back from the host's deadline to record the attempt's result. */
+export const RECORD_RESERVE_MS = 15_000;
+
+/**
+ * How long an attempt may run: the task's timeout, or what is left of the host's time (a Lambda
+ * invocation ends at 15 minutes) minus the time to record the result.
+ */
+export function attemptBudget(task: Pick<NormalizedTaskSpec, 'timeout_seconds'>, remainingMs: number | undefined): { timeoutMs: number; message: string } {
+  const wanted = task.timeout_seconds * 1000;
+  const message = timeoutMessage(task.timeout_seconds);
+  if (remainingMs === undefined) return { timeoutMs: wanted, message };
+  const available = Math.max(0, remainingMs - RECORD_RESERVE_MS);
+  if (wanted <= available) return { timeoutMs: wanted, message };
+  return {
+    timeoutMs: available,
+    message: `stopped at the 15-minute Lambda cap after ${Math.round(available / 1000)}s: timeout_seconds ${task.timeout_seconds} does not fit in one Lambda invocation (use the ecs executor for this task)`,
+  };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Records one finished attempt: its log section, its output (when it succeeded), and the TaskRun
+ * transition from RUNNING at this attempt: SUCCEEDED, FAILED, or back to PENDING with not_before
+ * when the task has retries left. A writer that lost (the run was cancelled, a duplicate delivery)
+ * changes nothing. Returns the transition.
+ */
+export async function recordAttempt(
+  s: RunnerServices,
+  run: RunContext,
+  task: NormalizedTaskSpec,
+  attempt: number,
+  outcome: AttemptOutcome,
+  startedAtIso: string,
+): Promise<TaskRunTransition> {
+  const { org_id, run_id } = run;
+  const retrying = !outcome.ok && shouldRetry(task, attempt);
+  const delay = retrying ? retryDelaySeconds(task, attempt) : 0;
+  const verdict = outcome.ok ? 'succeeded' : `failed: ${outcome.error}${retrying ? `; retry in ${delay}s` : ''}`;
+  // The log and the output are written before the transition, so whoever sees the new status
+  // finds both.
+  const storeLog = s.objects.appendLog(org_id, run_id, task.name, logSection(attempt, startedAtIso, outcome.log, verdict)).catch((error: unknown) => {
+    s.logger.warn('could not store the task log', { org_id, run_id, task_name: task.name, error: errorText(error) });
+  });
+  let result: AttemptOutcome = outcome;
+  let outputRef: string | null = null;
+  if (result.ok) {
+    try {
+      outputRef = await s.objects.putOutput(org_id, run_id, task.name, result.json);
+    } catch (error) {
+      result = { ok: false, error: `could not store the output: ${errorText(error)}`, log: result.log };
+    }
+  }
+  await storeLog;
+  let transition: TaskRunTransition;
+  if (result.ok) {
+    transition = await s.taskRuns.succeedDetailed(org_id, run_id, task.name, { output_ref: outputRef, attempt });
+  } else if (shouldRetry(task, attempt)) {
+    transition = await s.taskRuns.scheduleRetryDetailed(org_id, run_id, task.name, {
+      not_before: new Date(s.clock.nowMs() + (retrying ? delay : retryDelaySeconds(task, attempt)) * 1000).toISOString(),
+      error_message: result.error,
+      attempt,
+    });
+  } else {
+    transition = await s.taskRuns.failDetailed(org_id, run_id, task.name, { error_message: result.error, attempt });
+  }
+  if (transition.won) await s.events.taskRunStatusChanged(run, transition.taskRun);
+  return transition;
+}
+
+/**
+ * Runs one attempt of one task (the step-functions executor's unit of work), records it, and
+ * wakes the run's advance loop. Never throws: whatever happens ends as a recorded outcome, so no
+ * task run is left RUNNING by an error of the runner itself.
+ */
+export async function runSingleTask(
+  s: RunnerServices,
+  event: RunTaskEvent,
+  host: { remainingMs?: () => number; signal?: AbortSignal } = {},
+): Promise<TaskRunRecord | null> {
+  const run: RunContext = { org_id: event.org_id, run_id: event.run_id, ...event.run };
+  const startedAt = isoNow(s.clock);
+  let outcome: AttemptOutcome;
+  try {
+    let parameters: JsonObject | null = event.parameters;
+    if (parameters === null) {
+      const record = await s.runs.get(event.org_id, event.run_id, { consistent: true });
+      parameters = taskParameters(record?.parameters, event.task);
+    }
+    const inputs: Record<string, unknown> = {};
+    for (const [upstream, ref] of Object.entries(event.inputs)) inputs[upstream] = await s.objects.getOutput(event.org_id, ref);
+    const budget = attemptBudget(event.task, host.remainingMs?.());
+    // A cancelled run stops its attempts (the sandbox is terminated), not only its loop.
+    const stop = new AbortController();
+    const endWatch = watchRunStatus(s, event.org_id, event.run_id, () => stop.abort(new Error('run cancelled')));
+    const signal = host.signal ? AbortSignal.any([host.signal, stop.signal]) : stop.signal;
+    try {
+      outcome = await s.executor.run({
+        orgId: event.org_id,
+        runId: event.run_id,
+        task: event.task,
+        artifact: event.artifact,
+        attempt: event.attempt,
+        parameters,
+        inputs,
+        timeoutMs: budget.timeoutMs,
+        timeoutMessage: budget.message,
+        signal,
+      });
+    } finally {
+      endWatch();
+    }
+  } catch (error) {
+    outcome = { ok: false, error: `the task runner could not run the task: ${errorText(error)}`, log: '' };
+  }
+  let recorded: TaskRunRecord | null = null;
+  try {
+    const transition = await recordAttempt(s, run, event.task, event.attempt, outcome, startedAt);
+    recorded = transition.won ? transition.taskRun : null;
+  } catch (error) {
+    s.logger.error('could not record the attempt', { org_id: event.org_id, run_id: event.run_id, task_name: event.task_name, error: errorText(error) });
+    // Last resort: fail the attempt without its output or log, so the run can move on.
+    try {
+      const failed = await s.taskRuns.failDetailed(event.org_id, event.run_id, event.task_name, {
+        error_message: `could not record the result: ${errorText(error)}`,
+        attempt: event.attempt,
+      });
+      if (failed.won) await s.events.taskRunStatusChanged(run, failed.taskRun);
+    } catch (inner) {
+      s.logger.error('could not fail the task run', { org_id: event.org_id, run_id: event.run_id, error: errorText(inner) });
+    }
+  }
+  await wakeRunLoop(
+    { sfn: s.sfn, runs: s.runs, logger: s.logger },
+    {
+      org_id: event.org_id,
+      run_id: event.run_id,
+      token: event.loop.token,
+      iteration: event.loop.iteration,
+      heartbeat_seconds: event.loop.heartbeat_seconds,
+    },
+  );
+  return recorded;
+}

@@ -1,0 +1,205 @@
+import type { NormalizedFlowSpec, TaskUpdateEvent } from '../../engine';
+import { CANCELLED_MESSAGE, criticalPath, graphOf, retryDelaySeconds, runDagInProcess, taskParameters } from '../../engine';
+import type { RunContext } from '../run-events';
+import type { RunRecord } from '../run-repository';
+import type { TaskRunTransition } from '../task-run-repository';
+import { watchRunStatus } from './cancel-watch';
+import { logSection } from './run-object-store';
+import type { RunnerServices } from './runner-services';
+import type { RunDagEvent, RunDagOutcome } from './runner-events';
+
+/** Most task attempts executing at once inside one invocation or container. */
+export const IN_PROCESS_MAX_CONCURRENCY = 16;
+/** Time kept back before a Lambda deadline to settle the task runs and return. */
+export const DAG_DEADLINE_RESERVE_MS = 30_000;
+
+export interface DagHost {
+  /** Where the run executes, recorded on each task run. */
+  executor: 'lambda' | 'ecs';
+  /** Lambda: the invocation's remaining time (the DAG must fit, and stops before it runs out). */
+  remainingMs?: () => number;
+  /** Aborted when the host is told to stop (the ECS task receives SIGTERM). */
+  signal?: AbortSignal;
+  cancelPollMs?: number;
+}
+
+/**
+ * Worst case of a task: every attempt runs to its timeout and every retry waits its full delay.
+ */
+function worstCaseSeconds(spec: NormalizedFlowSpec, task: string): number {
+  const t = graphOf(spec).specs.get(task)!;
+  let total = (t.retries + 1) * t.timeout_seconds;
+  for (let attempt = 1; attempt <= t.retries; attempt++) total += retryDelaySeconds({ ...t, retry_jitter: false }, attempt);
+  return total;
+}
+
+/**
+ * The longest chain of worst cases among the tasks still to run: what a Lambda invocation must
+ * have room for before it starts the DAG.
+ */
+export function worstCasePathSeconds(spec: NormalizedFlowSpec, succeeded: ReadonlySet<string>): { seconds: number; tasks: string[] } {
+  const path = criticalPath(spec, (task) => (succeeded.has(task) ? 0 : worstCaseSeconds(spec, task)));
+  return { seconds: path.duration, tasks: path.tasks.filter((t) => !succeeded.has(t)) };
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Runs a whole DAG in this process (the `lambda` executor's invocation, the `ecs` executor's
+ * container) with the engine's in-process runner: each transition is written to the TaskRun as it
+ * happens (start, retry, success with its stored output, failure, skip) with its event. The run's
+ * own status is settled afterwards by the state machine's Finalize step.
+ */
+export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: DagHost): Promise<RunDagOutcome> {
+  const { org_id, run_id } = event;
+  const run: RunRecord | null = await s.runs.get(org_id, run_id, { consistent: true });
+  if (run === null) throw new Error(`run ${run_id} not found`);
+  if (run.status !== 'RUNNING') return { status: 'NOT_RUN' };
+  const flow = await s.flows.get(org_id, run.flow_name, run.flow_version);
+  const { spec } = flow;
+  const existing = new Map((await s.taskRuns.listForRun(org_id, run_id, { consistent: true })).map((t) => [t.task_name, t]));
+  const unexpected = [...existing.values()].filter((t) => t.status !== 'PENDING' && t.status !== 'SUCCEEDED');
+  if (unexpected.length > 0) {
+    return { status: 'FAILED', error: `the run was already under way (${unexpected.map((t) => `${t.task_name} ${t.status}`).join(', ')}); it is not run twice` };
+  }
+  const succeeded = new Set([...existing.values()].filter((t) => t.status === 'SUCCEEDED').map((t) => t.task_name));
+
+  if (host.remainingMs !== undefined) {
+    const budgetMs = host.remainingMs() - DAG_DEADLINE_RESERVE_MS;
+    const worst = worstCasePathSeconds(spec, succeeded);
+    if (worst.seconds * 1000 > budgetMs) {
+      return {
+        status: 'FAILED',
+        error:
+          `the flow exceeds the 15-minute Lambda cap: its longest path of task timeouts and retries (${worst.tasks.join(' -> ')}) ` +
+          `takes up to ${worst.seconds}s; run it with the ecs or step-functions executor`,
+      };
+    }
+  }
+
+  // Outputs of kept SUCCEEDED tasks (a retried run) that a task still to run consumes.
+  const graph = graphOf(spec);
+  const initialStates: Record<string, { status: 'SUCCEEDED'; attempt: number; output: unknown }> = {};
+  for (const task of succeeded) {
+    const needed = graph.downstreams.get(task)!.some((down) => !succeeded.has(down));
+    const record = existing.get(task)!;
+    const output = needed && record.output_ref !== null ? await s.objects.getOutput(org_id, record.output_ref) : null;
+    initialStates[task] = { status: 'SUCCEEDED', attempt: record.attempt, output };
+  }
+
+  // Stops: cancellation (polled), the host's signal, the Lambda deadline.
+  const stop = new AbortController();
+  let stopReason = CANCELLED_MESSAGE;
+  const halt = (reason: string) => {
+    if (stop.signal.aborted) return;
+    stopReason = reason;
+    stop.abort(new Error(reason));
+  };
+  const timers: NodeJS.Timeout[] = [];
+  const endWatch = watchRunStatus(s, org_id, run_id, () => halt(CANCELLED_MESSAGE), host.cancelPollMs);
+  if (host.remainingMs !== undefined) {
+    const deadlineIn = Math.max(0, host.remainingMs() - DAG_DEADLINE_RESERVE_MS);
+    timers.push(setTimeout(() => halt('stopped before the 15-minute Lambda cap: the run did not finish in time'), deadlineIn));
+  }
+  const onHostAbort = () => halt(errorText(host.signal?.reason ?? 'the runner was stopped'));
+  if (host.signal?.aborted) onHostAbort();
+  host.signal?.addEventListener('abort', onHostAbort, { once: true });
+
+  const runContext: RunContext = { org_id, run_id, flow_name: run.flow_name, flow_version: run.flow_version, deployment_name: run.deployment_name };
+  const logs = new Map<string, string>();
+  const attemptStarts = new Map<string, string>();
+  const outputs = new Map<string, string>();
+  const publish = async (transition: TaskRunTransition) => {
+    if (transition.won) await s.events.taskRunStatusChanged(runContext, transition.taskRun);
+  };
+  const appendLog = async (task: string, attempt: number, body: string, verdict: string) => {
+    const text = (logs.get(task) ?? '') + logSection(attempt, attemptStarts.get(task) ?? new Date(s.clock.nowMs()).toISOString(), body, verdict);
+    logs.set(task, text);
+    await s.objects.writeLog(org_id, run_id, task, text).catch((error: unknown) => {
+      s.logger.warn('could not store the task log', { org_id, run_id, task_name: task, error: errorText(error) });
+    });
+  };
+  const attemptLogs = new Map<string, string>();
+
+  const onTaskUpdate = async (update: TaskUpdateEvent): Promise<void> => {
+    const task = update.task;
+    const iso = new Date(update.at).toISOString();
+    switch (update.type) {
+      case 'started': {
+        attemptStarts.set(task, iso);
+        await publish(await s.taskRuns.startDetailed(org_id, run_id, task, { executor: host.executor, attempt: update.attempt - 1 }));
+        return;
+      }
+      case 'retrying': {
+        await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${update.error}; retry in ${update.retryDelaySeconds}s`);
+        await publish(
+          await s.taskRuns.scheduleRetryDetailed(org_id, run_id, task, {
+            not_before: new Date(update.at + update.retryDelaySeconds * 1000).toISOString(),
+            error_message: update.error,
+            attempt: update.attempt,
+          }),
+        );
+        return;
+      }
+      case 'succeeded': {
+        await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', 'succeeded');
+        await publish(await s.taskRuns.succeedDetailed(org_id, run_id, task, { output_ref: outputs.get(task) ?? null, attempt: update.attempt }));
+        return;
+      }
+      case 'failed': {
+        const error = update.error === CANCELLED_MESSAGE ? stopReason : update.error;
+        if (update.attempt > 0) await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${error}`);
+        await publish(await s.taskRuns.failDetailed(org_id, run_id, task, { error_message: error, attempt: update.attempt }));
+        return;
+      }
+      case 'skipped': {
+        const reason = update.reason === CANCELLED_MESSAGE ? stopReason : update.reason;
+        await publish(await s.taskRuns.skipDetailed(org_id, run_id, task, { reason }));
+        return;
+      }
+    }
+  };
+
+  try {
+    const result = await runDagInProcess(spec, {
+      maxConcurrency: IN_PROCESS_MAX_CONCURRENCY,
+      initialStates,
+      signal: stop.signal,
+      now: () => s.clock.nowMs(),
+      onTaskUpdate,
+      executeTask: async (task, attempt, inputs, context) => {
+        const outcome = await s.executor.run({
+          orgId: org_id,
+          runId: run_id,
+          task: context.task,
+          artifact: flow.artifact,
+          attempt,
+          parameters: taskParameters(run.parameters, context.task),
+          inputs,
+          // The engine times the attempt; the sandbox's own limit is a backstop just after it.
+          timeoutMs: context.task.timeout_seconds * 1000 + 1000,
+          timeoutMessage: `timed out after ${context.task.timeout_seconds}s`,
+          signal: context.signal,
+        });
+        attemptLogs.set(task, outcome.log);
+        if (!outcome.ok) return { ok: false, error: outcome.error };
+        try {
+          outputs.set(task, await s.objects.putOutput(org_id, run_id, task, outcome.json));
+        } catch (error) {
+          return { ok: false, error: `could not store the output: ${errorText(error)}` };
+        }
+        return { ok: true, output: outcome.output };
+      },
+    });
+    if (result.status === 'CANCELLED') {
+      return stopReason === CANCELLED_MESSAGE ? { status: 'CANCELLED' } : { status: 'FAILED', error: stopReason };
+    }
+    return { status: result.status };
+  } finally {
+    endWatch();
+    for (const timer of timers) clearTimeout(timer);
+    host.signal?.removeEventListener('abort', onHostAbort);
+  }
+}

@@ -1,0 +1,117 @@
+import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { strToU8, zipSync } from 'fflate';
+import type { EntityName } from '../../../lambdas/catalogue';
+import type { Role } from '../../../lambdas/catalogue/roles';
+import type { Platform } from '../../../local/platform';
+import { signUpTenant, type TestTenant } from '../../support/auth';
+import type { ApiClient } from '../../support/platform';
+
+export interface Member extends TestTenant {
+  /** Client acting in the owner's organization. */
+  inOrg: ApiClient;
+}
+
+/** Signs up another user and has `owner` add them to the organization with `role`. */
+export async function addMember(platformUrl: string, owner: TestTenant, role: Role): Promise<Member> {
+  const user = await signUpTenant(platformUrl, role);
+  const res = await owner.api.post('/v1/members', { email: user.email, role });
+  if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...user, inOrg: user.api.withHeaders({ 'x-dagy-org': owner.org_id }) };
+}
+
+export function zipOf(files: Record<string, string>): Buffer {
+  const entries: Record<string, Uint8Array> = {};
+  for (const [name, text] of Object.entries(files)) entries[name] = strToU8(text);
+  return Buffer.from(zipSync(entries));
+}
+
+export const TASK_CODE = {
+  'tasks/extract.js': 'export async function run() { return { rows: 3 }; }\n',
+  'tasks/transform.js': 'export async function run({ inputs }) { return { rows: inputs.extract.rows * 2 }; }\n',
+};
+
+export function codeSpec() {
+  return {
+    tasks: [
+      { name: 'extract', type: 'code', handler: 'tasks/extract.js:run', secrets: ['API_TOKEN'] },
+      { name: 'transform', type: 'code', handler: 'tasks/transform.js:run' },
+      { name: 'notify', type: 'http', trigger_rule: 'all_done', request: { method: 'POST', url: 'https://example.com/hook' } },
+    ],
+    edges: [
+      { from: 'extract', to: 'transform' },
+      { from: 'transform', to: 'notify' },
+    ],
+    outputs: { rows: 'transform.rows' },
+  };
+}
+
+export function httpSpec(url = 'https://example.com/ping') {
+  return { tasks: [{ name: 'ping', type: 'http', request: { method: 'GET', url } }] };
+}
+
+/** A POST /v1/flows body of a flow of code tasks with its ZIP inline. */
+export function codeRegistration(flowName: string, flowVersion: string, extra: Record<string, unknown> = {}, files: Record<string, string> = TASK_CODE) {
+  return {
+    flow_name: flowName,
+    flow_version: flowVersion,
+    namespace: 'data/ingestion',
+    tags: { team: 'data-eng' },
+    default_executor: 'step-functions',
+    flow_spec: codeSpec(),
+    artifact: { zip_base64: zipOf(files).toString('base64') },
+    ...extra,
+  };
+}
+
+export function httpRegistration(flowName: string, flowVersion: string, extra: Record<string, unknown> = {}) {
+  return { flow_name: flowName, flow_version: flowVersion, flow_spec: httpSpec(), ...extra };
+}
+
+export function documentClient(platform: Platform): DynamoDBDocumentClient {
+  return DynamoDBDocumentClient.from(platform.dynamodb);
+}
+
+/** Every item of a table (test inspection only; request paths never Scan). */
+export async function scanAll(platform: Platform, entity: EntityName): Promise<Array<Record<string, unknown>>> {
+  const doc = documentClient(platform);
+  const items: Array<Record<string, unknown>> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await doc.send(new ScanCommand({ TableName: platform.resources.tables[entity], ExclusiveStartKey: start }));
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
+
+/** The audit records of an organization, oldest first. */
+export async function auditRecords(platform: Platform, orgId: string): Promise<Array<Record<string, any>>> {
+  const items: Array<Record<string, unknown>> = [];
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await documentClient(platform).send(
+      new QueryCommand({
+        TableName: platform.resources.tables.AuditLog,
+        KeyConditionExpression: 'org_id = :o',
+        ExpressionAttributeValues: { ':o': orgId },
+        ExclusiveStartKey: start,
+      }),
+    );
+    items.push(...(out.Items ?? []));
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return items;
+}
+
+/**
+ * Runs a mutation and returns the audit records it added. Exactly-one checks go through this so
+ * that a route writing none or two fails its test.
+ */
+export async function auditedBy<T>(platform: Platform, orgId: string, action: () => Promise<T>): Promise<{ result: T; records: Array<Record<string, any>> }> {
+  const before = new Set((await auditRecords(platform, orgId)).map((r) => r.event_time as string));
+  const result = await action();
+  const records = (await auditRecords(platform, orgId)).filter((r) => !before.has(r.event_time as string));
+  return { result, records };
+}
+
+export const parseJson = (text: string | null | undefined): any => (text === null || text === undefined ? null : JSON.parse(text));
