@@ -107,7 +107,9 @@ export class ApiStack extends Stack {
     this.authorizer = new HttpLambdaAuthorizer('Authorizer', authorizerFunction.function, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: Duration.seconds(60),
+      // Short cache: a revoked credential or a changed role takes effect within 30 s in AWS
+      // (the local gateway does not cache, so tests see revocations at once).
+      resultsCacheTtl: Duration.seconds(30),
     });
 
     for (const route of routes) {

@@ -54,7 +54,7 @@ describe('HTTP API from the routes catalogue', () => {
     expect(cfn.Properties?.AuthorizationType).toBe('NONE');
   });
 
-  test('the Lambda authorizer: REQUEST, simple responses, Authorization header, 60 s cache', () => {
+  test('the Lambda authorizer: REQUEST, simple responses, Authorization header, 30 s cache', () => {
     const authorizers = Object.entries(resources(dev.api, 'AWS::ApiGatewayV2::Authorizer'));
     expect(authorizers).toHaveLength(1);
     const [authorizerId, authorizer] = authorizers[0]!;
@@ -63,7 +63,7 @@ describe('HTTP API from the routes catalogue', () => {
       EnableSimpleResponses: true,
       AuthorizerPayloadFormatVersion: '2.0',
       IdentitySource: ['$request.header.Authorization'],
-      AuthorizerResultTtlInSeconds: 60,
+      AuthorizerResultTtlInSeconds: 30,
     });
     expect(JSON.stringify(authorizer.Properties?.AuthorizerUri)).toContain(logicalIdOf(dev.stacks.api.functions.authorizer.function));
     for (const route of ROUTES.filter((r) => r.permission !== 'public')) {
