@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 // Node 20 is supported by the locked SDK release; its notice about 2027 releases is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { startPlatform } from '../local/platform';
+import { seedDemo } from '../local/seed-demo';
 
 const HELP = `dagy: the Dagy local platform
 
@@ -44,9 +45,11 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
+  const dataDir = values['data-dir'] ?? '.dagy';
+  const inMemory = values['in-memory'] ?? false;
   const platform = await startPlatform({
-    dataDir: values['data-dir'] ?? '.dagy',
-    inMemory: values['in-memory'] ?? false,
+    dataDir,
+    inMemory,
     ports: {
       http: port(values.port ?? process.env.DAGY_PORT ?? '3000', '--port'),
       dynamodb: port(values['dynamodb-port'], '--dynamodb-port'),
@@ -55,10 +58,17 @@ async function main(): Promise<void> {
     runTimers: true,
     log: (line) => process.stdout.write(`${line}\n`),
   });
+  const demo = await seedDemo(platform.url, dataDir, { persist: !inMemory }).catch(async (error: unknown) => {
+    await platform.stop();
+    throw error;
+  });
   process.stdout.write(`\nDagy local platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
   process.stdout.write(`  HTTP API   ${platform.url}/v1   (try: curl ${platform.url}/v1/health)\n`);
   process.stdout.write(`  DynamoDB   ${platform.resources.dynamodbEndpoint}\n`);
   process.stdout.write(`  S3         ${platform.resources.s3Endpoint}  (ingest bucket: ${platform.resources.buckets.ingest})\n`);
+  process.stdout.write(`\nDemo organization ${demo.org_id} (${demo.email} / ${demo.password})\n`);
+  process.stdout.write(`  export DAGY_URL=${platform.url} DAGY_API_KEY=${demo.api_key}\n`);
+  process.stdout.write(`  example flow: ${demo.flow_name} ${demo.flow_version} (see README "Quick start")\n`);
   process.stdout.write('Press Ctrl-C to stop.\n');
   let stopping = false;
   const shutdown = (signal: string) => {

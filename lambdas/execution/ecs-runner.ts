@@ -74,7 +74,9 @@ async function main(): Promise<number> {
   const runtime = createRuntime('task-runner', process.env);
   const services = runnerServices(runtime);
   const stop = new AbortController();
-  process.once('SIGTERM', () => stop.abort(new Error('the ECS task was stopped')));
+  // ECS may signal more than once (StopTask from the cancel route and from Step Functions): every
+  // SIGTERM is handled, so none falls back to the default action of killing the process mid-write.
+  process.on('SIGTERM', () => stop.abort(new Error('the ECS task was stopped')));
   const mode = required(RUNNER_ENV.mode);
   const orgId = required(RUNNER_ENV.orgId);
   const runId = required(RUNNER_ENV.runId);

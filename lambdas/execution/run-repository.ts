@@ -322,18 +322,24 @@ export class RunRepository {
       });
     }
     items.push(...extraPuts);
-    try {
-      await this.ddb.send(new TransactWriteCommand({ TransactItems: items }));
-      return { created: true, run: toRun(item) };
-    } catch (error) {
-      if (key === null || !(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (reasons[1]?.Code !== 'ConditionalCheckFailed') throw error;
-      const existing = await this.findByIdempotencyKey(input.org_id, key);
-      // The record's run always exists (both written in one transaction); a missing one means the
-      // record expired between the two reads: surface the conflict rather than guess.
-      if (existing === null) throw error;
-      return { created: false, run: existing };
+    // Concurrent requests with one key: the winner's transaction commits, the others are cancelled
+    // (ConditionalCheckFailed once it has, TransactionConflict while it is in flight) and answer
+    // with the winner's run.
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.ddb.send(new TransactWriteCommand({ TransactItems: items }));
+        return { created: true, run: toRun(item) };
+      } catch (error) {
+        if (key === null || !(error instanceof TransactionCanceledException)) throw error;
+        const code = error.CancellationReasons?.[1]?.Code;
+        if (code !== 'ConditionalCheckFailed' && code !== 'TransactionConflict') throw error;
+        const existing = await this.findByIdempotencyKey(input.org_id, key);
+        if (existing !== null) return { created: false, run: existing };
+        // No run behind the key: the winner is still in flight (retry), or the record expired
+        // between the two reads (surface the conflict rather than guess).
+        if (code !== 'TransactionConflict' || attempt >= 4) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * 2 ** attempt));
+      }
     }
   }
 

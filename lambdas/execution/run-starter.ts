@@ -245,8 +245,9 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
         return failed.current ?? run;
       }
     }
-    await runs.setExternalId(run.org_id, run.run_id, executionArn);
-    return (await runs.get(run.org_id, run.run_id, { consistent: true })) ?? { ...run, external_id: executionArn };
+    // Stored once (the execution's Start step may have stored the same ARN already).
+    const stored = await runs.updateRunDetailed(run.org_id, run.run_id, { external_id: executionArn }, { fields: { external_id: null } });
+    return stored.won ? stored.run : (stored.current ?? { ...run, external_id: executionArn });
   }
 
   /** A run found through its idempotency key: completes an interrupted start, else returns it. */

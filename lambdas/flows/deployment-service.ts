@@ -1,5 +1,5 @@
 import { canonicalJson } from '../engine';
-import { scheduleTimingIssues } from '../scheduling/slots';
+import { deploymentScheduleIssues } from '../scheduling/deployment-schedule-sync';
 import { isoNow, type Clock } from '../shared/clock';
 import { ConflictError, ForbiddenError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { encodeCursor, type Page, type PageRequest } from '../shared/http/pagination';
@@ -41,8 +41,7 @@ export function promotedDeploymentName(name: string, fromEnv: string, toEnv: str
 
 /** A schedule is a 5-field cron expression (UTC), checked by the scheduler's own rules. */
 export function scheduleIssues(schedule: string | null | undefined): { path: string; message: string }[] {
-  if (schedule === null || schedule === undefined) return [];
-  return scheduleTimingIssues({ mode: 'cron', cron_expression: schedule }).map((issue) => ({ path: 'schedule', message: issue.message }));
+  return schedule === null || schedule === undefined ? [] : deploymentScheduleIssues(schedule);
 }
 
 /** Deployments: a name pinning an ACTIVE flow version in an environment, optionally scheduled. */

@@ -1,4 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { deploymentScheduleWrites } from '../scheduling/deployment-schedule-sync';
 import { ConflictError } from '../shared/errors';
 import { auditOp } from './audit';
 import type { DeploymentRecord, DeploymentRepository } from './deployment-repository';
@@ -13,6 +14,8 @@ export interface DeploymentWriteDeps {
   environments: EnvironmentRepository;
   flows: FlowRepository;
   auditTable: string;
+  /** The Schedule table, where a deployment's `schedule` keeps its managed Schedule item. */
+  scheduleTable: string;
 }
 
 /** One change of one deployment: create (before null), update, or delete (after null). */
@@ -29,6 +32,8 @@ export function deploymentView(record: DeploymentRecord) {
 }
 
 const concurrent = () => new ConcurrentChangeError();
+const scheduleTaken = (name: string) => () =>
+  new ConflictError(`a schedule not managed by deployment ${name} already uses its schedule id`, 'schedule_id_taken');
 
 /**
  * The one place that writes deployments: every create, update, pause, resume, promotion and
@@ -63,6 +68,16 @@ export function deploymentTransaction(deps: DeploymentWriteDeps, actor: Actor, c
     const delta = (after?.environment === env ? 1 : 0) - (before?.environment === env ? 1 : 0);
     ops.push({ item: deps.environments.bindDeployments(subject.org_id, env, delta, isAdmin(actor)), onConditionFailed: concurrent });
   }
+
+  // The deployment's managed Schedule (schedule_id dep-<name>) follows its schedule and status.
+  const scheduleItems = deploymentScheduleWrites({
+    scheduleTable: deps.scheduleTable,
+    before,
+    after,
+    nowEpoch: Math.floor(Date.parse(nowIso) / 1000),
+    nowIso,
+  });
+  for (const item of scheduleItems) ops.push({ item, onConditionFailed: scheduleTaken(subject.deployment_name) });
 
   ops.push(
     auditOp(deps.auditTable, actor, {

@@ -1,6 +1,6 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createHash } from 'node:crypto';
-import { validateFlowSpec } from '../engine';
+import { canonicalJson, validateFlowSpec } from '../engine';
 import { isoNow, type Clock } from '../shared/clock';
 import { NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import { encodeCursor, type Page, type PageRequest } from '../shared/http/pagination';
@@ -154,7 +154,8 @@ export class DraftService {
     const draft = await this.get(actor.org_id, draftId);
     if (expected !== undefined && draft.version !== expected) throw new PreconditionFailedError();
     if (draft.flow_name === null) throw new ValidationError([{ path: 'flow_name', message: 'the draft needs a flow_name to publish' }]);
-    const result = validateFlowSpec(JSON.parse(draft.flow_spec_json), { pathPrefix: 'flow_spec' });
+    const spec: unknown = JSON.parse(draft.flow_spec_json);
+    const result = validateFlowSpec(spec, { pathPrefix: 'flow_spec' });
     if (!result.ok) throw new ValidationError(result.issues, 'the draft does not validate');
     return this.deps.flowService.register(actor, {
       flow_name: draft.flow_name,
@@ -163,6 +164,7 @@ export class DraftService {
       tags: draft.tags,
       default_executor: (draft.default_executor as RunExecutor | null) ?? 'lambda',
       spec: result.spec,
+      spec_json: canonicalJson(spec),
       artifact: draft.artifact_upload_key === null ? null : { kind: 'upload', upload_key: draft.artifact_upload_key, path: 'artifact' },
     });
   }

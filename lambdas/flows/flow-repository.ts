@@ -26,7 +26,7 @@ export interface FlowVersionSummary {
 
 /** A registered flow version (seed entity Flow). Immutable but for status and updated_at. */
 export interface FlowVersionRecord extends FlowVersionSummary {
-  /** canonicalJson of the normalized FlowSpec (validated at registration; parseFlowSpec it). */
+  /** canonicalJson of the FlowSpec as registered (validated then; parseFlowSpec it for the defaults). */
   flow_spec_json: string;
 }
 

@@ -1,14 +1,13 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { NormalizedFlowSpec } from '../engine';
-import { canonicalJson } from '../engine';
 import { isoNow, type Clock } from '../shared/clock';
 import { ConflictError, DagyError, NotFoundError, ValidationError, type ErrorDetail } from '../shared/errors';
 import { encodeCursor, type Page, type PageRequest } from '../shared/http/pagination';
-import { ArtifactStore, isOwnUploadKey, MAX_UPLOADED_ARTIFACT_BYTES, UPLOAD_URL_TTL_SECONDS } from './artifact-store';
+import { isOwnUploadKey, type ArtifactStore, MAX_UPLOADED_ARTIFACT_BYTES, UPLOAD_URL_TTL_SECONDS } from './artifact-store';
 import { hasCodeTasks, missingHandlerModules, zipEntryNames } from './artifact-zip';
 import { auditOp } from './audit';
 import { computeCodeHash } from './code-hash';
-import { FlowRepository, type FlowListFilter, type FlowStatus, type FlowVersionRecord, type FlowVersionSummary } from './flow-repository';
+import type { FlowListFilter, FlowRepository, FlowStatus, FlowVersionRecord, FlowVersionSummary } from './flow-repository';
 import { compareFlowVersions } from './flow-version-order';
 import type { Actor } from './request-context';
 import type { RunExecutor } from './resource-names';
@@ -25,7 +24,11 @@ export interface RegisterFlowInput {
   namespace: string;
   tags: Record<string, string>;
   default_executor: RunExecutor;
+  /** The validated spec with defaults filled in: what the code hash covers. */
   spec: NormalizedFlowSpec;
+  /** canonicalJson of the spec as submitted: what is stored (defaults spelled out for every task
+   * could outgrow a DynamoDB item; readers parseFlowSpec it, which fills them in again). */
+  spec_json: string;
   artifact: ArtifactSource | null;
 }
 
@@ -93,7 +96,7 @@ export class FlowService {
       flow_version: input.flow_version,
       namespace: input.namespace,
       tags: input.tags,
-      flow_spec_json: canonicalJson(input.spec),
+      flow_spec_json: input.spec_json,
       artifact_s3_uri: artifactUri,
       status: 'ACTIVE',
       default_executor: input.default_executor,

@@ -1,4 +1,4 @@
-import { validateFlowSpec, type NormalizedFlowSpec } from '../engine';
+import { canonicalJson, validateFlowSpec, type NormalizedFlowSpec } from '../engine';
 import { DagyError, ValidationError, type ErrorDetail } from '../shared/errors';
 import { parsePageQuery } from '../shared/http/pagination';
 import { created, ok } from '../shared/http/responses';
@@ -58,6 +58,7 @@ export function parseRegistration(body: unknown): RegisterFlowInput {
     tags: input.tags ?? {},
     default_executor: input.default_executor ?? 'lambda',
     spec: normalized,
+    spec_json: canonicalJson(spec),
     artifact,
   };
 }

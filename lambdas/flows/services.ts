@@ -33,6 +33,7 @@ export function createFlowsServices(runtime: Runtime): FlowsServices {
       environments: environmentRepo,
       flows: flowRepo,
       auditTable,
+      scheduleTable: config.table('Schedule'),
       clock,
     }),
     environments: new EnvironmentService({ ddb, environments: environmentRepo, auditTable, clock }),

@@ -1,31 +1,16 @@
-import { DeploymentRepository } from '../flows/deployment-repository';
-import { FlowRepository } from '../flows/flow-repository';
 import { orgPrincipal } from '../shared/http/principal';
 import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
 import { parsePageQuery } from '../shared/http/pagination';
 import { noContent } from '../shared/http/responses';
 import type { ApiRequest, ApiResponse } from '../shared/http/types';
 import { parseWith } from '../shared/http/validation';
-import { createRuntime, type FunctionFactory, type Runtime } from '../shared/runtime';
+import { createRuntime, type FunctionFactory } from '../shared/runtime';
 import { scheduleView, type ScheduleRecord } from './schedule-record';
 import { ScheduleRepository } from './schedule-repository';
-import { ScheduleService, type ScheduleTargets } from './schedule-service';
+import { ScheduleService } from './schedule-service';
+import { flowTargets } from './targets';
 import { listSchedulesQuery, previewQuery } from './schemas';
 import { actorOf, etag, ifMatchVersion, pathId } from './request';
-
-/** Flows and deployments as the scheduling domain sees them, read through the flows domain's repositories. */
-export function flowTargets(runtime: Runtime): ScheduleTargets {
-  const { ddb } = runtime.aws;
-  const deployments = new DeploymentRepository(ddb, runtime.config.table('Deployment'));
-  const flows = new FlowRepository(ddb, runtime.config.table('Flow'));
-  return {
-    deployment: async (orgId, name) => {
-      const d = await deployments.get(orgId, name);
-      return d === null ? null : { flow_name: d.flow_name };
-    },
-    flowVersionExists: async (orgId, flowName, flowVersion) => (await flows.get(orgId, flowName, flowVersion)) !== null,
-  };
-}
 
 function withEtag(status: number, schedule: ScheduleRecord): ApiResponse {
   return { status, body: scheduleView(schedule), headers: { etag: etag(schedule.version) } };

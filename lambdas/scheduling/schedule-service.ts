@@ -6,12 +6,13 @@ import type { z } from 'zod';
 import { findNonJson, type JsonObject } from '../engine';
 import { auditTransactPut } from '../shared/audit/audit-log';
 import { epochSeconds, isoNow, type Clock } from '../shared/clock';
-import { ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../shared/errors';
+import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError, type ErrorDetail } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { zodIssues } from '../shared/http/validation';
 import { shortId } from '../shared/ids';
 import { transact, withRetries, ConcurrentChangeError } from './dynamo';
 import type { ScheduleRecord } from './schedule-record';
+import { resolveTarget, targetShapeIssues, type RunTarget, type ScheduleTargets } from './target-rules';
 import { scheduleView, timingOf } from './schedule-record';
 import type { ScheduleRepository } from './schedule-repository';
 import { initialSlot, neverFiresIssues } from './schedule-timing';
@@ -25,11 +26,7 @@ export interface ScheduleActor {
   ip_address: string;
 }
 
-/** What the scheduling domain needs to know about flows and deployments (the flows domain owns them). */
-export interface ScheduleTargets {
-  deployment(orgId: string, deploymentName: string): Promise<{ flow_name: string } | null>;
-  flowVersionExists(orgId: string, flowName: string, flowVersion: string): Promise<boolean>;
-}
+export type { ScheduleTargets } from './target-rules';
 
 export interface ScheduleServiceDeps {
   repo: ScheduleRepository;
@@ -39,7 +36,6 @@ export interface ScheduleServiceDeps {
   clock: Clock;
 }
 
-type Target = Pick<ScheduleRecord, 'flow_name' | 'flow_version' | 'deployment_name'>;
 
 const MODE_FIELDS = { cron_expression: 'cron', interval_seconds: 'interval' } as const;
 
@@ -85,7 +81,7 @@ export class ScheduleService {
     issues.push(...targetShapeIssues(raw));
     if (issues.length > 0 || data === null) throw new ValidationError(issues);
     const input: CreateScheduleInput = data;
-    const target = await this.resolveTarget(actor.org_id, input);
+    const target = await resolveTarget(this.deps.targets, actor.org_id, input);
     const now = this.deps.clock.nowMs();
     const timing: ScheduleTiming = {
       mode: input.mode,
@@ -163,13 +159,13 @@ export class ScheduleService {
       const current = await this.get(actor.org_id, scheduleId);
       if (current.managed_by === 'deployment') throw managedError(current);
       if (pinned !== undefined && pinned !== current.version) {
-        throw new ConflictError(`schedule is at version ${current.version}, not ${pinned}`, 'version_mismatch');
+        throw new PreconditionFailedError(`the schedule is at version ${current.version}, not ${pinned}`);
       }
       const next = await this.applyUpdate(actor, current, input, raw);
       const nowIso = next.updated_at;
       await transact(this.deps.ddb, [
         this.deps.repo.replace(next, current.version, () =>
-          pinned === undefined ? new ConcurrentChangeError() : new ConflictError('the schedule changed since you read it', 'version_mismatch'),
+          pinned === undefined ? new ConcurrentChangeError() : new PreconditionFailedError(),
         ),
         { item: auditTransactPut(this.deps.auditTable, { ...actor, resource_type: 'schedule', resource_id: scheduleId, action: 'update', before: scheduleView(current), after: scheduleView(next) }, nowIso) },
       ]);
@@ -198,7 +194,7 @@ export class ScheduleService {
       issues.splice(0, issues.length, ...scheduleTimingIssues(timing), ...modeFieldIssues(raw, mode));
     }
     const targetChanged = input.deployment_name !== undefined || input.flow_name !== undefined || input.flow_version !== undefined;
-    let target: Target = { flow_name: current.flow_name, flow_version: current.flow_version, deployment_name: current.deployment_name };
+    let target: RunTarget = { flow_name: current.flow_name, flow_version: current.flow_version, deployment_name: current.deployment_name };
     if (targetChanged) {
       const merged: Record<string, unknown> = {
         deployment_name: input.deployment_name !== undefined ? input.deployment_name : current.deployment_name,
@@ -208,7 +204,7 @@ export class ScheduleService {
       for (const k of Object.keys(merged)) if (merged[k] === null) merged[k] = undefined;
       issues.push(...targetShapeIssues(merged));
       if (issues.length > 0) throw new ValidationError(issues);
-      target = await this.resolveTarget(actor.org_id, merged as Partial<Record<'deployment_name' | 'flow_name' | 'flow_version', string>>);
+      target = await resolveTarget(this.deps.targets, actor.org_id, merged as Partial<Record<'deployment_name' | 'flow_name' | 'flow_version', string>>);
     }
     if (issues.length > 0) throw new ValidationError(issues);
 
@@ -250,7 +246,7 @@ export class ScheduleService {
     const current = await this.get(actor.org_id, scheduleId);
     if (current.managed_by === 'deployment') throw managedError(current);
     if (ifMatch !== undefined && ifMatch !== current.version) {
-      throw new ConflictError(`schedule is at version ${current.version}, not ${ifMatch}`, 'version_mismatch');
+      throw new PreconditionFailedError(`the schedule is at version ${current.version}, not ${ifMatch}`);
     }
     const nowIso = isoNow(this.deps.clock);
     await transact(this.deps.ddb, [
@@ -265,36 +261,6 @@ export class ScheduleService {
     const from = Math.max(epochSeconds(this.deps.clock), schedule.mode === 'one_time' && schedule.next_run_epoch !== null ? schedule.next_run_epoch : 0);
     return { schedule_id: schedule.schedule_id, timezone: schedule.timezone, slots: previewSlots(timingOf(schedule), from, count) };
   }
-
-  /** The target must exist in the caller's organization; a deployment target brings its flow. */
-  private async resolveTarget(orgId: string, input: Partial<Record<'deployment_name' | 'flow_name' | 'flow_version', string>>): Promise<Target> {
-    if (input.deployment_name !== undefined) {
-      const deployment = await this.deps.targets.deployment(orgId, input.deployment_name);
-      if (deployment === null) throw new ValidationError([{ path: 'deployment_name', message: 'no such deployment in this organization' }]);
-      if (input.flow_name !== undefined && input.flow_name !== deployment.flow_name) {
-        throw new ValidationError([{ path: 'flow_name', message: `deployment ${input.deployment_name} runs flow ${deployment.flow_name}` }]);
-      }
-      return { flow_name: deployment.flow_name, flow_version: null, deployment_name: input.deployment_name };
-    }
-    const flowName = input.flow_name!;
-    const flowVersion = input.flow_version!;
-    if (!(await this.deps.targets.flowVersionExists(orgId, flowName, flowVersion))) {
-      throw new ValidationError([{ path: 'flow_version', message: `flow ${flowName} has no version ${flowVersion} in this organization` }]);
-    }
-    return { flow_name: flowName, flow_version: flowVersion, deployment_name: null };
-  }
-}
-
-/** Exactly one target: a deployment, or a flow name with its version. */
-function targetShapeIssues(body: Record<string, unknown>): ErrorDetail[] {
-  const has = (k: string) => body[k] !== undefined && body[k] !== null;
-  if (has('deployment_name')) {
-    return has('flow_version') ? [{ path: 'flow_version', message: 'a deployment target takes its flow version from the deployment' }] : [];
-  }
-  const issues: ErrorDetail[] = [];
-  if (!has('flow_name')) issues.push({ path: 'flow_name', message: 'is required unless deployment_name is given' });
-  if (!has('flow_version')) issues.push({ path: 'flow_version', message: 'is required unless deployment_name is given' });
-  return issues;
 }
 
 function managedError(s: ScheduleRecord): ConflictError {

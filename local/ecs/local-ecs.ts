@@ -168,7 +168,7 @@ export class LocalEcs {
     const entry = this.tasks.get(taskArn);
     if (entry === undefined) return undefined;
     const { task, child } = entry;
-    if (task.lastStatus === 'RUNNING') {
+    if (task.lastStatus === 'RUNNING' && task.stoppedReason === undefined) {
       task.stoppedReason = reason;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);

@@ -58,7 +58,7 @@ export interface RunsServiceDeps {
 /** Largest log text returned (its tail): a Lambda response holds at most 6 MB. */
 export const MAX_LOG_BYTES = 1024 * 1024;
 /** The message cancelled task runs carry (RUNNING → FAILED, PENDING → SKIPPED). */
-export const CANCELLED_MESSAGE = 'cancelled';
+export const TASK_CANCELLED_MESSAGE = 'cancelled';
 const SETTLE_CONCURRENCY = 16;
 const SETTLE_ROUNDS = 4;
 
@@ -231,8 +231,8 @@ export class RunsService {
     for (let round = 0; round < SETTLE_ROUNDS && open.length > 0; round++) {
       const results = await mapLimit(open, SETTLE_CONCURRENCY, (t): Promise<TaskRunTransition> =>
         t.status === 'RUNNING'
-          ? taskRuns.failDetailed(run.org_id, run.run_id, t.task_name, { error_message: CANCELLED_MESSAGE })
-          : taskRuns.skipDetailed(run.org_id, run.run_id, t.task_name, { reason: CANCELLED_MESSAGE }),
+          ? taskRuns.failDetailed(run.org_id, run.run_id, t.task_name, { error_message: TASK_CANCELLED_MESSAGE })
+          : taskRuns.skipDetailed(run.org_id, run.run_id, t.task_name, { reason: TASK_CANCELLED_MESSAGE }),
       );
       const next: TaskRunRecord[] = [];
       for (const r of results) {

@@ -125,6 +125,40 @@ class LogBuffer {
   }
 }
 
+/**
+ * Copies a value received from the worker into this realm, accepting only plain JSON. Values that
+ * crossed from a worker are built by the structured-clone algorithm in the receiving thread's main
+ * realm, which need not be the realm this module runs in (e.g. a test environment's VM context),
+ * so prototypes are checked by shape, not by identity.
+ */
+export function adoptJson(value: unknown, path: (string | number)[] = []): { ok: true; value: unknown } | { ok: false; path: (string | number)[]; message: string } {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return { ok: true, value };
+  if (typeof value === 'number') return Number.isFinite(value) ? { ok: true, value } : { ok: false, path, message: 'must be a finite number' };
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < value.length; i++) {
+      const item = adoptJson(value[i], [...path, i]);
+      if (!item.ok) return item;
+      out.push(item.value);
+    }
+    return { ok: true, value: out };
+  }
+  if (typeof value === 'object') {
+    const proto: unknown = Object.getPrototypeOf(value);
+    const plain = proto === null || (Object.getPrototypeOf(proto) === null && Object.prototype.toString.call(value) === '[object Object]');
+    if (!plain) return { ok: false, path, message: 'must be plain JSON' };
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value)) {
+      if (key === '__proto__') return { ok: false, path: [...path, key], message: 'reserved key' };
+      const item = adoptJson((value as Record<string, unknown>)[key], [...path, key]);
+      if (!item.ok) return item;
+      out[key] = item.value;
+    }
+    return { ok: true, value: out };
+  }
+  return { ok: false, path, message: `must be JSON, not ${typeof value}` };
+}
+
 type WorkerMessage = { kind: 'result'; output: unknown } | { kind: 'failed'; error: string };
 
 function isWorkerMessage(value: unknown): value is WorkerMessage {
@@ -177,7 +211,14 @@ export function runInSandbox(request: SandboxRequest): Promise<SandboxResult> {
 
     worker.on('message', (message: unknown) => {
       if (!isWorkerMessage(message)) settle({ ok: false, error: 'task sandbox sent an unexpected message' });
-      else if (message.kind === 'result') settle({ ok: true, output: message.output });
+      else if (message.kind === 'result') {
+        const adopted = adoptJson(message.output);
+        if (adopted.ok) settle({ ok: true, output: adopted.value });
+        else {
+          const where = adopted.path.length === 0 ? '' : ` at ${adopted.path.join('.')}`;
+          settle({ ok: false, error: `task returned a value that is not JSON${where}: ${adopted.message}` });
+        }
+      }
       else settle({ ok: false, error: message.error });
     });
     worker.on('error', (error: unknown) => {

@@ -124,6 +124,13 @@ describe('runs API', () => {
     await registerFlow(bob, 'etl');
     const bobs = await startRun(bob, {}, headers);
     expect(bobs.body.run_id).not.toBe(first.body.run_id);
+    // Concurrent repeats of one key: one run, one execution.
+    const raceKey = { 'idempotency-key': `race-${Date.now()}` };
+    const racers = await Promise.all(Array.from({ length: 6 }, () => startRun(alice, {}, raceKey)));
+    expect(racers.map((r) => r.status)).toEqual(Array(6).fill(202));
+    expect(new Set(racers.map((r) => r.body.run_id)).size).toBe(1);
+    expect(racers.filter((r) => r.headers.get('idempotency-replayed') === null)).toHaveLength(1);
+    expect(started.filter((s) => s.name === racers[0]!.body.run_id)).toHaveLength(1);
     const bad = await startRun(alice, {}, { 'idempotency-key': 'x'.repeat(300) });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details[0].path).toBe('Idempotency-Key');

@@ -1,7 +1,8 @@
 import type { Platform } from '../../../local/platform';
 import { signUpTenant, type TestTenant } from '../../support/auth';
 import { startTestPlatform } from '../../support/platform';
-import { addMember, auditedBy, httpRegistration, parseJson, scanAll, type Member } from './helpers';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { addMember, auditedBy, documentClient, httpRegistration, parseJson, scanAll, type Member } from './helpers';
 
 // Deployments through HTTP: pinning, versions, protection, pause/resume, promotion, audit.
 describe('deployments API', () => {
@@ -14,6 +15,12 @@ describe('deployments API', () => {
 
   const deploy = (client: { post: TestTenant['api']['post'] }, body: Record<string, unknown>) =>
     client.post('/v1/deployments', { flow_name: 'etl', flow_version: '1.0.0', environment: 'dev', ...body });
+
+  /** The Schedule item a deployment's `schedule` keeps in step (written in the deployment's transaction). */
+  const managedSchedule = async (deploymentName: string) =>
+    (await documentClient(platform).send(
+      new GetCommand({ TableName: platform.resources.tables.Schedule, Key: { org_id: owner.org_id, schedule_id: `dep-${deploymentName}` } }),
+    )).Item;
 
   beforeAll(async () => {
     platform = await startTestPlatform();
@@ -57,6 +64,7 @@ describe('deployments API', () => {
     expect(records[0]).toMatchObject({ resource_type: 'deployment', resource_id: 'etl-dev', action: 'create', before_json: null, actor_email: developer.email });
     expect(parseJson(records[0]!.after_json)).toEqual(res.body);
     expect((await viewer.inOrg.get('/v1/deployments/etl-dev')).body.flow_version).toBe('1.0.0');
+    expect(await managedSchedule('etl-dev')).toMatchObject({ cron_expression: '*/5 * * * *', enabled: true, deployment_name: 'etl-dev' });
     expect((await deploy(viewer.inOrg, { deployment_name: 'by-viewer' })).status).toBe(403);
   });
 
@@ -115,8 +123,10 @@ describe('deployments API', () => {
     expect(noop.result.body.deployment_version).toBe(2);
     expect(noop.records).toHaveLength(0);
 
+    expect(await managedSchedule('versioned')).toMatchObject({ cron_expression: '0 3 * * *', enabled: true });
     const cleared = await developer.inOrg.patch('/v1/deployments/versioned', { schedule: null, deployment_version: 2 });
     expect(cleared.body).toMatchObject({ schedule: null, deployment_version: 3 });
+    expect(await managedSchedule('versioned')).toBeUndefined();
     expect((await developer.inOrg.patch('/v1/deployments/versioned', { flow_name: 'retired', flow_version: '1.0.0' })).status).toBe(400);
     expect((await developer.inOrg.patch('/v1/deployments/versioned', { status: 'PAUSED' })).status).toBe(400);
     expect((await developer.inOrg.patch('/v1/deployments/versioned', { schedule: 'every day' })).status).toBe(400);
@@ -178,6 +188,7 @@ describe('deployments API', () => {
     });
     expect(records).toHaveLength(1);
     expect(records[0]).toMatchObject({ resource_type: 'deployment', resource_id: 'report-staging', action: 'promote', before_json: null });
+    expect(await managedSchedule('report-staging')).toMatchObject({ cron_expression: '0 * * * *', enabled: true });
 
     const toProdByDeveloper = await developer.inOrg.post('/v1/deployments/report-staging/promote', { to_environment: 'production' });
     expect(toProdByDeveloper.status).toBe(403);
@@ -201,6 +212,16 @@ describe('deployments API', () => {
     expect((await developer.inOrg.post('/v1/deployments/report-dev/promote', { to_environment: 'mars' })).status).toBe(400);
     expect((await developer.inOrg.post('/v1/deployments/report-dev/promote', {})).status).toBe(400);
     expect((await developer.inOrg.post('/v1/deployments/report-dev/promote', { to_environment: 'staging', deployment_version: 1 })).status).toBe(412);
+  });
+
+  it('disables a paused deployment’s schedule and removes a deleted one’s', async () => {
+    expect((await deploy(developer.inOrg, { deployment_name: 'nightly', schedule: '0 2 * * *' })).status).toBe(201);
+    expect((await developer.inOrg.post('/v1/deployments/nightly/pause')).status).toBe(200);
+    expect(await managedSchedule('nightly')).toMatchObject({ enabled: false });
+    expect((await developer.inOrg.post('/v1/deployments/nightly/resume')).status).toBe(200);
+    expect(await managedSchedule('nightly')).toMatchObject({ enabled: true });
+    expect((await developer.inOrg.delete('/v1/deployments/nightly')).status).toBe(204);
+    expect(await managedSchedule('nightly')).toBeUndefined();
   });
 
   it('deletes (audited), lists with filters and pages, and hides everything from other orgs', async () => {

@@ -70,6 +70,12 @@ describe('environments API', () => {
     const noop = await auditedBy(platform, owner.org_id, () => admin.inOrg.patch('/v1/environments/qa', { is_protected: true }));
     expect(noop.result.status).toBe(200);
     expect(noop.records).toHaveLength(0);
+
+    // The environments written at org creation change the same way (twice: the revision moves on).
+    expect((await admin.inOrg.patch('/v1/environments/staging', { config_json: '{"tier":"s"}' })).body.config_json).toBe('{"tier":"s"}');
+    expect((await admin.inOrg.patch('/v1/environments/staging', { default_executor: 'ecs' })).body).toMatchObject({ config_json: '{"tier":"s"}', default_executor: 'ecs' });
+    expect((await admin.inOrg.patch('/v1/environments/staging', { env_name: 'renamed' })).status).toBe(400);
+    expect((await admin.inOrg.patch('/v1/environments/nowhere', { is_protected: true })).status).toBe(404);
   });
 
   it('refuses to delete production (409) even for the owner, and any environment a deployment uses', async () => {

@@ -64,8 +64,8 @@ describe('flows API', () => {
       artifact_s3_uri: `s3://${platform.resources.buckets.artifacts}/artifacts/${owner.org_id}/etl/${hash}.zip`,
       created_by: developer.email,
     });
-    // Stored normalized: defaults filled in, so the runner never re-derives them.
-    expect(JSON.parse(res.body.flow_spec_json).tasks[0]).toMatchObject({ retries: 0, timeout_seconds: 300, executor: 'lambda' });
+    // Stored as registered (canonical JSON); the engine fills the defaults in when it parses it.
+    expect(res.body.flow_spec_json).toBe(canonicalJson(codeSpec()));
     expect(res.body.flow_spec.tasks.map((t: { name: string }) => t.name)).toEqual(['extract', 'transform', 'notify']);
 
     const object = await platform.s3.send(new GetObjectCommand({ Bucket: platform.resources.buckets.artifacts, Key: `artifacts/${owner.org_id}/etl/${hash}.zip` }));
@@ -210,6 +210,14 @@ describe('flows API', () => {
     expect(body.status).toBe(413);
     const draftSpec = await owner.api.post('/v1/drafts', { flow_spec: bigSpec });
     expect(draftSpec.status).toBe(413);
+  });
+
+  it('registers a flow of the engine’s maximum of 2000 tasks (stored as written, within an item)', async () => {
+    const tasks = Array.from({ length: 2000 }, (_, i) => ({ name: `t${i}`, type: 'http', request: { method: 'GET', url: 'https://e.x' } }));
+    const edges = tasks.slice(1).map((t, i) => ({ from: `t${i}`, to: t.name }));
+    const res = await owner.api.post('/v1/flows', httpRegistration('wide', '1.0.0', { flow_spec: { tasks, edges } }));
+    expect(res.status).toBe(201);
+    expect(res.body.flow_spec.tasks).toHaveLength(2000);
   });
 
   it('lists flows by namespace (segment-wise) and tag, paginated', async () => {

@@ -19,20 +19,16 @@ describe('schedule evaluator race', () => {
 
   it('two evaluators racing over 1,000 due schedules start exactly one run per slot, none missed', async () => {
     const org = 'org-race';
-    const t0 = Date.now();
     const ids = Array.from({ length: 1000 }, (_, i) => `s${i}`);
     await putSchedules(
       platform,
       ids.map((id) => scheduleRecord(org, id, T0 - 3600, { next_run_epoch: T0, next_run_at: utc(T0) })),
     );
-    console.log('put', Date.now() - t0);
     const starter = new RecordingStarter(clock);
-    const a = testEvaluator(platform, starter, clock, { concurrency: Number(process.env.CONC ?? 32) });
-    const b = testEvaluator(platform, starter, clock, { concurrency: Number(process.env.CONC ?? 32) });
+    const a = testEvaluator(platform, starter, clock);
+    const b = testEvaluator(platform, starter, clock);
     clock.set(T0 * 1000 + 5000);
-    const t1 = Date.now();
     const [ra, rb] = await Promise.all([a.evaluator.tick(), b.evaluator.tick()]);
-    console.log('tick', Date.now() - t1, ra.claimed, ra.lost, rb.claimed, rb.lost);
 
     // Exactly one start per (schedule, slot): the claims never overlapped, none was missed.
     expect(starter.calls).toHaveLength(1000);
@@ -55,5 +51,5 @@ describe('schedule evaluator race', () => {
     const again = await testEvaluator(platform, starter, clock).evaluator.tick();
     expect(again.items_read).toBe(0);
     expect(starter.calls).toHaveLength(1000);
-  }, 60_000);
+  }, 120_000);
 });

@@ -126,3 +126,18 @@ export function testEvaluator(
   );
   return { evaluator, skipped };
 }
+
+/** Disables every schedule of an organization (so later ticks of other tests leave them alone). */
+export async function parkSchedules(platform: Platform, org: string): Promise<void> {
+  const repo = scheduleRepository(platform);
+  const ddb = documentClient(platform);
+  const { transact } = await import('../../../lambdas/scheduling/dynamo');
+  let cursor: Record<string, unknown> | undefined;
+  do {
+    const page = await repo.list(org, { limit: 100, exclusiveStartKey: cursor });
+    for (const s of page.items) {
+      if (s.enabled) await transact(ddb, [repo.replace({ ...s, enabled: false, version: s.version + 1 }, s.version)]);
+    }
+    cursor = page.next_cursor === null ? undefined : (JSON.parse(Buffer.from(page.next_cursor, 'base64url').toString()) as Record<string, unknown>);
+  } while (cursor !== undefined);
+}

@@ -1,0 +1,199 @@
+import {
+  registerFlow,
+  startExecutorFixture,
+  startRun,
+  taskLogs,
+  taskRun,
+  waitForRun,
+  type Executor,
+  type ExecutorFixture,
+  type RunView,
+} from './executors-support';
+
+const OPEN = new Set(['PENDING', 'RUNNING']);
+
+/** Every task run is terminal (none left PENDING or RUNNING). */
+export function expectNoOpenTaskRun(run: RunView): void {
+  expect(run.task_runs.filter((t) => OPEN.has(t.status)).map((t) => `${t.task_name}:${t.status}`)).toEqual([]);
+}
+
+/**
+ * The scenarios every executor must pass, end to end through the HTTP API on the local platform:
+ * flows registered with POST /v1/flows, runs started with POST /v1/runs, read with GET /v1/runs.
+ */
+export function describeExecutorScenarios(executor: Executor, extra?: (fx: () => ExecutorFixture) => void): void {
+  describe(`executor ${executor}`, () => {
+    let fx: ExecutorFixture;
+    beforeAll(async () => {
+      fx = await startExecutorFixture();
+    }, 60_000);
+    afterAll(async () => {
+      await fx?.platform.stop();
+    });
+
+    test('runs the DAG and passes each task output downstream; the flow outputs are resolved', async () => {
+      const flow = await registerFlow(fx.api, {
+        tasks: [
+          { name: 'seed', timeout_seconds: 30 },
+          { name: 'left', handler: 'add', parameters: { n: 1 }, timeout_seconds: 30 },
+          { name: 'right', handler: 'add', parameters: { n: 10 }, timeout_seconds: 30 },
+          { name: 'join', handler: 'add', timeout_seconds: 30 },
+        ],
+        edges: [
+          { from: 'seed', to: 'left' },
+          { from: 'seed', to: 'right' },
+          { from: 'left', to: 'join' },
+          { from: 'right', to: 'join' },
+        ],
+        outputs: { total: 'join.value', from: 'join.from', seed: 'seed' },
+      });
+      const started = await startRun(fx.api, { ...flow, executor, parameters: { start: 5 } });
+      const run = await waitForRun(fx.api, started.run_id);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.outputs).toEqual({ total: 21, from: ['left', 'right'], seed: { value: 5, attempt: 1 } });
+      for (const t of run.task_runs) {
+        expect(t).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
+        expect(t.output_ref).toBe(`runs/${fx.tenant.org_id}/${run.run_id}/${t.task_name}/output.json`);
+      }
+      expect(run.external_id).toMatch(/^arn:aws:states:/);
+      const logs = await taskLogs(fx.api, run.run_id, taskRun(run, 'seed').task_run_id);
+      expect(logs).toContain('seeding 5');
+      expect(logs).toContain('attempt 1: succeeded');
+    }, 60_000);
+
+    test('a task that fails twice succeeds on its third attempt', async () => {
+      const flow = await registerFlow(fx.api, {
+        tasks: [
+          { name: 'flaky', retries: 2, retry_delay_seconds: 0, timeout_seconds: 30 },
+          { name: 'after', handler: 'add', timeout_seconds: 30 },
+        ],
+        edges: [{ from: 'flaky', to: 'after' }],
+        outputs: { value: 'after.value' },
+      });
+      const run = await waitForRun(fx.api, (await startRun(fx.api, { ...flow, executor })).run_id);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(taskRun(run, 'flaky')).toMatchObject({ status: 'SUCCEEDED', attempt: 3 });
+      expect(run.outputs).toEqual({ value: 100 });
+      const logs = await taskLogs(fx.api, run.run_id, taskRun(run, 'flaky').task_run_id);
+      expect(logs).toContain('attempt 1: failed: flaky failure on attempt 1');
+      expect(logs).toContain('attempt 2: failed: flaky failure on attempt 2');
+      expect(logs).toContain('attempt 3: succeeded');
+    }, 60_000);
+
+    test('a failure skips its downstream tasks and fails the run; independent tasks still run', async () => {
+      const flow = await registerFlow(fx.api, {
+        tasks: [
+          { name: 'seed', timeout_seconds: 30 },
+          { name: 'boom', timeout_seconds: 30 },
+          { name: 'after', handler: 'add', timeout_seconds: 30 },
+          { name: 'later', handler: 'add', timeout_seconds: 30 },
+          { name: 'side', handler: 'add', timeout_seconds: 30 },
+        ],
+        edges: [
+          { from: 'seed', to: 'boom' },
+          { from: 'boom', to: 'after' },
+          { from: 'after', to: 'later' },
+          { from: 'seed', to: 'side' },
+        ],
+      });
+      const run = await waitForRun(fx.api, (await startRun(fx.api, { ...flow, executor, parameters: { start: 1 } })).run_id);
+      expect(run.status).toBe('FAILED');
+      expect(taskRun(run, 'boom')).toMatchObject({ status: 'FAILED', error_message: 'boom', attempt: 1 });
+      expect(taskRun(run, 'after').status).toBe('SKIPPED');
+      expect(taskRun(run, 'later').status).toBe('SKIPPED');
+      expect(taskRun(run, 'side').status).toBe('SUCCEEDED');
+      expect(run.error_message).toContain('boom');
+      expectNoOpenTaskRun(run);
+    }, 60_000);
+
+    test('an attempt that outlives its timeout fails, whether it awaits forever or spins', async () => {
+      const flow = await registerFlow(fx.api, {
+        tasks: [
+          { name: 'hang', timeout_seconds: 1 },
+          { name: 'spin', timeout_seconds: 1 },
+        ],
+      });
+      const run = await waitForRun(fx.api, (await startRun(fx.api, { ...flow, executor })).run_id);
+      expect(run.status).toBe('FAILED');
+      expect(taskRun(run, 'hang')).toMatchObject({ status: 'FAILED', error_message: 'timed out after 1s' });
+      expect(taskRun(run, 'spin')).toMatchObject({ status: 'FAILED', error_message: 'timed out after 1s' });
+    }, 60_000);
+
+    test('cancelling mid-run stops the work and leaves no task run open', async () => {
+      const flow = await registerFlow(fx.api, {
+        tasks: [
+          { name: 'sleeper', handler: 'sleepy', timeout_seconds: 120, parameters: { ms: 60_000 } },
+          { name: 'after', handler: 'add', timeout_seconds: 30 },
+        ],
+        edges: [{ from: 'sleeper', to: 'after' }],
+      });
+      const started = await startRun(fx.api, { ...flow, executor });
+      await waitForRun(fx.api, started.run_id, (r) => taskRun(r, 'sleeper').status === 'RUNNING');
+      const cancel = await fx.api.post(`/v1/runs/${started.run_id}/cancel`);
+      expect(cancel.status).toBe(200);
+      const run = await waitForRun(fx.api, started.run_id);
+      expect(run.status).toBe('CANCELLED');
+      expectNoOpenTaskRun(run);
+      expect(taskRun(run, 'sleeper').status).toBe('FAILED');
+      expect(taskRun(run, 'after').status).toBe('SKIPPED');
+      // The attempt itself was stopped (its log section is closed), not left sleeping for a minute.
+      const sleeper = taskRun(run, 'sleeper').task_run_id;
+      const until = Date.now() + 30_000;
+      let logs = '';
+      while (!logs.includes('--- attempt 1:') && Date.now() < until) {
+        logs = await taskLogs(fx.api, run.run_id, sleeper).catch(() => '');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(logs).toContain('--- attempt 1: failed');
+      // Nothing reopened a task run meanwhile.
+      expectNoOpenTaskRun(await waitForRun(fx.api, run.run_id));
+    }, 60_000);
+
+    test('retry-from-failed reruns only what did not succeed, with the kept outputs as inputs', async () => {
+      const flow = await registerFlow(fx.api, {
+        tasks: [
+          { name: 'seed', timeout_seconds: 30 },
+          { name: 'gate', handler: 'failIf', timeout_seconds: 30 },
+        ],
+        edges: [{ from: 'seed', to: 'gate' }],
+        outputs: { gate: 'gate.value' },
+      });
+      const first = await waitForRun(fx.api, (await startRun(fx.api, { ...flow, executor, parameters: { start: 41, fail: true } })).run_id);
+      expect(first.status).toBe('FAILED');
+      expect(taskRun(first, 'gate')).toMatchObject({ status: 'FAILED', error_message: 'asked to fail' });
+      const retry = await fx.api.post(`/v1/runs/${first.run_id}/retry`, { parameters: { start: 41, fail: false } });
+      expect(retry.status).toBe(202);
+      const second = await waitForRun(fx.api, (retry.body as RunView).run_id);
+      expect(second.status).toBe('SUCCEEDED');
+      expect(taskRun(second, 'seed')).toMatchObject({ status: 'SUCCEEDED', reused_from_run_id: first.run_id, attempt: 1 });
+      expect(taskRun(second, 'seed').output_ref).toBe(taskRun(first, 'seed').output_ref);
+      expect(taskRun(second, 'gate')).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
+      expect(second.outputs).toEqual({ gate: 42 });
+    }, 60_000);
+
+    test('crashing task code (process.exit, non-Error throws, bad outputs) fails its task and leaves no run RUNNING', async () => {
+      const flow = await registerFlow(fx.api, {
+        tasks: [
+          { name: 'exits', timeout_seconds: 30 },
+          { name: 'throwsString', timeout_seconds: 30 },
+          { name: 'throwsObject', timeout_seconds: 30 },
+          { name: 'notJson', timeout_seconds: 30 },
+          { name: 'tooBig', timeout_seconds: 30 },
+          { name: 'noExport', handler: 'doesNotExist', timeout_seconds: 30 },
+        ],
+      });
+      const run = await waitForRun(fx.api, (await startRun(fx.api, { ...flow, executor })).run_id);
+      expect(run.status).toBe('FAILED');
+      expectNoOpenTaskRun(run);
+      expect(taskRun(run, 'exits').error_message).toBe('task code exited the process (exit code 3) before returning');
+      expect(taskRun(run, 'throwsString').error_message).toBe('plain string');
+      expect(taskRun(run, 'throwsObject').error_message).toBe('threw a non-Error value: {"code":42}');
+      expect(taskRun(run, 'notJson').error_message).toBe('task returned a value that is not JSON at when: must be plain JSON');
+      expect(taskRun(run, 'tooBig').error_message).toBe('output exceeds 256 KB');
+      expect(taskRun(run, 'noExport').error_message).toBe('module tasks/lib.mjs has no exported function doesNotExist');
+      for (const t of run.task_runs) expect(t.status).toBe('FAILED');
+    }, 60_000);
+
+    extra?.(() => fx);
+  });
+}

@@ -1,0 +1,124 @@
+import { ManualClock } from '../../../lambdas/shared/clock';
+import { localEcsOf } from '../../../local/ecs/local-ecs';
+import { localStepFunctionsOf } from '../../../local/step-functions/local-step-functions';
+import { describeExecutorScenarios, expectNoOpenTaskRun } from './executors-scenarios';
+import { createQueuedRun, getRun, registerFlow, repositoriesOf, startExecution, startRun, taskRun, waitForRun } from './executors-support';
+
+describeExecutorScenarios('step-functions', (fx) => {
+  test('each task starts as soon as its own upstreams finish, not when its level does', async () => {
+    // slow (1.5 s) and fast (a few ms) both follow seed; fastNext follows fast only. Level by
+    // level, fastNext would wait for slow; here it finishes while slow is still running.
+    const flow = await registerFlow(fx().api, {
+      tasks: [
+        { name: 'seed', timeout_seconds: 30 },
+        { name: 'slow', handler: 'sleepy', parameters: { ms: 1500 }, timeout_seconds: 30 },
+        { name: 'fast', handler: 'add', timeout_seconds: 30 },
+        { name: 'fastNext', handler: 'add', timeout_seconds: 30 },
+      ],
+      edges: [
+        { from: 'seed', to: 'slow' },
+        { from: 'seed', to: 'fast' },
+        { from: 'fast', to: 'fastNext' },
+      ],
+    });
+    const started = await startRun(fx().api, { ...flow, executor: 'step-functions', parameters: { start: 1 } });
+    const midway = await waitForRun(fx().api, started.run_id, (r) => taskRun(r, 'fastNext').status === 'SUCCEEDED' || r.status !== 'RUNNING');
+    expect(taskRun(midway, 'fastNext').status).toBe('SUCCEEDED');
+    expect(taskRun(midway, 'slow').status).toBe('RUNNING');
+    expect((await waitForRun(fx().api, started.run_id)).status).toBe('SUCCEEDED');
+  }, 60_000);
+
+  test('a task with executor ecs runs in the runner container within a step-functions run', async () => {
+    const flow = await registerFlow(fx().api, {
+      tasks: [
+        { name: 'seed', executor: 'ecs', timeout_seconds: 60 },
+        { name: 'after', handler: 'add', parameters: { n: 1 }, timeout_seconds: 30 },
+      ],
+      edges: [{ from: 'seed', to: 'after' }],
+      outputs: { value: 'after.value' },
+    });
+    const before = localEcsOf(fx().platform.emulator).list().length;
+    const run = await waitForRun(fx().api, (await startRun(fx().api, { ...flow, executor: 'step-functions', parameters: { start: 7 } })).run_id);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.outputs).toEqual({ value: 8 });
+    expect(taskRun(run, 'seed').executor).toBe('ecs');
+    expect(taskRun(run, 'after').executor).toBe('lambda');
+    const containers = localEcsOf(fx().platform.emulator).list().slice(before);
+    expect(containers).toHaveLength(1);
+    expect(containers[0]).toMatchObject({ lastStatus: 'STOPPED', exitCode: 0 });
+  }, 60_000);
+
+  test('a retry delay is waited out in the SleepUntilRetry state when nothing else runs', async () => {
+    const flow = await registerFlow(fx().api, { tasks: [{ name: 'flaky', retries: 2, retry_delay_seconds: 1, retry_backoff: 1, timeout_seconds: 30 }] });
+    const started = await startRun(fx().api, { ...flow, executor: 'step-functions' });
+    const run = await waitForRun(fx().api, started.run_id);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(taskRun(run, 'flaky').attempt).toBe(3);
+    const execution = localStepFunctionsOf(fx().platform.emulator).describe(run.external_id!)!;
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(execution.stateCounts.SleepUntilRetry).toBeGreaterThanOrEqual(2);
+  }, 60_000);
+
+  test('a long run continues in new executions (<run_id>-<n>) before its history limit', async () => {
+    const names = ['t1', 't2', 't3', 't4', 't5', 't6'];
+    const flow = await registerFlow(fx().api, {
+      tasks: [{ name: 't1', handler: 'seed', timeout_seconds: 30 }, ...names.slice(1).map((name) => ({ name, handler: 'add', parameters: { n: 1 }, timeout_seconds: 30 }))],
+      edges: names.slice(1).map((name, i) => ({ from: names[i]!, to: name })),
+      outputs: { last: 't6.value' },
+    });
+    const runId = await createQueuedRun(fx().platform, fx().tenant.org_id, flow, names, { parameters: { start: 10 } });
+    await startExecution(fx().platform, runId, { org_id: fx().tenant.org_id, run_id: runId, options: { max_iterations: 2 } });
+    const run = await waitForRun(fx().api, runId);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.outputs).toEqual({ last: 15 });
+    const executions = localStepFunctionsOf(fx().platform.emulator)
+      .list()
+      .filter((e) => e.name === runId || e.name.startsWith(`${runId}-`));
+    // 6 tasks need at least 6 iterations; 2 per execution.
+    expect(executions.length).toBeGreaterThanOrEqual(3);
+    expect(executions.map((e) => e.name)).toEqual(expect.arrayContaining([runId, `${runId}-1`, `${runId}-2`]));
+    for (const e of executions) expect(e.stateCounts.Advance ?? 0).toBeLessThanOrEqual(3);
+    // The run's external_id follows the execution that drives it.
+    expect(run.external_id).toMatch(new RegExp(`:${runId}-\\d+$`));
+  }, 60_000);
+
+  test('an attempt whose runner died is found by the heartbeat and failed', async () => {
+    const flow = await registerFlow(fx().api, {
+      tasks: [
+        { name: 'lost', handler: 'seed', timeout_seconds: 1 },
+        { name: 'after', handler: 'add', timeout_seconds: 30 },
+      ],
+      edges: [{ from: 'lost', to: 'after' }],
+    });
+    const org = fx().tenant.org_id;
+    const runId = await createQueuedRun(fx().platform, org, flow, ['lost', 'after']);
+    // The attempt started 75 s ago and no runner holds it: its result can no longer come
+    // (timeout 1 s + grace), a second or so after the execution starts.
+    const past = new ManualClock(Date.now() - 75_000);
+    const { taskRuns } = repositoriesOf(fx().platform, past);
+    expect(await taskRuns.start(org, runId, 'lost', { executor: 'lambda', attempt: 0 })).toBe(true);
+    const arn = await startExecution(fx().platform, runId, { org_id: org, run_id: runId, options: { heartbeat_seconds: 1 } });
+    const run = await waitForRun(fx().api, runId);
+    expect(run.status).toBe('FAILED');
+    expect(taskRun(run, 'lost')).toMatchObject({ status: 'FAILED', attempt: 1 });
+    expect(taskRun(run, 'lost').error_message).toContain('no result from the lambda runner');
+    expect(taskRun(run, 'after').status).toBe('SKIPPED');
+    expectNoOpenTaskRun(run);
+    const execution = await localStepFunctionsOf(fx().platform.emulator).settled(arn);
+    expect(execution?.stateCounts.Heartbeat).toBeGreaterThanOrEqual(1);
+  }, 60_000);
+
+  test('an execution started for a run that is already finished ends without touching it', async () => {
+    const flow = await registerFlow(fx().api, { tasks: [{ name: 'seed', timeout_seconds: 30 }] });
+    const org = fx().tenant.org_id;
+    const runId = await createQueuedRun(fx().platform, org, flow, ['seed']);
+    const { runs } = repositoriesOf(fx().platform);
+    expect(await runs.transitionRun(org, runId, ['QUEUED'], 'CANCELLED')).toBe(true);
+    const arn = await startExecution(fx().platform, runId, { org_id: org, run_id: runId });
+    const execution = await localStepFunctionsOf(fx().platform.emulator).settled(arn);
+    expect(execution?.status).toBe('SUCCEEDED');
+    const run = await getRun(fx().api, runId);
+    expect(run.status).toBe('CANCELLED');
+    expect(taskRun(run, 'seed')).toMatchObject({ status: 'PENDING', attempt: 0 });
+  }, 60_000);
+});
