@@ -15,7 +15,7 @@ import { shortId } from '../shared/ids';
 import { ConcurrentChangeError, transact, withRetries } from '../scheduling/dynamo';
 import type { ScheduleActor } from '../scheduling/schedule-service';
 import { resolveTarget, targetShapeIssues, type RunTarget, type ScheduleTargets } from '../scheduling/target-rules';
-import { CONFIG_SCHEMAS, orgFolder, type PollingSensorConfig, type S3SensorConfig, type SensorConfig, type SensorType } from './sensor-config';
+import { CONFIG_SCHEMAS, type PollingSensorConfig, type S3SensorConfig, type SensorConfig, type SensorType } from './sensor-config';
 import type { SensorRecord } from './sensor-record';
 import { sensorView } from './sensor-record';
 import type { SensorRepository } from './sensor-repository';
@@ -55,8 +55,12 @@ function jsonIssues(value: unknown, path: string): ErrorDetail[] {
 export class SensorService {
   constructor(private readonly deps: SensorServiceDeps) {}
 
-  /** A config of the type, with every problem at `config.<field>`. */
-  private checkConfig(orgId: string, type: SensorType, raw: unknown): { config: SensorConfig | null; issues: ErrorDetail[] } {
+  /**
+   * A config of the type, with every problem at `config.<field>`. Prefixes are read under the
+   * organization's own folder of the ingest bucket (sensor-config.ts orgKeyPrefix), so no
+   * configuration reaches another organization's objects.
+   */
+  private checkConfig(type: SensorType, raw: unknown): { config: SensorConfig | null; issues: ErrorDetail[] } {
     const { data, issues } = parse(CONFIG_SCHEMAS[type], raw, 'config');
     if (data === null) return { config: null, issues };
     if (type === 's3') {
@@ -70,11 +74,6 @@ export class SensorService {
       const polling = data as PollingSensorConfig;
       if (polling.kind === 's3_prefix' && polling.prefix.startsWith('/')) issues.push({ path: 'config.prefix', message: 'must not start with /' });
     }
-    // Keys are read under the organization's folder; another organization's folder is refused.
-    const prefix = (data as { prefix?: string }).prefix;
-    if (prefix !== undefined && /^[^/]+\//.test(prefix) && prefix.split('/')[0] !== orgId && prefix.split('/')[0]!.startsWith('org')) {
-      issues.push({ path: 'config.prefix', message: `is read under your organization's folder ${orgFolder(orgId)}` });
-    }
     return { config: issues.length === 0 ? data : null, issues };
   }
 
@@ -84,7 +83,7 @@ export class SensorService {
     issues.push(...jsonIssues(raw.flow_params, 'flow_params'), ...targetShapeIssues(raw));
     let config: SensorConfig | null = null;
     if (data !== null) {
-      const checked = this.checkConfig(actor.org_id, data.sensor_type, data.config);
+      const checked = this.checkConfig(data.sensor_type, data.config);
       issues.push(...checked.issues);
       config = checked.config;
     }
@@ -144,7 +143,7 @@ export class SensorService {
       if (pinned !== undefined && pinned !== current.version) throw new PreconditionFailedError(`the sensor is at version ${current.version}, not ${pinned}`);
       let config = current.config;
       if (data.config !== undefined) {
-        const checked = this.checkConfig(actor.org_id, current.sensor_type, data.config);
+        const checked = this.checkConfig(current.sensor_type, data.config);
         if (checked.config === null) throw new ValidationError(checked.issues);
         config = checked.config;
       }

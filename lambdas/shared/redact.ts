@@ -1,8 +1,9 @@
 /**
  * Values under these keys never leave the system in a log line or an audit record: passwords,
- * tokens, keys and their hashes, secret values, signatures, inline artifacts.
+ * tokens, keys and their hashes, secret values, signatures, inline artifacts. (code_hash is a
+ * content address, not a credential: it stays readable.)
  */
-const SENSITIVE_KEY = /pass(word)?|secret_value|^value$|token|authorization|api_key|^key$|hash|encrypted|data_key|cookie|signature|zip_base64|^secret$/i;
+const SENSITIVE_KEY = /pass(word)?|secret_value|^value$|token|authorization|api_key|^key$|(?<!code_)hash|encrypted|data_key|cookie|signature|zip_base64|^secret$/i;
 
 export function isSensitiveKey(key: string): boolean {
   return SENSITIVE_KEY.test(key);

@@ -83,7 +83,12 @@ export class DataStack extends Stack {
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'artifacts/',
       // Presigned multipart uploads that were never completed still cost storage.
-      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        { abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        // Presigned uploads are copied to content-addressed keys at registration; the originals
+        // are kept a day so a retried registration still finds them.
+        { prefix: 'uploads/', expiration: Duration.days(1) },
+      ],
     });
     const ingest = new Bucket(this, 'Ingest', {
       ...bucketBasics(stage),

@@ -140,6 +140,13 @@ describe('secrets key, buckets, bus', () => {
     });
   });
 
+  test('presigned uploads expire from the artifacts bucket after a day', () => {
+    const props = resource(dev.data, logicalIdOf(dev.stacks.data.buckets.artifacts)).Properties ?? {};
+    expect(props.LifecycleConfiguration.Rules).toEqual(
+      expect.arrayContaining([expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' })]),
+    );
+  });
+
   test('the ingest bucket is versioned and sends its events to EventBridge', () => {
     const props = resource(dev.data, logicalIdOf(dev.stacks.data.buckets.ingest)).Properties ?? {};
     expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });

@@ -14,3 +14,9 @@ describe('redact', () => {
     expect(JSON.parse(lines[0]!)).toMatchObject({ message: 'm', ok: 1, authorization: '[redacted]' });
   });
 });
+
+describe('redact keeps content addresses', () => {
+  it('code_hash stays readable while key hashes are redacted', () => {
+    expect(redact({ code_hash: 'abc', key_hash: 'def' })).toEqual({ code_hash: 'abc', key_hash: '[redacted]' });
+  });
+});
