@@ -1,6 +1,6 @@
 import { auditTransactPut } from '../shared/audit/audit-log';
 import type { Actor } from './request-context';
-import type { TxOp } from './transactions';
+import type { TxOp } from '../shared/dynamo/transact';
 
 export interface AuditChange {
   resource_type: 'flow' | 'deployment' | 'environment' | 'draft' | 'secret';

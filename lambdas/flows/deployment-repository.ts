@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PageRequest } from '../shared/http/pagination';
 import { startKeyWithin } from './page-keys';
-import type { TransactItem } from './transactions';
+import type { TransactItem } from '../shared/dynamo/transact';
 
 export const DEPLOYMENT_STATUSES = ['ACTIVE', 'PAUSED'] as const;
 export type DeploymentStatus = (typeof DEPLOYMENT_STATUSES)[number];

@@ -9,7 +9,7 @@ import type { StoredEnvironment } from './environment-repository';
 import type { FlowVersionRecord } from './flow-repository';
 import { isAdmin, type Actor } from './request-context';
 import { isResourceName, type RunExecutor } from './resource-names';
-import { withRetries } from './transactions';
+import { withRetries } from '../shared/dynamo/transact';
 
 export interface CreateDeploymentInput {
   deployment_name: string;

@@ -6,7 +6,7 @@ import type { DeploymentRecord, DeploymentRepository } from './deployment-reposi
 import type { EnvironmentRepository } from './environment-repository';
 import type { FlowRepository } from './flow-repository';
 import { isAdmin, type Actor } from './request-context';
-import { ConcurrentChangeError, transact, type TxOp } from './transactions';
+import { ConcurrentChangeError, transact, type TxOp } from '../shared/dynamo/transact';
 
 export interface DeploymentWriteDeps {
   ddb: DynamoDBDocumentClient;

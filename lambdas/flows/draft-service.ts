@@ -13,7 +13,7 @@ import type { DraftRecord, DraftRepository, DraftSummary } from './draft-reposit
 import type { FlowService, RegisterResult } from './flow-service';
 import type { Actor } from './request-context';
 import { DEFAULT_NAMESPACE, type RunExecutor } from './resource-names';
-import { ConcurrentChangeError, transact } from './transactions';
+import { ConcurrentChangeError, transact } from '../shared/dynamo/transact';
 
 /** The editable content of a draft (PUT replaces all of it). */
 export interface DraftInput {

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PageRequest } from '../shared/http/pagination';
 import { startKeyWithin } from './page-keys';
-import type { TransactItem } from './transactions';
+import type { TransactItem } from '../shared/dynamo/transact';
 
 /** A named environment (seed entity Environment), as identity creates them and admins manage them. */
 export interface EnvironmentRecord {

@@ -6,7 +6,7 @@ import { auditOp } from './audit';
 import type { EnvironmentRecord, EnvironmentRepository, StoredEnvironment } from './environment-repository';
 import type { Actor } from './request-context';
 import type { RunExecutor } from './resource-names';
-import { ConcurrentChangeError, transact, withRetries } from './transactions';
+import { ConcurrentChangeError, transact, withRetries } from '../shared/dynamo/transact';
 
 export interface CreateEnvironmentInput {
   env_name: string;

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import type { PageRequest } from '../shared/http/pagination';
 import { startKeyWithin } from './page-keys';
-import type { TransactItem } from './transactions';
+import type { TransactItem } from '../shared/dynamo/transact';
 
 export const FLOW_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
 export type FlowStatus = (typeof FLOW_STATUSES)[number];

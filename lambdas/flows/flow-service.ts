@@ -11,7 +11,7 @@ import type { FlowListFilter, FlowRepository, FlowStatus, FlowVersionRecord, Flo
 import { compareFlowVersions } from './flow-version-order';
 import type { Actor } from './request-context';
 import type { RunExecutor } from './resource-names';
-import { transact } from './transactions';
+import { transact } from '../shared/dynamo/transact';
 
 /** Where a version's code comes from; `path` is where a problem with it is reported. */
 export type ArtifactSource =

@@ -15,6 +15,8 @@ export interface TriggerRunRequest {
   idempotency_key: string;
   trigger: { type: 'schedule' | 'sensor'; id: string; slot?: string };
   actor_email: string;
+  /** Record the run's creation in the AuditLog (with the caller's IP), e.g. for a webhook call. */
+  audit?: { ip_address: string };
 }
 
 export interface TriggeredRun {
@@ -31,6 +33,6 @@ export function targetFields(t: { deployment_name: string | null; flow_name: str
 }
 
 /** The port over the execution domain's run starter (what every schedule and sensor run goes through). */
-export function startRunWith(starter: { start(request: TriggerRunRequest & { audit?: { ip_address: string } }): Promise<TriggeredRun> }, audit?: { ip_address: string }): StartRun {
-  return (request) => starter.start(audit === undefined ? request : { ...request, audit });
+export function startRunWith(starter: { start(request: TriggerRunRequest): Promise<TriggeredRun> }): StartRun {
+  return (request) => starter.start(request);
 }

@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PageRequest } from '../shared/http/pagination';
 import { startKeyWithin } from '../flows/page-keys';
-import type { TransactItem } from '../flows/transactions';
+import type { TransactItem } from '../shared/dynamo/transact';
 import type { SealedSecret } from './envelope';
 
 /** What may leave the service about a secret: never its value, sealed or not. */

@@ -2,7 +2,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { auditOp } from '../flows/audit';
 import type { EnvironmentRepository } from '../flows/environment-repository';
 import type { Actor } from '../flows/request-context';
-import { ConcurrentChangeError, transact, withRetries } from '../flows/transactions';
+import { ConcurrentChangeError, transact, withRetries } from '../shared/dynamo/transact';
 import { putAuditRecord } from '../shared/audit/audit-log';
 import { isoNow, type Clock } from '../shared/clock';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';

@@ -142,7 +142,7 @@ describe('secrets key, buckets, bus', () => {
 
   test('presigned uploads expire from the artifacts bucket after a day', () => {
     const props = resource(dev.data, logicalIdOf(dev.stacks.data.buckets.artifacts)).Properties ?? {};
-    expect(props.LifecycleConfiguration.Rules).toEqual(
+    expect((props.LifecycleConfiguration as { Rules: unknown[] }).Rules).toEqual(
       expect.arrayContaining([expect.objectContaining({ Prefix: 'uploads/', ExpirationInDays: 1, Status: 'Enabled' })]),
     );
   });

@@ -81,7 +81,8 @@ export class TaskExecutor {
     } catch (error) {
       return { ok: false as const, error: `secrets: ${error instanceof Error ? error.message : String(error)}`, log: '' };
     }
-    return runInSandbox({
+    // Workers are reused only within one organization and one version of the code.
+    return runInSandbox(`${request.orgId}:${request.artifact.code_hash}`, {
       moduleUrl: pathToFileURL(file).href,
       modulePath,
       exportName: ref.exportName,

@@ -9,7 +9,9 @@ import { Worker } from 'node:worker_threads';
  * - the code sees a minimal environment, not the runner's (no table names, endpoints or the
  *   function role's credentials), and imports its module natively (ESM or CommonJS), outside any
  *   bundler or test module system.
- * Its console output (stdout and stderr) is captured as the attempt's log text.
+ * Its console output (stdout and stderr) is captured as the attempt's log text. Workers are pooled
+ * per organization and code version (SandboxPool): a clean finish returns the worker for the next
+ * attempt of the same code; any other ending discards it.
  */
 
 /** What the task's exported function receives (DESIGN.md "Task code"), context.log added. */
@@ -40,10 +42,24 @@ export type SandboxResult = { ok: true; output: unknown; log: string } | { ok: f
 export const MAX_ATTEMPT_LOG_BYTES = 1024 * 1024;
 
 // The worker's program (CommonJS, evaluated by the worker). It must stay plain JavaScript: it runs
-// outside the TypeScript build, exactly as written here, wherever the runner runs.
+// outside the TypeScript build, exactly as written here, wherever the runner runs. A worker runs
+// one attempt at a time and may run several in turn (see SandboxPool); everything it writes to
+// stdout/stderr is posted to the runner ahead of the attempt's result, on the same ordered port.
 const WORKER_SOURCE = String.raw`
-const { parentPort, workerData } = require('node:worker_threads');
+const { parentPort } = require('node:worker_threads');
 const util = require('node:util');
+let current = 0;
+
+for (const name of ['stdout', 'stderr']) {
+  const stream = process[name];
+  stream.write = (chunk, encoding, callback) => {
+    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
+    parentPort.postMessage({ kind: 'log', id: current, text });
+    const done = typeof encoding === 'function' ? encoding : callback;
+    if (typeof done === 'function') done();
+    return true;
+  };
+}
 
 function describe(error) {
   if (error instanceof Error) return error.message || error.name || 'Error';
@@ -55,27 +71,28 @@ function describe(error) {
   return 'threw a non-Error value: ' + (text === undefined ? util.inspect(error) : text);
 }
 
-function send(message) {
+function send(id, message) {
   try {
-    parentPort.postMessage(message);
+    parentPort.postMessage({ ...message, id });
   } catch (error) {
-    parentPort.postMessage({ kind: 'failed', error: 'task returned a value that is not JSON (' + describe(error) + ')' });
+    parentPort.postMessage({ kind: 'failed', id, error: 'task returned a value that is not JSON (' + describe(error) + ')' });
   }
 }
 
-(async () => {
-  const { moduleUrl, modulePath, exportName, args } = workerData;
+parentPort.on('message', async (request) => {
+  const { id, moduleUrl, modulePath, exportName, args } = request;
+  current = id;
   let mod;
   try {
     mod = await import(moduleUrl);
   } catch (error) {
-    send({ kind: 'failed', error: 'cannot load module ' + modulePath + ': ' + describe(error) });
+    send(id, { kind: 'failed', error: 'cannot load module ' + modulePath + ': ' + describe(error) });
     return;
   }
   let fn = mod[exportName];
   if (typeof fn !== 'function' && mod.default !== null && typeof mod.default === 'object') fn = mod.default[exportName];
   if (typeof fn !== 'function') {
-    send({ kind: 'failed', error: 'module ' + modulePath + ' has no exported function ' + exportName });
+    send(id, { kind: 'failed', error: 'module ' + modulePath + ' has no exported function ' + exportName });
     return;
   }
   const context = { ...args.context, log: (...values) => console.log(...values) };
@@ -83,11 +100,11 @@ function send(message) {
   try {
     output = await fn({ parameters: args.parameters, inputs: args.inputs, secrets: args.secrets, context });
   } catch (error) {
-    send({ kind: 'failed', error: describe(error) });
+    send(id, { kind: 'failed', error: describe(error) });
     return;
   }
-  send({ kind: 'result', output: output === undefined ? null : output });
-})();
+  send(id, { kind: 'result', output: output === undefined ? null : output });
+});
 `;
 
 /** Environment variables task code may see: locale, time zone and PATH, never the runner's. */
@@ -159,79 +176,190 @@ export function adoptJson(value: unknown, path: (string | number)[] = []): { ok:
   return { ok: false, path, message: `must be JSON, not ${typeof value}` };
 }
 
-type WorkerMessage = { kind: 'result'; output: unknown } | { kind: 'failed'; error: string };
+type WorkerMessage =
+  | { kind: 'log'; id: number; text: string }
+  | { kind: 'result'; id: number; output: unknown }
+  | { kind: 'failed'; id: number; error: string };
 
 function isWorkerMessage(value: unknown): value is WorkerMessage {
   if (typeof value !== 'object' || value === null) return false;
-  const kind = (value as { kind?: unknown }).kind;
-  return kind === 'result' || (kind === 'failed' && typeof (value as { error?: unknown }).error === 'string');
+  const m = value as { kind?: unknown; id?: unknown; text?: unknown; error?: unknown };
+  if (typeof m.id !== 'number') return false;
+  return (m.kind === 'log' && typeof m.text === 'string') || m.kind === 'result' || (m.kind === 'failed' && typeof m.error === 'string');
 }
 
-/** Runs the attempt; never rejects (every way it can end is a SandboxResult). */
-export function runInSandbox(request: SandboxRequest): Promise<SandboxResult> {
-  return new Promise<SandboxResult>((resolve) => {
-    const log = new LogBuffer();
-    let outcome: { ok: true; output: unknown } | { ok: false; error: string } | undefined;
-    let worker: Worker;
-    try {
-      worker = new Worker(WORKER_SOURCE, {
-        eval: true,
-        workerData: { moduleUrl: request.moduleUrl, modulePath: request.modulePath, exportName: request.exportName, args: request.args },
-        env: taskEnv(),
-        stdout: true,
-        stderr: true,
-      });
-    } catch (error) {
-      resolve({ ok: false, error: `cannot start the task sandbox: ${error instanceof Error ? error.message : String(error)}`, log: '' });
+type Outcome = { ok: true; output: unknown } | { ok: false; error: string };
+
+interface Attempt {
+  id: number;
+  log: LogBuffer;
+  finish: (outcome: Outcome, reusable: boolean) => void;
+}
+
+/** One worker thread; runs one attempt at a time. */
+class SandboxWorker {
+  readonly worker: Worker;
+  attempt: Attempt | undefined;
+  dead = false;
+  idleTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly onGone: (w: SandboxWorker) => void) {
+    this.worker = new Worker(WORKER_SOURCE, { eval: true, env: taskEnv(), stdout: false, stderr: false });
+    this.worker.on('message', (message: unknown) => this.onMessage(message));
+    this.worker.on('error', (error: unknown) => {
+      const text = error instanceof Error ? error.message || error.name : String(error);
+      this.end({ ok: false, error: `uncaught exception in task code: ${text}` });
+    });
+    this.worker.once('exit', (code: number) => {
+      this.dead = true;
+      this.end({ ok: false, error: `task code exited the process (exit code ${code}) before returning` });
+      this.onGone(this);
+    });
+  }
+
+  private onMessage(message: unknown): void {
+    const attempt = this.attempt;
+    if (!isWorkerMessage(message)) {
+      this.end({ ok: false, error: 'task sandbox sent an unexpected message' });
       return;
     }
-    const streamsDone = Promise.all(
-      [worker.stdout, worker.stderr].map(
-        (stream) =>
-          new Promise<void>((done) => {
-            stream.setEncoding('utf8');
-            stream.on('data', (chunk: string) => log.append(chunk));
-            stream.once('end', () => done());
-            stream.once('error', () => done());
-            stream.once('close', () => done());
-          }),
-      ),
-    );
-    const settle = (result: { ok: true; output: unknown } | { ok: false; error: string }) => {
-      if (outcome === undefined) outcome = result;
-      void worker.terminate();
-    };
-    const timer = setTimeout(() => settle({ ok: false, error: request.timeoutMessage }), request.timeoutMs);
-    const onAbort = () => {
-      const reason: unknown = request.signal?.reason;
-      settle({ ok: false, error: reason instanceof Error ? reason.message : 'attempt stopped' });
-    };
-    if (request.signal?.aborted) onAbort();
-    else request.signal?.addEventListener('abort', onAbort, { once: true });
-
-    worker.on('message', (message: unknown) => {
-      if (!isWorkerMessage(message)) settle({ ok: false, error: 'task sandbox sent an unexpected message' });
-      else if (message.kind === 'result') {
-        const adopted = adoptJson(message.output);
-        if (adopted.ok) settle({ ok: true, output: adopted.value });
-        else {
-          const where = adopted.path.length === 0 ? '' : ` at ${adopted.path.join('.')}`;
-          settle({ ok: false, error: `task returned a value that is not JSON${where}: ${adopted.message}` });
-        }
+    // Output of an earlier attempt's leftover work, or of no attempt: not this attempt's.
+    if (attempt === undefined || message.id !== attempt.id) return;
+    if (message.kind === 'log') attempt.log.append(message.text);
+    else if (message.kind === 'failed') this.finish({ ok: false, error: message.error }, true);
+    else {
+      const adopted = adoptJson(message.output);
+      if (adopted.ok) this.finish({ ok: true, output: adopted.value }, true);
+      else {
+        const where = adopted.path.length === 0 ? '' : ` at ${adopted.path.join('.')}`;
+        this.finish({ ok: false, error: `task returned a value that is not JSON${where}: ${adopted.message}` }, true);
       }
-      else settle({ ok: false, error: message.error });
+    }
+  }
+
+  /** The attempt ended in a way that leaves the worker unusable (error, exit, timeout). */
+  end(outcome: Outcome): void {
+    this.finish(outcome, false);
+    this.kill();
+  }
+
+  private finish(outcome: Outcome, reusable: boolean): void {
+    const attempt = this.attempt;
+    if (attempt === undefined) return;
+    this.attempt = undefined;
+    attempt.finish(outcome, reusable && !this.dead);
+  }
+
+  kill(): void {
+    if (this.dead) return;
+    this.dead = true;
+    void this.worker.terminate();
+  }
+}
+
+/** Most idle workers kept per (organization, code) and in all. */
+const MAX_IDLE_PER_KEY = 4;
+const MAX_IDLE_TOTAL = 32;
+const IDLE_MS = 60_000;
+
+/**
+ * Workers kept between attempts, per organization and code_hash: an attempt reuses an idle worker
+ * of the same code (module already imported) instead of paying a thread start. Workers are never
+ * shared across organizations, and one that timed out, crashed or exited is discarded.
+ */
+export class SandboxPool {
+  private readonly idle = new Map<string, SandboxWorker[]>();
+  private idleCount = 0;
+  private nextId = 1;
+
+  run(key: string, request: SandboxRequest): Promise<SandboxResult> {
+    return new Promise<SandboxResult>((resolve) => {
+      let sandbox: SandboxWorker;
+      try {
+        sandbox = this.acquire(key);
+      } catch (error) {
+        resolve({ ok: false, error: `cannot start the task sandbox: ${error instanceof Error ? error.message : String(error)}`, log: '' });
+        return;
+      }
+      const log = new LogBuffer();
+      const onAbort = () => {
+        const reason: unknown = request.signal?.reason;
+        sandbox.end({ ok: false, error: reason instanceof Error ? reason.message : 'attempt stopped' });
+      };
+      const timer = setTimeout(() => sandbox.end({ ok: false, error: request.timeoutMessage }), request.timeoutMs);
+      const id = this.nextId++;
+      sandbox.attempt = {
+        id,
+        log,
+        finish: (outcome, reusable) => {
+          clearTimeout(timer);
+          request.signal?.removeEventListener('abort', onAbort);
+          if (reusable) this.release(key, sandbox);
+          resolve({ ...outcome, log: log.text() });
+        },
+      };
+      if (request.signal?.aborted) {
+        onAbort();
+        return;
+      }
+      request.signal?.addEventListener('abort', onAbort, { once: true });
+      sandbox.worker.postMessage({ id, moduleUrl: request.moduleUrl, modulePath: request.modulePath, exportName: request.exportName, args: request.args });
     });
-    worker.on('error', (error: unknown) => {
-      const text = error instanceof Error ? error.message || error.name : String(error);
-      settle({ ok: false, error: `uncaught exception in task code: ${text}` });
-    });
-    worker.once('exit', (code: number) => {
-      clearTimeout(timer);
-      request.signal?.removeEventListener('abort', onAbort);
-      if (outcome === undefined) outcome = { ok: false, error: `task code exited the process (exit code ${code}) before returning` };
-      const final = outcome;
-      // The streams end once the worker is gone; don't let a stuck stream hold the result.
-      void Promise.race([streamsDone, new Promise((r) => setTimeout(r, 1000))]).then(() => resolve({ ...final, log: log.text() }));
-    });
-  });
+  }
+
+  private acquire(key: string): SandboxWorker {
+    const list = this.idle.get(key);
+    const reused = list?.pop();
+    if (reused !== undefined) {
+      this.idleCount--;
+      if (list!.length === 0) this.idle.delete(key);
+      clearTimeout(reused.idleTimer);
+      reused.worker.ref();
+      return reused;
+    }
+    return new SandboxWorker((gone) => this.forget(key, gone));
+  }
+
+  private release(key: string, sandbox: SandboxWorker): void {
+    const list = this.idle.get(key) ?? [];
+    if (sandbox.dead || list.length >= MAX_IDLE_PER_KEY || this.idleCount >= MAX_IDLE_TOTAL) {
+      sandbox.kill();
+      return;
+    }
+    list.push(sandbox);
+    this.idle.set(key, list);
+    this.idleCount++;
+    // An idle worker holds nothing open: the host may exit (or freeze) with it.
+    sandbox.worker.unref();
+    sandbox.idleTimer = setTimeout(() => sandbox.kill(), IDLE_MS);
+    sandbox.idleTimer.unref();
+  }
+
+  private forget(key: string, sandbox: SandboxWorker): void {
+    const list = this.idle.get(key);
+    if (list === undefined) return;
+    const i = list.indexOf(sandbox);
+    if (i < 0) return;
+    list.splice(i, 1);
+    this.idleCount--;
+    clearTimeout(sandbox.idleTimer);
+    if (list.length === 0) this.idle.delete(key);
+  }
+
+  /** Ends every idle worker. */
+  close(): void {
+    for (const list of this.idle.values()) for (const w of list) w.kill();
+    this.idle.clear();
+    this.idleCount = 0;
+  }
+}
+
+const sharedPool = new SandboxPool();
+
+/**
+ * Runs the attempt in a worker of the process-wide pool (`poolKey` separates organizations and
+ * code versions); never rejects: every way it can end is a SandboxResult.
+ */
+export function runInSandbox(poolKey: string, request: SandboxRequest): Promise<SandboxResult> {
+  return sharedPool.run(poolKey, request);
 }

@@ -1,6 +1,6 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { UnauthorizedError } from '../../shared/errors';
-import type { TxOp } from './transact';
+import type { TxOp } from '../../shared/dynamo/transact';
 
 /** A session token, stored only as its SHA-256 (token_hash is the key). */
 export interface AccessTokenRecord {

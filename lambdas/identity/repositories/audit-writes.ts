@@ -1,5 +1,5 @@
 import { auditTransactPut, type AuditEntry } from '../../shared/audit/audit-log';
-import type { TxOp } from './transact';
+import type { TxOp } from '../../shared/dynamo/transact';
 
 /** The AuditLog write that accompanies every identity mutation in its transaction. */
 export class AuditWrites {

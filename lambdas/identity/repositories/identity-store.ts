@@ -5,7 +5,7 @@ import { ApiKeyRepository } from './api-key-repository';
 import { AuditWrites } from './audit-writes';
 import { MembershipRepository } from './membership-repository';
 import { OrganizationRepository } from './organization-repository';
-import { transact, type TxOp } from './transact';
+import { transact, type TxOp } from '../../shared/dynamo/transact';
 import { UserRepository } from './user-repository';
 
 /** Every repository of the identity domain, and the transaction that spans them. */

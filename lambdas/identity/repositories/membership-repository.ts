@@ -4,7 +4,7 @@ import { ConflictError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/http/pagination';
 import { encodeCursor } from '../../shared/http/pagination';
 import { startKeyWithin } from './page';
-import type { TxOp } from './transact';
+import type { TxOp } from '../../shared/dynamo/transact';
 
 export interface MembershipRecord {
   org_id: string;

@@ -1,7 +1,7 @@
 import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import { defaultEnvironmentItems } from '../default-environments';
-import type { TxOp } from './transact';
+import type { TxOp } from '../../shared/dynamo/transact';
 
 export interface OrganizationRecord {
   org_id: string;

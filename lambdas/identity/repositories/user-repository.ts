@@ -1,7 +1,7 @@
 import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../../catalogue/roles';
 import { ValidationError } from '../../shared/errors';
-import type { TxOp } from './transact';
+import type { TxOp } from '../../shared/dynamo/transact';
 
 /** A user account. org_roles mirrors the user's memberships ({org_id: role}) so the authorizer
  * resolves a token with its user in one read; membership writes update both in one transaction. */

@@ -6,7 +6,7 @@ import type { OrgPrincipal } from '../../shared/http/types';
 import { normalizeEmail } from '../emails';
 import type { IdentityStore } from '../repositories/identity-store';
 import type { MembershipRecord } from '../repositories/membership-repository';
-import type { TxOp } from '../repositories/transact';
+import type { TxOp } from '../../shared/dynamo/transact';
 import { memberView } from '../views';
 import type { Actor } from './actor';
 

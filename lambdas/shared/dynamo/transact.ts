@@ -1,5 +1,6 @@
+// DynamoDB transactions whose failed conditions map to domain errors, shared by every repository.
 import { TransactWriteCommand, type DynamoDBDocumentClient, type TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../shared/errors';
+import { ConflictError } from '../errors';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 
@@ -47,6 +48,10 @@ export async function transact(ddb: DynamoDBDocumentClient, ops: TxOp[]): Promis
  * Runs a read-modify-write a few times when a concurrent writer won the race (the callee
  * re-reads each time), so a caller that pinned no version is not failed by a harmless race.
  */
+export function isConditionalCheckFailed(error: unknown): error is Error & { Item?: Record<string, unknown> } {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
 export async function withRetries<T>(attempt: () => Promise<T>, tries = 3): Promise<T> {
   for (let i = 1; ; i++) {
     try {

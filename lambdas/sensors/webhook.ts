@@ -1,0 +1,93 @@
+// POST /v1/hooks/{token}: a webhook sensor's trigger. The token (dagy_wh_..., 256 random bits) is
+// the credential: looked up by its SHA-256. With a signing secret, X-Dagy-Timestamp and
+// X-Dagy-Signature (hex HMAC-SHA256 of "<timestamp>.<raw body>") are required and the timestamp
+// must be within 300 s: a replay outside it is a 401. Inside it, the delivery id (X-Dagy-Delivery,
+// else Idempotency-Key, else the signature itself) is the run's idempotency key: no second run.
+import { randomUUID } from 'node:crypto';
+import { sha256Hex } from '../identity/tokens';
+import { isWebhookTokenFormat, verifyWebhookSignature, DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from '../identity/webhook-signature';
+import type { JsonObject } from '../engine';
+import { epochSeconds } from '../shared/clock';
+import { NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../shared/errors';
+import type { Logger } from '../shared/logger';
+import { DEFAULT_WEBHOOK_RATE_LIMIT, type WebhookSensorConfig } from './sensor-config';
+import { startSensorRun, type SensorRunDeps } from './sensor-runs';
+
+export const TIMESTAMP_HEADER = 'x-dagy-timestamp';
+export const SIGNATURE_HEADER = 'x-dagy-signature';
+export const DELIVERY_HEADER = 'x-dagy-delivery';
+export const IDEMPOTENCY_HEADER = 'idempotency-key';
+const RATE_WINDOW_SECONDS = 60;
+const DELIVERY_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export interface WebhookRequest {
+  token: string;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  rawBody: string;
+  body: unknown;
+  sourceIp: string;
+}
+
+export interface WebhookResult {
+  sensor_id: string;
+  run_id: string;
+  run_slug: string;
+  status: string;
+  created: boolean;
+}
+
+export interface WebhookDeps extends SensorRunDeps {
+  logger: Logger;
+}
+
+function deliveryKey(sensorId: string, headers: Record<string, string>, signature: string | undefined): string | undefined {
+  for (const header of [DELIVERY_HEADER, IDEMPOTENCY_HEADER]) {
+    const value = headers[header];
+    if (value === undefined || value === '') continue;
+    if (!DELIVERY_ID.test(value)) throw new ValidationError([{ path: header, message: 'must be 1-128 characters of A-Z a-z 0-9 . _ : -' }]);
+    return `webhook:${sensorId}:d:${value}`;
+  }
+  // A signed request replayed inside the tolerance carries the same signature: same run.
+  return signature === undefined ? undefined : `webhook:${sensorId}:s:${signature.replace(/^sha256=/, '').toLowerCase()}`;
+}
+
+export async function triggerWebhook(deps: WebhookDeps, request: WebhookRequest): Promise<WebhookResult> {
+  if (!isWebhookTokenFormat(request.token)) throw new NotFoundError('webhook');
+  const sensor = await deps.repo.findByTokenHash(sha256Hex(request.token));
+  // Unknown, disabled, or not a webhook: the same answer for all.
+  if (sensor === undefined || !sensor.enabled || sensor.sensor_type !== 'webhook') throw new NotFoundError('webhook');
+  const config = sensor.config as WebhookSensorConfig;
+  const now = epochSeconds(deps.clock);
+
+  let signature: string | undefined;
+  if (config.signing_secret !== undefined) {
+    const verdict = verifyWebhookSignature({
+      secret: config.signing_secret,
+      timestampHeader: request.headers[TIMESTAMP_HEADER],
+      signatureHeader: request.headers[SIGNATURE_HEADER],
+      rawBody: request.rawBody,
+      nowEpochSeconds: now,
+      toleranceSeconds: DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
+    });
+    if (!verdict.ok) {
+      deps.logger.warn('webhook signature refused', { sensor_id: sensor.sensor_id, reason: verdict.reason });
+      throw new UnauthorizedError(`invalid webhook signature (${verdict.reason})`);
+    }
+    signature = request.headers[SIGNATURE_HEADER];
+  }
+
+  const windowStart = now - (now % RATE_WINDOW_SECONDS);
+  const limit = config.rate_limit_per_minute ?? DEFAULT_WEBHOOK_RATE_LIMIT;
+  if (!(await deps.repo.takeRateToken(sensor.org_id, sensor.sensor_id, windowStart, RATE_WINDOW_SECONDS, limit))) {
+    throw new TooManyRequestsError(`this webhook accepts ${limit} calls per minute`, windowStart + RATE_WINDOW_SECONDS - now);
+  }
+
+  const body = request.rawBody === '' ? {} : request.body;
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ValidationError([{ path: '(root)', message: 'the body must be a JSON object (it becomes the run parameters)' }]);
+  }
+  const key = deliveryKey(sensor.sensor_id, request.headers, signature) ?? `webhook:${sensor.sensor_id}:r:${randomUUID()}`;
+  const result = await startSensorRun(deps, sensor, body as JsonObject, key, `webhook (sensor ${sensor.sensor_id})`, { ip_address: request.sourceIp });
+  return { sensor_id: sensor.sensor_id, run_id: result.run.run_id, run_slug: result.run.run_slug, status: result.run.status, created: result.created };
+}
