@@ -126,7 +126,7 @@ export const TABLES: Record<EntityName, TableDef> = {
     indexes: [
       {
         name: 'due',
-        partitionKey: S('due_shard', `shard-0..shard-${SCHEDULE_DUE_SHARDS - 1} (present only while enabled)`),
+        partitionKey: S('due_shard', `shard-0..shard-${SCHEDULE_DUE_SHARDS - 1} by hash of org_id#schedule_id (present only while enabled with a next slot)`),
         sortKey: N('next_run_epoch', 'epoch seconds'),
         sparse: true,
         projection: 'ALL',
@@ -279,8 +279,8 @@ export const TABLES: Record<EntityName, TableDef> = {
   },
   Sensor: {
     entity: 'Sensor',
-    partitionKey: S('pk', 'org_id (sensors) | org_id#sensor_id#<kind> (delivery and rate records)'),
-    sortKey: S('sk', 'sensor_id | <delivery id or window>'),
+    partitionKey: S('pk', 'org_id (sensors) | org_id#sensor_id#rate (webhook rate counters, TTL)'),
+    sortKey: S('sk', 'sensor_id | <rate window start, epoch s>'),
     orgScoped: true,
     ttlAttribute: 'expires_at_epoch',
     indexes: [
@@ -293,15 +293,15 @@ export const TABLES: Record<EntityName, TableDef> = {
       },
       {
         name: 'by-s3-bucket',
-        partitionKey: S('s3_bucket', 'bucket name (present only on enabled s3 sensors)'),
+        partitionKey: S('s3_bucket', 'bucket#org_id (present only on enabled s3 sensors; ingest keys are <org_id>/...)'),
         sortKey: S('sk', 'sensor_id'),
         sparse: true,
         projection: 'ALL',
-        purpose: 'enabled s3 sensors of a bucket',
+        purpose: "an organization's enabled s3 sensors of a bucket (an object event reads only its own org's)",
       },
       {
         name: 'poll-due',
-        partitionKey: S('poll_shard', 'shard-N (present only on enabled polling sensors)'),
+        partitionKey: S('poll_shard', 'shard-0..shard-3 by hash of org_id#sensor_id (present only on enabled polling sensors)'),
         sortKey: N('next_poll_epoch', 'epoch seconds'),
         sparse: true,
         projection: 'ALL',

@@ -16,7 +16,7 @@ import { DagyError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
 import { DUE_SHARDS, type ScheduleProgress, type ScheduleRepository } from './schedule-repository';
 import { timingOf, type ScheduleLease, type ScheduleRecord, type StoredSchedule } from './schedule-record';
-import { targetFields, type StartRun } from './run-trigger';
+import { isPermanentStartFailure, targetFields, type StartRun } from './run-trigger';
 import { sleepUntil } from './sleep';
 import { DEFAULT_MAX_PER_TICK, dueSlots, epochToUtcIso, type DueSlots } from './slots';
 
@@ -102,10 +102,6 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** A run start that will fail the same way again (bad parameters, missing flow) is not retried. */
-function isPermanent(error: unknown): boolean {
-  return error instanceof DagyError && error.status >= 400 && error.status < 500 && error.status !== 429;
-}
 
 export class ScheduleEvaluator {
   private readonly options: EvaluatorOptions;
@@ -228,6 +224,8 @@ export class ScheduleEvaluator {
     };
     const fire = due.fire;
     if (fire.length > 0 && s.deployment_name !== null) {
+      // Looked at when the first slot is due (a slot of the coming minute waits for it first).
+      await sleepUntil(this.deps.clock, fire[0]! * 1000);
       const state = await this.deps.deploymentState(s.org_id, s.deployment_name);
       if (state !== 'ACTIVE') {
         const reason = state === 'PAUSED' ? 'deployment paused' : 'deployment not found';
@@ -273,12 +271,12 @@ export class ScheduleEvaluator {
           lastError = `slot ${epochToUtcIso(slot)}: ${errorMessage(error)}`;
           report.slots_failed++;
           // A permanent failure is recorded and the slot passes; any other leaves it due.
-          if (!isPermanent(error)) failed.push(slot);
+          if (!isPermanentStartFailure(error)) failed.push(slot);
           this.deps.logger.warn('scheduled run not started', {
             org_id: s.org_id,
             schedule_id: s.schedule_id,
             slot,
-            permanent: isPermanent(error),
+            permanent: isPermanentStartFailure(error),
             error: errorMessage(error),
           });
         } finally {

@@ -2,6 +2,7 @@
 // validates the parameters against the flow, creates the run idempotently (same key → same run)
 // and starts it. Schedules and sensors only see this port.
 import type { JsonObject } from '../engine';
+import { DagyError } from '../shared/errors';
 
 export interface TriggerRunRequest {
   org_id: string;
@@ -35,4 +36,14 @@ export function targetFields(t: { deployment_name: string | null; flow_name: str
 /** The port over the execution domain's run starter (what every schedule and sensor run goes through). */
 export function startRunWith(starter: { start(request: TriggerRunRequest): Promise<TriggeredRun> }): StartRun {
   return (request) => starter.start(request);
+}
+
+/**
+ * A run start that would fail the same way again (parameters the flow refuses, a missing or
+ * inactive flow version, a paused deployment) is recorded and not retried; throttling, a
+ * concurrent-change clash or any 5xx/unknown error is retried (the idempotency key makes the
+ * retry safe).
+ */
+export function isPermanentStartFailure(error: unknown): boolean {
+  return error instanceof DagyError && error.status >= 400 && error.status < 500 && error.status !== 429 && error.code !== 'concurrent_change';
 }

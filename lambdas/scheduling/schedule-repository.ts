@@ -11,7 +11,7 @@ import type { JsonObject } from '../engine';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor } from '../shared/http/pagination';
-import { isConditionalCheckFailed, type TxOp } from './dynamo';
+import { isConditionalCheckFailed, type TxOp } from '../shared/dynamo/transact';
 import type { ScheduleLease, ScheduleRecord, StoredSchedule } from './schedule-record';
 import type { CatchupPolicy, ScheduleMode } from './slots';
 import { UpdateBuilder } from './update-builder';

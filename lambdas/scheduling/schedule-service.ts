@@ -10,9 +10,10 @@ import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError,
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { zodIssues } from '../shared/http/validation';
 import { shortId } from '../shared/ids';
-import { transact, withRetries, ConcurrentChangeError } from './dynamo';
+import { transact, withRetries, ConcurrentChangeError } from '../shared/dynamo/transact';
 import type { ScheduleRecord } from './schedule-record';
-import { resolveTarget, targetShapeIssues, type RunTarget, type ScheduleTargets } from './target-rules';
+import { checkRunParameters } from '../execution/run-parameters';
+import { resolveTarget, targetShapeIssues, type ResolvedTarget, type RunTarget, type ScheduleTargets } from './target-rules';
 import { scheduleView, timingOf } from './schedule-record';
 import type { ScheduleRepository } from './schedule-repository';
 import { initialSlot, neverFiresIssues } from './schedule-timing';
@@ -81,7 +82,9 @@ export class ScheduleService {
     issues.push(...targetShapeIssues(raw));
     if (issues.length > 0 || data === null) throw new ValidationError(issues);
     const input: CreateScheduleInput = data;
-    const target = await resolveTarget(this.deps.targets, actor.org_id, input);
+    const resolved = await resolveTarget(this.deps.targets, actor.org_id, input);
+    checkScheduleParameters(resolved, (input.parameters ?? {}) as JsonObject);
+    const target = resolved.target;
     const now = this.deps.clock.nowMs();
     const timing: ScheduleTiming = {
       mode: input.mode,
@@ -195,6 +198,7 @@ export class ScheduleService {
     }
     const targetChanged = input.deployment_name !== undefined || input.flow_name !== undefined || input.flow_version !== undefined;
     let target: RunTarget = { flow_name: current.flow_name, flow_version: current.flow_version, deployment_name: current.deployment_name };
+    let resolved: ResolvedTarget | undefined;
     if (targetChanged) {
       const merged: Record<string, unknown> = {
         deployment_name: input.deployment_name !== undefined ? input.deployment_name : current.deployment_name,
@@ -204,9 +208,16 @@ export class ScheduleService {
       for (const k of Object.keys(merged)) if (merged[k] === null) merged[k] = undefined;
       issues.push(...targetShapeIssues(merged));
       if (issues.length > 0) throw new ValidationError(issues);
-      target = await resolveTarget(this.deps.targets, actor.org_id, merged as Partial<Record<'deployment_name' | 'flow_name' | 'flow_version', string>>);
+      resolved = await resolveTarget(this.deps.targets, actor.org_id, merged as Partial<Record<'deployment_name' | 'flow_name' | 'flow_version', string>>);
+      target = resolved.target;
     }
     if (issues.length > 0) throw new ValidationError(issues);
+    if (input.parameters !== undefined || targetChanged) {
+      resolved ??= await resolveTarget(this.deps.targets, actor.org_id, {
+        ...(target.deployment_name !== null ? { deployment_name: target.deployment_name } : { flow_name: target.flow_name, flow_version: target.flow_version ?? '' }),
+      });
+      checkScheduleParameters(resolved, (input.parameters ?? current.parameters) as JsonObject);
+    }
 
     const enabled = input.enabled ?? current.enabled;
     const timingChanged =
@@ -258,9 +269,16 @@ export class ScheduleService {
   /** The next `count` fire times from now, in UTC and in the schedule's zone. */
   async preview(orgId: string, scheduleId: string, count: number): Promise<{ schedule_id: string; timezone: string; slots: SlotPreview[] }> {
     const schedule = await this.get(orgId, scheduleId);
-    const from = Math.max(epochSeconds(this.deps.clock), schedule.mode === 'one_time' && schedule.next_run_epoch !== null ? schedule.next_run_epoch : 0);
-    return { schedule_id: schedule.schedule_id, timezone: schedule.timezone, slots: previewSlots(timingOf(schedule), from, count) };
+    return { schedule_id: schedule.schedule_id, timezone: schedule.timezone, slots: previewSlots(timingOf(schedule), epochSeconds(this.deps.clock), count) };
   }
+}
+
+/**
+ * A schedule's parameters are its runs' parameters (over a deployment's defaults): checked now
+ * against the flow's schema, like a run's (400 with `parameters.<path>`), not first at a slot.
+ */
+function checkScheduleParameters(resolved: ResolvedTarget, parameters: JsonObject): void {
+  checkRunParameters(resolved.parameters_schema, { ...resolved.base_parameters, ...parameters });
 }
 
 function managedError(s: ScheduleRecord): ConflictError {

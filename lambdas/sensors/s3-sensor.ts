@@ -5,7 +5,7 @@
 // folder) and suffix, and starts one run per object version: the idempotency key comes from
 // bucket + key + version-id (or etag + sequencer), so the same event delivered twice is one run.
 import { sha256Hex } from '../identity/tokens';
-import { DagyError } from '../shared/errors';
+import { isPermanentStartFailure } from '../scheduling/run-trigger';
 import type { Logger } from '../shared/logger';
 import { orgKeyPrefix, type S3SensorConfig } from './sensor-config';
 import type { SensorRecord } from './sensor-record';
@@ -50,9 +50,6 @@ export function objectVersionKey(sensorId: string, detail: S3ObjectDetail): stri
   return `s3:${sensorId}:${sha256Hex(`${detail.bucket.name}\n${o.key}\n${version}`)}`;
 }
 
-function isPermanent(error: unknown): boolean {
-  return error instanceof DagyError && error.status >= 400 && error.status < 500 && error.status !== 429;
-}
 
 export async function handleObjectCreated(
   deps: S3SensorDeps,
@@ -86,10 +83,10 @@ export async function handleObjectCreated(
           org_id: sensor.org_id,
           sensor_id: sensor.sensor_id,
           key: detail.object.key,
-          permanent: isPermanent(error),
+          permanent: isPermanentStartFailure(error),
           error: error instanceof Error ? error.message : String(error),
         });
-        if (!isPermanent(error)) transient.push(error);
+        if (!isPermanentStartFailure(error)) transient.push(error);
       }
     }),
   );

@@ -9,7 +9,7 @@ import type { JsonObject } from '../engine';
 import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor } from '../shared/http/pagination';
-import { isConditionalCheckFailed, type TxOp } from '../scheduling/dynamo';
+import { isConditionalCheckFailed, type TxOp } from '../shared/dynamo/transact';
 import { UpdateBuilder } from '../scheduling/update-builder';
 import type { S3SensorConfig, SensorConfig, SensorType } from './sensor-config';
 import type { PollCursor, SensorRecord } from './sensor-record';

@@ -12,7 +12,7 @@ import { NotFoundError, PreconditionFailedError, ValidationError, type ErrorDeta
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { zodIssues } from '../shared/http/validation';
 import { shortId } from '../shared/ids';
-import { ConcurrentChangeError, transact, withRetries } from '../scheduling/dynamo';
+import { ConcurrentChangeError, transact, withRetries } from '../shared/dynamo/transact';
 import type { ScheduleActor } from '../scheduling/schedule-service';
 import { resolveTarget, targetShapeIssues, type RunTarget, type ScheduleTargets } from '../scheduling/target-rules';
 import { CONFIG_SCHEMAS, type PollingSensorConfig, type S3SensorConfig, type SensorConfig, type SensorType } from './sensor-config';
@@ -88,7 +88,7 @@ export class SensorService {
       config = checked.config;
     }
     if (issues.length > 0 || data === null || config === null) throw new ValidationError(issues);
-    const target = await resolveTarget(this.deps.targets, actor.org_id, data);
+    const { target } = await resolveTarget(this.deps.targets, actor.org_id, data);
     const token = data.sensor_type === 'webhook' ? newWebhookToken() : undefined;
     const nowIso = isoNow(this.deps.clock);
     const enabled = data.enabled ?? true;
@@ -160,7 +160,7 @@ export class SensorService {
         };
         const shape = targetShapeIssues(merged);
         if (shape.length > 0) throw new ValidationError(shape);
-        target = await resolveTarget(this.deps.targets, actor.org_id, merged);
+        target = (await resolveTarget(this.deps.targets, actor.org_id, merged)).target;
       }
       const token = data.rotate_webhook_token === true ? newWebhookToken() : undefined;
       const enabled = data.enabled ?? current.enabled;

@@ -14,7 +14,8 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
       TaskRun: 'readwrite',
       AuditLog: 'append',
     },
-    buckets: {},
+    // The ingest bucket's name: s3 sensor configurations must name it.
+    buckets: { ingest: 'read' },
     capabilities: ['states:start', 'events:put'],
     memoryMb: 256,
     timeoutSeconds: 15,

@@ -51,7 +51,8 @@ function notBeforeMs(taskRun: TaskRunRecord): number | null {
 
 /**
  * One iteration of the step-functions executor's loop (the `Advance` state). In order:
- * 1. park this state's token on the Run (completions from now on will redeem it);
+ * 1. park this state's token on the Run (completions from now on will redeem it), unless the
+ *    iteration was woken by the only task still running, which held the previous token (sole);
  * 2. read the task runs (strongly consistent: every completion recorded before 1 is seen);
  * 3. settle lost attempts, apply engine.advance: mark skips, finalize when done;
  * 4. dispatch the ready tasks whose retry delay is over (up to MAX_RUNNING_TASKS running),
@@ -71,13 +72,27 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   const heartbeat = options.heartbeat_seconds;
   if (iteration > options.max_iterations) return signal({ next: 'continue', iteration, wait_seconds: heartbeat });
 
-  const parked = await o.runs.updateRunDetailed(org_id, run_id, { wait_token: token, loop_iteration: iteration }, { status: ['RUNNING'] });
-  if (!parked.won) return signal({ next: 'done', iteration, wait_seconds: heartbeat });
-  const run = parked.run;
+  let run: RunRecord;
+  if (request.loop.sole === true) {
+    // Woken by the only task the last iteration left running, with the token it was given: no
+    // running task holds an older token, so nothing needs to find this one on the Run.
+    run = await cachedRun(o, org_id, run_id);
+  } else {
+    const parked = await o.runs.updateRunDetailed(org_id, run_id, { wait_token: token, loop_iteration: iteration }, { status: ['RUNNING'] });
+    if (!parked.won) return signal({ next: 'done', iteration, wait_seconds: heartbeat });
+    run = parked.run;
+    rememberRun(run);
+  }
   const flow = await o.flows.get(org_id, run.flow_name, run.flow_version);
   const spec = flow.spec;
   const graph = graphOf(spec);
-  const byName = new Map((await o.taskRuns.listForRun(org_id, run_id, { consistent: true })).map((t) => [t.task_name, t]));
+  let listed = await o.taskRuns.listForRun(org_id, run_id, { consistent: true });
+  if (listed.length < graph.tasks.length) {
+    // The run starter writes every task run before the execution starts; complete an interrupted set.
+    await o.taskRuns.createMissing(org_id, run_id, graph.tasks.map((task_name) => ({ task_name })));
+    listed = await o.taskRuns.listForRun(org_id, run_id, { consistent: true });
+  }
+  const byName = new Map(listed.map((t) => [t.task_name, t]));
   const won: TaskRunRecord[] = [];
   const apply = (transition: TaskRunTransition) => {
     if (transition.won) {
@@ -123,7 +138,7 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
     return nb === null || nb <= now;
   });
   const toStart = due.slice(0, Math.max(0, MAX_RUNNING_TASKS - running));
-  const loop: LoopToken = { token, iteration, heartbeat_seconds: heartbeat };
+  const loop: LoopToken = { token, iteration, heartbeat_seconds: heartbeat, sole: running + toStart.length === 1 };
   const outcomes = await mapLimit(toStart, DISPATCH_PARALLELISM, (name) => dispatch(o, run, spec, flow.artifact, byName, name, loop, apply));
   running += outcomes.filter((r) => r === 'started').length;
   const raced = outcomes.some((r) => r === 'raced' || r === 'launch-failed');
@@ -142,6 +157,29 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
     return signal({ next: 'sleep', iteration, wait_seconds: heartbeat, sleep_seconds: Math.max(0, Math.ceil((nextRetryMs - o.clock.nowMs()) / 1000)) });
   }
   throw new Error(`run ${run_id} stalled: no task is running, ready or waiting for a retry`);
+}
+
+/**
+ * A run's fields the loop reads (flow version, parameters, deployment: fixed at creation), kept
+ * per container from the last park so that an iteration that does not park reads nothing.
+ */
+const RUN_CACHE_SIZE = 500;
+const runCache = new Map<string, RunRecord>();
+
+function rememberRun(run: RunRecord): void {
+  const key = `${run.org_id}#${run.run_id}`;
+  runCache.delete(key);
+  runCache.set(key, run);
+  if (runCache.size > RUN_CACHE_SIZE) runCache.delete(runCache.keys().next().value as string);
+}
+
+async function cachedRun(o: OrchestratorServices, orgId: string, runId: string): Promise<RunRecord> {
+  const cached = runCache.get(`${orgId}#${runId}`);
+  if (cached !== undefined) return cached;
+  const run = await o.runs.get(orgId, runId);
+  if (run === null) throw new Error(`run ${runId} not found`);
+  rememberRun(run);
+  return run;
 }
 
 type DispatchOutcome = 'started' | 'raced' | 'launch-failed';

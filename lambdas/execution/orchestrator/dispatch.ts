@@ -16,6 +16,8 @@ export interface LoopToken {
   token: string;
   iteration: number;
   heartbeat_seconds: number;
+  /** The attempt is the only one the iteration leaves running. */
+  sole?: boolean;
 }
 
 /** The event an attempt's runner receives (parameters left out when they would not fit). */

@@ -46,6 +46,12 @@ export interface LoopSignal {
   wait_seconds: number;
   /** For next = sleep: seconds of the Wait state before the next Advance. */
   sleep_seconds?: number;
+  /**
+   * Set by a completion that redeemed the token it was dispatched with, when its task was the
+   * only one the ended iteration left running: no task then holds an older token, so the next
+   * Advance need not park its token on the Run (every running task will hold the new one).
+   */
+  sole?: boolean;
 }
 
 /** Step Functions' answers for a token whose state is over (or never was): not an error here. */
@@ -86,6 +92,8 @@ export interface WakeRequest {
   token?: string;
   iteration?: number;
   heartbeat_seconds?: number;
+  /** The task was the only one its iteration left running (see LoopSignal.sole). */
+  sole?: boolean;
 }
 
 /**
@@ -99,6 +107,7 @@ export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; l
         next: 'advance',
         iteration: request.iteration,
         wait_seconds: request.heartbeat_seconds ?? LOOP_DEFAULTS.heartbeat_seconds,
+        ...(request.sole === true ? { sole: true } : {}),
       };
       if (await redeemToken(deps.sfn, request.token, signal)) return;
     }

@@ -44,8 +44,7 @@ function segmentOf(input: RunExecutionInput): number {
 
 /**
  * The execution's first step: QUEUED → RUNNING (a continuing execution finds it RUNNING and takes
- * over), external_id = this execution, the task runs made sure to exist, and the state for the
- * executor's branch. A run already finished (cancelled before it started) ends the execution.
+ * over), external_id = this execution, and the state for the executor's branch. A run already finished (cancelled before it started) ends the execution.
  */
 export async function startRun(o: OrchestratorServices, request: StartRequest): Promise<StartState> {
   const { org_id, run_id } = request.input;
@@ -54,7 +53,8 @@ export async function startRun(o: OrchestratorServices, request: StartRequest): 
   if (run === null) throw new Error(`run ${run_id} not found`);
   if (isTerminalRunStatus(run.status)) return done;
   if (!isRunExecutor(run.executor)) throw new Error(`run ${run_id} has an unknown executor ${JSON.stringify(run.executor)}`);
-  const flow = await o.flows.get(org_id, run.flow_name, run.flow_version);
+  // Fails early (caught: the run FAILS) when the flow version cannot be read.
+  await o.flows.get(org_id, run.flow_name, run.flow_version);
   const segment = segmentOf(request.input);
   const options = loopOptions(request.input.options);
   const fields = { external_id: request.execution_arn, orchestration: loopOptionsJson(options, segment) };
@@ -72,10 +72,6 @@ export async function startRun(o: OrchestratorServices, request: StartRequest): 
     run = taken.won ? taken.run : taken.current;
   }
   if (run === null || run.status !== 'RUNNING') return done;
-
-  // The run starter writes the task runs before the execution starts; a run created otherwise
-  // (or an interrupted start) gets the missing ones here.
-  await o.taskRuns.createMissing(org_id, run_id, flow.spec.tasks.map((t) => ({ task_name: t.name })));
 
   return {
     next: 'run',

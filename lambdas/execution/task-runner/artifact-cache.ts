@@ -71,41 +71,49 @@ export class ArtifactCache {
     const { bucket, key } = parseS3Uri(uri);
     if (bucket !== this.bucket) throw new ArtifactError(`artifact ${uri} is not in the artifacts bucket`);
     const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    const bytes = await out.Body!.transformToByteArray();
-    let total = 0;
-    let files: Record<string, Uint8Array>;
-    try {
-      files = unzipSync(bytes, {
-        filter: (file) => {
-          total += file.originalSize;
-          if (total > MAX_UNPACKED_ARTIFACT_BYTES) throw new ArtifactError(`artifact unpacks to more than ${MAX_UNPACKED_ARTIFACT_BYTES} bytes`);
-          return !file.name.endsWith('/');
-        },
-      });
-    } catch (error) {
-      if (error instanceof ArtifactError) throw error;
-      throw new ArtifactError(`artifact ${uri} is not a readable ZIP: ${error instanceof Error ? error.message : String(error)}`);
-    }
-    // Unpack next to the target, then rename: a directory under its final name is always complete.
-    const staging = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    await mkdir(staging, { recursive: true });
-    try {
-      for (const [name, content] of Object.entries(files)) {
-        const relative = safeEntryPath(name);
-        if (relative === null) throw new ArtifactError(`artifact entry ${JSON.stringify(name)} points outside the artifact`);
-        const path = join(staging, relative);
-        await mkdir(dirname(path), { recursive: true });
-        await writeFile(path, content);
-      }
-      try {
-        await rename(staging, target);
-      } catch (error) {
-        // Another invocation unpacked the same code_hash first: same bytes, keep theirs.
-        if (!existsSync(target)) throw error;
-      }
-    } finally {
-      await rm(staging, { recursive: true, force: true });
-    }
+    await unpackArtifact(await out.Body!.transformToByteArray(), target, uri);
     return target;
+  }
+}
+
+/**
+ * Unpacks a ZIP into `target`, atomically: entries go to a staging directory renamed to `target`
+ * at the end, so a directory under its final name is always complete. Refuses entries that would
+ * land outside it and archives that unpack to more than MAX_UNPACKED_ARTIFACT_BYTES (checked from
+ * the central directory before inflating). A `target` that appears meanwhile (another invocation
+ * unpacked the same code_hash) is kept.
+ */
+export async function unpackArtifact(bytes: Uint8Array, target: string, what = 'artifact', limitBytes = MAX_UNPACKED_ARTIFACT_BYTES): Promise<void> {
+  let total = 0;
+  let files: Record<string, Uint8Array>;
+  try {
+    files = unzipSync(bytes, {
+      filter: (file) => {
+        total += file.originalSize;
+        if (total > limitBytes) throw new ArtifactError(`${what} unpacks to more than ${limitBytes} bytes`);
+        return !file.name.endsWith('/');
+      },
+    });
+  } catch (error) {
+    if (error instanceof ArtifactError) throw error;
+    throw new ArtifactError(`${what} is not a readable ZIP: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const staging = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  await mkdir(staging, { recursive: true });
+  try {
+    for (const [name, content] of Object.entries(files)) {
+      const relative = safeEntryPath(name);
+      if (relative === null) throw new ArtifactError(`${what} entry ${JSON.stringify(name)} points outside the artifact`);
+      const path = join(staging, relative);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, content);
+    }
+    try {
+      await rename(staging, target);
+    } catch (error) {
+      if (!existsSync(target)) throw error;
+    }
+  } finally {
+    await rm(staging, { recursive: true, force: true });
   }
 }

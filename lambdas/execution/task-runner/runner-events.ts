@@ -28,8 +28,11 @@ export interface RunTaskEvent {
   parameters: JsonObject | null;
   /** Each SUCCEEDED upstream's name -> its output_ref. */
   inputs: Record<string, string>;
-  /** The advance-loop token the task was dispatched under, to redeem on completion. */
-  loop: { token: string; iteration: number; heartbeat_seconds: number };
+  /**
+   * The advance-loop token the task was dispatched under, to redeem on completion; `sole` when it
+   * was the only task the loop left running (its direct wake then tells the loop so).
+   */
+  loop: { token: string; iteration: number; heartbeat_seconds: number; sole?: boolean };
 }
 
 /** A whole run inside one invocation (executor `lambda`) or one container (executor `ecs`). */

@@ -38,7 +38,7 @@ function errorText(error: unknown): string {
  * Records one finished attempt: its log section, its output (when it succeeded), and the TaskRun
  * transition from RUNNING at this attempt: SUCCEEDED, FAILED, or back to PENDING with not_before
  * when the task has retries left. A writer that lost (the run was cancelled, a duplicate delivery)
- * changes nothing. Returns the transition.
+ * changes nothing. Returns the transition (the caller publishes its event).
  */
 export async function recordAttempt(
   s: RunnerServices,
@@ -54,7 +54,10 @@ export async function recordAttempt(
   const verdict = outcome.ok ? 'succeeded' : `failed: ${outcome.error}${retrying ? `; retry in ${delay}s` : ''}`;
   // The log and the output are written before the transition, so whoever sees the new status
   // finds both.
-  const storeLog = s.objects.appendLog(org_id, run_id, task.name, logSection(attempt, startedAtIso, outcome.log, verdict)).catch((error: unknown) => {
+  const section = logSection(attempt, startedAtIso, outcome.log, verdict);
+  // A run's first attempt of a task starts its log (run ids are never reused): no read needed.
+  const write = attempt === 1 ? s.objects.writeLog(org_id, run_id, task.name, section) : s.objects.appendLog(org_id, run_id, task.name, section);
+  const storeLog = write.catch((error: unknown) => {
     s.logger.warn('could not store the task log', { org_id, run_id, task_name: task.name, error: errorText(error) });
   });
   let result: AttemptOutcome = outcome;
@@ -79,7 +82,6 @@ export async function recordAttempt(
   } else {
     transition = await s.taskRuns.failDetailed(org_id, run_id, task.name, { error_message: result.error, attempt });
   }
-  if (transition.won) await s.events.taskRunStatusChanged(run, transition.taskRun);
   return transition;
 }
 
@@ -140,7 +142,7 @@ export async function runSingleTask(
         error_message: `could not record the result: ${errorText(error)}`,
         attempt: event.attempt,
       });
-      if (failed.won) await s.events.taskRunStatusChanged(run, failed.taskRun);
+      if (failed.won) recorded = failed.taskRun;
     } catch (inner) {
       s.logger.error('could not fail the task run', { org_id: event.org_id, run_id: event.run_id, error: errorText(inner) });
     }
@@ -153,7 +155,10 @@ export async function runSingleTask(
       token: event.loop.token,
       iteration: event.loop.iteration,
       heartbeat_seconds: event.loop.heartbeat_seconds,
+      sole: event.loop.sole === true,
     },
   );
+  // The event goes out after the loop is woken: it is not on the run's critical path.
+  if (recorded !== null) await s.events.taskRunStatusChanged(run, recorded);
   return recorded;
 }

@@ -207,7 +207,8 @@ class SandboxWorker {
     this.worker = new Worker(WORKER_SOURCE, { eval: true, env: taskEnv(), stdout: false, stderr: false });
     this.worker.on('message', (message: unknown) => this.onMessage(message));
     this.worker.on('error', (error: unknown) => {
-      const text = error instanceof Error ? error.message || error.name : String(error);
+      // A rejection's reason may arrive serialized as "Error: message".
+      const text = (error instanceof Error ? error.message || error.name : String(error)).replace(/^Error: /, '');
       this.end({ ok: false, error: `uncaught exception in task code: ${text}` });
     });
     this.worker.once('exit', (code: number) => {

@@ -59,7 +59,13 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   if (run.status !== 'RUNNING') return { status: 'NOT_RUN' };
   const flow = await s.flows.get(org_id, run.flow_name, run.flow_version);
   const { spec } = flow;
-  const existing = new Map((await s.taskRuns.listForRun(org_id, run_id, { consistent: true })).map((t) => [t.task_name, t]));
+  let listed = await s.taskRuns.listForRun(org_id, run_id, { consistent: true });
+  if (listed.length < spec.tasks.length) {
+    // The run starter writes every task run before the execution starts; complete an interrupted set.
+    await s.taskRuns.createMissing(org_id, run_id, spec.tasks.map((t) => ({ task_name: t.name })));
+    listed = await s.taskRuns.listForRun(org_id, run_id, { consistent: true });
+  }
+  const existing = new Map(listed.map((t) => [t.task_name, t]));
   const unexpected = [...existing.values()].filter((t) => t.status !== 'PENDING' && t.status !== 'SUCCEEDED');
   if (unexpected.length > 0) {
     return { status: 'FAILED', error: `the run was already under way (${unexpected.map((t) => `${t.task_name} ${t.status}`).join(', ')}); it is not run twice` };

@@ -1,3 +1,4 @@
+import { createServer, type Server } from 'node:http';
 import {
   registerFlow,
   startExecutorFixture,
@@ -24,11 +25,28 @@ export function expectNoOpenTaskRun(run: RunView): void {
 export function describeExecutorScenarios(executor: Executor, extra?: (fx: () => ExecutorFixture) => void): void {
   describe(`executor ${executor}`, () => {
     let fx: ExecutorFixture;
+    // A small HTTP service for the http tasks.
+    let server: Server;
+    let serviceUrl = '';
     beforeAll(async () => {
+      server = createServer((req, res) => {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          if (req.url === '/ok') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ hello: 'world', method: req.method }));
+          else if (req.url === '/echo') res.writeHead(201, { 'content-type': 'application/json' }).end(body);
+          else res.writeHead(503, { 'content-type': 'text/plain' }).end('service unavailable');
+        });
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+      const address = server.address();
+      serviceUrl = typeof address === 'object' && address !== null ? `http://127.0.0.1:${address.port}` : '';
       fx = await startExecutorFixture();
     }, 60_000);
     afterAll(async () => {
       await fx?.platform.stop();
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
     });
 
     test('runs the DAG and passes each task output downstream; the flow outputs are resolved', async () => {
@@ -192,6 +210,26 @@ export function describeExecutorScenarios(executor: Executor, extra?: (fx: () =>
       expect(taskRun(run, 'tooBig').error_message).toBe('output exceeds 256 KB');
       expect(taskRun(run, 'noExport').error_message).toBe('module tasks/lib.mjs has no exported function doesNotExist');
       for (const t of run.task_runs) expect(t.status).toBe('FAILED');
+    }, 60_000);
+
+    test('a task receives only the secrets it declared; http tasks take the response as output, a non-2xx fails', async () => {
+      for (const [secret_name, value] of [['API_TOKEN', 'tok-123456'], ['OTHER_SECRET', 'not-for-you']] as const) {
+        const res = await fx.api.post('/v1/secrets', { secret_name, value });
+        expect([200, 201, 409]).toContain(res.status);
+      }
+      const flow = await registerFlow(fx.api, {
+        tasks: [
+          { name: 'secretsSeen', secrets: ['API_TOKEN'], timeout_seconds: 30 },
+          { name: 'get', type: 'http', request: { method: 'GET', url: `${serviceUrl}/ok` }, timeout_seconds: 10 },
+          { name: 'post', type: 'http', request: { method: 'POST', url: `${serviceUrl}/echo`, body: { n: 1 } }, timeout_seconds: 10 },
+          { name: 'down', type: 'http', request: { method: 'GET', url: `${serviceUrl}/down` }, timeout_seconds: 10 },
+        ],
+        outputs: { secrets: 'secretsSeen', get: 'get', post: 'post.body.n' },
+      });
+      const run = await waitForRun(fx.api, (await startRun(fx.api, { ...flow, executor })).run_id);
+      expect(run.status).toBe('FAILED');
+      expect(run.outputs).toEqual({ secrets: { keys: ['API_TOKEN'], length: 10 }, get: { status: 200, body: { hello: 'world', method: 'GET' } }, post: 1 });
+      expect(taskRun(run, 'down')).toMatchObject({ status: 'FAILED', error_message: 'HTTP 503: service unavailable' });
     }, 60_000);
 
     extra?.(() => fx);

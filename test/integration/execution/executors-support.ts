@@ -63,6 +63,9 @@ export async function tooBig() {
 export async function notJson() {
   return { when: new Date(0) };
 }
+export async function secretsSeen({ secrets }) {
+  return { keys: Object.keys(secrets).sort(), length: (secrets.API_TOKEN ?? '').length };
+}
 export async function kill() {
   process.kill(process.pid, 'SIGKILL');
   await sleep(10000);

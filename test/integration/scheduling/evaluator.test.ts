@@ -5,7 +5,7 @@ import { ManualClock } from '../../../lambdas/shared/clock';
 import { ValidationError } from '../../../lambdas/shared/errors';
 import type { ScheduleRecord } from '../../../lambdas/scheduling/schedule-record';
 import type { DeploymentState } from '../../../lambdas/scheduling/evaluator';
-import { transact } from '../../../lambdas/scheduling/dynamo';
+import { transact } from '../../../lambdas/shared/dynamo/transact';
 import type { Platform } from '../../../local/platform';
 import { startTestPlatform } from '../../support/platform';
 import { RecordingStarter, documentClient, epoch, parkSchedules, putSchedules, scheduleRecord, scheduleRepository, testEvaluator, utc } from './support';
@@ -223,6 +223,33 @@ describe('schedule evaluator', () => {
       expect(starter.calls[0]!.at_ms).toBe(slot * 1000);
       expect(report.start_delays_ms).toEqual([0]);
       expect((await stored(org, 'soon')).schedule.next_run_epoch).toBe(slot + 3600);
+    });
+
+    it("the next tick waits out the previous tick's window, then fires the rest of its own at their second", async () => {
+      const slot = T + 6 * 3600;
+      await putSchedules(platform, [
+        scheduleRecord(org, 'every-minute', slot - 120, { mode: 'interval', cron_expression: null, interval_seconds: 60, start_at: utc(slot) }),
+      ]);
+      const starter = new RecordingStarter(clock);
+      const ev = () => testEvaluator(platform, starter, clock).evaluator;
+      const leaseHorizon = async () => (await stored(org, 'every-minute')).lease?.horizon_epoch;
+      // Tick A at slot-50 (window up to slot+10) claims `slot` and waits for it.
+      clock.set((slot - 50) * 1000);
+      const a = ev().tick();
+      while ((await leaseHorizon()) !== slot + 10) await new Promise((r) => setTimeout(r, 20));
+      // Tick B at slot+5 (window up to slot+65) finds A's lease: slot+60 is B's, after A is done.
+      clock.set((slot + 5) * 1000);
+      const b = ev().tick();
+      await a; // A fires `slot` (5 s late: its clock jumped) and gives the schedule back.
+      expect(starter.slotsOf('every-minute')).toEqual([utc(slot)]);
+      clock.set((slot + 11) * 1000); // A's window is over: B re-reads, claims slot+60, waits for it
+      while ((await leaseHorizon()) !== slot + 65) await new Promise((r) => setTimeout(r, 20));
+      expect(starter.slotsOf('every-minute')).toEqual([utc(slot)]);
+      clock.set((slot + 60) * 1000);
+      await b;
+      expect(starter.slotsOf('every-minute')).toEqual([utc(slot), utc(slot + 60)]);
+      expect(starter.calls.find((c) => c.trigger.slot === utc(slot + 60))!.at_ms).toBe((slot + 60) * 1000);
+      expect((await stored(org, 'every-minute')).schedule.next_run_epoch).toBe(slot + 120);
     });
 
     it('a crashed evaluator: its lease expires and the next tick fires the same slot with the same key', async () => {

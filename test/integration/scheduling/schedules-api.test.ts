@@ -93,6 +93,8 @@ describe('schedules API', () => {
       [{ ...target, mode: 'manual', colour: 'blue' }, ['colour']],
       [{ ...target, schedule_id: 'dep-mine', mode: 'manual' }, ['schedule_id']],
       [{ ...target, mode: 'cron', cron_expression: '0 * * * *', start_at: 'tomorrow' }, ['start_at']],
+      // The parameters are the runs' parameters: checked against the flow's schema now.
+      [{ ...target, mode: 'manual', parameters: { day: 'yesterday', limit: 0 } }, ['parameters.day', 'parameters.limit']],
     ];
     for (const [body, paths] of cases) {
       const res = await alice.api.post('/v1/schedules', body);
@@ -131,6 +133,9 @@ describe('schedules API', () => {
     const bad = await alice.api.patch('/v1/schedules/nightly', { timezone: 'Nowhere/Special', interval_seconds: 120 });
     expect(bad.status).toBe(400);
     expect(bad.body.error.details.map((d: { path: string }) => d.path).sort()).toEqual(['interval_seconds', 'timezone']);
+    const badParams = await alice.api.patch('/v1/schedules/nightly', { parameters: { limit: -1 } });
+    expect(badParams.status).toBe(400);
+    expect(badParams.body.error.details).toEqual([{ path: 'parameters.limit', message: expect.any(String) }]);
     const mode = await alice.api.patch('/v1/schedules/nightly', { mode: 'interval', interval_seconds: 7200 });
     expect(mode.body).toMatchObject({ mode: 'interval', interval_seconds: 7200, cron_expression: null, next_run_at: '2030-03-08T12:00:00Z' });
     const audit = await alice.api.get('/v1/audit-logs?resource_type=schedule&resource_id=nightly');

@@ -131,7 +131,7 @@ export function testEvaluator(
 export async function parkSchedules(platform: Platform, org: string): Promise<void> {
   const repo = scheduleRepository(platform);
   const ddb = documentClient(platform);
-  const { transact } = await import('../../../lambdas/scheduling/dynamo');
+  const { transact } = await import('../../../lambdas/shared/dynamo/transact');
   let cursor: Record<string, unknown> | undefined;
   do {
     const page = await repo.list(org, { limit: 100, exclusiveStartKey: cursor });

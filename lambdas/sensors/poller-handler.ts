@@ -1,0 +1,3 @@
+import { createPollerFunction } from './poller-app';
+
+export const handler = createPollerFunction(process.env);

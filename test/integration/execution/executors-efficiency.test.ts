@@ -1,0 +1,72 @@
+import { localStepFunctionsOf } from '../../../local/step-functions/local-step-functions';
+import { createQueuedRun, getRun, registerFlow, startExecution, startExecutorFixture, type ExecutorFixture } from './executors-support';
+
+/*
+ * The step-functions executor's cost goals, checked on small DAGs (the bench measures bigger
+ * ones): DynamoDB requests per task run ≤ 4 and state transitions per task ≤ 4, counting every
+ * command any function sends while the run's execution goes from StartExecution to its end.
+ */
+let fx: ExecutorFixture;
+let counting = false;
+const counts = new Map<string, number>();
+
+beforeAll(async () => {
+  fx = await startExecutorFixture({
+    observeAws: (service, command) => {
+      if (counting) counts.set(`${service}:${command}`, (counts.get(`${service}:${command}`) ?? 0) + 1);
+    },
+  });
+}, 60_000);
+afterAll(async () => {
+  await fx?.platform.stop();
+});
+
+async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ from: string; to: string }>) {
+  const flow = await registerFlow(fx.api, { tasks, edges }, 'cost');
+  const names = tasks.map((t) => String(t.name));
+  const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, names, { parameters: { start: 1 } });
+  counts.clear();
+  counting = true;
+  const arn = await startExecution(fx.platform, runId, { org_id: fx.tenant.org_id, run_id: runId });
+  const execution = await localStepFunctionsOf(fx.platform.emulator).settled(arn);
+  counting = false;
+  const run = await getRun(fx.api, runId);
+  const ddb = [...counts].filter(([k]) => k.startsWith('ddb:')).reduce((sum, [, n]) => sum + n, 0);
+  return {
+    run,
+    ddb,
+    ddbPerTask: ddb / names.length,
+    iterations: execution!.stateCounts.Advance ?? 0,
+    transitionsPerTask: execution!.transitions / names.length,
+  };
+}
+
+test('a 16-task chain: at most 4 DynamoDB requests and 4 state transitions per task run', async () => {
+  const names = Array.from({ length: 16 }, (_, i) => `c${i}`);
+  const { run, ddbPerTask, iterations, transitionsPerTask } = await measure(
+    names.map((name, i) => ({ name, handler: i === 0 ? 'seed' : 'add', timeout_seconds: 30 })),
+    names.slice(1).map((name, i) => ({ from: names[i]!, to: name })),
+  );
+  expect(run.status).toBe('SUCCEEDED');
+  // One iteration per task, plus the one that finds the run done.
+  expect(iterations).toBe(17);
+  expect(ddbPerTask).toBeLessThanOrEqual(4);
+  expect(transitionsPerTask).toBeLessThanOrEqual(4);
+}, 60_000);
+
+test('a fan-out of 24 tasks then a join: DynamoDB requests stay within 3 per task run plus 2 per loop iteration', async () => {
+  // How completions batch into iterations depends on timing; the accounting does not: a task run
+  // costs its start, its completion and at most one read of the loop's token; an iteration costs
+  // its park and its query. Four more for the run's own transitions and stragglers.
+  const leaves = Array.from({ length: 24 }, (_, i) => `leaf${i}`);
+  const tasks = [{ name: 'root', handler: 'seed', timeout_seconds: 30 }, ...leaves.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })), { name: 'join', handler: 'add', timeout_seconds: 30 }];
+  const { run, ddb, iterations, transitionsPerTask } = await measure(
+    tasks,
+    [...leaves.map((leaf) => ({ from: 'root', to: leaf })), ...leaves.map((leaf) => ({ from: leaf, to: 'join' }))],
+  );
+  expect(run.status).toBe('SUCCEEDED');
+  expect(run.task_runs.find((t) => t.task_name === 'join')).toMatchObject({ status: 'SUCCEEDED' });
+  expect(iterations).toBeLessThanOrEqual(tasks.length + 1);
+  expect(ddb).toBeLessThanOrEqual(3 * tasks.length + 2 * iterations + 4);
+  expect(transitionsPerTask).toBeLessThanOrEqual(4);
+}, 60_000);

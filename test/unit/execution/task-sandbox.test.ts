@@ -1,0 +1,156 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { adoptJson, runInSandbox, SandboxPool, type SandboxRequest } from '../../../lambdas/execution/task-runner/task-sandbox';
+
+const MODULE = `
+let calls = 0;
+export async function ok({ parameters, inputs, secrets, context }) {
+  console.log('params', JSON.stringify(parameters));
+  console.error('to stderr');
+  context.log('via context.log', context.task_name, context.attempt);
+  return { parameters, inputs, secrets, context: { run_id: context.run_id, task_name: context.task_name, attempt: context.attempt } };
+}
+export async function count() { calls += 1; return { calls }; }
+export function syncValue() { return 7; }
+export async function nothing() {}
+export async function exits() { process.exit(4); }
+export async function throwsNull() { throw null; }
+export async function throwsError() { throw new TypeError('bad type'); }
+export function spin() { for (;;) {} }
+export async function late() { setTimeout(() => { throw new Error('later'); }, 1); return { early: true }; }
+export async function env() { return { keys: Object.keys(process.env).filter((k) => k.startsWith('DAGY_') || k.startsWith('AWS_')) }; }
+export async function date() { return { at: new Date(0) }; }
+export async function fn() { return { f: () => 1 }; }
+export async function nan() { return { n: NaN }; }
+export async function rejectsLater() { Promise.reject(new Error('unhandled')); await new Promise((r) => setTimeout(r, 50)); return 1; }
+`;
+
+let dir: string;
+let moduleUrl: string;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'dagy-sandbox-'));
+  writeFileSync(join(dir, 'tasks.mjs'), MODULE);
+  moduleUrl = pathToFileURL(join(dir, 'tasks.mjs')).href;
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function request(exportName: string, extra: Partial<SandboxRequest> = {}): SandboxRequest {
+  return {
+    moduleUrl,
+    modulePath: 'tasks.mjs',
+    exportName,
+    args: { parameters: { a: 1 }, inputs: { up: { v: 2 } }, secrets: { S: 'x' }, context: { run_id: 'r1', task_name: 't1', attempt: 2 } },
+    timeoutMs: 5000,
+    timeoutMessage: 'timed out after 5s',
+    ...extra,
+  };
+}
+
+describe('runInSandbox', () => {
+  test('calls the export with parameters, inputs, secrets and context, and captures its console output', async () => {
+    const result = await runInSandbox('test:a', request('ok'));
+    expect(result).toMatchObject({
+      ok: true,
+      output: { parameters: { a: 1 }, inputs: { up: { v: 2 } }, secrets: { S: 'x' }, context: { run_id: 'r1', task_name: 't1', attempt: 2 } },
+    });
+    expect(result.log).toContain('params {"a":1}\n');
+    expect(result.log).toContain('to stderr\n');
+    expect(result.log).toContain('via context.log t1 2\n');
+  });
+
+  test('a synchronous export and one returning nothing are fine (undefined becomes null)', async () => {
+    expect(await runInSandbox('test:a', request('syncValue'))).toMatchObject({ ok: true, output: 7 });
+    expect(await runInSandbox('test:a', request('nothing'))).toMatchObject({ ok: true, output: null });
+  });
+
+  test.each([
+    ['exits', 'task code exited the process (exit code 4) before returning'],
+    ['throwsNull', 'threw null'],
+    ['throwsError', 'bad type'],
+    ['date', 'task returned a value that is not JSON at at: must be plain JSON'],
+    ['fn', 'task returned a value that is not JSON (() => 1 could not be cloned.)'],
+    ['nan', 'task returned a value that is not JSON at n: must be a finite number'],
+    ['missing', 'module tasks.mjs has no exported function missing'],
+  ])('%s fails the attempt with its reason', async (name, error) => {
+    const result = await runInSandbox('test:a', request(name));
+    expect(result).toMatchObject({ ok: false, error });
+  });
+
+  test('a module that cannot be loaded fails the attempt', async () => {
+    const result = await runInSandbox('test:a', request('ok', { moduleUrl: pathToFileURL(join(dir, 'nope.mjs')).href, modulePath: 'nope.mjs' }));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatch(/^cannot load module nope\.mjs: /);
+  });
+
+  test('a synchronous hang is ended at the timeout', async () => {
+    const result = await runInSandbox('test:a', request('spin', { timeoutMs: 200, timeoutMessage: 'timed out after 0.2s' }));
+    expect(result).toMatchObject({ ok: false, error: 'timed out after 0.2s' });
+  });
+
+  test('aborting the signal stops the attempt with the abort reason', async () => {
+    const controller = new AbortController();
+    const pending = runInSandbox('test:a', request('spin', { signal: controller.signal }));
+    setTimeout(() => controller.abort(new Error('run cancelled')), 50);
+    expect(await pending).toMatchObject({ ok: false, error: 'run cancelled' });
+  });
+
+  test('the task code sees none of the runner environment', async () => {
+    process.env.DAGY_SECRET_TEST = 'leak';
+    try {
+      expect(await runInSandbox('test:a', request('env'))).toMatchObject({ ok: true, output: { keys: [] } });
+    } finally {
+      delete process.env.DAGY_SECRET_TEST;
+    }
+  });
+
+  test('an unhandled rejection in task code fails the attempt', async () => {
+    const result = await runInSandbox('test:a', request('rejectsLater'));
+    expect(result).toMatchObject({ ok: false, error: 'uncaught exception in task code: unhandled' });
+  });
+});
+
+describe('SandboxPool', () => {
+  test('reuses a worker for the same key (module state kept), never across keys, and drops a crashed one', async () => {
+    const pool = new SandboxPool();
+    try {
+      expect(await pool.run('org-1:code', request('count'))).toMatchObject({ output: { calls: 1 } });
+      expect(await pool.run('org-1:code', request('count'))).toMatchObject({ output: { calls: 2 } });
+      // Another organization with the same code gets its own worker.
+      expect(await pool.run('org-2:code', request('count'))).toMatchObject({ output: { calls: 1 } });
+      // A worker whose attempt exited is gone; the next attempt starts fresh.
+      expect(await pool.run('org-1:code', request('exits'))).toMatchObject({ ok: false });
+      expect(await pool.run('org-1:code', request('count'))).toMatchObject({ output: { calls: 1 } });
+      // A timed-out worker is discarded too.
+      expect(await pool.run('org-1:code', request('spin', { timeoutMs: 100 }))).toMatchObject({ ok: false });
+      expect(await pool.run('org-1:code', request('count'))).toMatchObject({ output: { calls: 1 } });
+    } finally {
+      pool.close();
+    }
+  });
+
+  test("output an attempt's leftover work produces later is not attributed to the next attempt", async () => {
+    const pool = new SandboxPool();
+    try {
+      expect(await pool.run('k', request('late'))).toMatchObject({ ok: true, output: { early: true } });
+      // The late throw killed the idle worker; the next attempt runs cleanly.
+      await new Promise((r) => setTimeout(r, 50));
+      const next = await pool.run('k', request('count'));
+      expect(next).toMatchObject({ ok: true, output: { calls: 1 } });
+      expect(next.log).toBe('');
+    } finally {
+      pool.close();
+    }
+  });
+});
+
+describe('adoptJson', () => {
+  test('copies plain JSON and names the first non-JSON place', () => {
+    expect(adoptJson({ a: [1, 'x', null, { b: true }] })).toEqual({ ok: true, value: { a: [1, 'x', null, { b: true }] } });
+    expect(adoptJson({ a: [1, { b: new Map() }] })).toEqual({ ok: false, path: ['a', 1, 'b'], message: 'must be plain JSON' });
+    expect(adoptJson({ a: Infinity })).toEqual({ ok: false, path: ['a'], message: 'must be a finite number' });
+    expect(adoptJson(Object.create(null))).toEqual({ ok: true, value: {} });
+    expect(adoptJson(undefined)).toEqual({ ok: false, path: [], message: 'must be JSON, not undefined' });
+  });
+});
