@@ -13,7 +13,7 @@ describe('local platform from nothing', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dagy-boot-'));
 
   beforeAll(async () => {
-    platform = await startPlatform({ dataDir, tablePrefix: 'boot-', log: (l) => process.stderr.write(l + '\n'), functionLogSink: (l) => process.stderr.write(l + '\n') });
+    platform = await startPlatform({ dataDir, tablePrefix: 'boot-' });
   }, 60_000);
 
   afterAll(async () => {
