@@ -65,6 +65,8 @@ export interface RunRecord {
   flow_name: string;
   flow_version: string;
   deployment_name: string | null;
+  /** The deployment's environment (scopes the run's secrets); null for runs of a bare flow version. */
+  environment: string | null;
   status: RunStatus;
   /** The status before the last transition (null for a run never transitioned). */
   previous_status: RunStatus | null;
@@ -100,6 +102,7 @@ export interface NewRun {
   flow_name: string;
   flow_version: string;
   deployment_name: string | null;
+  environment: string | null;
   parameters: JsonObject;
   executor: RunExecutor;
   trigger_type: RunTriggerType;
@@ -171,6 +174,7 @@ function toRun(item: Record<string, unknown>): RunRecord {
     flow_name: item.flow_name as string,
     flow_version: item.flow_version as string,
     deployment_name: s('deployment_name'),
+    environment: s('environment'),
     status: item.status as RunStatus,
     previous_status: s('previous_status') as RunStatus | null,
     parameters: o('parameters') ?? {},

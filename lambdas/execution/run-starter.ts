@@ -291,6 +291,7 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
         flow_name: target.flow.flow_name,
         flow_version: target.flow.flow_version,
         deployment_name: target.deploymentName,
+        environment: target.deployment?.environment ?? null,
         parameters,
         executor,
         trigger_type: request.trigger.type,

@@ -77,7 +77,7 @@ export class TaskExecutor {
     }
     let secrets: Record<string, string>;
     try {
-      secrets = await this.secrets.resolve(request.orgId, task.secrets);
+      secrets = await this.secrets.resolve(request.orgId, request.runId, task.secrets);
     } catch (error) {
       return { ok: false as const, error: `secrets: ${error instanceof Error ? error.message : String(error)}`, log: '' };
     }

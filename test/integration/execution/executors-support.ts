@@ -207,6 +207,7 @@ export async function createQueuedRun(
     flow_name: flow.flow_name,
     flow_version: flow.flow_version,
     deployment_name: null,
+    environment: null,
     parameters: options.parameters ?? {},
     executor: options.executor ?? 'step-functions',
     trigger_type: 'manual',

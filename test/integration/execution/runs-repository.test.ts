@@ -24,6 +24,7 @@ describe('run and task run repositories', () => {
       flow_name: 'etl',
       flow_version: '1.0.0',
       deployment_name: null,
+      environment: null,
       parameters: { day: '2026-03-01' },
       executor: 'step-functions',
       trigger_type: 'manual',

@@ -16,6 +16,7 @@ const run: RunRecord = {
   run_id: 'run-1',
   run_slug: 'brisk-falcon-0001',
   flow_name: 'etl',
+  environment: null,
   flow_version: '1.0.0',
   deployment_name: 'etl-prod',
   status: 'FAILED',
