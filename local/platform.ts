@@ -42,6 +42,8 @@ export interface PlatformOptions {
 
 export interface Platform {
   url: string;
+  /** Absolute path of the data directory. */
+  dataDir: string;
   resources: LocalResources;
   dynamodb: DynamoDBClient;
   s3: S3Client;
@@ -155,7 +157,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       authorizerCacheTtlMs: options.authorizerCacheTtlMs ?? 0,
     });
     stoppers.push(() => gateway.stop());
-    return { url: gateway.url, resources, dynamodb, s3, bus, emulator, clock, invoke, envFor, stop };
+    return { url: gateway.url, dataDir, resources, dynamodb, s3, bus, emulator, clock, invoke, envFor, stop };
   } catch (error) {
     await stop();
     throw error;
