@@ -1,3 +1,4 @@
+import { UpdateBuilder } from '../shared/dynamo/update-builder';
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
   GetCommand,
@@ -14,7 +15,7 @@ import type { JsonObject } from '../engine';
 import { epochSeconds, isoNow, type Clock } from '../shared/clock';
 import { ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
-import { encodeCursor } from '../shared/http/pagination';
+import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
 
 // The Run table (see lambdas/catalogue/tables.ts). This module is the only code that knows its keys:
 //   run items          pk = org_id#run_id, with org_id, created_sort, flow_key, status_key and
@@ -204,50 +205,6 @@ function isRunItem(item: Record<string, unknown> | undefined): item is Record<st
   return item !== undefined && typeof item.org_id === 'string' && typeof item.run_slug === 'string';
 }
 
-/** Builds SET/REMOVE clauses; names and values get unique placeholders. */
-class UpdateBuilder {
-  readonly names: Record<string, string> = {};
-  readonly values: Record<string, unknown> = {};
-  private readonly sets: string[] = [];
-  private readonly removes: string[] = [];
-  private readonly adds: string[] = [];
-  private n = 0;
-
-  name(attr: string): string {
-    const ph = `#n${this.n++}`;
-    this.names[ph] = attr;
-    return ph;
-  }
-  value(v: unknown): string {
-    const ph = `:v${this.n++}`;
-    this.values[ph] = v;
-    return ph;
-  }
-  set(attr: string, v: unknown): void {
-    this.sets.push(`${this.name(attr)} = ${this.value(v)}`);
-  }
-  setExpr(expr: string): void {
-    this.sets.push(expr);
-  }
-  remove(attr: string): void {
-    this.removes.push(this.name(attr));
-  }
-  add(attr: string, by: number): void {
-    this.adds.push(`${this.name(attr)} ${this.value(by)}`);
-  }
-  expression(): string {
-    const parts: string[] = [];
-    if (this.sets.length > 0) parts.push(`SET ${this.sets.join(', ')}`);
-    if (this.removes.length > 0) parts.push(`REMOVE ${this.removes.join(', ')}`);
-    if (this.adds.length > 0) parts.push(`ADD ${this.adds.join(', ')}`);
-    return parts.join(' ');
-  }
-  /** `attr IN (...)` condition. */
-  inList(attr: string, options: readonly unknown[]): string {
-    return `${this.name(attr)} IN (${options.map((o) => this.value(o)).join(', ')})`;
-  }
-}
-
 function applyFields(b: UpdateBuilder, fields: RunFieldUpdates | undefined): void {
   for (const [field, value] of Object.entries(fields ?? {})) {
     if (!MUTABLE_FIELDS.has(field)) throw new Error(`run field ${field} cannot be updated`);
@@ -403,9 +360,8 @@ export class RunRepository {
       ...(filters.length > 0 ? { FilterExpression: filters.map((_, i) => `#f${i} = :f${i}`).join(' AND ') } : {}),
     };
     const items: RunRecord[] = [];
-    let startKey = page.exclusiveStartKey;
     // A cursor must come from this same list (its index partition): another org's is a 400.
-    if (startKey !== undefined && startKey[keyAttr] !== keyValue) throw new ValidationError([{ path: 'cursor', message: 'invalid cursor' }]);
+    let startKey = startKeyWithin(page, keyAttr, keyValue);
     // With a filter a Query may return fewer items than it read: keep reading (bounded) to fill the page.
     for (let round = 0; round < 10; round++) {
       const out = await this.query({ ...base, Limit: page.limit - items.length, ExclusiveStartKey: startKey });

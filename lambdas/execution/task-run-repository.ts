@@ -13,7 +13,7 @@ import { isTerminalTaskStatus } from '../engine';
 import { isoNow, type Clock } from '../shared/clock';
 import { ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
-import { encodeCursor } from '../shared/http/pagination';
+import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
 
 // The TaskRun table (see lambdas/catalogue/tables.ts): pk = org_id#run_id, sk = task_name. One
 // partition per run, so "all task runs of a run" is one Query. This module is the only code that
@@ -215,15 +215,12 @@ export class TaskRunRepository {
 
   /** One page of a run's task runs, by task name. */
   async listPage(orgId: string, runId: string, page: PageRequest): Promise<Page<TaskRunRecord>> {
-    if (page.exclusiveStartKey !== undefined && page.exclusiveStartKey.pk !== taskPk(orgId, runId)) {
-      throw new ValidationError([{ path: 'cursor', message: 'invalid cursor' }]);
-    }
     const input: QueryCommandInput = {
       TableName: this.table,
       KeyConditionExpression: 'pk = :pk',
       ExpressionAttributeValues: { ':pk': taskPk(orgId, runId) },
       Limit: page.limit,
-      ExclusiveStartKey: page.exclusiveStartKey,
+      ExclusiveStartKey: startKeyWithin(page, 'pk', taskPk(orgId, runId)),
     };
     try {
       const out = await this.ddb.send(new QueryCommand(input));

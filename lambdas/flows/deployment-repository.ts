@@ -1,6 +1,6 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PageRequest } from '../shared/http/pagination';
-import { startKeyWithin } from './page-keys';
+import { startKeyWithin } from '../shared/http/pagination';
 import type { TransactItem } from '../shared/dynamo/transact';
 
 export const DEPLOYMENT_STATUSES = ['ACTIVE', 'PAUSED'] as const;

@@ -9,7 +9,7 @@ import { dueShardOf } from './schedule-repository';
 import { initialSlot } from './schedule-timing';
 import { DEPLOYMENT_SCHEDULE_PREFIX } from './schemas';
 import { scheduleTimingIssues, type ScheduleTiming } from './slots';
-import { UpdateBuilder } from './update-builder';
+import { UpdateBuilder } from '../shared/dynamo/update-builder';
 
 type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 

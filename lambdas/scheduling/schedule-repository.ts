@@ -14,24 +14,15 @@ import { encodeCursor } from '../shared/http/pagination';
 import { isConditionalCheckFailed, type TxOp } from '../shared/dynamo/transact';
 import type { ScheduleLease, ScheduleRecord, StoredSchedule } from './schedule-record';
 import type { CatchupPolicy, ScheduleMode } from './slots';
-import { UpdateBuilder } from './update-builder';
+import { UpdateBuilder } from '../shared/dynamo/update-builder';
+import { shardNames, shardOf } from '../shared/dynamo/shard';
 
 export const DUE_INDEX = 'due';
-export const DUE_SHARDS: readonly string[] = Array.from({ length: SCHEDULE_DUE_SHARDS }, (_, i) => `shard-${i}`);
-
-/** FNV-1a (32 bit): a stable, well-spread hash for choosing the shard. */
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
+export const DUE_SHARDS: readonly string[] = shardNames(SCHEDULE_DUE_SHARDS);
 
 /** The due shard of a schedule (hash of org and id, so equal ids in two orgs spread too). */
 export function dueShardOf(orgId: string, scheduleId: string): string {
-  return DUE_SHARDS[fnv1a(`${orgId}#${scheduleId}`) % DUE_SHARDS.length]!;
+  return shardOf(DUE_SHARDS, orgId, scheduleId);
 }
 
 const scheduleKey = (orgId: string, scheduleId: string) => ({ org_id: orgId, schedule_id: scheduleId });

@@ -1,5 +1,5 @@
 import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startKeyWithin } from '../flows/page-keys';
+import { startKeyWithin } from '../shared/http/pagination';
 import type { PageRequest } from '../shared/http/pagination';
 
 /** An audit record as the API returns it (seed entity AuditLog). */

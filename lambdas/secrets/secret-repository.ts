@@ -1,6 +1,6 @@
 import { BatchGetCommand, GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PageRequest } from '../shared/http/pagination';
-import { startKeyWithin } from '../flows/page-keys';
+import { startKeyWithin } from '../shared/http/pagination';
 import type { TransactItem } from '../shared/dynamo/transact';
 import type { SealedSecret } from './envelope';
 

@@ -10,26 +10,18 @@ import { ConflictError, NotFoundError, ValidationError } from '../shared/errors'
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor } from '../shared/http/pagination';
 import { isConditionalCheckFailed, type TxOp } from '../shared/dynamo/transact';
-import { UpdateBuilder } from '../scheduling/update-builder';
+import { UpdateBuilder } from '../shared/dynamo/update-builder';
+import { shardNames, shardOf } from '../shared/dynamo/shard';
 import type { S3SensorConfig, SensorConfig, SensorType } from './sensor-config';
 import type { PollCursor, SensorRecord } from './sensor-record';
 
-export const POLL_SHARDS: readonly string[] = ['shard-0', 'shard-1', 'shard-2', 'shard-3'];
+export const POLL_SHARDS: readonly string[] = shardNames(4);
 export const WEBHOOK_TOKEN_INDEX = 'by-webhook-token';
 export const S3_BUCKET_INDEX = 'by-s3-bucket';
 export const POLL_DUE_INDEX = 'poll-due';
 
-function fnv1a(text: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    h ^= text.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
-}
-
 export function pollShardOf(orgId: string, sensorId: string): string {
-  return POLL_SHARDS[fnv1a(`${orgId}#${sensorId}`) % POLL_SHARDS.length]!;
+  return shardOf(POLL_SHARDS, orgId, sensorId);
 }
 
 const sensorKey = (orgId: string, sensorId: string) => ({ pk: orgId, sk: sensorId });

@@ -2,7 +2,7 @@ import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb
 import type { AccessLogRecord } from '../../shared/http/access-log';
 import type { Page, PageRequest } from '../../shared/http/pagination';
 import { encodeCursor } from '../../shared/http/pagination';
-import { startKeyWithin } from './page';
+import { startKeyWithin } from '../../shared/http/pagination';
 
 /** Reads the AccessLog the HTTP stack appends (key org_id + request_time#request_id). */
 export class AccessLogRepository {

@@ -3,7 +3,7 @@ import type { Role } from '../../catalogue/roles';
 import { ConflictError, NotFoundError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/http/pagination';
 import { encodeCursor } from '../../shared/http/pagination';
-import { startKeyWithin } from './page';
+import { startKeyWithin } from '../../shared/http/pagination';
 import type { TxOp } from '../../shared/dynamo/transact';
 
 export interface ApiKeyRecord {

@@ -1,3 +1,4 @@
+// UpdateExpression building shared by every repository that makes conditional updates.
 /** Builds an UpdateExpression with unique placeholders for names and values. */
 export class UpdateBuilder {
   readonly names: Record<string, string> = {};
@@ -26,6 +27,12 @@ export class UpdateBuilder {
     return this;
   }
 
+  /** A raw SET clause built with this builder's placeholders (e.g. if_not_exists). */
+  setExpr(expr: string): this {
+    this.sets.push(expr);
+    return this;
+  }
+
   remove(attr: string): this {
     this.removes.push(this.name(attr));
     return this;
@@ -39,6 +46,11 @@ export class UpdateBuilder {
   /** `attr = value` condition. */
   eq(attr: string, v: unknown): string {
     return `${this.name(attr)} = ${this.value(v)}`;
+  }
+
+  /** `attr IN (...)` condition. */
+  inList(attr: string, options: readonly unknown[]): string {
+    return `${this.name(attr)} IN (${options.map((o) => this.value(o)).join(', ')})`;
   }
 
   expression(): string {
