@@ -46,6 +46,8 @@ export const REASONS = {
     'Node.js 22 is the runtime the project pins for every Lambda (the runtime code and its locked dependencies are tested on it); moving to a newer major is a deliberate upgrade, not a lint fix.',
   xrayWildcard:
     'X-Ray tracing (active on every function and the state machine): xray:PutTraceSegments and xray:PutTelemetryRecords do not support resource-level permissions.',
+  taskTokenCallbacks:
+    'Task-token callbacks (states:SendTaskSuccess, SendTaskFailure, SendTaskHeartbeat) do not support resource-level permissions: a task token is not an ARN, so these actions are only allowed on Resource "*".',
   logDeliveryWildcard:
     'Step Functions logging to CloudWatch Logs: the logs:*LogDelivery and resource-policy actions do not support resource-level permissions (AWS documents Resource "*").',
   ecsEnvironment:

@@ -21,6 +21,9 @@ export const PROJECT_ROOT = findProjectRoot(process.cwd());
 /** The run lifecycle definition; the local platform executes the same file. */
 export const RUN_STATE_MACHINE_ASL = path.join(PROJECT_ROOT, 'lambdas/execution/run-state-machine.asl.json');
 
+/** The ECS runner container's program, bundled at synth and uploaded to the artifacts bucket. */
+export const ECS_RUNNER_ENTRY = path.join(PROJECT_ROOT, 'lambdas/execution/ecs-runner.ts');
+
 export function fromRoot(relative: string): string {
   return path.join(PROJECT_ROOT, relative);
 }

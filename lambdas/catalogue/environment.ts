@@ -21,6 +21,12 @@ export const ENV = {
   ecsSubnets: 'DAGY_ECS_SUBNETS',
   ecsSecurityGroup: 'DAGY_ECS_SECURITY_GROUP',
   ecsContainerName: 'DAGY_ECS_CONTAINER_NAME',
+  /**
+   * ECS runner container only: a presigned GET of the runner bundle, set per RunTask as a container
+   * override (the orchestrator's dispatch, the state machine's RunInEcs state) and read by the
+   * container's bootstrap command (lib/stacks/orchestration-stack.ts). Never set on a function.
+   */
+  runnerUrl: 'DAGY_RUNNER_URL',
   /** Optional endpoint overrides: set only by the local platform, never in AWS. */
   dynamodbEndpoint: 'DAGY_DYNAMODB_ENDPOINT',
   s3Endpoint: 'DAGY_S3_ENDPOINT',
@@ -29,6 +35,12 @@ export const ENV = {
   lambdaEndpoint: 'DAGY_LAMBDA_ENDPOINT',
   ecsEndpoint: 'DAGY_ECS_ENDPOINT',
 } as const;
+
+/**
+ * Key of the bundled ECS runner (lambdas/execution/ecs-runner.ts) in the artifacts bucket: lib/
+ * uploads it there at deploy time, and the orchestrator presigns a GET of it for the container.
+ */
+export const ECS_RUNNER_BUNDLE_KEY = 'runtime/ecs-runner.mjs';
 
 export const BUCKET_ENV: Record<BucketName, string> = {
   artifacts: ENV.artifactsBucket,

@@ -11,7 +11,7 @@ import type {
   FunctionDef,
   TableAccess,
 } from '../../lambdas/catalogue';
-import { acknowledgeWildcardResource } from '../nag-suppressions';
+import { REASONS, acknowledge, acknowledgeWildcardResource } from '../nag-suppressions';
 
 /** What a binding needs of a table: its name for the environment, its ARN for the grant. */
 export interface TableRef {
@@ -169,8 +169,11 @@ export function bindCapability(target: BindTarget, capability: Capability, resou
       break;
     }
     case 'states:callback': {
-      const machine = need(resources.stateMachine, 'run state machine');
-      allow(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], [machine.stateMachineArn]);
+      // Task tokens are not ARNs: SendTask* support no resource-level permission, so scoping them
+      // to the state machine would deny every call. Still bound to a stack hosting the machine.
+      need(resources.stateMachine, 'run state machine');
+      allow(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], ['*']);
+      acknowledge(target.policyScope, 'AwsSolutions-IAM5[Resource::*]', REASONS.taskTokenCallbacks);
       break;
     }
     case 'lambda:invoke-task-runner': {

@@ -31,6 +31,10 @@ export interface DagyFunctionProps {
 
 const RUNTIME = Runtime.NODEJS_22_X;
 
+/** Prepended to every ESM bundle: CommonJS dependencies inside an ESM bundle still call require(). */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __dagyCreateRequire } from 'node:module'; const require = __dagyCreateRequire(import.meta.url);";
+
 /** Placeholder handler: fails loudly if a placeholder synth is ever deployed and invoked. */
 const PLACEHOLDER_CODE =
   'exports.handler = async () => { throw new Error("placeholder code: this stack was synthesized with dagy:skipBundling"); };';
@@ -93,8 +97,7 @@ export class DagyFunction extends Construct implements BindTarget {
               target: 'node22',
               format: OutputFormat.ESM,
               mainFields: ['module', 'main'],
-              // CommonJS dependencies inside an ESM bundle still call require().
-              banner: "import { createRequire as __dagyCreateRequire } from 'node:module'; const require = __dagyCreateRequire(import.meta.url);",
+              banner: ESM_REQUIRE_BANNER,
               // Ship the locked SDK with the code instead of the runtime's copy, whose version drifts.
               externalModules: [],
             },

@@ -35,9 +35,6 @@ export class DataStack extends Stack {
   constructor(scope: Construct, id: string, props: DataStackProps) {
     super(scope, id, props);
     const { stage } = props;
-    // Access-log delivery through a bucket policy (ACLs stay disabled) rather than the legacy
-    // LogDeliveryWrite ACL; cdk.json does not set this flag, so this stack sets it for itself.
-    this.node.setContext('@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy', true);
 
     this.tables = {} as Record<EntityName, Table>;
     for (const def of TABLE_LIST) {
@@ -71,6 +68,8 @@ export class DataStack extends Stack {
     });
     this.exports.publish('SecretsKeyArn', this.secretsKey.keyArn);
 
+    // Access logs are delivered through a bucket policy (ACLs stay disabled), not the legacy
+    // LogDeliveryWrite ACL: cdk.json sets @aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy.
     this.accessLogBucket = new Bucket(this, 'AccessLogs', {
       ...bucketBasics(stage),
       // Access log delivery does not support SSE-KMS targets; S3-managed keys it is.

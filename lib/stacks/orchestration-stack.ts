@@ -1,4 +1,4 @@
-import { ArnFormat, Fn, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { FlowLogDestination, FlowLogTrafficType, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import {
@@ -22,6 +22,7 @@ import { bindFunctionDef, grantEcsRunTask } from '../constructs/bindings';
 import type { BindTarget, CatalogueResources, EcsRunnerRef, StateMachineRef } from '../constructs/bindings';
 import { DagyFunction } from '../constructs/dagy-function';
 import type { CodeMode } from '../constructs/dagy-function';
+import { EcsRunnerBundle } from '../constructs/ecs-runner-bundle';
 import { StableExports } from '../exports';
 import { REASONS, acknowledge } from '../nag-suppressions';
 import { RUN_STATE_MACHINE_ASL } from '../paths';
@@ -34,19 +35,16 @@ export const ORCHESTRATION_FUNCTIONS = ['task-runner', 'run-orchestrator'] as co
 /** Public image: nothing to build or push, so synth and deploy need no Docker. */
 export const RUNNER_IMAGE = 'public.ecr.aws/docker/library/node:22-slim';
 export const RUNNER_CONTAINER_NAME = 'runner';
-/** Env var the RunTask caller sets (container override) to a presigned GET of the runner bundle. */
-export const RUNNER_URL_ENV = 'DAGY_RUNNER_URL';
-/** Where the runner bundle lives in the artifact bucket. */
-export const RUNNER_BUNDLE_KEY = 'runtime/ecs-runner.mjs';
 
 /**
  * The container's whole program: download the runner bundle from the presigned URL the caller
- * passed, write it to /tmp and import it. The image stays a stock Node.js image, and the runner
- * code is versioned with the deployment in the artifact bucket rather than baked into an image.
+ * passed (ENV.runnerUrl, a GET of ECS_RUNNER_BUNDLE_KEY, which EcsRunnerBundle uploads), write it
+ * to /tmp and import it. The image stays a stock Node.js image, and the runner code is versioned
+ * with the deployment in the artifact bucket rather than baked into an image.
  */
 const RUNNER_BOOTSTRAP = [
-  `const url = process.env.${RUNNER_URL_ENV};`,
-  `if (!url) { console.error('${RUNNER_URL_ENV} is not set'); process.exit(2); }`,
+  `const url = process.env.${ENV.runnerUrl};`,
+  `if (!url) { console.error('${ENV.runnerUrl} is not set'); process.exit(2); }`,
   'fetch(url).then(async (res) => {',
   "  if (!res.ok) throw new Error('runner download failed: HTTP ' + res.status);",
   "  require('node:fs').writeFileSync('/tmp/ecs-runner.mjs', Buffer.from(await res.arrayBuffer()));",
@@ -73,6 +71,8 @@ export class OrchestrationStack extends Stack {
   readonly runnerTaskDefinition: FargateTaskDefinition;
   readonly runnerContainer: ContainerDefinition;
   readonly runnerSecurityGroup: SecurityGroup;
+  /** Uploads the bundled runner to the artifacts bucket, where RunTask callers presign it. */
+  readonly runnerBundle: EcsRunnerBundle;
   /** Every definitionSubstitutions key handed to the ASL (all of them, always). */
   readonly substitutionKeys: readonly string[];
   private readonly exports = new StableExports(this);
@@ -136,6 +136,9 @@ export class OrchestrationStack extends Stack {
     const taskRunner = new DagyFunction(this, 'TaskRunner', { def: FUNCTIONS['task-runner'], stage, codeMode });
     const orchestrator = new DagyFunction(this, 'RunOrchestrator', { def: FUNCTIONS['run-orchestrator'], stage, codeMode });
     this.functions = { 'task-runner': taskRunner, 'run-orchestrator': orchestrator };
+    // The orchestrator invokes the task runner asynchronously and owns every retry (the task's
+    // retry policy, recorded attempts): a Lambda-level retry would run the same attempt twice.
+    taskRunner.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
 
     const resources: CatalogueResources = {
       ...data.importInto(this),
@@ -150,6 +153,8 @@ export class OrchestrationStack extends Stack {
       FUNCTIONS['task-runner'],
       resources,
     );
+
+    this.runnerBundle = new EcsRunnerBundle(this, 'RunnerBundle', { artifacts: resources.buckets.artifacts, stage, codeMode });
 
     const substitutions: Record<string, string> = {
       OrchestratorFunctionArn: orchestrator.function.functionArn,

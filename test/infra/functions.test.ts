@@ -45,6 +45,7 @@ const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
   'lambda:invoke-task-runner': ['lambda:InvokeFunction'],
   'ecs:run-task': ['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole'],
 };
+const CALLBACK_ACTIONS = CAPABILITY_ACTIONS['states:callback'];
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 
 let dev: Synth;
@@ -146,10 +147,11 @@ describe('every catalogued function', () => {
     for (const capability of def.capabilities) {
       for (const action of CAPABILITY_ACTIONS[capability]) expect({ capability, action, granted: granted.has(action) }).toMatchObject({ granted: true });
     }
-    // The only resource "*" is X-Ray (no resource-level permissions there).
-    for (const s of statements.filter((st) => st.Resource.includes('*'))) {
-      expect(sorted(s.Action)).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
-    }
+    // Resource "*" only for actions without resource-level permissions: X-Ray, and task-token
+    // callbacks for states:callback holders.
+    const unscoped = new Set(['xray:PutTelemetryRecords', 'xray:PutTraceSegments', ...(def.capabilities.includes('states:callback') ? CALLBACK_ACTIONS : [])]);
+    const onStar = statements.filter((st) => st.Resource.includes('*')).flatMap((st) => st.Action);
+    expect(sorted(new Set(onStar))).toEqual(sorted(unscoped));
   });
 
   test.each(catalogue)('%s: bucket grants match the catalogue', (name, def) => {
@@ -228,6 +230,26 @@ describe('capability wiring', () => {
       const passRole = statements.find((s) => s.Action.includes('iam:PassRole'))!;
       expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
       expect(passRole.Resource).toHaveLength(2);
+    }
+  });
+
+  test('states:callback: SendTask* on Resource "*" (task tokens are not ARNs), for functions and the ECS runner alike', () => {
+    const holders = Object.values(FUNCTIONS).filter((d) => d.capabilities.includes('states:callback'));
+    expect(holders.length).toBeGreaterThan(0);
+    const roles: [string, Statement[]][] = holders.map((def) => {
+      const h = hostedOf(def.name);
+      return [def.name, roleStatements(h.template, h.roleId)];
+    });
+    const taskRole = logicalIdOf(dev.stacks.orchestration.runnerTaskDefinition.taskRole);
+    roles.push(['ECS runner task role', roleStatements(dev.orchestration, taskRole)]);
+    for (const [who, statements] of roles) {
+      const callbacks = statements.filter((s) => s.Action.some((a) => CALLBACK_ACTIONS.includes(a)));
+      expect({ who, statements: callbacks.length }).toEqual({ who, statements: 1 });
+      const [statement] = callbacks;
+      expect({ who, effect: statement!.Effect, resource: statement!.Resource }).toEqual({ who, effect: 'Allow', resource: ['*'] });
+      const granted = statement!.Action.filter((a) => a.startsWith('states:'));
+      expect({ who, actions: sorted(granted) }).toEqual({ who, actions: sorted(CALLBACK_ACTIONS) });
+      expect(statement!.Condition).toBeUndefined();
     }
   });
 

@@ -1,10 +1,17 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { ECS_RUNNER_BUNDLE_KEY, ENV } from '../../lambdas/catalogue';
+import { RUNNER_BUNDLE_KEY, RUNNER_ENV } from '../../lambdas/execution/task-runner/ecs-contract';
+import { ESM_REQUIRE_BANNER } from '../../lib/constructs/dagy-function';
+import { bundleEcsRunner } from '../../lib/constructs/ecs-runner-bundle';
 import { RUN_STATE_MACHINE_ASL } from '../../lib/paths';
-import { RUNNER_IMAGE, RUNNER_URL_ENV } from '../../lib/stacks/orchestration-stack';
+import { RUNNER_IMAGE } from '../../lib/stacks/orchestration-stack';
 import { synthDagy } from './synth';
 import type { Synth } from './synth';
-import { logicalIdOf, resource, resources, roleStatements } from './template-helpers';
+import { DataIndex, logicalIdOf, resource, resources, roleStatements } from './template-helpers';
 import type { Json, Statement } from './template-helpers';
 
 let dev: Synth;
@@ -116,11 +123,91 @@ describe('ECS runner', () => {
         Match.objectLike({
           Name: 'runner',
           Image: RUNNER_IMAGE,
-          Command: ['node', '--enable-source-maps', '-e', Match.stringLikeRegexp(`process\\.env\\.${RUNNER_URL_ENV}`)],
+          Command: ['node', '--enable-source-maps', '-e', Match.stringLikeRegexp(`process\\.env\\.${ENV.runnerUrl}`)],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
         }),
       ],
     });
     expect(RUNNER_IMAGE).toMatch(/^public\.ecr\.aws\//);
+  });
+});
+
+describe('task runner', () => {
+  test('Lambda never retries its asynchronous invocations: the engine owns retries', () => {
+    const configs = Object.values(resources(dev.orchestration, 'AWS::Lambda::EventInvokeConfig')).filter(
+      (config) => JSON.stringify(config.Properties?.FunctionName) === JSON.stringify({ Ref: fnId('task-runner') }),
+    );
+    expect(configs).toHaveLength(1);
+    expect(configs[0]!.Properties).toMatchObject({ Qualifier: '$LATEST', MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 3600 });
+  });
+});
+
+describe('ECS runner bundle', () => {
+  const deployment = (): Json => {
+    const deployments = Object.values(resources(dev.orchestration, 'Custom::CDKBucketDeployment'));
+    expect(deployments).toHaveLength(1);
+    return deployments[0]!.Properties!;
+  };
+
+  test('one key for the uploader, the orchestrator that presigns it and the container that reads it', () => {
+    expect(ECS_RUNNER_BUNDLE_KEY).toBe('runtime/ecs-runner.mjs');
+    expect(RUNNER_BUNDLE_KEY).toBe(ECS_RUNNER_BUNDLE_KEY);
+    expect(RUNNER_ENV.runnerUrl).toBe(ENV.runnerUrl);
+    // The ASL's RunInEcs state passes the URL under the same name (JSON cannot import it).
+    expect(readFileSync(RUN_STATE_MACHINE_ASL, 'utf8')).toContain(`"Name": "${ENV.runnerUrl}"`);
+  });
+
+  test('deployed to runtime/ of the artifacts bucket, extracted, never pruning other objects', () => {
+    const props = deployment();
+    expect(new DataIndex(dev).bucketOf(props.DestinationBucketName)).toBe('artifacts');
+    expect(props.DestinationBucketKeyPrefix).toBe('runtime/');
+    expect(props.Prune).toBe(false);
+    expect(props.Extract).toBe(true);
+    // The asset holds exactly ecs-runner.mjs (here the placeholder), so prefix + file is the key.
+    const keys = props.SourceObjectKeys as string[];
+    expect(keys).toHaveLength(1);
+    const staged = path.join(dev.app.outdir, `asset.${keys[0]!.replace(/\.zip$/, '')}`);
+    expect(readdirSync(staged)).toEqual([path.posix.basename(ECS_RUNNER_BUNDLE_KEY)]);
+    expect(readFileSync(path.join(staged, 'ecs-runner.mjs'), 'utf8')).toContain('placeholder ECS runner');
+  });
+
+  test('its handler has its own role (no AWS managed policy) and a log group with the stage retention', () => {
+    const bundle = dev.stacks.orchestration.runnerBundle;
+    const roleId = logicalIdOf(bundle.role);
+    expect(resource(dev.orchestration, roleId).Properties?.ManagedPolicyArns).toBeUndefined();
+    const handler = resource(dev.orchestration, logicalIdOf(bundle.handlerFunction));
+    expect(handler.Properties).toMatchObject({
+      Role: { 'Fn::GetAtt': [roleId, 'Arn'] },
+      LoggingConfig: { LogGroup: { Ref: logicalIdOf(bundle.logGroup) } },
+    });
+    expect(resource(dev.orchestration, logicalIdOf(bundle.logGroup)).Properties?.RetentionInDays).toBe(7);
+    // Object writes go to the artifacts bucket and reads to the CDK assets bucket, nothing else.
+    const s3 = roleStatements(dev.orchestration, roleId).filter((st) => st.Action.some((a) => a.startsWith('s3:')));
+    const data = new DataIndex(dev);
+    const written = s3.filter((st) => st.Action.includes('s3:PutObject')).flatMap((st) => st.Resource);
+    expect(written.map((r) => data.classify(r))).toEqual([
+      { kind: 'bucket', name: 'artifacts', objects: false },
+      { kind: 'bucket', name: 'artifacts', objects: true },
+    ]);
+  });
+
+  test('bundles with the local esbuild into one ESM file that loads and runs on Node.js', () => {
+    const outDir = mkdtempSync(path.join(tmpdir(), 'dagy-runner-'));
+    const file = bundleEcsRunner(outDir);
+    expect(readdirSync(outDir)).toEqual(['ecs-runner.mjs']);
+    const code = readFileSync(file, 'utf8');
+    expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+    expect(code).toContain('sourceMappingURL=data:application/json;base64,');
+    // Every import resolves inside the bundle: started without its environment, the runner gets
+    // as far as the configuration check and exits 1 with the missing variables named.
+    const run = spawnSync(process.execPath, ['--enable-source-maps', file], {
+      cwd: outDir,
+      env: { PATH: process.env.PATH },
+      encoding: 'utf8',
+      timeout: 20_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain('ecs runner failed');
+    expect(run.stderr).toContain('missing environment variable(s): DAGY_STAGE');
   });
 });

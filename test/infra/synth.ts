@@ -1,10 +1,11 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { SKIP_BUNDLING_CONTEXT, addNagChecks, buildDagyApp } from '../../lib/app';
 import type { BuildOptions, DagyStacks } from '../../lib/app';
+import { fromRoot } from '../../lib/paths';
 import type { StageName } from '../../lib/stage';
 
 export interface Synth {
@@ -17,19 +18,26 @@ export interface Synth {
 }
 
 /**
- * Builds the app as `cdk synth` does, but with placeholder Lambda code (the `dagy:skipBundling`
- * path): bundling ~13 entries with esbuild would dominate the test time and needs every entry
- * file to exist, while nothing asserted here depends on the bundle. Call once per test file.
+ * Builds the app as `cdk synth` does (with cdk.json's context), but with placeholder code (the
+ * `dagy:skipBundling` path): bundling ~13 entries and the ECS runner with esbuild would dominate
+ * the test time and needs every entry file to exist, while nothing asserted here depends on the
+ * bundles. Call once per test file.
  */
 export interface SynthOptions extends BuildOptions {
   /** Register cdk-nag as bin/dagy-app.ts does: any unacknowledged finding then fails the synth. */
   readonly nag?: boolean;
 }
 
+/** cdk.json's context (feature flags included), which the CLI hands to bin/dagy-app.ts. */
+function cdkJsonContext(): Record<string, unknown> {
+  const cdkJson = JSON.parse(readFileSync(fromRoot('cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  return cdkJson.context ?? {};
+}
+
 export function synthDagy(stage: StageName = 'dev', options: SynthOptions = {}): Synth {
   const app = new App({
     outdir: mkdtempSync(path.join(tmpdir(), 'dagy-infra-')),
-    context: { stage, [SKIP_BUNDLING_CONTEXT]: true },
+    context: { ...cdkJsonContext(), stage, [SKIP_BUNDLING_CONTEXT]: true },
   });
   const stacks = buildDagyApp(app, options);
   if (options.nag) addNagChecks(app);

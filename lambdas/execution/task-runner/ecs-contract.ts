@@ -1,3 +1,5 @@
+import { ECS_RUNNER_BUNDLE_KEY, ENV } from '../../catalogue/environment';
+
 /**
  * The contract between whoever starts the ECS runner container (the run state machine's RunInEcs
  * state, the orchestrator's dispatch of `ecs` tasks) and lambdas/execution/ecs-runner.ts: the
@@ -16,17 +18,17 @@ export const RUNNER_ENV = {
   loopIteration: 'DAGY_LOOP_ITERATION',
   heartbeatSeconds: 'DAGY_HEARTBEAT_SECONDS',
   /** Presigned GET of the runner bundle, read by the container's bootstrap (see lib/). */
-  runnerUrl: 'DAGY_RUNNER_URL',
+  runnerUrl: ENV.runnerUrl,
 } as const;
 
 export type RunnerMode = 'dag' | 'task';
 
 /**
  * Where the bundled runner (lambdas/execution/ecs-runner.ts) lives in the artifacts bucket; the
- * container's bootstrap downloads it from a presigned URL. Must match RUNNER_BUNDLE_KEY in
- * lib/stacks/orchestration-stack.ts, which uploads it.
+ * container's bootstrap downloads it from a presigned URL. Defined with the environment contract,
+ * which lib/ also reads to upload the bundle under this very key.
  */
-export const RUNNER_BUNDLE_KEY = 'runtime/ecs-runner.mjs';
+export const RUNNER_BUNDLE_KEY = ECS_RUNNER_BUNDLE_KEY;
 
 /** Lifetime of the presigned runner URL: the container fetches it when it starts. */
 export const RUNNER_URL_TTL_SECONDS = 3600;
