@@ -15,14 +15,19 @@ export interface DemoInfo {
 
 const DEMO_FILE = 'demo.json';
 
-async function call(url: string, method: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: any }> {
+interface SignupAnswer {
+  access_token: { token: string };
+  organization: { org_id: string };
+}
+
+async function call<T>(url: string, method: string, path: string, body: unknown, token?: string): Promise<{ status: number; body: T }> {
   const res = await fetch(`${url}${path}`, {
     method,
     headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     body: JSON.stringify(body),
   });
   const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+  return { status: res.status, body: (text === '' ? undefined : JSON.parse(text)) as T };
 }
 
 /**
@@ -36,15 +41,15 @@ export async function seedDemo(url: string, dataDir: string, options: { persist:
   if (options.persist && existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as DemoInfo;
   const email = 'demo@dagy.local';
   const password = `demo-${randomBytes(9).toString('base64url')}`;
-  const signup = await call(url, 'POST', '/v1/auth/signup', { email, password, name: 'Demo User', org_name: 'Demo' });
+  const signup = await call<SignupAnswer>(url, 'POST', '/v1/auth/signup', { email, password, name: 'Demo User', org_name: 'Demo' });
   if (signup.status !== 201) {
     throw new Error(`demo seeding: signup answered ${signup.status} ${JSON.stringify(signup.body)}; delete ${dataDir} to start afresh`);
   }
   const token: string = signup.body.access_token.token;
-  const key = await call(url, 'POST', '/v1/api-keys', { name: 'demo', role: 'admin' }, token);
+  const key = await call<{ secret: string }>(url, 'POST', '/v1/api-keys', { name: 'demo', role: 'admin' }, token);
   if (key.status !== 201) throw new Error(`demo seeding: API key answered ${key.status} ${JSON.stringify(key.body)}`);
   const registration = etlRegistration();
-  const flow = await call(url, 'POST', '/v1/flows', registration, token);
+  const flow = await call<unknown>(url, 'POST', '/v1/flows', registration, token);
   if (flow.status !== 201 && flow.status !== 200) throw new Error(`demo seeding: flow answered ${flow.status} ${JSON.stringify(flow.body)}`);
   const info: DemoInfo = {
     email,
