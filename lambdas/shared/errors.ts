@@ -44,7 +44,7 @@ export class NotFoundError extends DagyError {
   }
 }
 export class MethodNotAllowedError extends DagyError {
-  constructor(allowed: string[]) {
+  constructor(readonly allowed: string[]) {
     super(405, 'method_not_allowed', `method not allowed; allowed: ${allowed.join(', ')}`);
   }
 }

@@ -87,6 +87,7 @@ function errorResult(error: unknown, logger: Logger, requestId: string): HttpRes
     if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) {
       headers['retry-after'] = String(error.retryAfterSeconds);
     }
+    if (error instanceof MethodNotAllowedError) headers.allow = error.allowed.join(', ');
     return toHttpResult({ status: error.status, headers, body: errorBody(error.code, error.message, error.details) });
   }
   logger.error('unhandled error', {

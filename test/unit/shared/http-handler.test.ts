@@ -58,6 +58,7 @@ describe('the HTTP stack', () => {
     const r = await handler(event('DELETE', '/v1/health'));
     expect(r.statusCode).toBe(405);
     expect(json(r).error.code).toBe('method_not_allowed');
+    expect(r.headers?.allow).toBe('GET');
   });
 
   it('answers 400 for malformed JSON', async () => {
