@@ -105,6 +105,7 @@ const USES_INDEXES: Record<TableAccess, boolean> = {
 };
 
 const BUCKET_OBJECT_ACTIONS: Record<BucketAccess, readonly string[]> = {
+  name: [],
   read: ['s3:GetObject'],
   readwrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
 };
@@ -119,9 +120,10 @@ export function bindTable(target: BindTarget, entity: EntityName, table: TableRe
   target.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...TABLE_ACTIONS[access]], resources }));
 }
 
-/** Sets the bucket's env var and grants object access (and listing) to match `access`. */
+/** Sets the bucket's env var and grants object access (and listing) to match `access` ('name': none). */
 export function bindBucket(target: BindTarget, name: BucketName, bucket: BucketRef, access: BucketAccess): void {
   target.addEnvironment(BUCKET_ENV[name], bucket.bucketName);
+  if (access === 'name') return;
   const objects = `${bucket.bucketArn}/*`;
   target.grantPrincipal.addToPrincipalPolicy(
     new PolicyStatement({ actions: [...BUCKET_OBJECT_ACTIONS[access]], resources: [objects] }),

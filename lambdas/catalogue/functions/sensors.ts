@@ -15,7 +15,7 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
       AuditLog: 'append',
     },
     // The ingest bucket's name: s3 sensor configurations must name it.
-    buckets: { ingest: 'read' },
+    buckets: { ingest: 'name' },
     capabilities: ['states:start', 'events:put'],
     memoryMb: 256,
     timeoutSeconds: 15,

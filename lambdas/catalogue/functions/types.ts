@@ -7,7 +7,8 @@ import type { EntityName } from '../entities';
  */
 export type TableAccess = 'describe' | 'read' | 'readwrite' | 'append' | 'readappend';
 export type BucketName = 'artifacts' | 'ingest';
-export type BucketAccess = 'read' | 'readwrite';
+/** name: the bucket's name only (env var, no grant), e.g. to validate configurations naming it. */
+export type BucketAccess = 'name' | 'read' | 'readwrite';
 
 /** The HTTP domains: one Lambda each, with a router inside (not one function per route). */
 export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors'] as const;
