@@ -8,12 +8,12 @@ export const IDENTITY_FUNCTIONS: FunctionDef[] = [
     tables: {
       User: 'readwrite',
       AccessToken: 'readwrite',
-      AccessLog: 'readwrite',
+      // Access logs are appended by the HTTP stack and only read here: never updated or deleted.
+      AccessLog: 'readappend',
       Organization: 'readwrite',
       Membership: 'readwrite',
       ApiKey: 'readwrite',
       Environment: 'readwrite',
-      Subscription: 'readwrite',
       AuditLog: 'append',
     },
     buckets: {},
