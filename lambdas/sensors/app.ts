@@ -6,11 +6,13 @@ import type { ApiRequest, ApiResponse } from '../shared/http/types';
 import { parseWith } from '../shared/http/validation';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
 import { actorOf, etag, ifMatchVersion, pathId } from '../scheduling/request';
+import { keyProviderFromConfig } from '../secrets/secret-resolver';
 import { flowTargets } from '../scheduling/targets';
 import { sensorRunDeps } from './runtime-deps';
 import { sensorView } from './sensor-record';
 import { SensorService, type SensorWithToken } from './sensor-service';
 import { listSensorsQuery } from './schemas';
+import { SigningSecretOpener } from './signing-secret';
 import { triggerWebhook, type WebhookDeps } from './webhook';
 
 function sensorResponse(status: number, { sensor, webhook_token }: SensorWithToken): ApiResponse {
@@ -54,13 +56,19 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
   const runtime = createRuntime('http-sensors', env, deps);
   const auditTable = runtime.config.table('AuditLog');
   const runs = sensorRunDeps(runtime, { auditTable });
+  const keyProvider = keyProviderFromConfig(runtime);
   const service = new SensorService({
     repo: runs.repo,
     ddb: runtime.aws.ddb,
     auditTable,
     targets: flowTargets(runtime),
     ingestBucket: runtime.config.bucket('ingest'),
+    keyProvider,
     clock: runtime.clock,
   });
-  return createHttpHandler({ domain: 'sensors', runtime, operations: sensorOperations(service, { ...runs, logger: runtime.logger }) });
+  return createHttpHandler({
+    domain: 'sensors',
+    runtime,
+    operations: sensorOperations(service, { ...runs, logger: runtime.logger, signingSecrets: new SigningSecretOpener(keyProvider, runtime.clock) }),
+  });
 };

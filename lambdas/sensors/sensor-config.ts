@@ -1,6 +1,7 @@
 // Type-specific sensor configuration: one schema per sensor_type (polling: one per kind).
 import { z } from 'zod';
 import type { JsonValue } from '../engine';
+import type { SealedSecret } from '../secrets/envelope';
 
 export const SENSOR_TYPES = ['s3', 'webhook', 'polling'] as const;
 export type SensorType = (typeof SENSOR_TYPES)[number];
@@ -94,10 +95,15 @@ export const pollingConfigSchema = z.discriminatedUnion('kind', [httpPollSchema,
 
 export type S3SensorConfig = z.output<typeof s3ConfigSchema>;
 export type WebhookSensorConfig = z.output<typeof webhookConfigSchema>;
+/**
+ * A webhook configuration as stored (signing-secret.ts): the signing secret only sealed. A plain
+ * `signing_secret` is what the API accepts, and what sensors stored before sealing still hold.
+ */
+export type StoredWebhookConfig = WebhookSensorConfig & { signing_secret_sealed?: SealedSecret };
 export type HttpPollConfig = z.output<typeof httpPollSchema>;
 export type S3PrefixPollConfig = z.output<typeof s3PrefixPollSchema>;
 export type PollingSensorConfig = z.output<typeof pollingConfigSchema>;
-export type SensorConfig = S3SensorConfig | WebhookSensorConfig | PollingSensorConfig;
+export type SensorConfig = S3SensorConfig | StoredWebhookConfig | PollingSensorConfig;
 
 export const CONFIG_SCHEMAS = {
   s3: s3ConfigSchema,
@@ -105,11 +111,14 @@ export const CONFIG_SCHEMAS = {
   polling: pollingConfigSchema,
 } as const;
 
-/** The configuration as the API shows it: the signing secret never leaves, only that one is set. */
+/**
+ * The configuration as the API (and the audit log) shows it: the signing secret never leaves,
+ * sealed or not, only that one is set.
+ */
 export function publicConfig(type: SensorType, config: SensorConfig): Record<string, unknown> {
   if (type !== 'webhook') return { ...config };
-  const { signing_secret, ...rest } = config as WebhookSensorConfig;
-  return { ...rest, signing_secret_set: signing_secret !== undefined };
+  const { signing_secret, signing_secret_sealed, ...rest } = config as StoredWebhookConfig;
+  return { ...rest, signing_secret_set: signing_secret !== undefined || signing_secret_sealed !== undefined };
 }
 
 /** The `<org_id>/` folder of the ingest bucket and a sensor prefix under it. */

@@ -1,6 +1,7 @@
 // The sensors API's rules: type-specific configuration (400 with `config.<field>` paths, nothing
 // written), targets in the caller's organization, webhook tokens shown once and stored hashed,
-// optimistic concurrency, one AuditLog record in the same transaction as each change.
+// optimistic concurrency, one AuditLog record in the same transaction as each change. A webhook
+// signing secret is stored only sealed (signing-secret.ts) and never shown or audited.
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { findNonJson, type JsonObject } from '../engine';
@@ -13,13 +14,15 @@ import type { Page, PageRequest } from '../shared/http/pagination';
 import { zodIssues } from '../shared/http/validation';
 import { shortId } from '../shared/ids';
 import { ConcurrentChangeError, transact, withRetries } from '../shared/dynamo/transact';
+import type { KeyProvider } from '../secrets/key-provider';
 import type { ScheduleActor } from '../scheduling/schedule-service';
 import { resolveTarget, targetShapeIssues, type RunTarget, type ScheduleTargets } from '../scheduling/target-rules';
-import { CONFIG_SCHEMAS, type PollingSensorConfig, type S3SensorConfig, type SensorConfig, type SensorType } from './sensor-config';
+import { CONFIG_SCHEMAS, type PollingSensorConfig, type S3SensorConfig, type SensorConfig, type SensorType, type StoredWebhookConfig } from './sensor-config';
 import type { SensorRecord } from './sensor-record';
 import { sensorView } from './sensor-record';
 import type { SensorRepository } from './sensor-repository';
 import { createSensorBody, updateSensorBody } from './schemas';
+import { sealWebhookConfig } from './signing-secret';
 
 export interface SensorServiceDeps {
   repo: SensorRepository;
@@ -28,6 +31,8 @@ export interface SensorServiceDeps {
   targets: ScheduleTargets;
   /** The bucket whose object events reach the s3 sensors. */
   ingestBucket: string;
+  /** Seals webhook signing secrets. */
+  keyProvider: KeyProvider;
   clock: Clock;
 }
 
@@ -77,6 +82,11 @@ export class SensorService {
     return { config: issues.length === 0 ? data : null, issues };
   }
 
+  /** The configuration to store: a webhook's plain signing secret (new or legacy) sealed to the sensor. */
+  private async storable(orgId: string, sensorId: string, type: SensorType, config: SensorConfig): Promise<SensorConfig> {
+    return type === 'webhook' ? sealWebhookConfig(this.deps.keyProvider, orgId, sensorId, config as StoredWebhookConfig) : config;
+  }
+
   async create(actor: ScheduleActor, body: unknown): Promise<SensorWithToken> {
     const raw = asObject(body);
     const { data, issues } = parse(createSensorBody, body ?? {});
@@ -92,14 +102,15 @@ export class SensorService {
     const token = data.sensor_type === 'webhook' ? newWebhookToken() : undefined;
     const nowIso = isoNow(this.deps.clock);
     const enabled = data.enabled ?? true;
+    const sensorId = shortId('sen');
     const sensor: SensorRecord = {
       org_id: actor.org_id,
-      sensor_id: shortId('sen'),
+      sensor_id: sensorId,
       name: data.name,
       sensor_type: data.sensor_type,
       ...target,
       flow_params: (data.flow_params ?? {}) as JsonObject,
-      config,
+      config: await this.storable(actor.org_id, sensorId, data.sensor_type, config),
       enabled,
       webhook_token_hash: token === undefined ? null : sha256Hex(token),
       last_triggered_at: null,
@@ -166,6 +177,8 @@ export class SensorService {
       const enabled = data.enabled ?? current.enabled;
       const now = epochSeconds(this.deps.clock);
       const pollChanged = current.sensor_type === 'polling' && JSON.stringify(config) !== JSON.stringify(current.config);
+      // A new signing secret is sealed; so is a legacy plain one kept from the current config.
+      config = await this.storable(actor.org_id, sensorId, current.sensor_type, config);
       const next: SensorRecord = {
         ...current,
         ...target,

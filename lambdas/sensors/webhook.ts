@@ -3,6 +3,7 @@
 // X-Dagy-Signature (hex HMAC-SHA256 of "<timestamp>.<raw body>") are required and the timestamp
 // must be within 300 s: a replay outside it is a 401. Inside it, the delivery id (X-Dagy-Delivery,
 // else Idempotency-Key, else the signature itself) is the run's idempotency key: no second run.
+// The secret is stored sealed; it is opened here (cached a few minutes, signing-secret.ts).
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../identity/tokens';
 import { isWebhookTokenFormat, verifyWebhookSignature, DEFAULT_WEBHOOK_TOLERANCE_SECONDS } from '../identity/webhook-signature';
@@ -10,8 +11,9 @@ import type { JsonObject } from '../engine';
 import { epochSeconds } from '../shared/clock';
 import { NotFoundError, TooManyRequestsError, UnauthorizedError, ValidationError } from '../shared/errors';
 import type { Logger } from '../shared/logger';
-import { DEFAULT_WEBHOOK_RATE_LIMIT, type WebhookSensorConfig } from './sensor-config';
+import { DEFAULT_WEBHOOK_RATE_LIMIT, type StoredWebhookConfig } from './sensor-config';
 import { startSensorRun, type SensorRunDeps } from './sensor-runs';
+import type { SigningSecretOpener } from './signing-secret';
 
 export const TIMESTAMP_HEADER = 'x-dagy-timestamp';
 export const SIGNATURE_HEADER = 'x-dagy-signature';
@@ -39,6 +41,7 @@ export interface WebhookResult {
 
 export interface WebhookDeps extends SensorRunDeps {
   logger: Logger;
+  signingSecrets: SigningSecretOpener;
 }
 
 function deliveryKey(sensorId: string, headers: Record<string, string>, signature: string | undefined): string | undefined {
@@ -57,13 +60,14 @@ export async function triggerWebhook(deps: WebhookDeps, request: WebhookRequest)
   const sensor = await deps.repo.findByTokenHash(sha256Hex(request.token));
   // Unknown, disabled, or not a webhook: the same answer for all.
   if (sensor === undefined || !sensor.enabled || sensor.sensor_type !== 'webhook') throw new NotFoundError('webhook');
-  const config = sensor.config as WebhookSensorConfig;
+  const config = sensor.config as StoredWebhookConfig;
   const now = epochSeconds(deps.clock);
 
   let signature: string | undefined;
-  if (config.signing_secret !== undefined) {
+  const secret = await deps.signingSecrets.secretOf(sensor.org_id, sensor.sensor_id, config);
+  if (secret !== undefined) {
     const verdict = verifyWebhookSignature({
-      secret: config.signing_secret,
+      secret,
       timestampHeader: request.headers[TIMESTAMP_HEADER],
       signatureHeader: request.headers[SIGNATURE_HEADER],
       rawBody: request.rawBody,

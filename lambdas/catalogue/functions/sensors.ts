@@ -16,7 +16,8 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
     },
     // The ingest bucket's name: s3 sensor configurations must name it.
     buckets: { ingest: 'name' },
-    capabilities: ['states:start', 'events:put'],
+    // Webhook signing secrets are stored envelope-encrypted (sensors/signing-secret.ts).
+    capabilities: ['states:start', 'events:put', 'kms:secrets'],
     memoryMb: 256,
     timeoutSeconds: 15,
   },

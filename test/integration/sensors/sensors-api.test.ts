@@ -1,6 +1,6 @@
 // The sensors API and the public webhook trigger on the local platform (real identity, flows and
 // run starter; the run state machine replaced by a recorder), with an injected clock.
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { signWebhook } from '../../../lambdas/identity/webhook-signature';
 import { sha256Hex } from '../../../lambdas/identity/tokens';
 import { ManualClock } from '../../../lambdas/shared/clock';
@@ -14,6 +14,7 @@ import { documentClient, epoch } from '../scheduling/support';
 // After the real time: DynamoDB Local's TTL sweeper deletes items whose expiry is in the real past.
 const START = epoch('2030-05-01T09:00:00Z');
 const SECRET = 'whsec-0123456789abcdef';
+const NEW_SECRET = 'whsec-fedcba9876543210';
 
 describe('sensors API and webhooks', () => {
   let platform: Platform;
@@ -47,6 +48,11 @@ describe('sensors API and webhooks', () => {
 
   const runsOf = async (sensorId: string) => (await listRuns(alice)).filter((r) => r.trigger.id === sensorId);
 
+  async function storedConfig(sensorId: string): Promise<Record<string, unknown>> {
+    const item = await rawItem(platform, platform.resources.tables.Sensor, { pk: alice.org_id, sk: sensorId });
+    return JSON.parse(String(item?.config_json)) as Record<string, unknown>;
+  }
+
   describe('sensors', () => {
     it('creates each type; a webhook token is shown once and stored only as its hash', async () => {
       const hook = await createWebhook({ signing_secret: SECRET, rate_limit_per_minute: 5 }, { flow_params: { limit: 3 } });
@@ -61,6 +67,17 @@ describe('sensors API and webhooks', () => {
       const item = await rawItem(platform, platform.resources.tables.Sensor, { pk: alice.org_id, sk: hook.sensor_id });
       expect(item?.webhook_token_hash).toBe(sha256Hex(hook.webhook_token));
       expect(JSON.stringify(item)).not.toContain(hook.webhook_token);
+      // The signing secret is stored only envelope-encrypted.
+      expect(JSON.stringify(item)).not.toContain(SECRET);
+      const stored = await storedConfig(hook.sensor_id);
+      expect(stored.signing_secret).toBeUndefined();
+      expect(stored).toEqual({
+        rate_limit_per_minute: 5,
+        signing_secret_sealed: { encrypted_value: expect.any(String), encrypted_data_key: expect.any(String) },
+      });
+      const sealed = stored.signing_secret_sealed as { encrypted_value: string; encrypted_data_key: string };
+      expect(JSON.stringify(got.body)).not.toContain(sealed.encrypted_value);
+      expect(JSON.stringify(got.body)).not.toContain(sealed.encrypted_data_key);
 
       const s3 = await alice.api.post('/v1/sensors', { name: 'csv', sensor_type: 's3', ...target, config: { bucket: ingest(), prefix: 'incoming/', suffix: '.csv' } });
       expect(s3.status).toBe(201);
@@ -78,6 +95,8 @@ describe('sensors API and webhooks', () => {
       const audit = await alice.api.get(`/v1/audit-logs?resource_type=sensor&resource_id=${hook.sensor_id}`);
       expect(audit.body.items.map((a: { action: string }) => a.action)).toEqual(['create']);
       expect(JSON.stringify(audit.body)).not.toContain(SECRET);
+      expect(JSON.stringify(audit.body)).not.toContain(sealed.encrypted_value);
+      expect(JSON.stringify(audit.body)).not.toContain(sealed.encrypted_data_key);
     });
 
     it('refuses a configuration missing its type’s fields (and other bad input) with 400 and the paths', async () => {
@@ -198,6 +217,62 @@ describe('sensors API and webhooks', () => {
       expect(late.status).toBe(401);
       expect(late.body.error.message).toContain('timestamp-out-of-tolerance');
       expect(await runsOf(hook.sensor_id)).toHaveLength(1);
+    });
+
+    it('rotating the signing secret (PATCH config): the old signature fails, the new one verifies', async () => {
+      const hook = await createWebhook({ signing_secret: SECRET, rate_limit_per_minute: 50 });
+      const path = `/v1/hooks/${hook.webhook_token}`;
+      const body = JSON.stringify({ day: '2030-05-04' });
+      expect((await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'rot-1' })).status).toBe(202);
+      const before = await storedConfig(hook.sensor_id);
+
+      const rotated = await alice.api.patch(`/v1/sensors/${hook.sensor_id}`, { config: { signing_secret: NEW_SECRET, rate_limit_per_minute: 50 } });
+      expect(rotated.status).toBe(200);
+      expect(rotated.body.config).toEqual({ rate_limit_per_minute: 50, signing_secret_set: true });
+      const after = await storedConfig(hook.sensor_id);
+      expect(JSON.stringify(after)).not.toContain(NEW_SECRET);
+      expect(after.signing_secret_sealed).toEqual({ encrypted_value: expect.any(String), encrypted_data_key: expect.any(String) });
+      expect(after.signing_secret_sealed).not.toEqual(before.signing_secret_sealed);
+
+      // The old secret's signature (even for a fresh delivery) is refused; the new one verifies.
+      const old = await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'rot-2' });
+      expect(old.status).toBe(401);
+      expect(old.body.error.message).toContain('signature');
+      const fresh = await anonymous().post(path, body, { ...signed(body, undefined, NEW_SECRET), 'x-dagy-delivery': 'rot-2' });
+      expect(fresh.status).toBe(202);
+      expect(await runsOf(hook.sensor_id)).toHaveLength(2);
+
+      // Neither secret, plain or sealed, reaches the audit log.
+      const audit = JSON.stringify((await alice.api.get(`/v1/audit-logs?resource_type=sensor&resource_id=${hook.sensor_id}`)).body);
+      for (const value of [SECRET, NEW_SECRET, ...Object.values({ ...(before.signing_secret_sealed as object), ...(after.signing_secret_sealed as object) })]) {
+        expect(audit).not.toContain(value);
+      }
+    });
+
+    it('a sensor stored before sealing (plain signing_secret) still verifies; its next PATCH seals it', async () => {
+      const hook = await createWebhook();
+      const key = { pk: alice.org_id, sk: hook.sensor_id };
+      await documentClient(platform).send(
+        new UpdateCommand({
+          TableName: platform.resources.tables.Sensor,
+          Key: key,
+          UpdateExpression: 'SET config_json = :c',
+          ExpressionAttributeValues: { ':c': JSON.stringify({ signing_secret: SECRET }) },
+        }),
+      );
+      const path = `/v1/hooks/${hook.webhook_token}`;
+      const body = JSON.stringify({ day: '2030-05-05' });
+      expect((await alice.api.get(`/v1/sensors/${hook.sensor_id}`)).body.config).toEqual({ signing_secret_set: true });
+      expect((await anonymous().post(path, body, { ...signed(body, undefined, NEW_SECRET), 'x-dagy-delivery': 'leg-1' })).status).toBe(401);
+      expect((await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'leg-1' })).status).toBe(202);
+
+      expect((await alice.api.patch(`/v1/sensors/${hook.sensor_id}`, { name: 'migrated' })).status).toBe(200);
+      const stored = await storedConfig(hook.sensor_id);
+      expect(stored.signing_secret).toBeUndefined();
+      expect(stored.signing_secret_sealed).toEqual({ encrypted_value: expect.any(String), encrypted_data_key: expect.any(String) });
+      expect(JSON.stringify(await rawItem(platform, platform.resources.tables.Sensor, key))).not.toContain(SECRET);
+      expect((await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'leg-2' })).status).toBe(202);
+      expect(await runsOf(hook.sensor_id)).toHaveLength(2);
     });
 
     it('a reused delivery id starts no second run, even freshly signed', async () => {
