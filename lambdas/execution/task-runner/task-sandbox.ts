@@ -1,17 +1,22 @@
-import { Worker } from 'node:worker_threads';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { Socket } from 'node:net';
+import { dirname, isAbsolute, parse, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
- * Runs one attempt of a task's code in a worker thread, so that nothing the code does can take
- * the runner down or hold it past the timeout:
- * - a hang (even a synchronous `while (true) {}`) is ended by terminating the worker at the timeout;
- * - `process.exit()` ends only the worker (worker threads turn it into an exit of the thread);
- * - an uncaught exception or unhandled rejection ends only the worker;
+ * Runs one attempt of a task's code in a child Node.js process started under Node's permission
+ * model, so that nothing the code does can take the runner down, hold it past the timeout, or
+ * reach another organization's files:
+ * - the process may read only its own artifact directory (the directory the module path is
+ *   relative to), may not write any file, and may not start processes or worker threads;
+ * - a hang (even a synchronous `while (true) {}`) is ended by SIGKILL at the timeout or abort;
+ * - `process.exit()`, an uncaught exception or an unhandled rejection ends only that process;
  * - the code sees a minimal environment, not the runner's (no table names, endpoints or the
  *   function role's credentials), and imports its module natively (ESM or CommonJS), outside any
  *   bundler or test module system.
- * Its console output (stdout and stderr) is captured as the attempt's log text. Workers are pooled
- * per organization and code version (SandboxPool): a clean finish returns the worker for the next
- * attempt of the same code; any other ending discards it.
+ * Its console output (stdout and stderr) is captured as the attempt's log text. Processes are
+ * pooled per organization and code version (SandboxPool): a clean finish returns the process for
+ * the next attempt of the same code; any other ending discards it.
  */
 
 /** What the task's exported function receives (DESIGN.md "Task code"), context.log added. */
@@ -25,7 +30,10 @@ export interface TaskCallArgs {
 export interface SandboxRequest {
   /** file:// URL of the module inside the unpacked artifact. */
   moduleUrl: string;
-  /** Module path as the handler names it (for messages). */
+  /**
+   * Module path as the handler names it, relative to the artifact directory (for messages; the
+   * sandbox may read only the directory moduleUrl names once this path is taken off it).
+   */
   modulePath: string;
   exportName: string;
   args: TaskCallArgs;
@@ -41,20 +49,21 @@ export type SandboxResult = { ok: true; output: unknown; log: string } | { ok: f
 /** Log text kept per attempt; beyond it the log is cut with a marker. */
 export const MAX_ATTEMPT_LOG_BYTES = 1024 * 1024;
 
-// The worker's program (CommonJS, evaluated by the worker). It must stay plain JavaScript: it runs
-// outside the TypeScript build, exactly as written here, wherever the runner runs. A worker runs
-// one attempt at a time and may run several in turn (see SandboxPool); everything it writes to
-// stdout/stderr is posted to the runner ahead of the attempt's result, on the same ordered port.
-const WORKER_SOURCE = String.raw`
-const { parentPort } = require('node:worker_threads');
+// The sandbox process's program (CommonJS, run with `node -e`). It must stay plain JavaScript: it
+// runs outside the TypeScript build, exactly as written here, wherever the runner runs. A process
+// runs one attempt at a time and may run several in turn (see SandboxPool); everything it writes
+// to stdout/stderr is sent to the runner ahead of the attempt's result, on the same ordered IPC
+// channel (structured-clone serialization, so non-JSON values arrive as what they are).
+const CHILD_SOURCE = String.raw`
 const util = require('node:util');
 let current = 0;
+let crashed = false;
 
 for (const name of ['stdout', 'stderr']) {
   const stream = process[name];
   stream.write = (chunk, encoding, callback) => {
     const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8');
-    parentPort.postMessage({ kind: 'log', id: current, text });
+    if (process.connected) process.send({ kind: 'log', id: current, text });
     const done = typeof encoding === 'function' ? encoding : callback;
     if (typeof done === 'function') done();
     return true;
@@ -71,15 +80,28 @@ function describe(error) {
   return 'threw a non-Error value: ' + (text === undefined ? util.inspect(error) : text);
 }
 
+function crash(error) {
+  if (crashed) return;
+  crashed = true;
+  const text = error instanceof Error ? error.message || error.name || 'Error' : String(error);
+  if (!process.connected) process.exit(70);
+  process.send({ kind: 'crashed', id: current, error: text }, () => process.exit(70));
+}
+process.on('uncaughtException', crash);
+process.on('unhandledRejection', crash);
+// The runner is gone (or dropped this process): nothing can use it any more.
+process.on('disconnect', () => process.exit(0));
+
 function send(id, message) {
+  if (!process.connected) return;
   try {
-    parentPort.postMessage({ ...message, id });
+    process.send({ ...message, id });
   } catch (error) {
-    parentPort.postMessage({ kind: 'failed', id, error: 'task returned a value that is not JSON (' + describe(error) + ')' });
+    process.send({ kind: 'failed', id, error: 'task returned a value that is not JSON (' + describe(error) + ')' });
   }
 }
 
-parentPort.on('message', async (request) => {
+process.on('message', async (request) => {
   const { id, moduleUrl, modulePath, exportName, args } = request;
   current = id;
   let mod;
@@ -106,6 +128,47 @@ parentPort.on('message', async (request) => {
   send(id, { kind: 'result', output: output === undefined ? null : output });
 });
 `;
+
+function versionAtLeast(version: string, major: number, minor: number): boolean {
+  const [a = 0, b = 0] = version.replace(/^v/, '').split('.').map((part) => Number.parseInt(part, 10));
+  return a > major || (a === major && b >= minor);
+}
+
+/**
+ * Node options that confine a sandbox process to reading `readDirectory` (an absolute path) and
+ * below: no file writes, no child processes, no worker threads, no native addons (nothing else is
+ * granted). The permission model is `--experimental-permission` up to Node 22.12 and
+ * `--permission` from 22.13 (where it became stable; the experimental name was dropped later).
+ * The `<dir>/*` form grants the directory and everything under it, not its siblings sharing a
+ * name prefix (e.g. an artifact's staging directory `<hash>.<random>.tmp`). Warnings are silenced
+ * so that the permission model's ExperimentalWarning does not land in task logs.
+ */
+export function sandboxNodeFlags(nodeVersion: string, readDirectory: string): string[] {
+  // Node 20 splits the value at commas, and a `*` is a wildcard: such a path would grant more, as
+  // would the file system's root.
+  if (!isAbsolute(readDirectory) || /[,*]/.test(readDirectory) || parse(readDirectory).root === readDirectory) throw new Error(`unusable artifact directory ${JSON.stringify(readDirectory)}`);
+  const permission = versionAtLeast(nodeVersion, 22, 13) ? '--permission' : '--experimental-permission';
+  // --disable-warning exists from Node 20.11 and 21.3.
+  const hasDisableWarning = versionAtLeast(nodeVersion, 21, 3) || (versionAtLeast(nodeVersion, 20, 11) && !versionAtLeast(nodeVersion, 21, 0));
+  const quiet = hasDisableWarning ? '--disable-warning=ExperimentalWarning' : '--no-warnings';
+  const directory = readDirectory.length > 1 && readDirectory.endsWith(sep) ? readDirectory.slice(0, -1) : readDirectory;
+  return [permission, `--allow-fs-read=${directory}${directory.endsWith(sep) ? '' : sep}*`, quiet];
+}
+
+/**
+ * The directory a sandbox may read: the artifact directory, i.e. the module file's path without
+ * its artifact-relative module path; the module's own directory when the two do not line up.
+ */
+export function sandboxReadDirectory(moduleUrl: string, modulePath: string): string {
+  const file = fileURLToPath(moduleUrl);
+  const relative = modulePath.replace(/^(?:\.\/)+/, '').split('/').join(sep);
+  if (relative !== '' && file.endsWith(sep + relative)) {
+    const root = file.slice(0, file.length - relative.length - 1);
+    // Never the file system's root: that would grant everything.
+    if (root !== '' && root !== parse(root).root) return root;
+  }
+  return dirname(file);
+}
 
 /** Environment variables task code may see: locale, time zone and PATH, never the runner's. */
 const PASSED_ENV = ['TZ', 'LANG', 'LC_ALL', 'PATH'] as const;
@@ -143,10 +206,10 @@ class LogBuffer {
 }
 
 /**
- * Copies a value received from the worker into this realm, accepting only plain JSON. Values that
- * crossed from a worker are built by the structured-clone algorithm in the receiving thread's main
- * realm, which need not be the realm this module runs in (e.g. a test environment's VM context),
- * so prototypes are checked by shape, not by identity.
+ * Copies a value received from a sandbox process into this realm, accepting only plain JSON.
+ * Values that crossed the IPC channel are rebuilt by the structured-clone deserializer in the
+ * runner's main realm, which need not be the realm this module runs in (e.g. a test environment's
+ * VM context), so prototypes are checked by shape, not by identity.
  */
 export function adoptJson(value: unknown, path: (string | number)[] = []): { ok: true; value: unknown } | { ok: false; path: (string | number)[]; message: string } {
   if (value === null || typeof value === 'string' || typeof value === 'boolean') return { ok: true, value };
@@ -176,16 +239,17 @@ export function adoptJson(value: unknown, path: (string | number)[] = []): { ok:
   return { ok: false, path, message: `must be JSON, not ${typeof value}` };
 }
 
-type WorkerMessage =
+type ChildMessage =
   | { kind: 'log'; id: number; text: string }
   | { kind: 'result'; id: number; output: unknown }
-  | { kind: 'failed'; id: number; error: string };
+  | { kind: 'failed'; id: number; error: string }
+  | { kind: 'crashed'; id: number; error: string };
 
-function isWorkerMessage(value: unknown): value is WorkerMessage {
+function isChildMessage(value: unknown): value is ChildMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as { kind?: unknown; id?: unknown; text?: unknown; error?: unknown };
   if (typeof m.id !== 'number') return false;
-  return (m.kind === 'log' && typeof m.text === 'string') || m.kind === 'result' || (m.kind === 'failed' && typeof m.error === 'string');
+  return (m.kind === 'log' && typeof m.text === 'string') || m.kind === 'result' || ((m.kind === 'failed' || m.kind === 'crashed') && typeof m.error === 'string');
 }
 
 type Outcome = { ok: true; output: unknown } | { ok: false; error: string };
@@ -196,32 +260,59 @@ interface Attempt {
   finish: (outcome: Outcome, reusable: boolean) => void;
 }
 
-/** One worker thread; runs one attempt at a time. */
-class SandboxWorker {
-  readonly worker: Worker;
+/** One sandbox process, allowed to read `readDirectory` only; runs one attempt at a time. */
+class SandboxProcess {
+  readonly child: ChildProcess;
   attempt: Attempt | undefined;
   dead = false;
   idleTimer: NodeJS.Timeout | undefined;
+  private gone = false;
 
-  constructor(private readonly onGone: (w: SandboxWorker) => void) {
-    this.worker = new Worker(WORKER_SOURCE, { eval: true, env: taskEnv(), stdout: false, stderr: false });
-    this.worker.on('message', (message: unknown) => this.onMessage(message));
-    this.worker.on('error', (error: unknown) => {
-      // A rejection's reason may arrive serialized as "Error: message".
-      const text = (error instanceof Error ? error.message || error.name : String(error)).replace(/^Error: /, '');
-      this.end({ ok: false, error: `uncaught exception in task code: ${text}` });
+  constructor(
+    readDirectory: string,
+    private readonly onGone: (p: SandboxProcess) => void,
+  ) {
+    this.child = spawn(process.execPath, [...sandboxNodeFlags(process.versions.node, readDirectory), '-e', CHILD_SOURCE], {
+      cwd: readDirectory,
+      env: taskEnv(),
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+      serialization: 'advanced',
     });
-    this.worker.once('exit', (code: number) => {
+    this.child.on('message', (message: unknown) => this.onMessage(message));
+    // Output that bypasses process.stdout/stderr (e.g. written by Node itself) still counts as log.
+    for (const stream of [this.child.stdout, this.child.stderr]) {
+      stream?.setEncoding('utf8');
+      stream?.on('data', (text: string) => this.attempt?.log.append(text));
+    }
+    this.child.on('error', (error: Error) => {
+      this.end({ ok: false, error: `cannot start the task sandbox: ${error.message}` });
+      // A process that never started emits no 'close'.
+      if (this.child.pid === undefined) this.leave();
+    });
+    this.child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       this.dead = true;
-      this.end({ ok: false, error: `task code exited the process (exit code ${code}) before returning` });
-      this.onGone(this);
+      const how = code !== null ? `exit code ${code}` : `signal ${signal ?? 'unknown'}`;
+      this.end({ ok: false, error: `task code exited the process (${how}) before returning` });
+      this.leave();
     });
+  }
+
+  private leave(): void {
+    if (this.gone) return;
+    this.gone = true;
+    this.dead = true;
+    this.onGone(this);
   }
 
   private onMessage(message: unknown): void {
     const attempt = this.attempt;
-    if (!isWorkerMessage(message)) {
+    if (!isChildMessage(message)) {
       this.end({ ok: false, error: 'task sandbox sent an unexpected message' });
+      return;
+    }
+    // A crash ends the process whichever attempt (or none) it belongs to.
+    if (message.kind === 'crashed') {
+      this.end({ ok: false, error: `uncaught exception in task code: ${message.error}` });
       return;
     }
     // Output of an earlier attempt's leftover work, or of no attempt: not this attempt's.
@@ -238,7 +329,19 @@ class SandboxWorker {
     }
   }
 
-  /** The attempt ended in a way that leaves the worker unusable (error, exit, timeout). */
+  /** Sends an attempt's request; a process that can no longer take it ends the attempt. */
+  start(message: { id: number; moduleUrl: string; modulePath: string; exportName: string; args: TaskCallArgs }): void {
+    const fail = (error: unknown) => this.end({ ok: false, error: `cannot start the task sandbox: ${error instanceof Error ? error.message : String(error)}` });
+    try {
+      this.child.send(message, (error: Error | null) => {
+        if (error !== null) fail(error);
+      });
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  /** The attempt ended in a way that leaves the process unusable (error, exit, timeout). */
   end(outcome: Outcome): void {
     this.finish(outcome, false);
     this.kill();
@@ -251,33 +354,45 @@ class SandboxWorker {
     attempt.finish(outcome, reusable && !this.dead);
   }
 
+  /** Whether the process (its handle, IPC channel and pipes) keeps the runner's event loop alive. */
+  setRef(on: boolean): void {
+    const apply = (handle: { ref(): void; unref(): void }) => (on ? handle.ref() : handle.unref());
+    apply(this.child);
+    if (this.child.channel) apply(this.child.channel);
+    for (const stream of [this.child.stdout, this.child.stderr]) if (stream instanceof Socket) apply(stream);
+  }
+
   kill(): void {
     if (this.dead) return;
     this.dead = true;
-    void this.worker.terminate();
+    this.child.kill('SIGKILL');
   }
 }
 
-/** Most idle workers kept per (organization, code) and in all. */
+/** Most idle processes kept per (organization, code) and in all. */
 const MAX_IDLE_PER_KEY = 4;
 const MAX_IDLE_TOTAL = 32;
 const IDLE_MS = 60_000;
 
 /**
- * Workers kept between attempts, per organization and code_hash: an attempt reuses an idle worker
- * of the same code (module already imported) instead of paying a thread start. Workers are never
- * shared across organizations, and one that timed out, crashed or exited is discarded.
+ * Processes kept between attempts, per organization and code_hash (and readable directory): an
+ * attempt reuses an idle process of the same code (module already imported) instead of paying a
+ * process start. Processes are never shared across organizations, and one that timed out, crashed
+ * or exited is discarded.
  */
 export class SandboxPool {
-  private readonly idle = new Map<string, SandboxWorker[]>();
+  private readonly idle = new Map<string, SandboxProcess[]>();
   private idleCount = 0;
   private nextId = 1;
 
   run(key: string, request: SandboxRequest): Promise<SandboxResult> {
     return new Promise<SandboxResult>((resolve) => {
-      let sandbox: SandboxWorker;
+      let sandbox: SandboxProcess;
+      let slot: string;
       try {
-        sandbox = this.acquire(key);
+        const readDirectory = sandboxReadDirectory(request.moduleUrl, request.modulePath);
+        slot = `${key}\u0000${readDirectory}`;
+        sandbox = this.acquire(slot, readDirectory);
       } catch (error) {
         resolve({ ok: false, error: `cannot start the task sandbox: ${error instanceof Error ? error.message : String(error)}`, log: '' });
         return;
@@ -295,7 +410,7 @@ export class SandboxPool {
         finish: (outcome, reusable) => {
           clearTimeout(timer);
           request.signal?.removeEventListener('abort', onAbort);
-          if (reusable) this.release(key, sandbox);
+          if (reusable) this.release(slot, sandbox);
           resolve({ ...outcome, log: log.text() });
         },
       };
@@ -304,52 +419,53 @@ export class SandboxPool {
         return;
       }
       request.signal?.addEventListener('abort', onAbort, { once: true });
-      sandbox.worker.postMessage({ id, moduleUrl: request.moduleUrl, modulePath: request.modulePath, exportName: request.exportName, args: request.args });
+      sandbox.start({ id, moduleUrl: request.moduleUrl, modulePath: request.modulePath, exportName: request.exportName, args: request.args });
     });
   }
 
-  private acquire(key: string): SandboxWorker {
-    const list = this.idle.get(key);
+  private acquire(slot: string, readDirectory: string): SandboxProcess {
+    const list = this.idle.get(slot);
     const reused = list?.pop();
     if (reused !== undefined) {
       this.idleCount--;
-      if (list!.length === 0) this.idle.delete(key);
+      if (list!.length === 0) this.idle.delete(slot);
       clearTimeout(reused.idleTimer);
-      reused.worker.ref();
+      reused.setRef(true);
       return reused;
     }
-    return new SandboxWorker((gone) => this.forget(key, gone));
+    return new SandboxProcess(readDirectory, (gone) => this.forget(slot, gone));
   }
 
-  private release(key: string, sandbox: SandboxWorker): void {
-    const list = this.idle.get(key) ?? [];
+  private release(slot: string, sandbox: SandboxProcess): void {
+    const list = this.idle.get(slot) ?? [];
     if (sandbox.dead || list.length >= MAX_IDLE_PER_KEY || this.idleCount >= MAX_IDLE_TOTAL) {
       sandbox.kill();
       return;
     }
     list.push(sandbox);
-    this.idle.set(key, list);
+    this.idle.set(slot, list);
     this.idleCount++;
-    // An idle worker holds nothing open: the host may exit (or freeze) with it.
-    sandbox.worker.unref();
+    // An idle process holds nothing open: the host may exit (or freeze) with it; it exits itself
+    // when the host goes (its IPC channel closes).
+    sandbox.setRef(false);
     sandbox.idleTimer = setTimeout(() => sandbox.kill(), IDLE_MS);
     sandbox.idleTimer.unref();
   }
 
-  private forget(key: string, sandbox: SandboxWorker): void {
-    const list = this.idle.get(key);
+  private forget(slot: string, sandbox: SandboxProcess): void {
+    const list = this.idle.get(slot);
     if (list === undefined) return;
     const i = list.indexOf(sandbox);
     if (i < 0) return;
     list.splice(i, 1);
     this.idleCount--;
     clearTimeout(sandbox.idleTimer);
-    if (list.length === 0) this.idle.delete(key);
+    if (list.length === 0) this.idle.delete(slot);
   }
 
-  /** Ends every idle worker. */
+  /** Ends every idle process. */
   close(): void {
-    for (const list of this.idle.values()) for (const w of list) w.kill();
+    for (const list of this.idle.values()) for (const p of list) p.kill();
     this.idle.clear();
     this.idleCount = 0;
   }
@@ -358,7 +474,7 @@ export class SandboxPool {
 const sharedPool = new SandboxPool();
 
 /**
- * Runs the attempt in a worker of the process-wide pool (`poolKey` separates organizations and
+ * Runs the attempt in a process of the process-wide pool (`poolKey` separates organizations and
  * code versions); never rejects: every way it can end is a SandboxResult.
  */
 export function runInSandbox(poolKey: string, request: SandboxRequest): Promise<SandboxResult> {

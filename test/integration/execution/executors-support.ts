@@ -67,7 +67,8 @@ export async function secretsSeen({ secrets }) {
   return { keys: Object.keys(secrets).sort(), length: (secrets.API_TOKEN ?? '').length };
 }
 export async function kill() {
-  process.kill(process.pid, 'SIGKILL');
+  // Task code runs in a sandbox process whose parent is the runner: kill the runner itself.
+  process.kill(process.ppid, 'SIGKILL');
   await sleep(10000);
 }
 `;

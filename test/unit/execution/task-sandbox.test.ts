@@ -1,8 +1,15 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { adoptJson, runInSandbox, SandboxPool, type SandboxRequest } from '../../../lambdas/execution/task-runner/task-sandbox';
+import {
+  adoptJson,
+  runInSandbox,
+  SandboxPool,
+  sandboxNodeFlags,
+  sandboxReadDirectory,
+  type SandboxRequest,
+} from '../../../lambdas/execution/task-runner/task-sandbox';
 
 const MODULE = `
 let calls = 0;
@@ -25,16 +32,53 @@ export async function date() { return { at: new Date(0) }; }
 export async function fn() { return { f: () => 1 }; }
 export async function nan() { return { n: NaN }; }
 export async function rejectsLater() { Promise.reject(new Error('unhandled')); await new Promise((r) => setTimeout(r, 50)); return 1; }
+export async function readFile({ parameters }) {
+  const fs = await import('node:fs');
+  try { return { text: fs.readFileSync(parameters.path, 'utf8') }; } catch (error) { return { denied: error.code ?? String(error) }; }
+}
+export async function writeFile({ parameters }) {
+  const fs = await import('node:fs');
+  try { fs.writeFileSync(parameters.path, 'written'); return { wrote: true }; } catch (error) { return { denied: error.code ?? String(error) }; }
+}
+export async function spawnChild() {
+  const cp = await import('node:child_process');
+  try { return { out: cp.execFileSync(process.execPath, ['-e', 'console.log(1)']).toString() }; } catch (error) { return { denied: error.code ?? String(error) }; }
+}
+export async function startWorker() {
+  const { Worker } = await import('node:worker_threads');
+  try { new Worker('1', { eval: true }); return { started: true }; } catch (error) { return { denied: error.code ?? String(error) }; }
+}
+export async function readLeaky({ parameters }) {
+  const fs = await import('node:fs');
+  return fs.readFileSync(parameters.path, 'utf8');
+}
+`;
+
+const CJS_MODULE = `
+const { answer } = require('./lib/answer.cjs');
+exports.run = () => ({ answer });
 `;
 
 let dir: string;
 let moduleUrl: string;
+/** Another organization's artifact, next to this one: the sandbox must not see it. */
+let otherDir: string;
+const SECRET = 'other-org-secret-7f3a9c';
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'dagy-sandbox-'));
   writeFileSync(join(dir, 'tasks.mjs'), MODULE);
+  writeFileSync(join(dir, 'data.txt'), 'own artifact data');
+  mkdirSync(join(dir, 'lib'));
+  writeFileSync(join(dir, 'lib', 'answer.cjs'), 'exports.answer = 42;');
+  writeFileSync(join(dir, 'lib', 'entry.cjs'), CJS_MODULE.replace('./lib/answer.cjs', './answer.cjs'));
   moduleUrl = pathToFileURL(join(dir, 'tasks.mjs')).href;
+  otherDir = mkdtempSync(join(tmpdir(), 'dagy-sandbox-other-'));
+  writeFileSync(join(otherDir, 'secret.txt'), SECRET);
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(otherDir, { recursive: true, force: true });
+});
 
 function request(exportName: string, extra: Partial<SandboxRequest> = {}): SandboxRequest {
   return {
@@ -58,6 +102,7 @@ describe('runInSandbox', () => {
     expect(result.log).toContain('params {"a":1}\n');
     expect(result.log).toContain('to stderr\n');
     expect(result.log).toContain('via context.log t1 2\n');
+    expect(result.log).not.toContain('ExperimentalWarning');
   });
 
   test('a synchronous export and one returning nothing are fine (undefined becomes null)', async () => {
@@ -111,18 +156,90 @@ describe('runInSandbox', () => {
   });
 });
 
+describe('sandbox confinement', () => {
+  const withPath = (exportName: string, path: string) => request(exportName, { args: { ...request(exportName).args, parameters: { path } } });
+
+  test('task code reads files of its own artifact directory', async () => {
+    expect(await runInSandbox('test:a', withPath('readFile', join(dir, 'data.txt')))).toMatchObject({ ok: true, output: { text: 'own artifact data' } });
+  });
+
+  test("task code cannot read a file outside its artifact directory (another organization's artifact)", async () => {
+    const result = await runInSandbox('test:a', withPath('readFile', join(otherDir, 'secret.txt')));
+    expect(result).toMatchObject({ ok: true, output: { denied: 'ERR_ACCESS_DENIED' } });
+    expect(JSON.stringify(result)).not.toContain(SECRET);
+    // Nor one of the runner's own files.
+    expect(await runInSandbox('test:a', withPath('readFile', '/etc/passwd'))).toMatchObject({ ok: true, output: { denied: 'ERR_ACCESS_DENIED' } });
+  });
+
+  test('an uncaught read attempt fails the attempt without leaking the content', async () => {
+    const result = await runInSandbox('test:a', withPath('readLeaky', join(otherDir, 'secret.txt')));
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.error).toMatch(/access/i);
+    expect(JSON.stringify(result)).not.toContain(SECRET);
+  });
+
+  test('task code cannot write files, in the temp dir, elsewhere or in its own artifact', async () => {
+    for (const path of [join(otherDir, 'planted.txt'), join(tmpdir(), `dagy-sandbox-planted-${process.pid}.txt`), join(dir, 'planted.txt')]) {
+      expect(await runInSandbox('test:a', withPath('writeFile', path))).toMatchObject({ ok: true, output: { denied: 'ERR_ACCESS_DENIED' } });
+      expect(existsSync(path)).toBe(false);
+    }
+  });
+
+  test('task code cannot start processes or worker threads', async () => {
+    expect(await runInSandbox('test:a', request('spawnChild'))).toMatchObject({ ok: true, output: { denied: 'ERR_ACCESS_DENIED' } });
+    expect(await runInSandbox('test:a', request('startWorker'))).toMatchObject({ ok: true, output: { denied: 'ERR_ACCESS_DENIED' } });
+  });
+
+  test('a CommonJS module in a subdirectory loads and requires its siblings', async () => {
+    const cjs = request('run', { moduleUrl: pathToFileURL(join(dir, 'lib', 'entry.cjs')).href, modulePath: 'lib/entry.cjs' });
+    expect(await runInSandbox('test:cjs', cjs)).toMatchObject({ ok: true, output: { answer: 42 } });
+  });
+
+  test('the readable directory is the artifact directory the module path is relative to', () => {
+    expect(sandboxReadDirectory('file:///tmp/dagy-artifacts/abc/tasks/lib.mjs', 'tasks/lib.mjs')).toBe('/tmp/dagy-artifacts/abc');
+    expect(sandboxReadDirectory('file:///tmp/dagy-artifacts/abc/tasks/lib.mjs', './tasks/lib.mjs')).toBe('/tmp/dagy-artifacts/abc');
+    // A module path that does not line up with the URL: only the module's own directory.
+    expect(sandboxReadDirectory('file:///tmp/dagy-artifacts/abc/tasks/lib.mjs', 'other.mjs')).toBe('/tmp/dagy-artifacts/abc/tasks');
+    // Never the file system root.
+    expect(sandboxReadDirectory('file:///tasks/lib.mjs', 'tasks/lib.mjs')).toBe('/tasks');
+  });
+});
+
+describe('sandboxNodeFlags', () => {
+  test.each([
+    ['20.10.0', ['--experimental-permission', '--allow-fs-read=/art/abc/*', '--no-warnings']],
+    ['20.20.2', ['--experimental-permission', '--allow-fs-read=/art/abc/*', '--disable-warning=ExperimentalWarning']],
+    ['21.2.0', ['--experimental-permission', '--allow-fs-read=/art/abc/*', '--no-warnings']],
+    ['21.7.3', ['--experimental-permission', '--allow-fs-read=/art/abc/*', '--disable-warning=ExperimentalWarning']],
+    ['22.12.0', ['--experimental-permission', '--allow-fs-read=/art/abc/*', '--disable-warning=ExperimentalWarning']],
+    ['22.13.0', ['--permission', '--allow-fs-read=/art/abc/*', '--disable-warning=ExperimentalWarning']],
+    ['v22.21.1', ['--permission', '--allow-fs-read=/art/abc/*', '--disable-warning=ExperimentalWarning']],
+    ['24.1.0', ['--permission', '--allow-fs-read=/art/abc/*', '--disable-warning=ExperimentalWarning']],
+  ])('Node %s', (version, flags) => {
+    expect(sandboxNodeFlags(version, '/art/abc')).toEqual(flags);
+    expect(sandboxNodeFlags(version, '/art/abc/')).toEqual(flags);
+  });
+
+  test('refuses a directory that would grant more than itself', () => {
+    expect(() => sandboxNodeFlags('22.13.0', 'relative/dir')).toThrow('unusable artifact directory');
+    expect(() => sandboxNodeFlags('20.20.2', '/tmp/a,/etc')).toThrow('unusable artifact directory');
+    expect(() => sandboxNodeFlags('20.20.2', '/tmp/*')).toThrow('unusable artifact directory');
+    expect(() => sandboxNodeFlags('24.1.0', '/')).toThrow('unusable artifact directory');
+  });
+});
+
 describe('SandboxPool', () => {
-  test('reuses a worker for the same key (module state kept), never across keys, and drops a crashed one', async () => {
+  test('reuses a process for the same key (module state kept), never across keys, and drops a crashed one', async () => {
     const pool = new SandboxPool();
     try {
       expect(await pool.run('org-1:code', request('count'))).toMatchObject({ output: { calls: 1 } });
       expect(await pool.run('org-1:code', request('count'))).toMatchObject({ output: { calls: 2 } });
-      // Another organization with the same code gets its own worker.
+      // Another organization with the same code gets its own process.
       expect(await pool.run('org-2:code', request('count'))).toMatchObject({ output: { calls: 1 } });
-      // A worker whose attempt exited is gone; the next attempt starts fresh.
+      // A process whose attempt exited is gone; the next attempt starts fresh.
       expect(await pool.run('org-1:code', request('exits'))).toMatchObject({ ok: false });
       expect(await pool.run('org-1:code', request('count'))).toMatchObject({ output: { calls: 1 } });
-      // A timed-out worker is discarded too.
+      // A timed-out process is discarded too.
       expect(await pool.run('org-1:code', request('spin', { timeoutMs: 100 }))).toMatchObject({ ok: false });
       expect(await pool.run('org-1:code', request('count'))).toMatchObject({ output: { calls: 1 } });
     } finally {
@@ -134,7 +251,7 @@ describe('SandboxPool', () => {
     const pool = new SandboxPool();
     try {
       expect(await pool.run('k', request('late'))).toMatchObject({ ok: true, output: { early: true } });
-      // The late throw killed the idle worker; the next attempt runs cleanly.
+      // The late throw killed the idle process; the next attempt runs cleanly.
       await new Promise((r) => setTimeout(r, 50));
       const next = await pool.run('k', request('count'));
       expect(next).toMatchObject({ ok: true, output: { calls: 1 } });
