@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { Role } from '../../lambdas/catalogue/roles';
 import { apiClient, type ApiClient } from './platform';
 
 export interface TestTenant {
@@ -30,4 +31,17 @@ export async function signUpTenant(baseUrl: string, name = 'test'): Promise<Test
     email,
     password,
   };
+}
+
+export interface Member extends TestTenant {
+  /** Client acting in the inviting organization (the member also owns their own signup org). */
+  inOrg: ApiClient;
+}
+
+/** Signs up another user and adds them to `owner`'s organization with `role`. */
+export async function addMember(platformUrl: string, owner: TestTenant, role: Role, name: string = role): Promise<Member> {
+  const user = await signUpTenant(platformUrl, name);
+  const res = await owner.api.post('/v1/members', { email: user.email, role });
+  if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
+  return { ...user, inOrg: user.api.withHeaders({ 'x-dagy-org': owner.org_id }) };
 }

@@ -1,23 +1,9 @@
-import { DynamoDBDocumentClient, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { strToU8, zipSync } from 'fflate';
-import type { EntityName } from '../../../lambdas/catalogue';
-import type { Role } from '../../../lambdas/catalogue/roles';
 import type { Platform } from '../../../local/platform';
-import { signUpTenant, type TestTenant } from '../../support/auth';
-import type { ApiClient } from '../../support/platform';
+import { auditRecords } from '../../support/tables';
 
-export interface Member extends TestTenant {
-  /** Client acting in the owner's organization. */
-  inOrg: ApiClient;
-}
-
-/** Signs up another user and has `owner` add them to the organization with `role`. */
-export async function addMember(platformUrl: string, owner: TestTenant, role: Role): Promise<Member> {
-  const user = await signUpTenant(platformUrl, role);
-  const res = await owner.api.post('/v1/members', { email: user.email, role });
-  if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
-  return { ...user, inOrg: user.api.withHeaders({ 'x-dagy-org': owner.org_id }) };
-}
+export { addMember, type Member } from '../../support/auth';
+export { auditRecords, documentClient, scanAll } from '../../support/tables';
 
 export function zipOf(files: Record<string, string>): Buffer {
   const entries: Record<string, Uint8Array> = {};
@@ -65,42 +51,6 @@ export function codeRegistration(flowName: string, flowVersion: string, extra: R
 
 export function httpRegistration(flowName: string, flowVersion: string, extra: Record<string, unknown> = {}) {
   return { flow_name: flowName, flow_version: flowVersion, flow_spec: httpSpec(), ...extra };
-}
-
-export function documentClient(platform: Platform): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(platform.dynamodb);
-}
-
-/** Every item of a table (test inspection only; request paths never Scan). */
-export async function scanAll(platform: Platform, entity: EntityName): Promise<Array<Record<string, unknown>>> {
-  const doc = documentClient(platform);
-  const items: Array<Record<string, unknown>> = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await doc.send(new ScanCommand({ TableName: platform.resources.tables[entity], ExclusiveStartKey: start }));
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
-}
-
-/** The audit records of an organization, oldest first. */
-export async function auditRecords(platform: Platform, orgId: string): Promise<Array<Record<string, any>>> {
-  const items: Array<Record<string, unknown>> = [];
-  let start: Record<string, unknown> | undefined;
-  do {
-    const out = await documentClient(platform).send(
-      new QueryCommand({
-        TableName: platform.resources.tables.AuditLog,
-        KeyConditionExpression: 'org_id = :o',
-        ExpressionAttributeValues: { ':o': orgId },
-        ExclusiveStartKey: start,
-      }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
 }
 
 /**
