@@ -6,7 +6,8 @@ import { localCredentials, LOCAL_REGION } from './local-credentials';
 
 export interface DynamoDbLocalHandle {
   endpoint: string;
-  stop(): Promise<void>;
+  /** SIGTERM lets an on-disk database close cleanly; an in-memory one may be killed outright. */
+  stop(signal?: 'SIGTERM' | 'SIGKILL'): Promise<void>;
 }
 
 /** DynamoDB Local needs Java 17+; say so plainly instead of failing on a spawn error. */
@@ -57,11 +58,11 @@ export async function startDynamoDbLocal(port: number, dataDir?: string): Promis
   client.destroy();
   return {
     endpoint,
-    stop: () =>
+    stop: (signal = 'SIGTERM') =>
       new Promise<void>((resolve) => {
         if (exited) return resolve();
         child.once('exit', () => resolve());
-        child.kill('SIGTERM');
+        child.kill(signal);
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
   };

@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { RULES, type FunctionName } from '../lambdas/catalogue';
 import { systemClock, type Clock } from '../lambdas/shared/clock';
 import type { LogSink } from '../lambdas/shared/logger';
+import type { Runtime } from '../lambdas/shared/runtime';
 import { startAwsEmulator, type AwsEmulator } from './aws-emulator';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
 import { createLocalEventBus, s3RecordToBusEvent, type LocalEventBus } from './event-bus';
@@ -112,8 +113,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       s3Endpoint: s3Local.endpoint,
     };
     const envFor = (name: FunctionName) => localFunctionEnv(name, resources);
+    const runtimes: Runtime[] = [];
+    // Functions' SDK clients keep sockets open to the local stores: close them on stop.
+    stoppers.push(async () => runtimes.forEach((r) => r.aws.destroy()));
     const host = createFunctionHost(envFor, {
       clock,
+      onRuntime: (runtime) => runtimes.push(runtime),
       ...(options.observeAws ? { observeAws: options.observeAws } : {}),
       ...(options.functionLogSink ? { logSink: options.functionLogSink } : { logSink: () => undefined }),
     });

@@ -16,6 +16,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly ecs: ECSClient;
   readonly kms: KMSClient;
+  /** Closes the clients created so far (their keep-alive sockets); a host calls it on shutdown. */
+  destroy(): void;
 }
 
 /** Emulators on loopback accept any credentials; AWS uses the function's role. */
@@ -81,6 +83,10 @@ export function createAwsClients(config: FunctionConfig, observe?: AwsCommandObs
     },
     get kms() {
       return lazy('kms', () => new KMSClient({}));
+    },
+    destroy() {
+      for (const client of cache.values()) (client as { destroy(): void }).destroy();
+      cache.clear();
     },
   };
 }

@@ -11,6 +11,8 @@ export interface FunctionDeps {
   logSink?: LogSink;
   /** Sees every AWS command a function sends (benchmarks count DynamoDB requests with it). */
   observeAws?: AwsCommandObserver;
+  /** Told of every runtime created, so a long-lived host (the local platform) can close it. */
+  onRuntime?: (runtime: Runtime) => void;
 }
 
 /** Everything a function needs at run time, built once per cold start. */
@@ -23,12 +25,14 @@ export interface Runtime {
 
 export function createRuntime(name: FunctionName, env: EnvSource, deps: FunctionDeps = {}): Runtime {
   const config = loadFunctionConfig(name, env);
-  return {
+  const runtime: Runtime = {
     config,
     aws: createAwsClients(config, deps.observeAws),
     clock: deps.clock ?? systemClock,
     logger: createLogger(name, deps.logSink),
   };
+  deps.onRuntime?.(runtime);
+  return runtime;
 }
 
 /** A function's handler; the same value Lambda calls and the local platform calls. */

@@ -13,5 +13,5 @@ export default async function globalSetup(): Promise<void> {
   const dynamo = await startDynamoDbLocal(port);
   process.env.DAGY_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
   process.env.DAGY_TEST_TMP = mkdtempSync(join(tmpdir(), 'dagy-test-'));
-  (globalThis as { __dagyDynamo?: { stop(): Promise<void> } }).__dagyDynamo = dynamo;
+  (globalThis as { __dagyDynamo?: { stop(signal?: 'SIGKILL'): Promise<void> } }).__dagyDynamo = dynamo;
 }

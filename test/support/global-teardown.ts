@@ -1,8 +1,9 @@
 import { rmSync } from 'node:fs';
 
 export default async function globalTeardown(): Promise<void> {
-  const dynamo = (globalThis as { __dagyDynamo?: { stop(): Promise<void> } }).__dagyDynamo;
-  await dynamo?.stop();
+  const dynamo = (globalThis as { __dagyDynamo?: { stop(signal?: 'SIGKILL'): Promise<void> } }).__dagyDynamo;
+  // In memory: nothing to flush, so no need to wait for the JVM's orderly shutdown.
+  await dynamo?.stop('SIGKILL');
   const tmp = process.env.DAGY_TEST_TMP;
   if (tmp !== undefined) rmSync(tmp, { recursive: true, force: true });
 }
