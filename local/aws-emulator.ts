@@ -28,6 +28,8 @@ export interface AwsEmulator {
   /** Registers a JSON operation, e.g. register('AWSEvents.PutEvents', fn). */
   register(target: string, operation: JsonOperation): void;
   setLambdaInvoke(invoke: LambdaInvoke): void;
+  /** Waits (at most `limitMs`) for async Lambda invocations still running. */
+  drain(limitMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -49,6 +51,7 @@ function send(res: ServerResponse, status: number, body: unknown, contentType = 
 export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
   const operations = new Map<string, JsonOperation>();
   let lambdaInvoke: LambdaInvoke | undefined;
+  const inflight = new Set<Promise<unknown>>();
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -63,7 +66,10 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
           const payload: unknown = raw === '' ? {} : JSON.parse(raw);
           if (type === 'Event') {
             // Async invoke: accept now, run in the background like Lambda's event queue.
-            void lambdaInvoke(name, payload, 'Event').catch(() => undefined);
+            const p: Promise<unknown> = lambdaInvoke(name, payload, 'Event')
+              .catch(() => undefined)
+              .finally(() => inflight.delete(p));
+            inflight.add(p);
             res.writeHead(202, { 'content-length': 0 });
             res.end();
             return;
@@ -93,6 +99,12 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
     endpoint: `http://127.0.0.1:${port}`,
     register: (target, operation) => operations.set(target, operation),
     setLambdaInvoke: (invoke) => (lambdaInvoke = invoke),
+    async drain(limitMs) {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)));
+      await Promise.race([Promise.all([...inflight]), limit]);
+      clearTimeout(timer);
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

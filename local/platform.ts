@@ -116,6 +116,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const runtimes: Runtime[] = [];
     // Functions' SDK clients keep sockets open to the local stores: close them on stop.
     stoppers.push(async () => runtimes.forEach((r) => r.aws.destroy()));
+    // Async invocations (task runners) still at work finish before their clients close.
+    stoppers.push(() => emulator.drain(5000));
     const host = createFunctionHost(envFor, {
       clock,
       onRuntime: (runtime) => runtimes.push(runtime),

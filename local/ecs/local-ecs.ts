@@ -152,7 +152,10 @@ export class LocalEcs {
           task.lastStatus = 'STOPPED';
           task.stoppedAt = Date.now();
           task.exitCode = code ?? (signal === null ? null : 128 + (signal === 'SIGKILL' ? 9 : signal === 'SIGTERM' ? 15 : 1));
-          task.stoppedReason ??= reason ?? 'Essential container in task exited';
+          // Locally the container's last output line is added, so a failing runner says why.
+          const lastLine = output.trim().split('\n').pop()?.slice(0, 300);
+          const exitReason = code !== 0 && lastLine ? `Essential container in task exited: ${lastLine}` : 'Essential container in task exited';
+          task.stoppedReason ??= reason ?? exitReason;
           task.output = output;
           resolve(task);
         };
