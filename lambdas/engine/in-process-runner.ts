@@ -84,7 +84,11 @@ class InProcessRun {
           return this.result('CANCELLED');
         }
         const step = advance(this.spec, Object.fromEntries(this.published));
-        await Promise.all(step.skip.map(({ task, reason }) => this.skipTask(task, reason)));
+        if (step.skip.length > 0) {
+          await Promise.all(step.skip.map(({ task, reason }) => this.skipTask(task, reason)));
+          // Other tasks may have finished while the skips were recorded: this step is stale.
+          continue;
+        }
         if (step.done) return this.result(step.finalStatus!);
         for (const task of step.ready) {
           this.published.set(task, { status: 'RUNNING' });

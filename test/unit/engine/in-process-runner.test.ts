@@ -296,3 +296,35 @@ describe('runDagInProcess: resume and cancel', () => {
     expect(h.started()).toEqual(['a#1']);
   });
 });
+
+describe('runDagInProcess: outcomes arriving while skips are recorded', () => {
+  it('does not stall when the last running task finishes during a skip delivery', async () => {
+    // boom fails → later is skipped; side (independent) finishes while that skip is being
+    // recorded. The step computed before the skip is stale: the runner must look again.
+    const spec = flow(['boom', 'later', 'side'], ['boom>later']);
+    const h = controlledRun();
+    const skipRecorded = deferred<void>();
+    let skipSeen = false;
+    const run = runDagInProcess(spec, {
+      ...h.options,
+      onTaskUpdate: async (event: TaskUpdateEvent) => {
+        h.events.push(event);
+        if (event.type === 'skipped') {
+          skipSeen = true;
+          await skipRecorded.promise;
+        }
+      },
+    });
+    await flush();
+    expect(h.started().sort()).toEqual(['boom#1', 'side#1']);
+    h.fail('boom');
+    await flush();
+    expect(skipSeen).toBe(true);
+    h.succeed('side');
+    await flush();
+    skipRecorded.resolve();
+    const result = await run;
+    expect(result.status).toBe('FAILED');
+    expect(result.taskStates).toMatchObject({ boom: { status: 'FAILED' }, later: { status: 'SKIPPED' }, side: { status: 'SUCCEEDED' } });
+  });
+});
