@@ -14,6 +14,7 @@ import { isoNow, type Clock } from '../shared/clock';
 import { ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
+import { queryAll } from '../shared/dynamo/query-all';
 
 // The TaskRun table (see lambdas/catalogue/tables.ts): pk = org_id#run_id, sk = task_name. One
 // partition per run, so "all task runs of a run" is one Query. This module is the only code that
@@ -195,22 +196,13 @@ export class TaskRunRepository {
 
   /** Every task run of a run, by task name (all pages). */
   async listForRun(orgId: string, runId: string, options: { consistent?: boolean } = {}): Promise<TaskRunRecord[]> {
-    const items: TaskRunRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': taskPk(orgId, runId) },
-          ConsistentRead: options.consistent ?? false,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of out.Items ?? []) items.push(toTaskRun(item));
-      startKey = out.LastEvaluatedKey;
-    } while (startKey !== undefined);
-    return items;
+    const items = await queryAll(this.ddb, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': taskPk(orgId, runId) },
+      ConsistentRead: options.consistent ?? false,
+    });
+    return items.map(toTaskRun);
   }
 
   /** One page of a run's task runs, by task name. */

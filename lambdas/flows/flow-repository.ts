@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand, type DynamoDBDocumentClient, type QueryComman
 import type { PageRequest } from '../shared/http/pagination';
 import { startKeyWithin } from '../shared/http/pagination';
 import type { TransactItem } from '../shared/dynamo/transact';
+import { queryAll } from '../shared/dynamo/query-all';
 
 export const FLOW_STATUSES = ['ACTIVE', 'INACTIVE'] as const;
 export type FlowStatus = (typeof FLOW_STATUSES)[number];
@@ -77,22 +78,13 @@ export class FlowRepository {
 
   /** Every version of a flow (summaries; a flow has few versions, read in full to sort them). */
   async listVersions(orgId: string, flowName: string): Promise<FlowVersionSummary[]> {
-    const items: FlowVersionSummary[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': `${orgId}#${flowName}` },
-          ...summaryProjection(),
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of out.Items ?? []) items.push(toSummary(item));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return items;
+    const items = await queryAll(this.ddb, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `${orgId}#${flowName}` },
+      ...summaryProjection(),
+    });
+    return items.map(toSummary);
   }
 
   /** Flow versions of an organization ordered by namespace/flow_name#flow_version (by-org GSI). */

@@ -14,6 +14,7 @@ import { UpdateBuilder } from '../shared/dynamo/update-builder';
 import { shardNames, shardOf } from '../shared/dynamo/shard';
 import type { S3SensorConfig, SensorConfig, SensorType } from './sensor-config';
 import type { PollCursor, SensorRecord } from './sensor-record';
+import { queryAll } from '../shared/dynamo/query-all';
 
 export const POLL_SHARDS: readonly string[] = shardNames(4);
 export const WEBHOOK_TOKEN_INDEX = 'by-webhook-token';
@@ -188,42 +189,24 @@ export class SensorRepository {
 
   /** Enabled s3 sensors of one organization on one bucket. */
   async s3SensorsOf(bucket: string, orgId: string): Promise<SensorRecord[]> {
-    const sensors: SensorRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: S3_BUCKET_INDEX,
-          KeyConditionExpression: 's3_bucket = :b',
-          ExpressionAttributeValues: { ':b': s3BucketKey(bucket, orgId) },
-          ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      sensors.push(...(out.Items ?? []).map(toSensor));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return sensors;
+    const items = await queryAll(this.ddb, {
+      TableName: this.tableName,
+      IndexName: S3_BUCKET_INDEX,
+      KeyConditionExpression: 's3_bucket = :b',
+      ExpressionAttributeValues: { ':b': s3BucketKey(bucket, orgId) },
+    });
+    return items.map(toSensor);
   }
 
   /** Polling sensors of a shard whose next poll is at or before `nowEpoch`. */
   async pollDue(shard: string, nowEpoch: number): Promise<SensorRecord[]> {
-    const sensors: SensorRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const out = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          IndexName: POLL_DUE_INDEX,
-          KeyConditionExpression: 'poll_shard = :s AND next_poll_epoch <= :now',
-          ExpressionAttributeValues: { ':s': shard, ':now': nowEpoch },
-          ...(start !== undefined ? { ExclusiveStartKey: start } : {}),
-        }),
-      );
-      sensors.push(...(out.Items ?? []).map(toSensor));
-      start = out.LastEvaluatedKey;
-    } while (start !== undefined);
-    return sensors;
+    const items = await queryAll(this.ddb, {
+      TableName: this.tableName,
+      IndexName: POLL_DUE_INDEX,
+      KeyConditionExpression: 'poll_shard = :s AND next_poll_epoch <= :now',
+      ExpressionAttributeValues: { ':s': shard, ':now': nowEpoch },
+    });
+    return items.map(toSensor);
   }
 
   /**

@@ -5,6 +5,7 @@ import type { Page, PageRequest } from '../../shared/http/pagination';
 import { encodeCursor } from '../../shared/http/pagination';
 import { startKeyWithin } from '../../shared/http/pagination';
 import type { TxOp } from '../../shared/dynamo/transact';
+import { queryAll } from '../../shared/dynamo/query-all';
 
 export interface ApiKeyRecord {
   org_id: string;
@@ -65,22 +66,13 @@ export class ApiKeyRepository {
 
   /** Every key one user created in an organization (a Query of the org's partition, filtered). */
   async listByCreator(orgId: string, userId: string): Promise<ApiKeyRecord[]> {
-    const out: ApiKeyRecord[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.ddb.send(
-        new QueryCommand({
-          TableName: this.tableName,
-          KeyConditionExpression: 'org_id = :org',
-          FilterExpression: 'created_by_user_id = :user',
-          ExpressionAttributeValues: { ':org': orgId, ':user': userId },
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(page.Items ?? []).map(toApiKey));
-      start = page.LastEvaluatedKey;
-    } while (start !== undefined);
-    return out;
+    const items = await queryAll(this.ddb, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'org_id = :org',
+      FilterExpression: 'created_by_user_id = :user',
+      ExpressionAttributeValues: { ':org': orgId, ':user': userId },
+    });
+    return items.map(toApiKey);
   }
 
   /** Lowers a key's role (when its creator is demoted). */
