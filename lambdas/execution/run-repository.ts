@@ -492,6 +492,29 @@ export class RunRepository {
     return this.conditionalUpdate(orgId, runId, b, guardConditions(b, guard));
   }
 
+  /**
+   * Claims a RUNNING run for the one invocation that runs its whole DAG (executor lambda): a
+   * duplicate invocation loses and runs nothing.
+   */
+  async claimDagRunner(orgId: string, runId: string, owner: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: runPk(orgId, runId) },
+          UpdateExpression: 'SET dag_runner = :owner',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attribute_not_exists(dag_runner)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': owner },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   private async conditionalUpdate(orgId: string, runId: string, b: UpdateBuilder, conditions: string[]): Promise<RunTransition> {
     if (runId === '' || runId.includes('#')) return { won: false, current: null };
     try {
