@@ -12,6 +12,10 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
       Flow: 'read',
       Deployment: 'read',
       AuditLog: 'append',
+      // The run starter checks that declared secrets exist (names only, nothing decrypted) and
+      // whether a deployment's environment is protected.
+      Secret: 'read',
+      Environment: 'read',
     },
     buckets: { artifacts: 'read' },
     capabilities: ['states:start', 'events:put', 'ecs:run-task'],
