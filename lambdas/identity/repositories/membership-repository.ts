@@ -5,6 +5,7 @@ import type { Page, PageRequest } from '../../shared/http/pagination';
 import { encodeCursor } from '../../shared/http/pagination';
 import { startKeyWithin } from '../../shared/http/pagination';
 import type { TxOp } from '../../shared/dynamo/transact';
+import { INVITATION_SORT_PREFIX } from './invitation-repository';
 
 export interface MembershipRecord {
   org_id: string;
@@ -43,7 +44,9 @@ export class MembershipRepository {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'org_id = :org',
-        ExpressionAttributeValues: { ':org': orgId },
+        // Invitations share the partition (invitation-repository.ts): not members.
+        FilterExpression: 'NOT begins_with(user_id, :invite)',
+        ExpressionAttributeValues: { ':org': orgId, ':invite': INVITATION_SORT_PREFIX },
         Limit: page.limit,
         ExclusiveStartKey: startKeyWithin(page, 'org_id', orgId),
       }),
