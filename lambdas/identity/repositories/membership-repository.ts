@@ -5,7 +5,6 @@ import type { Page, PageRequest } from '../../shared/http/pagination';
 import { encodeCursor } from '../../shared/http/pagination';
 import { startKeyWithin } from '../../shared/http/pagination';
 import type { TxOp } from '../../shared/dynamo/transact';
-import { INVITATION_SORT_PREFIX } from './invitation-repository';
 
 export interface MembershipRecord {
   org_id: string;
@@ -44,9 +43,10 @@ export class MembershipRepository {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'org_id = :org',
-        // Invitations share the partition (invitation-repository.ts): not members.
-        FilterExpression: 'NOT begins_with(user_id, :invite)',
-        ExpressionAttributeValues: { ':org': orgId, ':invite': INVITATION_SORT_PREFIX },
+        // Invitations share the partition (invitation-repository.ts) and are not members; a
+        // filter cannot name the sort key, so it goes by the attribute only invitations carry.
+        FilterExpression: 'attribute_not_exists(invitation_id)',
+        ExpressionAttributeValues: { ':org': orgId },
         Limit: page.limit,
         ExclusiveStartKey: startKeyWithin(page, 'org_id', orgId),
       }),
