@@ -338,11 +338,12 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
         }
       }
       const target = await resolveTarget(request);
+      // Who may start it is settled before anything about it is checked or said.
+      if (request.admit !== undefined) await request.admit({ deployment: target.deployment, flow: target.flow });
       const parameters: JsonObject = { ...target.baseParameters, ...(request.parameters ?? {}) };
       checkRunParameters(target.spec.parameters, parameters);
       const executor = pickExecutor(request, target);
       await checkDeclaredSecrets(deps.missingSecrets, request.org_id, target.deployment?.environment ?? null, target.spec);
-      if (request.admit !== undefined) await request.admit({ deployment: target.deployment, flow: target.flow });
       const now = clock.nowMs();
       const newRun: NewRun = {
         org_id: request.org_id,

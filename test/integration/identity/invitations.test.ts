@@ -57,6 +57,11 @@ describe('invitations', () => {
     expect(accepted.body.member).toMatchObject({ org_id: owner.org_id, user_id: invitee.user_id, role: 'developer' });
     expect((await inOrg(invitee).get('/v1/me')).body.role).toBe('developer');
     expect((await invitee.api.post(issued.accept_path)).status).toBe(404);
+    // The token in the path is a credential: access logs keep the path masked.
+    const logs = await invitee.api.withHeaders({ 'x-dagy-org': invitee.org_id }).get('/v1/access-logs');
+    const acceptLog = logs.body.items.find((l: { route: string }) => l.route === 'POST /v1/invitations/{token}/accept');
+    expect(acceptLog).toMatchObject({ path: '/v1/invitations/***/accept' });
+    expect(JSON.stringify(logs.body)).not.toContain(issued.token.slice(-43));
     expect((await owner.api.get('/v1/invitations')).body.items.map((i: { invitation_id: string }) => i.invitation_id)).not.toContain(issued.invitation.invitation_id);
 
     const audit = await auditRecords(platform, owner.org_id);

@@ -189,6 +189,7 @@ describe('identity: roles', () => {
     const records = await auditRecords(platform, org.org_id);
     expect(records.map((r) => `${r.resource_type}:${r.action}`)).toEqual([
       'user:create',
+      'invitation:create',
       'member:create',
       'member:update',
       'member:delete',
@@ -196,6 +197,8 @@ describe('identity: roles', () => {
       'api_key:create',
       'api_key:delete',
     ]);
-    expect(records[1]).toMatchObject({ actor_email: org.email, resource_id: user.user_id });
+    // The owner invites; the member's creation is recorded as the invitee's own act (accepting).
+    expect(records[1]).toMatchObject({ actor_email: org.email, resource_type: 'invitation' });
+    expect(records[2]).toMatchObject({ actor_email: user.email, resource_id: user.user_id });
   });
 });
