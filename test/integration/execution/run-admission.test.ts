@@ -84,6 +84,17 @@ describe('run admission', () => {
     });
   });
 
+  describe('a task declaring a secret that does not exist, through a webhook sensor', () => {
+    it('the webhook answers 400 unknown_secret and starts no run', async () => {
+      const hook = await owner.api.post('/v1/sensors', { name: 'sec-hook', sensor_type: 'webhook', deployment_name: 'sec-dev', config: {} });
+      expect(hook.status).toBe(201);
+      const res = await fetch(`${platform.url}${hook.body.webhook_path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { error: { code: string } }).error.code).toBe('unknown_secret');
+      expect((await listRuns(owner)).filter((r) => r.trigger.id === hook.body.sensor_id)).toEqual([]);
+    });
+  });
+
   describe('protected environments', () => {
     beforeAll(async () => {
       for (const [name, environment] of [['etl-prod', 'production'], ['etl-dev', 'dev']]) {
