@@ -218,6 +218,20 @@ describe('append-only tables', () => {
   });
 });
 
+describe('run starters and secrets', () => {
+  // Every function that starts runs refuses a run whose tasks declare an unknown secret, so it
+  // reads the Secret table; only those with kms:secrets (their own sealing needs) can open a value.
+  const STARTERS = ['http-execution', 'schedule-evaluator', 'http-sensors', 's3-sensor', 'sensor-poller'];
+  test.each(STARTERS)('%s reads the Secret table without writing it', (name) => {
+    const h = hostedOf(name);
+    const statements = roleStatements(h.template, h.roleId);
+    const secret = tableGrants(data, statements).get('Secret');
+    expect(secret === undefined ? [] : sorted(secret.actions)).toEqual(sorted(READ));
+    const canDecrypt = actionsOf(statements).has('kms:Decrypt');
+    expect({ name, canDecrypt }).toEqual({ name, canDecrypt: FUNCTIONS[name as keyof typeof FUNCTIONS].capabilities.includes('kms:secrets') });
+  });
+});
+
 describe('capability wiring', () => {
   const stateMachineId = (): string => logicalIdOf(dev.stacks.orchestration.stateMachine);
 
