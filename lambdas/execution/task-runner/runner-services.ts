@@ -1,6 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import { egressPolicyOf } from '../../shared/egress';
 import type { Runtime } from '../../shared/runtime';
 import { FlowRepository } from '../../flows/flow-repository';
 import { FlowCache } from '../orchestrator/flow-cache';
@@ -35,7 +36,7 @@ export function runnerServices(runtime: Runtime): RunnerServices {
     taskRuns,
     events,
     objects: new RunObjectStore(runtime.aws.s3, bucket),
-    executor: new TaskExecutor(new ArtifactCache(runtime.aws.s3, bucket), secretSourceFromRuntime(runtime)),
+    executor: new TaskExecutor(new ArtifactCache(runtime.aws.s3, bucket), secretSourceFromRuntime(runtime), egressPolicyOf(runtime.config)),
     flows: new FlowCache(new FlowRepository(runtime.aws.ddb, runtime.config.table('Flow'))),
     get sfn() {
       return runtime.aws.sfn;

@@ -3,6 +3,7 @@ import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { JsonObject, NormalizedTaskSpec } from '../../engine';
 import { findNonJson, parseHandler } from '../../engine';
+import type { EgressPolicy } from '../../shared/egress';
 import type { ArtifactCache, ArtifactRef } from './artifact-cache';
 import { runHttpTask } from './http-task';
 import { OUTPUT_TOO_LARGE, serializeOutput } from './run-object-store';
@@ -42,6 +43,7 @@ export class TaskExecutor {
   constructor(
     private readonly artifacts: ArtifactCache,
     private readonly secrets: SecretSource,
+    private readonly egress: EgressPolicy,
   ) {}
 
   async run(request: AttemptRequest): Promise<AttemptOutcome> {
@@ -65,7 +67,21 @@ export class TaskExecutor {
   private async execute(request: AttemptRequest) {
     const { task } = request;
     if (task.type === 'http') {
-      return runHttpTask(task, { timeoutMs: request.timeoutMs, timeoutMessage: request.timeoutMessage, ...(request.signal ? { signal: request.signal } : {}) });
+      // Declared secrets feed the request's {{ secrets.NAME }} templates.
+      let secrets: Record<string, string>;
+      try {
+        secrets = await this.secrets.resolve(request.orgId, request.runId, task.secrets);
+      } catch (error) {
+        return { ok: false as const, error: `secrets: ${error instanceof Error ? error.message : String(error)}`, log: '' };
+      }
+      return runHttpTask(task, {
+        timeoutMs: request.timeoutMs,
+        timeoutMessage: request.timeoutMessage,
+        ...(request.signal ? { signal: request.signal } : {}),
+        secrets,
+        parameters: request.parameters,
+        egress: this.egress,
+      });
     }
     const ref = parseHandler(task.handler);
     if (ref === null) return { ok: false as const, error: `invalid handler ${JSON.stringify(task.handler)}`, log: '' };
