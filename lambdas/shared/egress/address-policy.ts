@@ -79,3 +79,11 @@ export function addressRefusal(ip: string): AddressRefusal | null {
   }
   return range === 'unicast' ? null : refused(range, describe(range));
 }
+
+/** The address to open a socket to: an IPv4-mapped IPv6 address as the IPv4 address it maps. */
+export function connectAddress(ip: string): string {
+  const bare = ip.replace(/^\[|\]$/g, '');
+  if (!ipaddr.IPv6.isValid(bare)) return bare;
+  const address = ipaddr.IPv6.parse(bare);
+  return address.isIPv4MappedAddress() ? address.toIPv4Address().toString() : bare;
+}

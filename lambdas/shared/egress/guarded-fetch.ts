@@ -6,6 +6,7 @@
 import { lookup } from 'node:dns/promises';
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connectAddress } from './address-policy';
 import { EgressRefusedError } from './egress-error';
 import type { EgressPolicy } from './egress-policy';
 import { addressProblem, egressTarget, originOf, type EgressTarget } from './target-url';
@@ -55,7 +56,7 @@ function abortReason(signal: AbortSignal): unknown {
 
 /** Resolves once; every address must pass; the first is the one connected to. */
 async function pinnedAddress(target: EgressTarget, policy: EgressPolicy, resolve: Resolver, signal: AbortSignal): Promise<string> {
-  if (target.literal) return target.host;
+  if (target.literal) return connectAddress(target.host);
   let addresses: string[];
   try {
     addresses = await new Promise<string[]>((ok, fail) => {
@@ -73,7 +74,7 @@ async function pinnedAddress(target: EgressTarget, policy: EgressPolicy, resolve
     const problem = addressProblem(address, target.url, policy);
     if (problem !== null) throw new EgressRefusedError(`${target.host} resolves to ${address}, ${problem.description}`, originOf(target.url));
   }
-  return addresses[0]!;
+  return connectAddress(addresses[0]!);
 }
 
 function send(target: EgressTarget, address: string, hop: Hop, signal: AbortSignal): Promise<IncomingMessage> {
