@@ -37,6 +37,7 @@ export type Resolver = (host: string) => Promise<string[]>;
 export const systemResolver: Resolver = async (host) => (await lookup(host, { all: true, verbatim: true })).map((a) => a.address);
 
 export const MAX_REDIRECTS = 3;
+export const USER_AGENT = 'Dagy';
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 /** Headers a hop to another origin keeps: the others may carry the tenant's secrets. */
@@ -81,6 +82,8 @@ function send(target: EgressTarget, address: string, hop: Hop, signal: AbortSign
   const headers: OutgoingHttpHeaders = {};
   for (const [name, value] of Object.entries(hop.headers)) if (!OWN_HEADERS.has(name.toLowerCase())) headers[name] = value;
   headers.host = target.url.host;
+  // Some APIs refuse requests without one (fetch used to send "node").
+  if (!Object.keys(headers).some((name) => name.toLowerCase() === 'user-agent')) headers['user-agent'] = USER_AGENT;
   if (hop.body !== undefined) headers['content-length'] = Buffer.byteLength(hop.body);
   const options = {
     host: address,

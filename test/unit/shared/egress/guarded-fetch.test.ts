@@ -117,6 +117,8 @@ test('the caller cannot set Host, Content-Length or Transfer-Encoding', async ()
   expect(seen[0]).toMatchObject({ host: `127.0.0.1:${port}`, body: 'abc' });
   expect(seen[0]!.headers['content-length']).toBe('3');
   expect(seen[0]!.headers['transfer-encoding']).toBeUndefined();
+  // A User-Agent when the caller sets none (some APIs refuse requests without one).
+  expect(seen[0]!.headers['user-agent']).toBe('Dagy');
 });
 
 describe('DNS rebinding', () => {
@@ -153,5 +155,46 @@ describe('DNS rebinding', () => {
     await expect(guardedFetch(`http://rebind.test:${port}/ok`, get, flag, resolver)).rejects.toThrow(/resolves to 10\.0\.0\.1, a private/);
     expect(resolver.calls).toEqual(['rebind.test']);
     expect(seen).toEqual([]);
+  });
+});
+
+describe('TLS to a pinned address', () => {
+  // A throwaway self-signed certificate for pinned.test, made for this test only (openssl, P-256).
+  const KEY = `-----BEGIN PRIVATE KEY-----
+MIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgavq4J8pG/73iJV28
+eFhWOlbQB2aYb3+xVbJEWMJmknOhRANCAAQ4GGFHad+RQtiZKozFtMduY+R/iZvW
+JtJqA1OZPwK5Ij+DL9wMQ9z4Uxj1PhmaeDxqq0LKQf6XeX09AOfeHbjb
+-----END PRIVATE KEY-----`;
+  const CERT = `-----BEGIN CERTIFICATE-----
+MIIBnDCCAUGgAwIBAgIUeVR6fTL8eJ/1OEvksnnX/ZcSxK8wCgYIKoZIzj0EAwIw
+FjEUMBIGA1UEAwwLcGlubmVkLnRlc3QwIBcNMjYxMTMwMDAyMDUxWhgPMjEyNjEx
+MDYwMDIwNTFaMBYxFDASBgNVBAMMC3Bpbm5lZC50ZXN0MFkwEwYHKoZIzj0CAQYI
+KoZIzj0DAQcDQgAEOBhhR2nfkULYmSqMxbTHbmPkf4mb1ibSagNTmT8CuSI/gy/c
+DEPc+FMY9T4Zmng8aqtCykH+l3l9PQDn3h2426NrMGkwHQYDVR0OBBYEFIcnzr0D
+LrYh0tBw1muYD7ZnZ/zkMB8GA1UdIwQYMBaAFIcnzr0DLrYh0tBw1muYD7ZnZ/zk
+MA8GA1UdEwEB/wQFMAMBAf8wFgYDVR0RBA8wDYILcGlubmVkLnRlc3QwCgYIKoZI
+zj0EAwIDSQAwRgIhAPdpcy841+MitM4E9UwFIgf+pJBXAV7oNo3UBdBL6KklAiEA
+wu3qrwPS6KeCqgvQ7F4NiRExYYKe68odXQYpcYhupgM=
+-----END CERTIFICATE-----`;
+
+  it('connects to the checked address, sends the name as SNI and verifies the certificate', async () => {
+    const { createServer: createHttpsServer } = await import('node:https');
+    const { createSecureContext } = await import('node:tls');
+    const context = createSecureContext({ key: KEY, cert: CERT });
+    const sni: string[] = [];
+    const tls = createHttpsServer({ key: KEY, cert: CERT, SNICallback: (name, done) => (sni.push(name), done(null, context)) }, (_req, res) => res.writeHead(200).end('reached'));
+    tls.on('tlsClientError', () => undefined);
+    await new Promise<void>((resolve) => tls.listen(0, '127.0.0.1', () => resolve()));
+    const address = tls.address();
+    const tlsPort = typeof address === 'object' && address !== null ? address.port : 0;
+    try {
+      // Not trusted (self-signed): verification is on, so the request fails once the server answered.
+      await expect(guardedFetch(`https://pinned.test:${tlsPort}/`, get, flag, async () => ['127.0.0.1'])).rejects.toThrow(/self[- ]signed certificate/);
+      // The loopback server (the checked address) was reached, under the name the URL gave.
+      expect(sni).toEqual(['pinned.test']);
+    } finally {
+      tls.closeAllConnections();
+      await new Promise((r) => tls.close(r));
+    }
   });
 });
