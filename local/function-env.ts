@@ -3,6 +3,7 @@ import {
   CAPABILITY_ENV,
   ENV,
   FUNCTIONS,
+  TENANT_EGRESS_FUNCTIONS,
   tableEnvVar,
   type BucketName,
   type EntityName,
@@ -20,6 +21,8 @@ export interface LocalResources {
   emulatorEndpoint: string;
   dynamodbEndpoint: string;
   s3Endpoint: string;
+  /** Tenant requests may reach loopback receivers (the platform's test flag; never by default). */
+  allowLoopbackEgress?: boolean;
 }
 
 const CAPABILITY_VALUES = (r: LocalResources): Record<string, string> => ({
@@ -54,5 +57,6 @@ export function localFunctionEnv(name: FunctionName, r: LocalResources): Record<
   env[ENV.sfnEndpoint] = r.emulatorEndpoint;
   env[ENV.lambdaEndpoint] = r.emulatorEndpoint;
   env[ENV.ecsEndpoint] = r.emulatorEndpoint;
+  if (r.allowLoopbackEgress === true && TENANT_EGRESS_FUNCTIONS.includes(name)) env[ENV.egressAllowLoopbackHttp] = 'true';
   return env;
 }

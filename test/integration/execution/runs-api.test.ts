@@ -55,7 +55,7 @@ describe('runs API', () => {
   }
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
+    platform = await startTestPlatform({ allowLoopbackEgress: true });
     platform.emulator.register('AWSStepFunctions.StartExecution', async (body) => {
       if (failStart !== null) throw new AwsApiError('ServiceUnavailable', failStart, 503);
       started.push(body);

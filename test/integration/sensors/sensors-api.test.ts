@@ -25,7 +25,7 @@ describe('sensors API and webhooks', () => {
   const ingest = () => platform.resources.buckets.ingest;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ clock });
+    platform = await startTestPlatform({ clock, allowLoopbackEgress: true });
     recordExecutions(platform);
     [alice, bob] = await Promise.all([signUpTenant(platform.url, 'alice'), signUpTenant(platform.url, 'bob')]);
     await registerFlow(alice);
