@@ -1,5 +1,5 @@
 import { format } from 'node:util';
-import type { JsonObject, RunDagResult, TaskUpdateEvent } from '../lambdas/engine';
+import type { JsonObject, RunDagResult, Sleep, TaskUpdateEvent } from '../lambdas/engine';
 import { runDagInProcess, taskParameters } from '../lambdas/engine';
 import { runHttpTask } from '../lambdas/execution/task-runner/http-task';
 import type { FlowDefinition, TaskArgs } from './define';
@@ -16,7 +16,7 @@ export interface TestFlowOptions {
   /** Called on every task transition (the CLI prints them). */
   onTaskUpdate?: (event: TaskUpdateEvent) => void;
   /** Waits between retries; default real timers. */
-  sleep?: (ms: number, signal: AbortSignal) => Promise<void>;
+  sleep?: Sleep;
   signal?: AbortSignal;
 }
 
