@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { FlowCompileError } from '../sdk/flow-spec-of';
+import { registerAdminCommands } from './commands/admin';
 import { registerAuthCommands } from './commands/auth';
 import { registerDeploymentCommands } from './commands/deployments';
 import { registerDevCommand } from './commands/dev';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerSensorCommands(program);
   registerSecretCommands(program);
   registerKeyCommands(program);
+  registerAdminCommands(program);
   for (const command of program.commands) command.exitOverride();
   return program;
 }

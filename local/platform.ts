@@ -39,6 +39,8 @@ export interface PlatformOptions {
   /** Sees every AWS command any hosted function sends (benchmarks). */
   observeAws?: (service: string, command: string) => void;
   authorizerCacheTtlMs?: number;
+  /** Extra variables for every function: the tunables CDK sets from stage settings (e.g. DAGY_SIGNUP_ENABLED). */
+  functionEnv?: Record<string, string>;
 }
 
 export interface Platform {
@@ -112,7 +114,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       dynamodbEndpoint,
       s3Endpoint: s3Local.endpoint,
     };
-    const envFor = (name: FunctionName) => localFunctionEnv(name, resources);
+    const envFor = (name: FunctionName) => ({ ...localFunctionEnv(name, resources), ...options.functionEnv });
     const runtimes: Runtime[] = [];
     // Functions' SDK clients keep sockets open to the local stores: close them on stop.
     stoppers.push(async () => runtimes.forEach((r) => r.aws.destroy()));

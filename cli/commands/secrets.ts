@@ -1,40 +1,8 @@
 import type { Command } from 'commander';
-import { Writable } from 'node:stream';
-import { createInterface } from 'node:readline/promises';
 import { unwrap } from '../api/client';
 import { contextOf } from '../context';
-import { CliError } from '../errors';
+import { readSecretValue } from '../secret-input';
 import { table } from '../output';
-
-/** A secret's value: piped stdin, or a prompt that does not echo. Never argv (shell history, ps). */
-async function readSecretValue(name: string): Promise<string> {
-  if (!process.stdin.isTTY) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of process.stdin) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
-    // One trailing newline is how `echo` and most pipes end; it is not part of the value.
-    const value = Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
-    if (value === '') throw new CliError('no secret value on stdin');
-    return value;
-  }
-  let muted = false;
-  const output = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      if (!muted) process.stderr.write(chunk);
-      callback();
-    },
-  });
-  const rl = createInterface({ input: process.stdin, output, terminal: true });
-  try {
-    const question = rl.question(`value of ${name} (not echoed): `);
-    muted = true;
-    const value = await question;
-    process.stderr.write('\n');
-    if (value === '') throw new CliError('empty secret value');
-    return value;
-  } finally {
-    rl.close();
-  }
-}
 
 export function registerSecretCommands(program: Command): void {
   const secrets = program.command('secrets').description('Secrets: set, list, remove (values are never printed)');
@@ -45,7 +13,7 @@ export function registerSecretCommands(program: Command): void {
     .action(async (name: string, options: { env?: string }, command: Command) => {
       const ctx = contextOf(command);
       const { api } = ctx.connection();
-      const value = await readSecretValue(name);
+      const value = await readSecretValue(`value of ${name}`);
       const secret = await unwrap(api.PUT('/v1/secrets/{secret_name}', { params: { path: { secret_name: name } }, body: { value, ...(options.env ? { environment: options.env } : {}) } }));
       ctx.out.result(secret, () => ctx.out.line(`secret ${name} set${options.env ? ` in ${options.env}` : ' (org-wide)'}`));
     });

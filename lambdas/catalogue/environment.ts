@@ -34,6 +34,8 @@ export const ENV = {
   sfnEndpoint: 'DAGY_SFN_ENDPOINT',
   lambdaEndpoint: 'DAGY_LAMBDA_ENDPOINT',
   ecsEndpoint: 'DAGY_ECS_ENDPOINT',
+  /** Identity function only: "false" turns POST /v1/auth/signup off (lib/stage.ts signupEnabled). */
+  signupEnabled: 'DAGY_SIGNUP_ENABLED',
 } as const;
 
 /**
