@@ -45,6 +45,11 @@ export function describeError(error: unknown): { message: string; exitCode: numb
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // `dagy runs ls | head`: a closed pipe ends the command quietly.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    throw error;
+  });
   const program = buildProgram();
   try {
     await program.parseAsync(argv);

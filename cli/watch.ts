@@ -74,11 +74,11 @@ export async function watchRun(api: DagyApi, runId: string, out: Output, options
         stdout.write(`${text}\n`);
         drawn = text.split('\n').length;
       } else if (!out.json) {
-        for (const t of run.task_runs) {
-          const state = `${t.status}/${t.attempt}`;
-          if (seen.get(t.task_name) === state) continue;
-          seen.set(t.task_name, state);
-          if (t.status === 'PENDING') continue;
+        // Changes since the last poll, in the order they happened.
+        const changed = run.task_runs.filter((t) => t.status !== 'PENDING' && seen.get(t.task_name) !== `${t.status}/${t.attempt}`);
+        changed.sort((a, b) => (a.completed_at ?? a.started_at ?? '~').localeCompare(b.completed_at ?? b.started_at ?? '~'));
+        for (const t of changed) {
+          seen.set(t.task_name, `${t.status}/${t.attempt}`);
           out.line(`${t.task_name} ${t.status} attempt ${t.attempt}${t.error_message ? `: ${t.error_message}` : ''}`);
         }
       }

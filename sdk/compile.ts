@@ -1,6 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { zipSync, type Zippable } from 'fflate';
 import type { FlowDefinition } from './define';
 import { isFlowDefinition, stackFiles } from './define';
@@ -26,7 +25,8 @@ export function resolveFlowFile(path: string): string {
 /** Imports a flow file and returns the flow it exports (default export first). */
 export async function loadFlow(path: string): Promise<FlowDefinition> {
   const file = resolveFlowFile(path);
-  const mod = (await import(pathToFileURL(file).href)) as Record<string, unknown>;
+  // An absolute path, not a file:// URL: valid for ESM import() (tsx) and for require (jest's transform).
+  const mod = (await import(file)) as Record<string, unknown>;
   if (isFlowDefinition(mod.default)) return mod.default;
   const found = Object.values(mod).filter(isFlowDefinition);
   if (found.length === 1) return found[0]!;

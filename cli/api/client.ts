@@ -55,8 +55,9 @@ export async function unwrap<D>(call: Promise<ApiResult<D>>): Promise<NonNullabl
   if (response.status === 401) {
     throw new CliError(`authentication failed: ${where} rejected the API key (${isApiErrorBody(error) ? error.error.message : 'unauthorized'})`, EXIT.connection);
   }
-  if (!isApiErrorBody(error)) {
-    throw new CliError(`${where} does not look like a Dagy API: ${new URL(response.url || 'http://unknown/').pathname} answered ${response.status}`, EXIT.connection);
+  // The gateway's answer for a path it does not route: the URL points beside the API.
+  if (!isApiErrorBody(error) || (response.status === 404 && error.error.message === 'route not found')) {
+    throw new CliError(`${where} does not look like a Dagy API: ${new URL(response.url || 'http://unknown/').pathname} answered ${response.status} (check --url / DAGY_URL: the platform's base URL, without /v1)`, EXIT.connection);
   }
   throw new CliError(formatApiError(response.status, error), EXIT.failure);
 }

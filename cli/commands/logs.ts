@@ -19,7 +19,9 @@ export function registerLogCommands(program: Command): void {
       for (;;) {
         const run = (await unwrap(api.GET('/v1/runs/{run_id}', { params: { path: { run_id: runId } } }))) as RunDetail;
         const ended = TERMINAL_RUN.has(run.status);
-        const taskRuns = run.task_runs.filter((t) => task === undefined || t.task_name === task);
+        const taskRuns = run.task_runs
+          .filter((t) => task === undefined || t.task_name === task)
+          .sort((a, b) => (a.started_at ?? '~').localeCompare(b.started_at ?? '~'));
         if (task !== undefined && taskRuns.length === 0) throw new CliError(`run ${runId} has no task '${task}'`);
         for (const t of taskRuns) {
           if (t.status === 'PENDING' || t.status === 'SKIPPED') continue;
