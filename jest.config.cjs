@@ -9,6 +9,8 @@ const shared = {
     '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
     // The SDK as flow files import it (package.json "exports"; tsx resolves it natively).
     '^dagy/sdk$': '<rootDir>/sdk/index.ts',
+    '^dagy/sdk/testing$': '<rootDir>/sdk/testing.ts',
+    '^dagy/sdk/compiler$': '<rootDir>/sdk/compile.ts',
   },
   transformIgnorePatterns: ['/node_modules/(?!(@middy|aws-local-stepfunctions)/)'],
   testEnvironment: 'node',

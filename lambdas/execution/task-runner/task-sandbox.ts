@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
  * the next attempt of the same code; any other ending discards it.
  */
 
-/** What the task's exported function receives (DESIGN.md "Task code"), context.log added. */
+/** What the task's exported function receives (docs/task-code.md), context.log added. */
 export interface TaskCallArgs {
   parameters: Record<string, unknown>;
   inputs: Record<string, unknown>;
