@@ -2,7 +2,12 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { zipSync, unzipSync } from 'fflate';
+import { connect } from '../../../cli/api/client';
+import { CliError } from '../../../cli/errors';
 import type { Platform } from '../../../local/platform';
+import { buildFlow } from '../../../sdk/compile';
+import { deployFlow } from '../../../sdk/deploy';
 import { freePort } from '../../../local/free-port';
 import { signUpTenant, type TestTenant } from '../../support/auth';
 import { startTestPlatform } from '../../support/platform';
@@ -100,6 +105,25 @@ describe('dagy CLI end to end', () => {
     expect(failed.code).toBe(1);
     expect(failed.stdout).toMatch(/^second FAILED attempt 1: asked to fail$/m);
     expect(failed.stdout).toMatch(/^run \S+ FAILED in/m);
+  }, SLOW);
+
+  it('uploads through a presigned URL above the inline limit, and refuses a registered version with other code', async () => {
+    const { api } = connect(platform.url, apiKey);
+    const built = await buildFlow('test/fixtures/sdk/slow-fail');
+    const uploaded = await deployFlow(api, { ...built, compiled: { ...built.compiled, flowVersion: '2.0.0-upload' } }, { inlineLimit: 1024 });
+    expect(uploaded).toMatchObject({ status: 'created', upload: 'presigned', flow: { flow_name: 'slow-fail', flow_version: '2.0.0-upload' } });
+    const stored = await owner.api.get('/v1/flows/slow-fail/versions/2.0.0-upload');
+    expect(stored.status).toBe(200);
+    expect(stored.body.artifact_s3_uri).toMatch(/^s3:\/\//);
+
+    const otherCode = zipSync({ ...unzipSync(built.zip!), 'extra.txt': new TextEncoder().encode('changed') });
+    const refused = await deployFlow(api, { ...built, zip: otherCode }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(CliError);
+    expect((refused as CliError).exitCode).toBe(1);
+    expect((refused as CliError).message).toMatch(/^flow slow-fail version 1\.0\.0 is already registered with other code \(code_hash [0-9a-f]+\); register a new version \(409 flow_version_exists\)$/);
   }, SLOW);
 
   it('logs --follow prints lines while the run is still running, then ends with it', async () => {
