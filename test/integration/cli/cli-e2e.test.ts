@@ -1,4 +1,6 @@
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -127,25 +129,75 @@ describe('dagy CLI end to end', () => {
   }, SLOW);
 
   it('logs --follow prints lines while the run is still running, then ends with it', async () => {
-    const started = await owner.api.post('/v1/runs', { flow_name: 'slow-fail', flow_version: '1.0.0', parameters: { sleep_ms: 20000 } });
-    expect(started.status).toBe(202);
-    const runId: string = started.body.run_id;
-    let statusAtFirstLine: Promise<string> | undefined;
-    const follow = await dagy(['logs', runId, '--follow', '--interval', '300'], {
-      onStdout: (text) => {
-        if (statusAtFirstLine === undefined && text.includes('first: hello from the first task')) {
-          statusAtFirstLine = owner.api.get(`/v1/runs/${runId}`).then((r) => r.body.status as string);
-        }
-      },
+    // `second` waits until this server answers 200: the run stays RUNNING until the test has seen
+    // first's line through the CLI, however slowly the CLI starts.
+    let released = false;
+    const gate = createServer((_req, res) => {
+      res.writeHead(released ? 200 : 503).end();
     });
-    expect(follow.code).toBe(0);
-    expect(statusAtFirstLine).toBeDefined();
-    expect(await statusAtFirstLine).toBe('RUNNING');
-    expect(follow.stdout).toMatch(/^\[first\] first: hello from the first task$/m);
-    expect(follow.stdout).toMatch(/^\[second\] second: hello after 20000 ms$/m);
-    expect(follow.stdout.indexOf('[first] first:')).toBeLessThan(follow.stdout.indexOf('[second] second:'));
-    const final = await owner.api.get(`/v1/runs/${runId}`);
-    expect(final.body.status).toBe('SUCCEEDED');
+    await new Promise<void>((done) => gate.listen(0, '127.0.0.1', done));
+    const waitUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}/release`;
+    try {
+      const started = await owner.api.post('/v1/runs', { flow_name: 'slow-fail', flow_version: '1.0.0', parameters: { wait_url: waitUrl } });
+      expect(started.status).toBe(202);
+      const runId: string = started.body.run_id;
+      let statusAtFirstLine: Promise<string> | undefined;
+      const follow = await dagy(['logs', runId, '--follow', '--interval', '300'], {
+        onStdout: (text) => {
+          if (statusAtFirstLine === undefined && text.includes('first: hello from the first task')) {
+            statusAtFirstLine = owner.api.get(`/v1/runs/${runId}`).then((r) => r.body.status as string);
+            void statusAtFirstLine.finally(() => (released = true));
+          }
+        },
+      });
+      expect(follow.stderr).toBe('');
+      expect(follow.code).toBe(0);
+      expect(statusAtFirstLine).toBeDefined();
+      expect(await statusAtFirstLine).toBe('RUNNING');
+      expect(follow.stdout).toMatch(/^\[first\] first: hello from the first task$/m);
+      expect(follow.stdout).toMatch(/^\[second\] second: hello after the release$/m);
+      expect(follow.stdout.indexOf('[first] first:')).toBeLessThan(follow.stdout.indexOf('[second] second:'));
+      const final = await owner.api.get(`/v1/runs/${runId}`);
+      expect(final.body.status).toBe('SUCCEEDED');
+    } finally {
+      gate.close();
+    }
+  }, SLOW);
+
+  it('Ctrl-C on a terminal asks whether to cancel; yes cancels the run and exits 2', async () => {
+    let released = false;
+    const gate = createServer((_req, res) => {
+      res.writeHead(released ? 200 : 503).end();
+    });
+    await new Promise<void>((done) => gate.listen(0, '127.0.0.1', done));
+    const waitUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}/release`;
+    try {
+      // `script` gives the CLI a pseudo-terminal: a live table, and \x03 on it is a real Ctrl-C.
+      const command = `${TSX} bin/dagy.ts run slow-fail@1.0.0 --param wait_url=${waitUrl} --watch`;
+      const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+      let output = '';
+      let stage: 'running' | 'asked' | 'answered' = 'running';
+      child.stdout.on('data', (chunk: Buffer) => {
+        output += chunk.toString();
+        if (stage === 'running' && /second\s+RUNNING/.test(output)) {
+          stage = 'asked';
+          child.stdin.write('\x03');
+        } else if (stage === 'asked' && /Cancel run \S+\? \[y\/N\]/.test(output)) {
+          stage = 'answered';
+          child.stdin.write('y\r');
+        }
+      });
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      expect(stage).toBe('answered');
+      expect(code).toBe(2);
+      const runId = /run (\S+)\s+slow-fail@1\.0\.0/.exec(output)?.[1];
+      expect(runId).toBeDefined();
+      expect((await owner.api.get(`/v1/runs/${runId}`)).body.status).toBe('CANCELLED');
+      expect(output).toMatch(/\[#*\.*\] \d\/2/);
+    } finally {
+      released = true;
+      gate.close();
+    }
   }, SLOW);
 
   it('secrets set reads the value from stdin, never argv', async () => {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 // `inputs` are typed from the upstream tasks' return types: the fixture compiles (its
@@ -24,7 +24,7 @@ function typecheck(file: string): { ok: boolean; output: string } {
   } catch (error) {
     return { ok: false, output: String((error as { stdout?: string }).stdout ?? error) };
   } finally {
-    execFileSync('rm', ['-rf', dir]);
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
