@@ -25,9 +25,8 @@ export function registerFlowCommands(program: Command): void {
     .description('Compile a flow file (or the flow.ts of a directory), bundle its task modules, and register the version')
     .action(async (path: string, _options: unknown, command: Command) => {
       const ctx = contextOf(command);
-      const { api } = ctx.connection();
       const built = await buildFlow(path);
-      const result = await deployFlow(api, built);
+      const result = await deployFlow(ctx.connection().api, built);
       const { flow_name, flow_version, code_hash } = result.flow;
       ctx.out.result({ ...result, artifact_bytes: built.zip?.byteLength ?? 0 }, () =>
         ctx.out.line(
