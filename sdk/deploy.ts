@@ -36,7 +36,7 @@ export async function deployFlow(api: DagyApi, built: BuiltFlow, options: { inli
     }
   }
   const { status, data } = await unwrapWithStatus(
-    api.POST('/v1/flows', { body: { ...body, ...(artifact !== undefined ? { artifact } : {}) } as never }),
+    api.POST('/v1/flows', { body: { ...body, ...(artifact !== undefined ? { artifact } : {}) } }),
   );
   return {
     status: status === 201 ? 'created' : 'unchanged',
