@@ -15,6 +15,9 @@ export interface StageConfig {
   /** Access logs are evidence: kept longer in prod, expired quickly in dev to stay near zero cost. */
   readonly accessLogExpiration: Duration;
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Open signup (POST /v1/auth/signup). Off: the first owner comes from the one-time bootstrap
+   * (docs/operations.md) and everyone else is added by an admin. `-c signupEnabled=false`. */
+  readonly signupEnabled: boolean;
 }
 
 const CONFIGS: Record<StageName, StageConfig> = {
@@ -25,6 +28,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     tableDeletionProtection: false,
     accessLogExpiration: Duration.days(30),
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
+    signupEnabled: true,
   },
   prod: {
     name: 'prod',
@@ -33,6 +37,7 @@ const CONFIGS: Record<StageName, StageConfig> = {
     tableDeletionProtection: true,
     accessLogExpiration: Duration.days(365),
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
+    signupEnabled: true,
   },
 };
 
@@ -50,5 +55,10 @@ export function stageFromContext(app: App): StageConfig {
   if (!isStageName(raw)) {
     throw new Error(`Unknown stage ${JSON.stringify(raw)}: pass -c stage=${STAGES.join('|')}`);
   }
-  return stageConfig(raw);
+  const signup: unknown = app.node.tryGetContext('signupEnabled');
+  if (signup === undefined) return stageConfig(raw);
+  if (signup !== true && signup !== false && signup !== 'true' && signup !== 'false') {
+    throw new Error(`signupEnabled must be true or false, got ${JSON.stringify(signup)}`);
+  }
+  return { ...stageConfig(raw), signupEnabled: signup === true || signup === 'true' };
 }

@@ -4,6 +4,8 @@ import { mkdirSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localCredentials, LOCAL_REGION } from './local-credentials';
 
+const START_TIMEOUT_MS = 120_000;
+
 export interface DynamoDbLocalHandle {
   endpoint: string;
   /** SIGTERM lets an on-disk database close cleanly; an in-memory one may be killed outright. */
@@ -41,7 +43,8 @@ export async function startDynamoDbLocal(port: number, dataDir?: string): Promis
   child.once('exit', () => (exited = true));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
-  const deadline = Date.now() + 30_000;
+  // The JVM alone can take tens of seconds on a loaded 2-core machine (CI shares it with builds).
+  const deadline = Date.now() + START_TIMEOUT_MS;
   for (;;) {
     if (exited) throw new Error(`DynamoDB Local exited during start-up:\n${output.slice(-2000)}`);
     try {
@@ -50,7 +53,7 @@ export async function startDynamoDbLocal(port: number, dataDir?: string): Promis
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output.slice(-2000)}`);
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${START_TIMEOUT_MS / 1000} s:\n${output.slice(-2000)}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -46,6 +46,8 @@ export interface PlatformOptions {
    * go to public https addresses only, as in AWS.
    */
   allowLoopbackEgress?: boolean;
+  /** Extra variables for every function: the tunables CDK sets from stage settings (e.g. DAGY_SIGNUP_ENABLED). */
+  functionEnv?: Record<string, string>;
 }
 
 export interface Platform {
@@ -127,7 +129,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       s3Endpoint: s3Local.endpoint,
       allowLoopbackEgress: options.allowLoopbackEgress === true,
     };
-    const envFor = (name: FunctionName) => localFunctionEnv(name, resources);
+    const envFor = (name: FunctionName) => ({ ...localFunctionEnv(name, resources), ...options.functionEnv });
     const runtimes: Runtime[] = [];
     // Functions' SDK clients keep sockets open to the local stores: close them on stop.
     stoppers.push(async () => runtimes.forEach((r) => r.aws.destroy()));

@@ -40,6 +40,8 @@ export const ENV = {
    * (lambdas/shared/egress/) lets tenant requests reach loopback addresses over http, for tests.
    */
   egressAllowLoopbackHttp: 'DAGY_EGRESS_ALLOW_LOOPBACK_HTTP',
+  /** Identity function only: "false" turns POST /v1/auth/signup off (lib/stage.ts signupEnabled). */
+  signupEnabled: 'DAGY_SIGNUP_ENABLED',
 } as const;
 
 /**

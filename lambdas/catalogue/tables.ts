@@ -143,7 +143,7 @@ export const TABLES: Record<EntityName, TableDef> = {
   },
   User: {
     entity: 'User',
-    partitionKey: S('pk', 'user#user_id | email#normalized_email | loginfail#normalized_email | loginsrc#source_ip'),
+    partitionKey: S('pk', 'user#user_id | email#normalized_email | loginfail#normalized_email | loginsrc#source_ip | bootstrap#first-owner (one per platform)'),
     orgScoped: false,
     ttlAttribute: 'expires_at_epoch',
     indexes: [],

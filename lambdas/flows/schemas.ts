@@ -5,7 +5,7 @@ import { DEPLOYMENT_STATUSES } from './deployment-repository';
 import { FLOW_STATUSES } from './flow-repository';
 import { namespaceSchema, resourceName, runExecutorSchema, tagsSchema, TAG_KEY_PATTERN } from './resource-names';
 
-/** Largest flow_spec, as JSON (DESIGN: specs over 256 KB are refused with a 413). */
+/** Largest flow_spec, as JSON (docs/flow-spec.md "Limits": specs over 256 KB are refused with a 413). */
 export const MAX_SPEC_BYTES = 256 * 1024;
 /** Largest inline artifact, decoded. */
 export const MAX_INLINE_ARTIFACT_BYTES = 4 * 1024 * 1024;

@@ -1,5 +1,6 @@
 import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
+import { handleBootstrap, isBootstrapEvent, type BootstrapEvent, type BootstrapResult } from './bootstrap';
 import { identityOperations } from './http-operations';
 import { loadIdentitySettings } from './identity-config';
 import { createIdentityStore } from './repositories/identity-store';
@@ -11,18 +12,20 @@ import { MemberService } from './services/member-service';
 import { OrganizationService } from './services/organization-service';
 import { ProfileService } from './services/profile-service';
 
-/** The identity domain's HTTP function: one router for all of its catalogued routes. */
-export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps) => {
+/** The identity domain's HTTP function: one router for all of its catalogued routes, plus the
+ * operator-only bootstrap event (lambdas/identity/bootstrap.ts). */
+export const createFunction: FunctionFactory<HttpEvent | BootstrapEvent, HttpResult | BootstrapResult> = (env, deps) => {
   const runtime = createRuntime('http-identity', env, deps);
   const settings = loadIdentitySettings(runtime.config);
   const store = createIdentityStore(runtime);
   const { clock } = runtime;
   const members = new MemberService(store, clock);
-  return createHttpHandler({
+  const auth = new AuthService(store, clock, settings);
+  const http = createHttpHandler({
     domain: 'identity',
     runtime,
     operations: identityOperations({
-      auth: new AuthService(store, clock, settings),
+      auth,
       profile: new ProfileService(store),
       orgs: new OrganizationService(store, clock),
       members,
@@ -31,4 +34,5 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
       accessLogs: new AccessLogService(store),
     }),
   });
+  return async (event, context) => (isBootstrapEvent(event) ? handleBootstrap(event, auth) : http(event, context));
 };

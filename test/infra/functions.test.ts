@@ -77,6 +77,8 @@ const catalogue = Object.values(FUNCTIONS).map((def) => [def.name, def] as const
 function expectedEnvKeys(def: FunctionDef): string[] {
   const keys = new Set([...requiredEnvVars(def), 'NODE_OPTIONS']);
   if (def.capabilities.includes('kms:secrets')) keys.add(ENV.kmsKeyId);
+  // The stage's signup setting (lib/stage.ts), read by the identity function only.
+  if (def.name === 'http-identity') keys.add(ENV.signupEnabled);
   return sorted(keys);
 }
 

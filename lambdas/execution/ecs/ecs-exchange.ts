@@ -6,7 +6,7 @@ import { ECS_ORDER_ENV, type EcsOrder } from './ecs-order';
 /**
  * How long the URLs handed to a container stay valid. A presigned URL also dies with the signing
  * role's session, so a container that runs longer than the orchestrator's credentials last cannot
- * store its result (docs/executors.md): the ecs executor suits runs of hours, not days.
+ * store its result (docs/security.md): the ecs executor suits runs of hours, not days.
  */
 export const ECS_URL_TTL_SECONDS = 12 * 3600;
 

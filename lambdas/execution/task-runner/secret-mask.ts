@@ -3,7 +3,7 @@ export const MASK = '***';
 
 /**
  * Values shorter than this are not masked: masking a one- or two-character value would rewrite
- * unrelated text everywhere and reveal the value by where the stars fall (docs/secrets.md).
+ * unrelated text everywhere and reveal the value by where the stars fall (docs/security.md).
  */
 export const MIN_MASKED_LENGTH = 4;
 

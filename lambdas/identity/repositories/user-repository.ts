@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../../catalogue/roles';
-import { ValidationError } from '../../shared/errors';
+import { ConflictError, ValidationError } from '../../shared/errors';
 import type { TxOp } from '../../shared/dynamo/transact';
 
 /** A user account. org_roles mirrors the user's memberships ({org_id: role}) so the authorizer
@@ -36,6 +36,8 @@ const sourceKey = (sourceAddress: string) => ({ pk: `loginsrc#${sourceAddress}` 
 const counterKey = (counter: AttemptCounter) => ('email' in counter ? failureKey(counter.email) : sourceKey(counter.source));
 /** Rounds of "the window was opened or closed under us" before giving up (each is a real race). */
 const ATTEMPT_ROUNDS = 5;
+/** One item per platform: written with the first owner by the bootstrap, so it happens once. */
+const bootstrapKey = () => ({ pk: 'bootstrap#first-owner' });
 
 /** Attributes the authorizer reads from a user item. */
 export const USER_AUTH_PROJECTION = 'user_id, email, org_roles';
@@ -64,6 +66,20 @@ export class UserRepository {
         onConditionFailed: () => new ValidationError([{ path: 'email', message: 'an account with this email already exists' }]),
       },
     ];
+  }
+
+  /** The platform's one bootstrap marker; a second bootstrap cancels its transaction with a 409. */
+  putBootstrapMarker(userId: string, email: string, at: string): TxOp {
+    return {
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...bootstrapKey(), item_type: 'bootstrap', user_id: userId, email, created_at: at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: () => new ConflictError('this platform is already bootstrapped: its first owner exists', 'already_bootstrapped'),
+    };
   }
 
   async get(userId: string): Promise<UserRecord | undefined> {

@@ -1,6 +1,6 @@
 import type { Role } from '../../catalogue/roles';
 import { epochSeconds, isoNow, type Clock } from '../../shared/clock';
-import { BadRequestError, TooManyRequestsError, UnauthorizedError } from '../../shared/errors';
+import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../../shared/errors';
 import type { Principal } from '../../shared/http/types';
 import { shortId, uuidv7 } from '../../shared/ids';
 import { bearerSecret } from '../credential-resolver';
@@ -26,6 +26,13 @@ export interface SignupInput {
   password: string;
   name: string;
   org_name: string;
+}
+
+export interface SignupResult {
+  user: UserRecord;
+  organization: OrganizationRecord;
+  role: Role;
+  access_token: IssuedToken;
 }
 
 const INVALID_LOGIN = 'invalid email or password';
@@ -57,7 +64,22 @@ export class AuthService {
   }
 
   /** A user, their organization (they own it, with its default environments) and a token: all or nothing. */
-  async signup(input: SignupInput, ipAddress: string): Promise<{ user: UserRecord; organization: OrganizationRecord; role: Role; access_token: IssuedToken }> {
+  async signup(input: SignupInput, ipAddress: string): Promise<SignupResult> {
+    if (!this.settings.signupEnabled) {
+      throw new ForbiddenError('signup is turned off on this platform; an admin of an organization can add you as a member');
+    }
+    return this.createAccount(input, ipAddress, false);
+  }
+
+  /**
+   * The platform's first owner, created once by an operator (a direct invocation of the identity
+   * function, see docs/operations.md) whether or not signup is open; the second call is a 409.
+   */
+  async bootstrap(input: SignupInput): Promise<SignupResult> {
+    return this.createAccount(input, 'bootstrap', true);
+  }
+
+  private async createAccount(input: SignupInput, ipAddress: string, bootstrap: boolean): Promise<SignupResult> {
     const email = normalizeEmail(input.email);
     const password_hash = await hashPassword(input.password);
     const now = isoNow(this.clock);
@@ -68,6 +90,7 @@ export class AuthService {
     const { issued, record } = this.newToken(user_id);
     const { users, orgs, members, tokens, audit } = this.store;
     await this.store.transact([
+      ...(bootstrap ? [users.putBootstrapMarker(user_id, email, now)] : []),
       ...users.putNewUser(user, { email, user_id, password_hash, created_at: now }),
       ...orgs.putNew(organization),
       members.put({ org_id, user_id, email, name: input.name, role: 'owner', created_at: now, updated_at: now }),
