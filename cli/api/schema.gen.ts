@@ -1957,6 +1957,139 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/invitations": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** Invitations of the organization, pending or expired (paginated; tokens never shown) */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              items: ({
+                invitation_id: string;
+                org_id: string;
+                email: string;
+                role: "viewer" | "developer" | "admin" | "owner";
+                invited_by: string;
+                created_at: string;
+                expires_at: string;
+                status: "pending" | "expired";
+              })[];
+              next_cursor: string | null;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/invitations/{invitation_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Revoke an invitation */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          invitation_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        204: {
+          headers: { [name: string]: unknown };
+          content?: never;
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/invitations/{token}/accept": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Accept an invitation as the invited user (the account email must match): become a member */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          token: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        201: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              member: {
+                org_id: string;
+                user_id: string;
+                email: string;
+                name: string;
+                role: "viewer" | "developer" | "admin" | "owner";
+                created_at: string;
+                updated_at: string;
+              };
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/me": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     /** The caller (user or API key), its organization and role */
@@ -2062,7 +2195,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Add a registered user to the organization with a role */
+    /** Invite someone by email with a role: an invitation whose token is in this response only */
     post: {
       parameters: {
         query?: never;
@@ -2083,15 +2216,18 @@ export interface paths {
           headers: { [name: string]: unknown };
           content: {
             "application/json": {
-              member: {
+              invitation: {
+                invitation_id: string;
                 org_id: string;
-                user_id: string;
                 email: string;
-                name: string;
                 role: "viewer" | "developer" | "admin" | "owner";
+                invited_by: string;
                 created_at: string;
-                updated_at: string;
+                expires_at: string;
+                status: "pending" | "expired";
               };
+              token: string;
+              accept_path: string;
             };
           };
         };
