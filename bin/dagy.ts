@@ -1,8 +1,10 @@
 #!/usr/bin/env -S npx tsx
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 
 // Node 20 is supported by the locked SDK release; its notice about 2027 releases is noise here.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+import { ensureConsoleBuilt } from '../local/console-assets';
 import { startPlatform } from '../local/platform';
 import { seedDemo } from '../local/seed-demo';
 
@@ -47,6 +49,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const dataDir = values['data-dir'] ?? '.dagy';
   const inMemory = values['in-memory'] ?? false;
+  // The console is served from its build; a missing or stale one is rebuilt first (a few seconds).
+  const consoleDir = ensureConsoleBuilt(fileURLToPath(new URL('..', import.meta.url)), (line) => process.stdout.write(`${line}\n`));
   const platform = await startPlatform({
     dataDir,
     inMemory,
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
       s3: port(values['s3-port'], '--s3-port'),
     },
     runTimers: true,
+    ...(consoleDir !== null ? { consoleDir } : {}),
     log: (line) => process.stdout.write(`${line}\n`),
   });
   const demo = await seedDemo(platform.url, dataDir, { persist: !inMemory }).catch(async (error: unknown) => {
@@ -63,6 +68,7 @@ async function main(): Promise<void> {
     throw error;
   });
   process.stdout.write(`\nDagy local platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+  if (consoleDir !== null) process.stdout.write(`\n  Open the console: ${platform.url}/\n\n`);
   process.stdout.write(`  HTTP API   ${platform.url}/v1   (try: curl ${platform.url}/v1/health)\n`);
   process.stdout.write(`  DynamoDB   ${platform.resources.dynamodbEndpoint}\n`);
   process.stdout.write(`  S3         ${platform.resources.s3Endpoint}  (ingest bucket: ${platform.resources.buckets.ingest})\n`);

@@ -39,6 +39,8 @@ export interface PlatformOptions {
   /** Sees every AWS command any hosted function sends (benchmarks). */
   observeAws?: (service: string, command: string) => void;
   authorizerCacheTtlMs?: number;
+  /** Serve this built console (console/dist) at `/` (npm start and the browser tests). */
+  consoleDir?: string;
 }
 
 export interface Platform {
@@ -162,6 +164,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       invoke,
       log,
       authorizerCacheTtlMs: options.authorizerCacheTtlMs ?? 0,
+      ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
     });
     stoppers.push(() => gateway.stop());
     return { url: gateway.url, dataDir, resources, dynamodb, s3, bus, emulator, clock, invoke, envFor, stop };
