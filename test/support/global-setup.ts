@@ -9,6 +9,8 @@ import { freePort } from '../../local/free-port';
  * tables under a unique prefix), so the ~2 s JVM start is paid once per run, not once per file.
  */
 export default async function globalSetup(): Promise<void> {
+  // Two projects (integration, e2e) share it when run together: start one, not two.
+  if ((globalThis as { __dagyDynamo?: unknown }).__dagyDynamo !== undefined) return;
   const port = await freePort();
   const dynamo = await startDynamoDbLocal(port);
   process.env.DAGY_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
