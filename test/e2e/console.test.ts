@@ -65,7 +65,7 @@ describe('web console', () => {
     expect(deep.headers.get('content-type')).toContain('text/html');
     const api = await fetch(url('/v1/nope'));
     expect(api.status).toBe(404);
-    expect((await api.json()).error.code).toBeDefined();
+    expect(((await api.json()) as { error: { code: string } }).error.code).toBe('not_found');
   });
 
   it('signs in with email and password and comes back to the page it was sent from', async () => {
@@ -101,14 +101,14 @@ describe('web console', () => {
     await page.locator('.task-node[data-status="SUCCEEDED"]').first().waitFor();
     metrics.run_page_interactive_wall_ms = Date.now() - started;
     metrics.run_page_interactive_mark_ms = Math.round(
-      await page.evaluate(() => performance.getEntriesByName('dagy:run-page-interactive')[0]?.startTime ?? -1),
+      await page.evaluate<number>("performance.getEntriesByName('dagy:run-page-interactive')[0]?.startTime ?? -1"),
     );
     expect(metrics.run_page_interactive_mark_ms).toBeGreaterThan(0);
 
     // Readable at phone width: the DAG and the facts stay on screen without sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: join(artifactsDir(), 'run-page-phone.png'), fullPage: false });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
     expect(overflow).toBeLessThanOrEqual(1);
     await page.setViewportSize({ width: 1280, height: 800 });
   });
@@ -186,10 +186,11 @@ describe('web console', () => {
 
     const mine = await alice.api.get('/v1/runs?limit=1');
     const target = `/runs/${mine.body.items[0].run_id}`;
-    await page.evaluate(() => {
-      const session = JSON.parse(localStorage.getItem('dagy.session')!);
-      localStorage.setItem('dagy.session', JSON.stringify({ ...session, token: `${session.token.slice(0, -4)}AAAA` }));
-    });
+    // The stored token stops being accepted (as an expired one is): the authorizer refuses it.
+    await page.evaluate(`(() => {
+      const session = JSON.parse(localStorage.getItem('dagy.session'));
+      localStorage.setItem('dagy.session', JSON.stringify({ ...session, token: session.token.slice(0, -4) + 'AAAA' }));
+    })()`);
     await page.goto(url(target));
     await page.waitForURL(/\/signin\?next=/);
     await signIn();

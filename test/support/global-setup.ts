@@ -12,7 +12,8 @@ export default async function globalSetup(): Promise<void> {
   // Two projects (integration, e2e) share it when run together: start one, not two.
   if ((globalThis as { __dagyDynamo?: unknown }).__dagyDynamo !== undefined) return;
   const port = await freePort();
-  const dynamo = await startDynamoDbLocal(port);
+  // A JVM start can take well over 30 s on a loaded 2-core machine; waiting longer only delays a real failure.
+  const dynamo = await startDynamoDbLocal(port, undefined, 120_000);
   process.env.DAGY_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
   process.env.DAGY_TEST_TMP = mkdtempSync(join(tmpdir(), 'dagy-test-'));
   (globalThis as { __dagyDynamo?: { stop(signal?: 'SIGKILL'): Promise<void> } }).__dagyDynamo = dynamo;

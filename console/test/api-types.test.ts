@@ -1,7 +1,0 @@
-/** @jest-environment node */
-import { RUN_TRIGGER_TYPES } from '../../lambdas/execution/run-repository';
-import { TRIGGER_TYPES } from '../src/api/types';
-
-test("the runs filter offers the API's trigger types", () => {
-  expect([...TRIGGER_TYPES]).toEqual([...RUN_TRIGGER_TYPES]);
-});
