@@ -31,7 +31,12 @@ export function ensureConsoleBuilt(root: string, log: (line: string) => void = (
   if (consoleBuildIsStale(root)) {
     log('building the console (console/dist)...');
     const vite = join(root, 'node_modules/vite/bin/vite.js');
-    const result = spawnSync(process.execPath, [vite, 'build', '--config', 'console/vite.config.ts', '--logLevel', 'error'], { cwd: root, encoding: 'utf8' });
+    // NODE_ENV decides React's build: jest sets it to 'test', which would ship the development build.
+    const result = spawnSync(process.execPath, [vite, 'build', '--config', 'console/vite.config.ts', '--logLevel', 'error'], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
     if (result.status !== 0) throw new Error(`console build failed (npm run build:console):\n${result.stderr || result.stdout}`);
   }
   return join(root, CONSOLE_DIST);

@@ -91,7 +91,7 @@ describe('web console', () => {
     await page.getByRole('heading', { name: /Run .* SUCCEEDED/ }).waitFor();
     await page.locator('.react-flow__node[data-id="fetch"]').click();
     await page.getByRole('heading', { name: /Logs of fetch/ }).waitFor();
-    await expect(page.getByLabel('Logs of fetch').textContent()).resolves.toContain('fetching 12 rows for 2026-11-28');
+    await page.getByLabel('Logs of fetch').filter({ hasText: 'fetching 12 rows for 2026-11-28' }).waitFor();
     await expect(page.locator('.timeline-bar').count()).resolves.toBe(5);
     await page.screenshot({ path: join(artifactsDir(), 'run-page.png'), fullPage: true });
 
@@ -130,11 +130,12 @@ describe('web console', () => {
     await page.getByRole('button', { name: 'New draft' }).click();
     await page.waitForURL(/\/drafts\/[0-9a-f-]+$/);
     const saved = page.getByRole('status').filter({ hasText: 'All changes saved' });
+    await page.getByLabel('Default executor').selectOption('step-functions');
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Add task' }).click();
     await page.locator('.react-flow__node[data-id="task_3"]').waitFor();
     // Connect task_1 → task_2 by dragging from its output handle to the other's input handle.
     await page.locator('.react-flow__node[data-id="task_1"] .react-flow__handle.source').dragTo(page.locator('.react-flow__node[data-id="task_2"] .react-flow__handle.target'));
-    await page.locator('.react-flow__edge').first().waitFor();
+    await page.locator('.react-flow__edge[data-id="task_1->task_2"]').waitFor({ state: 'attached' });
     // And task_2 → task_3 from the side panel (the keyboard way).
     await page.locator('.react-flow__node[data-id="task_3"]').click();
     await page.getByRole('complementary', { name: 'Task task_3' }).getByLabel('task_2').check();
@@ -164,6 +165,7 @@ describe('web console', () => {
       { from: 'task_1', to: 'task_2' },
       { from: 'task_2', to: 'task_3' },
     ]);
+    expect(stored.body.default_executor).toBe('step-functions');
     await page.screenshot({ path: join(artifactsDir(), 'builder.png') });
 
     await page.getByRole('button', { name: 'Publish' }).click();

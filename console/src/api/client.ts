@@ -31,9 +31,10 @@ function sessionEnded(status: number, body: unknown): boolean {
 
 /** Sends the user to sign in, remembering the page to come back to. */
 export function toSignIn(): void {
-  const here = `${location.pathname}${location.search}`;
   clearSession();
-  navigate(here.startsWith('/signin') ? '/signin' : `/signin?next=${encodeURIComponent(here)}`, { replace: true });
+  // Several calls of one page fail together: the first one sends the user on, keeping the page.
+  if (location.pathname === '/signin') return;
+  navigate(`/signin?next=${encodeURIComponent(`${location.pathname}${location.search}`)}`, { replace: true });
 }
 
 export async function api<T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> {

@@ -1,4 +1,16 @@
-import { applyNodeChanges, Background, Controls, MarkerType, ReactFlow, type Connection, type Edge, type EdgeChange, type Node, type NodeChange } from '@xyflow/react';
+import {
+  applyNodeChanges,
+  Background,
+  Controls,
+  MarkerType,
+  ReactFlow,
+  type Connection,
+  type Edge,
+  type EdgeChange,
+  type Node,
+  type NodeChange,
+  type ReactFlowInstance,
+} from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { api } from '../api/client';
@@ -21,6 +33,8 @@ export function BuilderPage({ draftId }: { draftId: string }) {
   const [loadError, setLoadError] = useState<unknown>(null);
   const [spec, setSpec] = useState<FlowSpec>({ tasks: [], edges: [] });
   const [flowName, setFlowName] = useState('');
+  const [executor, setExecutor] = useState('');
+  const flow = useRef<ReactFlowInstance<Node<TaskNodeData>, Edge> | null>(null);
   const [layout, setLayout] = useState<Layout>({});
   const [nodes, setNodes] = useState<Node<TaskNodeData>[]>([]);
   const [issues, setIssues] = useState<DraftIssue[] | null>(null);
@@ -33,8 +47,8 @@ export function BuilderPage({ draftId }: { draftId: string }) {
   const [publishError, setPublishError] = useState<unknown>(null);
 
   // The latest edits, read by the save loop (saves are sequential: each carries the version the previous one returned).
-  const latest = useRef({ spec, flowName, layout });
-  latest.current = { spec, flowName, layout };
+  const latest = useRef({ spec, flowName, layout, executor });
+  latest.current = { spec, flowName, layout, executor };
   const version = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const saving = useRef<Promise<void> | null>(null);
@@ -53,6 +67,7 @@ export function BuilderPage({ draftId }: { draftId: string }) {
         setDraft(d);
         setSpec(s);
         setFlowName(d.flow_name ?? '');
+        setExecutor(d.default_executor ?? '');
         setLayout(auto);
         version.current = d.version;
         void validate().catch(() => undefined);
@@ -71,7 +86,7 @@ export function BuilderPage({ draftId }: { draftId: string }) {
       do {
         again.current = false;
         setSaveState('saving');
-        const { spec: s, flowName: f, layout: l } = latest.current;
+        const { spec: s, flowName: f, layout: l, executor: x } = latest.current;
         const names = new Set(s.tasks.map((t) => t.name));
         const body = {
           name: draft.name,
@@ -79,7 +94,7 @@ export function BuilderPage({ draftId }: { draftId: string }) {
           flow_name: f.trim() === '' ? null : f.trim(),
           namespace: draft.namespace,
           tags: draft.tags,
-          default_executor: draft.default_executor,
+          default_executor: x === '' ? null : x,
           artifact: draft.artifact,
           flow_spec: s,
           layout: Object.fromEntries(Object.entries(l).filter(([k]) => names.has(k))),
@@ -196,8 +211,10 @@ export function BuilderPage({ draftId }: { draftId: string }) {
     latest.current.layout = { ...latest.current.layout, [name]: position };
     setLayout((l) => ({ ...l, [name]: position }));
     // A new task calls the API's health check: valid and runnable as it is, ready to be edited.
-    editSpec(addTask(spec, { name, type: 'http', request: { method: 'GET', url: `${location.origin}/v1/health` } }));
+    // A minute's timeout keeps a chain of them within the lambda executor's 15-minute cap.
+    editSpec(addTask(spec, { name, type: 'http', request: { method: 'GET', url: `${location.origin}/v1/health` }, timeout_seconds: 60 }));
     setSelected(name);
+    setTimeout(() => void flow.current?.fitView({ padding: 0.2, maxZoom: 1 }), 50);
   };
 
   const autoLayout = () => {
@@ -206,6 +223,7 @@ export function BuilderPage({ draftId }: { draftId: string }) {
     setLayout(next);
     setNodes((ns) => ns.map((n) => ({ ...n, position: next[n.id] ?? n.position })));
     changed();
+    setTimeout(() => void flow.current?.fitView({ padding: 0.2, maxZoom: 1 }), 50);
   };
 
   const publish = async () => {
@@ -243,6 +261,22 @@ export function BuilderPage({ draftId }: { draftId: string }) {
               changed();
             }}
           />
+        </label>
+        <label>
+          Default executor
+          <select
+            value={executor}
+            onChange={(e) => {
+              latest.current.executor = e.target.value;
+              setExecutor(e.target.value);
+              changed();
+            }}
+          >
+            <option value="">organization default</option>
+            <option value="lambda">lambda</option>
+            <option value="step-functions">step-functions</option>
+            <option value="ecs">ecs</option>
+          </select>
         </label>
         <button type="button" onClick={add}>
           Add task
@@ -285,6 +319,7 @@ export function BuilderPage({ draftId }: { draftId: string }) {
             onNodesChange={onNodesChange}
             onEdgesChange={onEdgesChange}
             onConnect={onConnect}
+            onInit={(instance) => (flow.current = instance)}
             deleteKeyCode={['Delete']}
             fitView
             fitViewOptions={{ padding: 0.2, maxZoom: 1 }}

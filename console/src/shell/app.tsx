@@ -88,14 +88,21 @@ function OrgSwitcher({ session }: { session: Session }) {
   );
 }
 
+/** Where to go after signing in: a path of this console only (never another origin). */
+function safeNext(next: string | null): string {
+  return next !== null && next.startsWith('/') && !next.startsWith('//') && !next.startsWith('/signin') ? next : '/runs';
+}
+
 export function App() {
   const session = useSession();
   const { path, search } = useLocation();
   useEffect(() => {
-    if (session === null && path !== '/signin') navigate(`/signin?next=${encodeURIComponent(path + location.search)}`, { replace: true });
-    else if (session !== null && (path === '/' || path === '/signin')) navigate(path === '/signin' ? (search.get('next') ?? '/runs') : '/runs', { replace: true });
-  }, [session, path, search]);
-  if (session === null || path === '/signin') return <SignInPage next={search.get('next') ?? '/runs'} />;
+    // Read the location now, not from the render: another navigation may have happened since.
+    const here = location.pathname;
+    if (session === null && here !== '/signin') navigate(`/signin?next=${encodeURIComponent(here + location.search)}`, { replace: true });
+    else if (session !== null && (here === '/' || here === '/signin')) navigate(safeNext(new URLSearchParams(location.search).get('next')), { replace: true });
+  }, [session, path]);
+  if (session === null || path === '/signin') return <SignInPage next={safeNext(search.get('next'))} />;
   const signOut = async () => {
     if (session.kind === 'password') await api('POST', '/v1/auth/logout', {}).catch(() => undefined);
     clearSession();

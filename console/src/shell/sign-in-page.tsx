@@ -33,7 +33,7 @@ export function SignInPage({ next }: { next: string }) {
         const me = await api<Me>('GET', '/v1/me', undefined, { authorization: `Bearer ${key.trim()}` });
         saveSession({ token: key.trim(), kind: 'api_key', org_id: null, label: me.api_key?.name ?? 'API key', role: me.role });
       }
-      navigate(next.startsWith('/') && !next.startsWith('//') ? next : '/runs', { replace: true });
+      navigate(next, { replace: true });
     } catch (e) {
       setError(e);
     } finally {
