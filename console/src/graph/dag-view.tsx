@@ -1,6 +1,6 @@
-import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps } from '@xyflow/react';
+import { Background, Controls, Handle, Position, ReactFlow, type Edge, type Node, type NodeProps, type ReactFlowInstance } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useMemo } from 'react';
+import { useEffect, useMemo, useRef } from 'react';
 import type { EdgeSpec } from '../api/types';
 import { layoutDag } from './layout';
 
@@ -43,6 +43,13 @@ export const NODE_TYPES = { task: TaskNode };
 /** A read-only DAG (runs and flow versions): laid out by dagre, clickable nodes. */
 export function DagView(props: { tasks: string[]; edges: EdgeSpec[]; nodeData?: (task: string) => Partial<TaskNodeData>; onSelect?: (task: string) => void; label: string }) {
   const positions = useMemo(() => layoutDag({ nodes: props.tasks, edges: props.edges }), [props.tasks, props.edges]);
+  const flow = useRef<ReactFlowInstance<Node<TaskNodeData>, Edge> | null>(null);
+  // Keep the whole graph in view when the window changes size (a phone turned, a resized window).
+  useEffect(() => {
+    const refit = () => void flow.current?.fitView({ padding: 0.15 });
+    window.addEventListener('resize', refit);
+    return () => window.removeEventListener('resize', refit);
+  }, []);
   const nodes: Node<TaskNodeData>[] = props.tasks.map((name) => ({
     id: name,
     type: 'task',
@@ -63,6 +70,7 @@ export function DagView(props: { tasks: string[]; edges: EdgeSpec[]; nodeData?: 
         nodesConnectable={false}
         nodesDraggable={false}
         onNodeClick={(_, node) => props.onSelect?.(node.id)}
+        onInit={(instance) => (flow.current = instance)}
         minZoom={0.2}
       >
         <Background />
