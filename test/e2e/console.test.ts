@@ -20,7 +20,7 @@ describe('web console', () => {
   let context: BrowserContext;
   let page: Page;
   const metrics: Record<string, number> = {};
-  let theirRun: { org_id: string; run_slug: string };
+  let theirRun: { org_id: string; run_slug: string; owner: TestTenant };
   const url = (path: string) => `${platform.url}${path}`;
 
   const slowCode = `export async function wait({ parameters }) {
@@ -126,6 +126,7 @@ describe('web console', () => {
     await cancelled.or(page.getByRole('alert')).first().waitFor({ timeout: 60_000 });
     expect(await page.getByRole('alert').allTextContents()).toEqual([]);
     await cancelled.waitFor();
+    await page.getByRole('note').filter({ hasText: `cancelled by ${alice.email}` }).waitFor();
     await expect(page.getByRole('button', { name: 'Retry run' }).isVisible()).resolves.toBe(true);
   });
 
@@ -191,8 +192,7 @@ describe('web console', () => {
     expect(theirs.status).toBe(202);
     await page.goto(url(`/runs/${theirs.body.run_id}`));
     await page.getByRole('alert').filter({ hasText: 'Not found' }).waitFor();
-    theirRun = { org_id: bob.org_id, run_slug: theirs.body.run_slug as string };
-    expect((await bob.api.post('/v1/members', { email: alice.email, role: 'viewer' })).status).toBe(201);
+    theirRun = { org_id: bob.org_id, run_slug: theirs.body.run_slug as string, owner: bob };
 
     const mine = await alice.api.get('/v1/runs?limit=1');
     const target = `/runs/${mine.body.items[0].run_id}`;
@@ -208,7 +208,28 @@ describe('web console', () => {
     await page.locator('.task-node').first().waitFor();
   });
 
+  it('shows the organization pages: deployments, schedules, sensors, secrets (names only), audit, members and keys', async () => {
+    expect((await alice.api.post('/v1/secrets', { secret_name: 'WAREHOUSE_PASSWORD', value: 'hunter2-very-secret' })).status).toBe(201);
+    for (const [path, heading, expected] of [
+      ['/deployments', 'Deployments', null],
+      ['/schedules', 'Schedules', null],
+      ['/sensors', 'Sensors', null],
+      ['/secrets', 'Secrets', 'WAREHOUSE_PASSWORD'],
+      ['/audit', 'Audit log', 'draft'],
+      ['/members', 'Members', alice.email],
+    ] as const) {
+      await page.goto(url(path));
+      await page.getByRole('heading', { name: heading, exact: true }).waitFor();
+      if (expected !== null) await page.getByText(expected, { exact: false }).first().waitFor();
+      expect([path, await page.getByRole('alert').allTextContents()]).toEqual([path, []]);
+    }
+    await page.goto(url('/secrets'));
+    await page.getByText('WAREHOUSE_PASSWORD').waitFor();
+    expect(await page.content()).not.toContain('hunter2-very-secret');
+  });
+
   it('switches organization: the runs are the chosen one’s, with its role', async () => {
+    expect((await theirRun.owner.api.post('/v1/members', { email: alice.email, role: 'viewer' })).status).toBe(201);
     await page.goto(url('/runs'));
     const switcher = page.getByLabel('Organization');
     await switcher.locator(`option[value="${theirRun.org_id}"]`).waitFor({ state: 'attached' });

@@ -119,7 +119,7 @@ export function RunPage({ runId }: { runId: string }) {
         </dd>
       </dl>
       {r.error_message && (
-        <p role="alert" className="error">
+        <p role="note" className="error">
           {r.error_message}
         </p>
       )}
