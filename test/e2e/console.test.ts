@@ -208,6 +208,31 @@ describe('web console', () => {
     await page.locator('.task-node').first().waitFor();
   });
 
+  it('runs a deployment with its default parameters in the generated form, then pauses it', async () => {
+    const created = await alice.api.post('/v1/deployments', {
+      deployment_name: 'etl-nightly',
+      flow_name: 'etl',
+      flow_version: '1.0.0',
+      environment: 'dev',
+      parameters: { day: '2026-01-02', rows: 3 },
+    });
+    expect(created.status).toBe(201);
+    await page.goto(url('/deployments'));
+    await page.getByRole('button', { name: 'Run…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Run etl-nightly' });
+    await expect(dialog.getByLabel('day').inputValue()).resolves.toBe('2026-01-02');
+    await dialog.getByLabel('rows').fill('5');
+    await dialog.getByRole('button', { name: 'Start run' }).click();
+    await page.waitForURL(/\/runs\/[^/]+$/);
+    const run = await alice.api.get(`/v1/runs/${page.url().split('/').pop()}`);
+    expect(run.body).toMatchObject({ deployment_name: 'etl-nightly', parameters: { day: '2026-01-02', rows: 5 } });
+
+    await page.goto(url('/deployments'));
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await page.getByRole('button', { name: 'Resume' }).waitFor();
+    expect((await alice.api.get('/v1/deployments/etl-nightly')).body.status).toBe('PAUSED');
+  });
+
   it('shows the organization pages: deployments, schedules, sensors, secrets (names only), audit, members and keys', async () => {
     expect((await alice.api.post('/v1/secrets', { secret_name: 'WAREHOUSE_PASSWORD', value: 'hunter2-very-secret' })).status).toBe(201);
     for (const [path, heading, expected] of [

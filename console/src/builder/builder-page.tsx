@@ -352,9 +352,16 @@ export function BuilderPage({ draftId }: { draftId: string }) {
             }}
           />
         ) : (
-          <aside className="panel task-panel">
+          <aside className="panel task-panel" aria-label="Tasks">
             <p className="muted">Select a task to edit it, or add one.</p>
             <p className="muted">{spec.tasks.length} tasks, {(spec.edges ?? []).length} connections.</p>
+            {/* The keyboard way to a task's properties, besides focusing its node. */}
+            {spec.tasks.map((t) => (
+              <button type="button" key={t.name} onClick={() => setSelected(t.name)}>
+                Edit {t.name}
+                {taskIssues.has(t.name) ? ' (has problems)' : ''}
+              </button>
+            ))}
           </aside>
         )}
       </div>
