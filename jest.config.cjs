@@ -26,6 +26,25 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
     },
+    // The web console in Debian's Chromium (playwright-core) against a local platform.
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/e2e-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    // The console's components and pure modules (graph layout, schema form) in jsdom.
+    {
+      ...shared,
+      displayName: 'console',
+      testMatch: ['<rootDir>/console/test/**/*.test.ts?(x)'],
+      testEnvironment: 'jsdom',
+      transform: {
+        '^.+\\.tsx$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } } } }],
+        ...shared.transform,
+      },
+    },
   ],
   testTimeout: 30000,
 };

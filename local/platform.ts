@@ -48,6 +48,8 @@ export interface PlatformOptions {
   allowLoopbackEgress?: boolean;
   /** Extra variables for every function: the tunables CDK sets from stage settings (e.g. DAGY_SIGNUP_ENABLED). */
   functionEnv?: Record<string, string>;
+  /** Serve this built console (console/dist) at `/` (npm start and the browser tests). */
+  consoleDir?: string;
 }
 
 export interface Platform {
@@ -184,6 +186,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       invoke,
       log,
       authorizerCacheTtlMs: options.authorizerCacheTtlMs ?? 0,
+      ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
     });
     stoppers.push(() => gateway.stop());
     return { url: gateway.url, dataDir, resources, dynamodb, s3, bus, emulator, codeExecutors, clock, invoke, envFor, stop };
