@@ -31,6 +31,8 @@ const CAPABILITY_VALUES = (r: LocalResources): Record<string, string> => ({
   [ENV.ecsSubnets]: 'subnet-local',
   [ENV.ecsSecurityGroup]: 'sg-local',
   [ENV.ecsContainerName]: 'runner',
+  // Any address: the local SES (local/notifications-outbox.ts) records the message, sends nothing.
+  [ENV.alertEmailFrom]: 'alerts@dagy.local',
 });
 
 /**
@@ -53,5 +55,7 @@ export function localFunctionEnv(name: FunctionName, r: LocalResources): Record<
   env[ENV.sfnEndpoint] = r.emulatorEndpoint;
   env[ENV.lambdaEndpoint] = r.emulatorEndpoint;
   env[ENV.ecsEndpoint] = r.emulatorEndpoint;
+  env[ENV.sesEndpoint] = r.emulatorEndpoint;
+  env[ENV.snsEndpoint] = r.emulatorEndpoint;
   return env;
 }

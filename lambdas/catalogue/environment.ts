@@ -27,6 +27,11 @@ export const ENV = {
    * container's bootstrap command (lib/stacks/orchestration-stack.ts). Never set on a function.
    */
   runnerUrl: 'DAGY_RUNNER_URL',
+  /** ses:send: the (SES-verified) sender of alert emails; lib/ sets it from cdk.json's dagy:alertEmailFrom. */
+  alertEmailFrom: 'DAGY_ALERT_EMAIL_FROM',
+  /** Optional alert delivery tunables (lambdas/alerts/delivery-policy.ts documents the defaults). */
+  alertDeliveryAttempts: 'DAGY_ALERT_DELIVERY_ATTEMPTS',
+  alertRetryBaseMs: 'DAGY_ALERT_RETRY_BASE_MS',
   /** Optional endpoint overrides: set only by the local platform, never in AWS. */
   dynamodbEndpoint: 'DAGY_DYNAMODB_ENDPOINT',
   s3Endpoint: 'DAGY_S3_ENDPOINT',
@@ -34,6 +39,8 @@ export const ENV = {
   sfnEndpoint: 'DAGY_SFN_ENDPOINT',
   lambdaEndpoint: 'DAGY_LAMBDA_ENDPOINT',
   ecsEndpoint: 'DAGY_ECS_ENDPOINT',
+  sesEndpoint: 'DAGY_SES_ENDPOINT',
+  snsEndpoint: 'DAGY_SNS_ENDPOINT',
 } as const;
 
 /**
@@ -55,6 +62,8 @@ export const CAPABILITY_ENV: Record<Capability, string[]> = {
   'states:callback': [],
   'lambda:invoke-task-runner': [ENV.taskRunnerFunction],
   'ecs:run-task': [ENV.ecsCluster, ENV.ecsTaskDefinition, ENV.ecsSubnets, ENV.ecsSecurityGroup, ENV.ecsContainerName],
+  'ses:send': [ENV.alertEmailFrom],
+  'sns:publish': [],
 };
 
 export const OPTIONAL_ENDPOINT_VARS = [
@@ -64,6 +73,8 @@ export const OPTIONAL_ENDPOINT_VARS = [
   ENV.sfnEndpoint,
   ENV.lambdaEndpoint,
   ENV.ecsEndpoint,
+  ENV.sesEndpoint,
+  ENV.snsEndpoint,
 ] as const;
 
 /** Every variable a function must have (kms:secrets is checked separately: one of two). */

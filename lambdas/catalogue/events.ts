@@ -66,6 +66,27 @@ export const RULES: RuleDef[] = [
     target: 's3-sensor',
     description: 'S3 Object Created in the ingest bucket → s3 sensors',
   },
+  {
+    kind: 'pattern',
+    name: 'run-status-alerts',
+    bus: 'dagy',
+    pattern: {
+      source: [EMITTED_EVENTS.runStatusChanged.source],
+      'detail-type': [EMITTED_EVENTS.runStatusChanged.detailType],
+      // Only finished runs can match a condition; RUNNING is watched by the SLA tick below.
+      detail: { status: ['FAILED', 'SUCCEEDED', 'CANCELLED'] },
+    },
+    target: 'alert-dispatcher',
+    description: 'Run Status Changed (finished runs) → alert rules',
+  },
+  {
+    kind: 'schedule',
+    name: 'alert-sla-tick',
+    expression: 'rate(1 minute)',
+    everySeconds: 60,
+    target: 'alert-dispatcher',
+    description: 'every minute: run_duration_exceeded rules against RUNNING runs',
+  },
 ];
 
 /**

@@ -45,6 +45,8 @@ const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
   'states:callback': ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
   'lambda:invoke-task-runner': ['lambda:InvokeFunction'],
   'ecs:run-task': ['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole'],
+  'ses:send': ['ses:SendEmail'],
+  'sns:publish': ['sns:Publish'],
 };
 const CALLBACK_ACTIONS = CAPABILITY_ACTIONS['states:callback'];
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];

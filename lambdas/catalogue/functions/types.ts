@@ -11,7 +11,7 @@ export type BucketName = 'artifacts' | 'ingest';
 export type BucketAccess = 'name' | 'read' | 'readwrite';
 
 /** The HTTP domains: one Lambda each, with a router inside (not one function per route). */
-export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors'] as const;
+export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors', 'alerts'] as const;
 export type HttpDomain = (typeof HTTP_DOMAINS)[number];
 
 export type FunctionName =
@@ -21,7 +21,8 @@ export type FunctionName =
   | 'task-runner'
   | 'schedule-evaluator'
   | 's3-sensor'
-  | 'sensor-poller';
+  | 'sensor-poller'
+  | 'alert-dispatcher';
 
 /** Extra capabilities beyond tables and buckets, each granted and configured by lib/. */
 export type Capability =
@@ -30,7 +31,9 @@ export type Capability =
   | 'states:start' // StartExecution/StopExecution on the run state machine
   | 'states:callback' // SendTaskSuccess/Failure (redeem task tokens)
   | 'lambda:invoke-task-runner' // async Invoke of the task runner
-  | 'ecs:run-task'; // RunTask/StopTask of the runner task definition
+  | 'ecs:run-task' // RunTask/StopTask of the runner task definition
+  | 'ses:send' // SendEmail from the configured alert sender only
+  | 'sns:publish'; // Publish to alert topics (names starting dagy-alerts-)
 
 export interface FunctionDef {
   name: FunctionName;
