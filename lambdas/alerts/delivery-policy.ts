@@ -13,7 +13,11 @@ export interface DeliveryPolicy {
   maxResponseBytes: number;
 }
 
-export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = { maxAttempts: 3, baseDelayMs: 1000, timeoutMs: 10_000, maxResponseBytes: 64 * 1024 };
+/**
+ * 3 attempts of at most 5 s with 1 s + 2 s between them: ~18 s at worst, inside the 30 s an API
+ * Gateway request may last (POST .../test delivers while the caller waits).
+ */
+export const DEFAULT_DELIVERY_POLICY: DeliveryPolicy = { maxAttempts: 3, baseDelayMs: 1000, timeoutMs: 5000, maxResponseBytes: 64 * 1024 };
 
 function intVar(config: FunctionConfig, name: string, min: number, max: number, fallback: number): number {
   const raw = config.optional(name);

@@ -35,7 +35,8 @@ export const ALERTS_FUNCTIONS: FunctionDef[] = [
     buckets: {},
     capabilities: ['kms:secrets', 'ses:send', 'sns:publish'],
     memoryMb: 256,
-    // Deliveries retry with backoff inside one invocation (1 s, 2 s by default).
-    timeoutSeconds: 120,
+    // Deliveries retry with backoff inside one invocation (up to ~18 s per channel by default),
+    // and one event may fire several rules.
+    timeoutSeconds: 300,
   },
 ];
