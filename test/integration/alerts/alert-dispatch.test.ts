@@ -3,7 +3,7 @@ import type { Platform } from '../../../local/platform';
 import { readOutbox } from '../../../local/notifications-outbox';
 import { signUpTenant, type TestTenant } from '../../support/auth';
 import { startTestPlatform } from '../../support/platform';
-import { registerFlow, startRun, waitForRun } from '../execution/executors-support';
+import { registerFlow, startRun, testArtifact, waitForRun } from '../execution/executors-support';
 import { startReceiver, type Receiver } from './receiver';
 
 // Alerts end to end on the local platform: runs finish, "Run Status Changed" reaches the
@@ -106,6 +106,29 @@ describe('alert dispatch', () => {
     expect(counts).toEqual([0, 1, 1, 1, 1, 2]);
     expect(JSON.parse(receiver.on('/streak')[1]!.body).reason).toContain('2 consecutive failures');
   }, 90_000);
+
+  it("filters: a tags filter matches the flow version's tags, an environment filter a run's environment", async () => {
+    const register = async (flow_name: string, team: string) => {
+      const res = await tenant.api.post('/v1/flows', {
+        flow_name,
+        flow_version: '1.0.0',
+        tags: { team },
+        flow_spec: { tasks: [{ name: 'step', type: 'code', handler: 'tasks/lib.mjs:failIf' }] },
+        artifact: { zip_base64: testArtifact() },
+      });
+      expect(res.status).toBe(201);
+    };
+    const suffix = Date.now().toString(36);
+    await register(`data-${suffix}`, 'data');
+    await register(`web-${suffix}`, 'web');
+    const hook = await webhook('/tagged');
+    await rule({ name: 'data team', condition: 'run_failed', filters: { tags: { team: 'data' } }, channel_ids: [hook.channel_id] });
+    await rule({ name: 'prod only', condition: 'run_failed', filters: { environment: 'production', tags: { team: 'data' } }, channel_ids: [hook.channel_id] });
+    const dataRun = await runToEnd(`data-${suffix}`, { fail: true });
+    await runToEnd(`web-${suffix}`, { fail: true });
+    // One alert: the data team's run, from the tags rule; runs of a bare flow version have no environment.
+    expect(receiver.on('/tagged').map((r) => JSON.parse(r.body)).map((p) => [p.rule.name, p.run.run_id])).toEqual([['data team', dataRun]]);
+  }, 60_000);
 
   it('run_duration_exceeded fires for a run still RUNNING past its SLA, once', async () => {
     const { flow_name } = await registerFlow(tenant.api, { tasks: [{ name: 'nap', handler: 'sleepy' }] }, 'slow');
