@@ -25,8 +25,16 @@ export interface RawResponse {
 /** Answers a raw request it recognises, or returns null to let the next one try. */
 export type RawOperation = (request: RawRequest) => Promise<RawResponse | null>;
 
-/** Lambda Invoke: InvocationType Event (async) or RequestResponse. */
-export type LambdaInvoke = (functionName: string, payload: unknown, invocationType: 'Event' | 'RequestResponse') => Promise<unknown>;
+/**
+ * Lambda Invoke: InvocationType Event (async) or RequestResponse; the TenantId of a function with
+ * per-tenant isolation; a signal aborted when the caller gives up on a synchronous invocation.
+ */
+export type LambdaInvoke = (
+  functionName: string,
+  payload: unknown,
+  invocationType: 'Event' | 'RequestResponse',
+  options: { tenantId?: string; signal?: AbortSignal },
+) => Promise<unknown>;
 
 export class AwsApiError extends Error {
   constructor(
@@ -81,10 +89,12 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
           if (lambdaInvoke === undefined) throw new AwsApiError('ResourceNotFoundException', 'no local Lambda host', 404);
           const name = decodeURIComponent(lambdaPath[1]!).split(':').pop()!;
           const type = req.headers['x-amz-invocation-type'] === 'Event' ? 'Event' : 'RequestResponse';
+          const tenant = req.headers['x-amz-tenant-id'];
+          const tenantId = typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
           const payload: unknown = raw === '' ? {} : JSON.parse(raw);
           if (type === 'Event') {
             // Async invoke: accept now, run in the background like Lambda's event queue.
-            const p: Promise<unknown> = lambdaInvoke(name, payload, 'Event')
+            const p: Promise<unknown> = lambdaInvoke(name, payload, 'Event', tenantId === undefined ? {} : { tenantId })
               .catch(() => undefined)
               .finally(() => inflight.delete(p));
             inflight.add(p);
@@ -92,8 +102,13 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
             res.end();
             return;
           }
-          const result = await lambdaInvoke(name, payload, 'RequestResponse');
-          send(res, 200, result ?? null, 'application/json');
+          // A caller that closes the connection has given up: tell the function (it stops the attempt).
+          const gone = new AbortController();
+          res.once('close', () => {
+            if (!res.writableFinished) gone.abort(new Error('attempt stopped'));
+          });
+          const result = await lambdaInvoke(name, payload, 'RequestResponse', { ...(tenantId === undefined ? {} : { tenantId }), signal: gone.signal });
+          if (!res.destroyed) send(res, 200, result ?? null, 'application/json');
           return;
         }
         if (typeof target !== 'string') {

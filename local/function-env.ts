@@ -26,6 +26,7 @@ const CAPABILITY_VALUES = (r: LocalResources): Record<string, string> => ({
   [ENV.eventBusName]: r.eventBusName,
   [ENV.stateMachineArn]: r.stateMachineArn,
   [ENV.taskRunnerFunction]: 'task-runner',
+  [ENV.codeExecutorFunction]: 'code-executor',
   [ENV.ecsCluster]: 'arn:aws:ecs:us-east-1:000000000000:cluster/dagy-local',
   [ENV.ecsTaskDefinition]: 'arn:aws:ecs:us-east-1:000000000000:task-definition/dagy-runner:1',
   [ENV.ecsSubnets]: 'subnet-local',

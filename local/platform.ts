@@ -7,6 +7,7 @@ import { systemClock, type Clock } from '../lambdas/shared/clock';
 import type { LogSink } from '../lambdas/shared/logger';
 import type { Runtime } from '../lambdas/shared/runtime';
 import { startAwsEmulator, type AwsEmulator } from './aws-emulator';
+import { startCodeExecutorHost, type CodeExecutorHost } from './code-executor/host';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
 import { createLocalEventBus, s3RecordToBusEvent, type LocalEventBus } from './event-bus';
 import { PLATFORM_EXTENSIONS, type ExtensionHandle, type PlatformContext } from './extensions';
@@ -52,6 +53,8 @@ export interface Platform {
   s3: S3Client;
   bus: LocalEventBus;
   emulator: AwsEmulator;
+  /** The per-organization code-executor processes. */
+  codeExecutors: CodeExecutorHost;
   clock: Clock;
   invoke(name: FunctionName, event: unknown): Promise<unknown>;
   envFor(name: FunctionName): Record<string, string>;
@@ -71,6 +74,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const stoppers: Array<() => Promise<void>> = [];
+  // SIGUSR1 would open this process's inspector (on Node 20 there is no flag to turn that off): a
+  // listener keeps it closed while the platform, which holds every key, runs.
+  const ignoreDebugSignal = () => undefined;
+  process.on('SIGUSR1', ignoreDebugSignal);
+  stoppers.push(async () => void process.off('SIGUSR1', ignoreDebugSignal));
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch((e: unknown) => log(`stop: ${String(e)}`));
   };
@@ -130,11 +138,16 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(options.functionLogSink ? { logSink: options.functionLogSink } : { logSink: () => undefined }),
     });
     const invoke = (name: FunctionName, event: unknown) => host.invoke(name, event);
-    emulator.setLambdaInvoke((name, payload) => invoke(name as FunctionName, payload));
+    // Tenant code never runs in this process: the code executor is one process per organization.
+    const codeExecutors = await startCodeExecutorHost();
+    stoppers.push(() => codeExecutors.stop());
+    emulator.setLambdaInvoke((name, payload, _type, options) =>
+      name === 'code-executor' ? codeExecutors.invoke(options.tenantId, payload, options.signal) : invoke(name as FunctionName, payload),
+    );
 
     const bus = createLocalEventBus({
       dagyBusName: resources.eventBusName,
-      ingestBucket: buckets.ingest,
+      buckets,
       emulator,
       invoke: (name, event) => (host.has(name) ? invoke(name, event) : Promise.resolve(undefined)),
       onError: (rule, error) => log(`rule ${rule} target failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -169,7 +182,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       authorizerCacheTtlMs: options.authorizerCacheTtlMs ?? 0,
     });
     stoppers.push(() => gateway.stop());
-    return { url: gateway.url, dataDir, resources, dynamodb, s3, bus, emulator, clock, invoke, envFor, stop };
+    return { url: gateway.url, dataDir, resources, dynamodb, s3, bus, emulator, codeExecutors, clock, invoke, envFor, stop };
   } catch (error) {
     await stop();
     throw error;

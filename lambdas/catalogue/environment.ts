@@ -16,6 +16,7 @@ export const ENV = {
   localKeyFile: 'DAGY_LOCAL_KEY_FILE',
   stateMachineArn: 'DAGY_STATE_MACHINE_ARN',
   taskRunnerFunction: 'DAGY_TASK_RUNNER_FUNCTION',
+  codeExecutorFunction: 'DAGY_CODE_EXECUTOR_FUNCTION',
   ecsCluster: 'DAGY_ECS_CLUSTER',
   ecsTaskDefinition: 'DAGY_ECS_TASK_DEFINITION',
   ecsSubnets: 'DAGY_ECS_SUBNETS',
@@ -49,6 +50,15 @@ export const ENV = {
  */
 export const ECS_RUNNER_BUNDLE_KEY = 'runtime/ecs-runner.mjs';
 
+/**
+ * Key prefixes of run objects in the artifacts bucket: task outputs and logs (`runs/`) and the
+ * work orders and results exchanged with ECS runner containers (`ecs-orders/`, expired after a
+ * day). Functions with `run-objects` access may write these and nothing else of the bucket.
+ */
+export const RUN_OBJECTS_PREFIX = 'runs';
+export const ECS_ORDERS_PREFIX = 'ecs-orders';
+export const RUN_OBJECT_WRITE_PREFIXES = [RUN_OBJECTS_PREFIX, ECS_ORDERS_PREFIX] as const;
+
 export const BUCKET_ENV: Record<BucketName, string> = {
   artifacts: ENV.artifactsBucket,
   ingest: ENV.ingestBucket,
@@ -61,6 +71,7 @@ export const CAPABILITY_ENV: Record<Capability, string[]> = {
   'states:start': [ENV.stateMachineArn],
   'states:callback': [],
   'lambda:invoke-task-runner': [ENV.taskRunnerFunction],
+  'lambda:invoke-code-executor': [ENV.codeExecutorFunction],
   'ecs:run-task': [ENV.ecsCluster, ENV.ecsTaskDefinition, ENV.ecsSubnets, ENV.ecsSecurityGroup, ENV.ecsContainerName],
   'ses:send': [ENV.alertEmailFrom],
   'sns:publish': [],

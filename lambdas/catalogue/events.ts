@@ -1,4 +1,5 @@
-import type { FunctionName } from './functions';
+import type { BucketName, FunctionName } from './functions';
+import { ECS_ORDERS_PREFIX } from './environment';
 
 export const DAGY_EVENT_SOURCE = 'dagy';
 
@@ -25,8 +26,8 @@ export type RuleDef =
       /** 'default' for AWS service events (S3), 'dagy' for Dagy's own bus. */
       bus: 'default' | 'dagy';
       pattern: EventPattern;
-      /** The ingest bucket is filled in by lib/ and the local platform. */
-      matchIngestBucket?: boolean;
+      /** S3 events of this bucket only: its name is filled in by lib/ and the local platform. */
+      matchBucket?: BucketName;
       target: FunctionName;
       description: string;
     }
@@ -62,9 +63,18 @@ export const RULES: RuleDef[] = [
     name: 'ingest-object-created',
     bus: 'default',
     pattern: { source: ['aws.s3'], 'detail-type': ['Object Created'] },
-    matchIngestBucket: true,
+    matchBucket: 'ingest',
     target: 's3-sensor',
     description: 'S3 Object Created in the ingest bucket → s3 sensors',
+  },
+  {
+    kind: 'pattern',
+    name: 'ecs-result-stored',
+    bus: 'default',
+    pattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { object: { key: [{ prefix: `${ECS_ORDERS_PREFIX}/` }] } } },
+    matchBucket: 'artifacts',
+    target: 'run-orchestrator',
+    description: 'an ECS runner container (which holds no credential) stored its progress or result → the orchestrator records it and wakes the run loop',
   },
   {
     kind: 'pattern',

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { BUCKET_ENV, CAPABILITY_ENV, ENV, TABLES, tableEnvVar } from '../../lambdas/catalogue';
+import { BUCKET_ENV, CAPABILITY_ENV, ENV, RUN_OBJECT_WRITE_PREFIXES, TABLES, tableEnvVar } from '../../lambdas/catalogue';
 import type {
   BucketAccess,
   BucketName,
@@ -63,6 +63,7 @@ export interface CatalogueResources {
   readonly eventBus: EventBusRef;
   readonly stateMachine?: StateMachineRef;
   readonly taskRunner?: FunctionRef;
+  readonly codeExecutor?: FunctionRef;
   readonly ecsRunner?: EcsRunnerRef;
 }
 
@@ -104,10 +105,12 @@ const USES_INDEXES: Record<TableAccess, boolean> = {
   readappend: true,
 };
 
+const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] as const;
 const BUCKET_OBJECT_ACTIONS: Record<BucketAccess, readonly string[]> = {
   name: [],
   read: ['s3:GetObject'],
-  readwrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+  readwrite: ['s3:GetObject', ...OBJECT_WRITE_ACTIONS],
+  'run-objects': ['s3:GetObject'],
 };
 
 /** Sets the table's env var and grants exactly `access` on it (and its catalogued GSIs). */
@@ -134,6 +137,13 @@ export function bindBucket(target: BindTarget, name: BucketName, bucket: BucketR
     objects,
     `${target.bindingName} reads${access === 'readwrite' ? ' and writes' : ''} objects under keys chosen at run time (artifacts, run outputs, uploads) in the ${name} bucket only`,
   );
+  if (access !== 'run-objects') return;
+  // Writes only under the run-object prefixes: never flow artifacts, never the runner bundle.
+  for (const prefix of RUN_OBJECT_WRITE_PREFIXES) {
+    const arn = `${bucket.bucketArn}/${prefix}/*`;
+    target.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...OBJECT_WRITE_ACTIONS], resources: [arn] }));
+    acknowledgeWildcardResource(target.policyScope, arn, `${target.bindingName} writes run objects (outputs, logs, ECS orders) under ${prefix}/ only; keys hold org and run ids chosen at run time`);
+  }
 }
 
 /** Sets the env vars of one capability and grants the matching actions. */
@@ -176,6 +186,12 @@ export function bindCapability(target: BindTarget, capability: Capability, resou
       need(resources.stateMachine, 'run state machine');
       allow(['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'], ['*']);
       acknowledge(target.policyScope, 'AwsSolutions-IAM5[Resource::*]', REASONS.taskTokenCallbacks);
+      break;
+    }
+    case 'lambda:invoke-code-executor': {
+      const executor = need(resources.codeExecutor, 'code executor function');
+      target.addEnvironment(ENV.codeExecutorFunction, executor.functionName);
+      allow(['lambda:InvokeFunction'], [executor.functionArn]);
       break;
     }
     case 'lambda:invoke-task-runner': {

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, TenancyConfig, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
@@ -55,6 +55,10 @@ export class DagyFunction extends Construct implements BindTarget {
     super(scope, id);
     const { def, stage } = props;
     this.def = def;
+    const untrusted = def.untrusted === true;
+    if (untrusted && (Object.keys(def.tables).length > 0 || Object.keys(def.buckets).length > 0 || def.capabilities.length > 0)) {
+      throw new Error(`${def.name} runs tenant code: it may bind no table, bucket or capability`);
+    }
 
     // Own role, no AWS managed policy: log writes are granted on this function's group only.
     this.role = new Role(this, 'Role', {
@@ -70,7 +74,10 @@ export class DagyFunction extends Construct implements BindTarget {
       architecture: Architecture.ARM_64,
       memorySize: def.memoryMb,
       timeout: Duration.seconds(def.timeoutSeconds),
-      tracing: Tracing.ACTIVE,
+      // Tenant code's function: no X-Ray grant either, so its role holds its log writes and nothing else.
+      tracing: untrusted ? Tracing.DISABLED : Tracing.ACTIVE,
+      // Execution environments (and their /tmp, pooled sandboxes) never serve two organizations.
+      ...(untrusted ? { tenancyConfig: TenancyConfig.PER_TENANT } : {}),
       logGroup: this.logGroup,
       role: this.role,
       environment: {
@@ -105,7 +112,7 @@ export class DagyFunction extends Construct implements BindTarget {
     for (const name of Object.keys(common.environment ?? {})) this.env.add(name);
 
     acknowledge(this, 'AwsSolutions-L1', REASONS.nodeRuntime);
-    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);
+    if (!untrusted) acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);
   }
 
   get bindingName(): string {
@@ -141,6 +148,7 @@ export class DagyFunction extends Construct implements BindTarget {
 
   /** Binds every table, bucket and capability the catalogue lists for this function. */
   bindCatalogue(resources: CatalogueResources): void {
+    if (this.def.untrusted) return;
     bindFunctionDef(this, this.def, resources);
   }
 }

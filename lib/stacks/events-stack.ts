@@ -55,18 +55,18 @@ export class EventsStack extends Stack {
           ? { schedule: Schedule.expression(rule.expression) }
           : {
               eventBus: rule.bus === 'dagy' ? dagyBus : undefined,
-              eventPattern: eventPattern(rule, resources.buckets.ingest.bucketName),
+              eventPattern: eventPattern(rule, rule.matchBucket === undefined ? undefined : resources.buckets[rule.matchBucket].bucketName),
             }),
       });
     }
   }
 }
 
-function eventPattern(rule: Extract<RuleDef, { kind: 'pattern' }>, ingestBucketName: string): CdkEventPattern {
+function eventPattern(rule: Extract<RuleDef, { kind: 'pattern' }>, bucketName: string | undefined): CdkEventPattern {
   const detail: Record<string, unknown> = { ...rule.pattern.detail };
-  if (rule.matchIngestBucket) {
+  if (bucketName !== undefined) {
     const bucket = typeof detail.bucket === 'object' && detail.bucket !== null ? detail.bucket : {};
-    detail.bucket = { ...bucket, name: [ingestBucketName] };
+    detail.bucket = { ...bucket, name: [bucketName] };
   }
   return {
     source: rule.pattern.source,

@@ -18,7 +18,7 @@ import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cd
 import type { Construct, IConstruct } from 'constructs';
 import { ENV, FUNCTIONS } from '../../lambdas/catalogue';
 import type { FunctionName } from '../../lambdas/catalogue';
-import { bindFunctionDef, grantEcsRunTask } from '../constructs/bindings';
+import { bindCapability, grantEcsRunTask } from '../constructs/bindings';
 import type { BindTarget, CatalogueResources, EcsRunnerRef, StateMachineRef } from '../constructs/bindings';
 import { DagyFunction } from '../constructs/dagy-function';
 import type { CodeMode } from '../constructs/dagy-function';
@@ -30,7 +30,7 @@ import type { StageConfig } from '../stage';
 import type { DataStack } from './data-stack';
 
 /** The functions the run state machine calls: they live with it (see the ASL substitutions). */
-export const ORCHESTRATION_FUNCTIONS = ['task-runner', 'run-orchestrator'] as const satisfies readonly FunctionName[];
+export const ORCHESTRATION_FUNCTIONS = ['task-runner', 'run-orchestrator', 'code-executor'] as const satisfies readonly FunctionName[];
 
 /** Public image: nothing to build or push, so synth and deploy need no Docker. */
 export const RUNNER_IMAGE = 'public.ecr.aws/docker/library/node:22-slim';
@@ -135,7 +135,9 @@ export class OrchestrationStack extends Stack {
 
     const taskRunner = new DagyFunction(this, 'TaskRunner', { def: FUNCTIONS['task-runner'], stage, codeMode });
     const orchestrator = new DagyFunction(this, 'RunOrchestrator', { def: FUNCTIONS['run-orchestrator'], stage, codeMode });
-    this.functions = { 'task-runner': taskRunner, 'run-orchestrator': orchestrator };
+    // Tenant code runs here and nowhere else: no grants, per-tenant execution environments.
+    const codeExecutor = new DagyFunction(this, 'CodeExecutor', { def: FUNCTIONS['code-executor'], stage, codeMode });
+    this.functions = { 'task-runner': taskRunner, 'run-orchestrator': orchestrator, 'code-executor': codeExecutor };
     // The orchestrator invokes the task runner asynchronously and owns every retry (the task's
     // retry policy, recorded attempts): a Lambda-level retry would run the same attempt twice.
     taskRunner.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
@@ -144,15 +146,14 @@ export class OrchestrationStack extends Stack {
       ...data.importInto(this),
       stateMachine: stateMachineRef,
       taskRunner: taskRunner.function,
+      codeExecutor: codeExecutor.function,
       ecsRunner,
     };
     for (const fn of Object.values(this.functions)) fn.bindCatalogue(resources);
-    // The ECS runner executes the task-runner code, so it gets the task-runner's bindings.
-    bindFunctionDef(
-      new ContainerBindTarget('task-runner (ECS runner)', this.runnerContainer, this.runnerTaskDefinition.taskRole),
-      FUNCTIONS['task-runner'],
-      resources,
-    );
+    // The ECS runner runs tenant code: its task role gets no table, bucket or key. Work orders,
+    // artifacts and results travel by presigned URLs; it may only redeem the advance loop's task
+    // token (a secret it is handed) to report that its result is stored.
+    bindCapability(new ContainerBindTarget('ECS runner', this.runnerContainer, this.runnerTaskDefinition.taskRole), 'states:callback', resources);
 
     this.runnerBundle = new EcsRunnerBundle(this, 'RunnerBundle', { artifacts: resources.buckets.artifacts, stage, codeMode });
 

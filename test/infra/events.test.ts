@@ -47,17 +47,17 @@ describe('rules from the events catalogue', () => {
       expect(pattern.source).toEqual(rule.pattern.source);
       expect(pattern['detail-type']).toEqual(rule.pattern['detail-type']);
       if (rule.bus === 'default') expect(props.EventBusName).toBeUndefined();
-      if (rule.matchIngestBucket) {
+      if (rule.matchBucket !== undefined) {
         const names = (pattern.detail?.bucket as { name: unknown[] }).name;
         expect(names).toHaveLength(1);
         // The bucket name (Ref), not its ARN.
-        expect(data.imported(names[0])).toEqual({ Ref: logicalIdOf(dev.stacks.data.buckets.ingest) });
+        expect(data.imported(names[0])).toEqual({ Ref: logicalIdOf(dev.stacks.data.buckets[rule.matchBucket]) });
       }
     },
   );
 
   test('the S3 rule matches an Object Created event of the ingest bucket, and not of another bucket', () => {
-    const rule = RULES.find((r) => r.kind === 'pattern' && r.matchIngestBucket);
+    const rule = RULES.find((r) => r.kind === 'pattern' && r.matchBucket === 'ingest');
     expect(rule).toBeDefined();
     const pattern = ruleProps(rule!).EventPattern as { source: string[]; 'detail-type': string[]; detail: Json };
     // Stand a concrete bucket name in for the import, then evaluate the deployed pattern.

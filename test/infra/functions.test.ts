@@ -37,6 +37,8 @@ const EXPECTED_BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
   name: [],
   read: ['s3:GetObject', 's3:ListBucket'],
   readwrite: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+  // Reads the bucket; writes only under runs/ and ecs-orders/ (checked by resource below).
+  'run-objects': ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
 };
 const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
   'kms:secrets': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
@@ -44,6 +46,7 @@ const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
   'states:start': ['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution'],
   'states:callback': ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
   'lambda:invoke-task-runner': ['lambda:InvokeFunction'],
+  'lambda:invoke-code-executor': ['lambda:InvokeFunction'],
   'ecs:run-task': ['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole'],
   'ses:send': ['ses:SendEmail'],
   'sns:publish': ['sns:Publish'],

@@ -9,9 +9,12 @@ import { freePort } from '../../local/free-port';
  * tables under a unique prefix), so the ~2 s JVM start is paid once per run, not once per file.
  */
 export default async function globalSetup(): Promise<void> {
+  process.env.DAGY_TEST_TMP = mkdtempSync(join(tmpdir(), 'dagy-test-'));
+  // A DynamoDB Local already running (DAGY_TEST_DYNAMODB_ENDPOINT set by the caller) is reused:
+  // quicker repeated runs while developing; tables are per test file, so sharing is safe.
+  if (process.env.DAGY_TEST_DYNAMODB_ENDPOINT) return;
   const port = await freePort();
   const dynamo = await startDynamoDbLocal(port);
   process.env.DAGY_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
-  process.env.DAGY_TEST_TMP = mkdtempSync(join(tmpdir(), 'dagy-test-'));
   (globalThis as { __dagyDynamo?: { stop(signal?: 'SIGKILL'): Promise<void> } }).__dagyDynamo = dynamo;
 }

@@ -7,8 +7,12 @@ import type { EntityName } from '../entities';
  */
 export type TableAccess = 'describe' | 'read' | 'readwrite' | 'append' | 'readappend';
 export type BucketName = 'artifacts' | 'ingest';
-/** name: the bucket's name only (env var, no grant), e.g. to validate configurations naming it. */
-export type BucketAccess = 'name' | 'read' | 'readwrite';
+/**
+ * name: the bucket's name only (env var, no grant), e.g. to validate configurations naming it.
+ * run-objects: reads anything, writes only run objects (`runs/`, `ecs-orders/`; lambdas/execution/run-objects.ts):
+ * never flow artifacts or the runner bundle under `runtime/`.
+ */
+export type BucketAccess = 'name' | 'read' | 'readwrite' | 'run-objects';
 
 /** The HTTP domains: one Lambda each, with a router inside (not one function per route). */
 export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors', 'alerts'] as const;
@@ -19,6 +23,7 @@ export type FunctionName =
   | 'authorizer'
   | 'run-orchestrator'
   | 'task-runner'
+  | 'code-executor'
   | 'schedule-evaluator'
   | 's3-sensor'
   | 'sensor-poller'
@@ -31,6 +36,7 @@ export type Capability =
   | 'states:start' // StartExecution/StopExecution on the run state machine
   | 'states:callback' // SendTaskSuccess/Failure (redeem task tokens)
   | 'lambda:invoke-task-runner' // async Invoke of the task runner
+  | 'lambda:invoke-code-executor' // sync Invoke of the code executor (with TenantId)
   | 'ecs:run-task' // RunTask/StopTask of the runner task definition
   | 'ses:send' // SendEmail from the configured alert sender only
   | 'sns:publish'; // Publish to alert topics (names starting dagy-alerts-)
@@ -45,5 +51,11 @@ export interface FunctionDef {
   capabilities: Capability[];
   memoryMb: number;
   timeoutSeconds: number;
+  /**
+   * Runs tenant code: deployed with per-tenant isolation (invoked with TenantId = org_id), no
+   * tracing, and it must bind nothing (no table, bucket or capability): its role holds only its
+   * own log writes.
+   */
+  untrusted?: true;
 }
 

@@ -15,6 +15,9 @@ import type { TaskRunRepository } from '../task-run-repository';
 import { RUNNER_BUNDLE_KEY, RUNNER_URL_TTL_SECONDS } from '../task-runner/ecs-contract';
 import { RunObjectStore } from '../task-runner/run-object-store';
 import { FlowCache } from './flow-cache';
+import { EcsExchange } from '../ecs/ecs-exchange';
+import { secretSourceFromRuntime, type SecretSource } from '../task-runner/secret-source';
+import { ArtifactLinks } from '../task-runner/task-executor';
 
 /** Where ECS tasks of the runner run (from the ecs:run-task capability's variables). */
 export interface EcsTarget {
@@ -40,6 +43,11 @@ export interface OrchestratorServices {
   ecsTarget: EcsTarget;
   /** A presigned GET of the ECS runner bundle, for the container's bootstrap. */
   runnerUrl(): Promise<string>;
+  /** ECS containers hold no credential: work orders, results and presigned URLs go through these. */
+  ecsExchange: EcsExchange;
+  artifactLinks: ArtifactLinks;
+  /** The declared secrets of a task, for ECS work orders (and masking what containers report). */
+  secrets: SecretSource;
   clock: Clock;
   logger: Logger;
 }
@@ -77,6 +85,9 @@ export function orchestratorServices(runtime: Runtime): OrchestratorServices {
       containerName: config.required(ENV.ecsContainerName),
     },
     runnerUrl: () => getSignedUrl(aws.s3, new GetObjectCommand({ Bucket: bucket, Key: RUNNER_BUNDLE_KEY }), { expiresIn: RUNNER_URL_TTL_SECONDS }),
+    ecsExchange: new EcsExchange(aws.s3, bucket),
+    artifactLinks: new ArtifactLinks(aws.s3, bucket, () => runtime.clock.nowMs()),
+    secrets: secretSourceFromRuntime(runtime),
     clock: runtime.clock,
     logger: runtime.logger,
   };

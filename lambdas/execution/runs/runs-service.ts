@@ -1,5 +1,6 @@
 import { StopTaskCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ecsCancelKey } from '../run-objects';
 import { StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { JsonObject } from '../../engine';
 import { isTerminalRunStatus, parseFlowSpec, parseOutputRef, resolveOutputs } from '../../engine';
@@ -201,6 +202,12 @@ export class RunsService {
       (arn): arn is string => arn !== null && arn !== undefined,
     );
     const stops: Array<Promise<unknown>> = [];
+    // ECS containers read no table: they poll this marker (through a presigned GET) and stop.
+    stops.push(
+      this.deps.s3
+        .send(new PutObjectCommand({ Bucket: this.deps.artifactsBucket, Key: ecsCancelKey(run.org_id, run.run_id), Body: 'cancelled' }))
+        .catch((error: unknown) => logger.error('could not mark the run cancelled for its ECS tasks', { run_id: run.run_id, error: error instanceof Error ? error.message : String(error) })),
+    );
     if (run.external_id?.startsWith('arn:aws:states:')) {
       stops.push(
         sfn.send(new StopExecutionCommand({ executionArn: run.external_id, error: 'Dagy.Cancelled', cause })).catch((error: unknown) => {

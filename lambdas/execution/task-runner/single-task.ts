@@ -41,7 +41,7 @@ function errorText(error: unknown): string {
  * changes nothing. Returns the transition (the caller publishes its event).
  */
 export async function recordAttempt(
-  s: RunnerServices,
+  s: Pick<RunnerServices, 'objects' | 'taskRuns' | 'clock' | 'logger'>,
   run: RunContext,
   task: NormalizedTaskSpec,
   attempt: number,

@@ -67,7 +67,7 @@ export async function secretsSeen({ secrets }) {
   return { keys: Object.keys(secrets).sort(), length: (secrets.API_TOKEN ?? '').length };
 }
 export async function kill() {
-  // Task code runs in a sandbox process whose parent is the runner: kill the runner itself.
+  // Task code runs in a sandbox process whose parent is its code executor: try to kill it (refused).
   process.kill(process.ppid, 'SIGKILL');
   await sleep(10000);
 }
