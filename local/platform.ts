@@ -40,8 +40,6 @@ export interface PlatformOptions {
   /** Sees every AWS command any hosted function sends (benchmarks). */
   observeAws?: (service: string, command: string) => void;
   authorizerCacheTtlMs?: number;
-  /** TEMPORARY (until the egress guard lands from h-egress): let functions reach loopback http. */
-  allowLoopbackEgress?: boolean;
 }
 
 export interface Platform {
@@ -122,10 +120,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       dynamodbEndpoint,
       s3Endpoint: s3Local.endpoint,
     };
-    const envFor = (name: FunctionName) => ({
-      ...localFunctionEnv(name, resources),
-      ...(options.allowLoopbackEgress ? { DAGY_EGRESS_ALLOW_LOOPBACK_HTTP: 'true' } : {}),
-    });
+    const envFor = (name: FunctionName) => localFunctionEnv(name, resources);
     const runtimes: Runtime[] = [];
     // Functions' SDK clients keep sockets open to the local stores: close them on stop.
     stoppers.push(async () => runtimes.forEach((r) => r.aws.destroy()));
