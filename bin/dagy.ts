@@ -16,6 +16,9 @@ options:
   --s3-port <n>        local S3 port (default: a free port)
   --data-dir <path>    where data lives (default .dagy)
   --in-memory          keep DynamoDB data in memory
+  --allow-loopback-egress
+                       let HTTP tasks and polling sensors reach http://127.0.0.1
+                       (for trying flows against local receivers; off by default)
   -h, --help           this text
 `;
 
@@ -35,6 +38,7 @@ async function main(): Promise<void> {
       's3-port': { type: 'string' },
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean' },
+      'allow-loopback-egress': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,6 +60,7 @@ async function main(): Promise<void> {
       s3: port(values['s3-port'], '--s3-port'),
     },
     runTimers: true,
+    allowLoopbackEgress: values['allow-loopback-egress'] ?? false,
     log: (line) => process.stdout.write(`${line}\n`),
   });
   const demo = await seedDemo(platform.url, dataDir, { persist: !inMemory }).catch(async (error: unknown) => {

@@ -3,6 +3,7 @@ import {
   CAPABILITY_ENV,
   ENV,
   FUNCTIONS,
+  TENANT_EGRESS_FUNCTIONS,
   tableEnvVar,
   type BucketName,
   type EntityName,
@@ -20,6 +21,8 @@ export interface LocalResources {
   emulatorEndpoint: string;
   dynamodbEndpoint: string;
   s3Endpoint: string;
+  /** Tenant requests may reach loopback receivers (the platform's test flag; never by default). */
+  allowLoopbackEgress?: boolean;
 }
 
 const CAPABILITY_VALUES = (r: LocalResources): Record<string, string> => ({
@@ -58,5 +61,6 @@ export function localFunctionEnv(name: FunctionName, r: LocalResources): Record<
   env[ENV.ecsEndpoint] = r.emulatorEndpoint;
   env[ENV.sesEndpoint] = r.emulatorEndpoint;
   env[ENV.snsEndpoint] = r.emulatorEndpoint;
+  if (r.allowLoopbackEgress === true && TENANT_EGRESS_FUNCTIONS.includes(name)) env[ENV.egressAllowLoopbackHttp] = 'true';
   return env;
 }

@@ -40,6 +40,12 @@ export interface PlatformOptions {
   /** Sees every AWS command any hosted function sends (benchmarks). */
   observeAws?: (service: string, command: string) => void;
   authorizerCacheTtlMs?: number;
+  /**
+   * Let HTTP tasks and polling sensors reach loopback addresses over http (the egress guard's
+   * test flag), for tests whose receivers listen on 127.0.0.1. Default false: tenant requests
+   * go to public https addresses only, as in AWS.
+   */
+  allowLoopbackEgress?: boolean;
 }
 
 export interface Platform {
@@ -119,6 +125,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       emulatorEndpoint: emulator.endpoint,
       dynamodbEndpoint,
       s3Endpoint: s3Local.endpoint,
+      allowLoopbackEgress: options.allowLoopbackEgress === true,
     };
     const envFor = (name: FunctionName) => localFunctionEnv(name, resources);
     const runtimes: Runtime[] = [];

@@ -1,4 +1,4 @@
-import type { Capability, FunctionDef, BucketName } from './functions';
+import type { Capability, FunctionDef, FunctionName, BucketName } from './functions';
 import type { EntityName } from './entities';
 import { tableEnvVar } from './entities';
 
@@ -42,7 +42,19 @@ export const ENV = {
   ecsEndpoint: 'DAGY_ECS_ENDPOINT',
   sesEndpoint: 'DAGY_SES_ENDPOINT',
   snsEndpoint: 'DAGY_SNS_ENDPOINT',
+  /**
+   * Optional, local platform only ("true" refused on any other stage): the egress guard
+   * (lambdas/shared/egress/) lets tenant requests reach loopback addresses over http, for tests.
+   */
+  egressAllowLoopbackHttp: 'DAGY_EGRESS_ALLOW_LOOPBACK_HTTP',
 } as const;
+
+/**
+ * Functions that make requests on a tenant's behalf through the egress guard (HTTP tasks, polling
+ * sensors, alert deliveries) or judge tenant URLs at registration (flows, notification channels):
+ * the local platform's loopback flag sets ENV.egressAllowLoopbackHttp on these.
+ */
+export const TENANT_EGRESS_FUNCTIONS: readonly FunctionName[] = ['task-runner', 'sensor-poller', 'http-flows', 'http-alerts', 'alert-dispatcher'];
 
 /**
  * Key of the bundled ECS runner (lambdas/execution/ecs-runner.ts) in the artifacts bucket: lib/

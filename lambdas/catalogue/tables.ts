@@ -143,7 +143,7 @@ export const TABLES: Record<EntityName, TableDef> = {
   },
   User: {
     entity: 'User',
-    partitionKey: S('pk', 'user#user_id | email#normalized_email | loginfail#normalized_email'),
+    partitionKey: S('pk', 'user#user_id | email#normalized_email | loginfail#normalized_email | loginsrc#source_ip'),
     orgScoped: false,
     ttlAttribute: 'expires_at_epoch',
     indexes: [],

@@ -1,4 +1,5 @@
 import { ENV } from '../catalogue/environment';
+import { EnvironmentRepository } from '../flows/environment-repository';
 import { FlowRepository } from '../flows/flow-repository';
 import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
@@ -14,6 +15,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
   const { runs, taskRuns, events } = createRunStores(runtime);
   const auditTable = config.table('AuditLog');
   const service = new RunsService({
+    environments: new EnvironmentRepository(aws.ddb, config.table('Environment')),
     runs,
     taskRuns,
     events,

@@ -326,6 +326,30 @@ export class TaskRunRepository {
     }
   }
 
+  /**
+   * Claims one attempt of a RUNNING task run for the runner about to run it, before any code runs:
+   * the first claim wins; a duplicate delivery, or a stale one (the attempt was retried, settled or
+   * declared lost meanwhile), loses and must do nothing. So an attempt's code runs at most once.
+   */
+  async claimAttempt(orgId: string, runId: string, taskName: string, attempt: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(orgId, runId), task_name: taskName },
+          UpdateExpression: 'SET claimed_attempt = :attempt',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attempt = :attempt AND (attribute_not_exists(claimed_attempt) OR claimed_attempt < :attempt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':attempt': attempt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   // The named transitions: each plain method answers whether it won (boolean); its *Detailed twin
   // also returns the task run after the change (won) or as it is now (lost).
 

@@ -136,6 +136,7 @@ export class DraftService {
     if (draft.flow_name === null) errors.push({ task: null, path: 'flow_name', message: 'required to publish' });
     const result = validateFlowSpec(spec, { pathPrefix: 'flow_spec' });
     if (!result.ok) return { valid: false, errors: [...errors, ...issuesByTask(spec, result.issues)] };
+    errors.push(...issuesByTask(spec, this.deps.flowService.specIssues(result.spec)));
     if (draft.artifact_upload_key === null) {
       if (hasCodeTasks(result.spec)) errors.push({ task: null, path: 'artifact', message: 'required: flow_spec has code tasks' });
     } else {

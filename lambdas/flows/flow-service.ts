@@ -7,6 +7,8 @@ import { isOwnUploadKey, type ArtifactStore, MAX_UPLOADED_ARTIFACT_BYTES, UPLOAD
 import { hasCodeTasks, missingHandlerModules, zipEntryNames } from './artifact-zip';
 import { auditOp } from './audit';
 import { computeCodeHash } from './code-hash';
+import type { EgressPolicy } from '../shared/egress';
+import { httpTaskIssues } from './http-task-checks';
 import type { FlowListFilter, FlowRepository, FlowStatus, FlowVersionRecord, FlowVersionSummary } from './flow-repository';
 import { compareFlowVersions } from './flow-version-order';
 import type { Actor } from './request-context';
@@ -44,6 +46,8 @@ export interface FlowServiceDeps {
   artifacts: ArtifactStore;
   auditTable: string;
   clock: Clock;
+  /** Judges http task URLs at registration (the local platform's loopback flag included). */
+  egress: EgressPolicy;
 }
 
 class VersionTaken extends Error {}
@@ -78,6 +82,8 @@ export class FlowService {
    * retry rewrites the same object) before the Flow item and its audit record are written together.
    */
   async register(actor: Actor, input: RegisterFlowInput): Promise<RegisterResult> {
+    const specIssues = this.specIssues(input.spec);
+    if (specIssues.length > 0) throw new ValidationError(specIssues);
     const bytes = await this.artifactBytes(actor.org_id, input.artifact);
     if (bytes === null && hasCodeTasks(input.spec)) {
       throw new ValidationError([{ path: 'artifact', message: 'required: flow_spec has code tasks' }]);
@@ -124,6 +130,11 @@ export class FlowService {
       return sameOrConflict(winner, codeHash);
     }
     return { created: true, flow: record };
+  }
+
+  /** Problems of a valid spec that only this service can judge (http task URLs and templates). */
+  specIssues(spec: NormalizedFlowSpec): ErrorDetail[] {
+    return httpTaskIssues(spec, this.deps.egress);
   }
 
   async get(orgId: string, flowName: string, flowVersion: string): Promise<FlowVersionRecord> {

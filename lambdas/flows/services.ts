@@ -1,3 +1,4 @@
+import { egressPolicyOf } from '../shared/egress';
 import type { Runtime } from '../shared/runtime';
 import { ArtifactStore } from './artifact-store';
 import { DeploymentRepository } from './deployment-repository';
@@ -24,7 +25,7 @@ export function createFlowsServices(runtime: Runtime): FlowsServices {
   const flowRepo = new FlowRepository(ddb, config.table('Flow'));
   const environmentRepo = new EnvironmentRepository(ddb, config.table('Environment'));
   const artifacts = new ArtifactStore(aws.s3, config.bucket('artifacts'));
-  const flows = new FlowService({ ddb, flows: flowRepo, artifacts, auditTable, clock });
+  const flows = new FlowService({ ddb, flows: flowRepo, artifacts, auditTable, clock, egress: egressPolicyOf(config) });
   return {
     flows,
     deployments: new DeploymentService({

@@ -6,6 +6,7 @@ import { createIdentityStore } from './repositories/identity-store';
 import { AccessLogService } from './services/access-log-service';
 import { ApiKeyService } from './services/api-key-service';
 import { AuthService } from './services/auth-service';
+import { InvitationService } from './services/invitation-service';
 import { MemberService } from './services/member-service';
 import { OrganizationService } from './services/organization-service';
 import { ProfileService } from './services/profile-service';
@@ -16,6 +17,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
   const settings = loadIdentitySettings(runtime.config);
   const store = createIdentityStore(runtime);
   const { clock } = runtime;
+  const members = new MemberService(store, clock);
   return createHttpHandler({
     domain: 'identity',
     runtime,
@@ -23,7 +25,8 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
       auth: new AuthService(store, clock, settings),
       profile: new ProfileService(store),
       orgs: new OrganizationService(store, clock),
-      members: new MemberService(store, clock),
+      members,
+      invitations: new InvitationService(store, members, clock),
       apiKeys: new ApiKeyService(store, clock),
       accessLogs: new AccessLogService(store),
     }),

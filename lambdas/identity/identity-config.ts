@@ -8,6 +8,7 @@ import { ConfigError } from '../shared/config';
 export const IDENTITY_ENV = {
   accessTokenTtlSeconds: 'DAGY_ACCESS_TOKEN_TTL_SECONDS',
   loginMaxFailures: 'DAGY_LOGIN_MAX_FAILURES',
+  loginMaxFailuresPerSource: 'DAGY_LOGIN_MAX_FAILURES_PER_SOURCE',
   loginLockoutSeconds: 'DAGY_LOGIN_LOCKOUT_SECONDS',
 } as const;
 
@@ -16,6 +17,8 @@ export const IDENTITY_DEFAULTS = {
   accessTokenTtlSeconds: 12 * 3600,
   /** Failed logins for one email within the window before it answers 429. */
   loginMaxFailures: 5,
+  /** Failed logins from one source address (any emails) within the window before it answers 429. */
+  loginMaxFailuresPerSource: 50,
   /** The failure window, and how long a locked email waits. */
   loginLockoutSeconds: 15 * 60,
 } as const;
@@ -23,6 +26,7 @@ export const IDENTITY_DEFAULTS = {
 export interface IdentitySettings {
   accessTokenTtlSeconds: number;
   loginMaxFailures: number;
+  loginMaxFailuresPerSource: number;
   loginLockoutSeconds: number;
 }
 
@@ -38,6 +42,7 @@ export function loadIdentitySettings(config: FunctionConfig): IdentitySettings {
   return {
     accessTokenTtlSeconds: positiveInt(config, IDENTITY_ENV.accessTokenTtlSeconds, IDENTITY_DEFAULTS.accessTokenTtlSeconds),
     loginMaxFailures: positiveInt(config, IDENTITY_ENV.loginMaxFailures, IDENTITY_DEFAULTS.loginMaxFailures),
+    loginMaxFailuresPerSource: positiveInt(config, IDENTITY_ENV.loginMaxFailuresPerSource, IDENTITY_DEFAULTS.loginMaxFailuresPerSource),
     loginLockoutSeconds: positiveInt(config, IDENTITY_ENV.loginLockoutSeconds, IDENTITY_DEFAULTS.loginLockoutSeconds),
   };
 }

@@ -12,11 +12,33 @@ import type { CodeMode } from '../constructs/dagy-function';
 import { pascal } from '../names';
 import type { StageConfig } from '../stage';
 import type { DataStack } from './data-stack';
-import type { OrchestrationStack } from './orchestration-stack';
+import { ORCHESTRATION_FUNCTIONS, type OrchestrationStack } from './orchestration-stack';
 
-/** The functions this stack hosts: every target of the events catalogue's rules. */
+/** The functions this stack hosts: every target of the events catalogue's rules, but those of the orchestration stack. */
 export function eventFunctionNames(): FunctionName[] {
-  return [...new Set(RULES.map((rule) => rule.target))];
+  return [...new Set(RULES.map((rule) => rule.target))].filter((name) => !(ORCHESTRATION_FUNCTIONS as readonly string[]).includes(name));
+}
+
+/** The rules whose target lives with the run state machine: the orchestration stack hosts them. */
+export function orchestrationRules(): RuleDef[] {
+  return RULES.filter((rule) => (ORCHESTRATION_FUNCTIONS as readonly string[]).includes(rule.target));
+}
+
+/** One catalogued rule on `scope`, targeting `target`. */
+export function catalogueRule(scope: Construct, rule: RuleDef, target: DagyFunction, resources: CatalogueResources, stage: StageConfig): Rule {
+  // A failed tick is retried briefly; the next tick a minute later covers the rest.
+  const lambdaTarget = new LambdaFunction(target.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) });
+  const dagyBus = rule.kind === 'pattern' && rule.bus === 'dagy' ? EventBus.fromEventBusArn(scope, `Bus${pascal(rule.name)}`, resources.eventBus.eventBusArn) : undefined;
+  return new Rule(scope, `Rule${pascal(rule.name)}`, {
+    description: `Dagy ${stage.name}: ${rule.description}`,
+    targets: [lambdaTarget],
+    ...(rule.kind === 'schedule'
+      ? { schedule: Schedule.expression(rule.expression) }
+      : {
+          eventBus: dagyBus,
+          eventPattern: eventPattern(rule, rule.matchBucket === undefined ? undefined : resources.buckets[rule.matchBucket].bucketName),
+        }),
+  });
 }
 
 export interface EventsStackProps extends StackProps {
@@ -42,22 +64,11 @@ export class EventsStack extends Stack {
       this.functions[name] = fn;
     }
 
-    const dagyBus = EventBus.fromEventBusArn(this, 'DagyBus', resources.eventBus.eventBusArn);
     for (const rule of RULES) {
+      if (orchestrationRules().includes(rule)) continue;
       const target = this.functions[rule.target];
       if (!target) throw new Error(`rule ${rule.name}: target ${rule.target} is not hosted by ${this.stackName}`);
-      // A failed tick is retried briefly; the next tick a minute later covers the rest.
-      const lambdaTarget = new LambdaFunction(target.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) });
-      this.rules[rule.name] = new Rule(this, `Rule${pascal(rule.name)}`, {
-        description: `Dagy ${stage.name}: ${rule.description}`,
-        targets: [lambdaTarget],
-        ...(rule.kind === 'schedule'
-          ? { schedule: Schedule.expression(rule.expression) }
-          : {
-              eventBus: rule.bus === 'dagy' ? dagyBus : undefined,
-              eventPattern: eventPattern(rule, rule.matchBucket === undefined ? undefined : resources.buckets[rule.matchBucket].bucketName),
-            }),
-      });
+      this.rules[rule.name] = catalogueRule(this, rule, target, resources, stage);
     }
   }
 }

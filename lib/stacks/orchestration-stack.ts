@@ -23,6 +23,8 @@ import type { BindTarget, CatalogueResources, EcsRunnerRef, StateMachineRef } fr
 import { DagyFunction } from '../constructs/dagy-function';
 import type { CodeMode } from '../constructs/dagy-function';
 import { EcsRunnerBundle } from '../constructs/ecs-runner-bundle';
+import { catalogueRule, orchestrationRules } from './events-stack';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import { StableExports } from '../exports';
 import { REASONS, acknowledge } from '../nag-suppressions';
 import { RUN_STATE_MACHINE_ASL } from '../paths';
@@ -71,6 +73,8 @@ export class OrchestrationStack extends Stack {
   readonly runnerTaskDefinition: FargateTaskDefinition;
   readonly runnerContainer: ContainerDefinition;
   readonly runnerSecurityGroup: SecurityGroup;
+  /** Catalogued rules targeting this stack's functions. */
+  readonly rules: Record<string, Rule> = {};
   /** Uploads the bundled runner to the artifacts bucket, where RunTask callers presign it. */
   readonly runnerBundle: EcsRunnerBundle;
   /** Every definitionSubstitutions key handed to the ASL (all of them, always). */
@@ -154,6 +158,9 @@ export class OrchestrationStack extends Stack {
     // artifacts and results travel by presigned URLs; it may only redeem the advance loop's task
     // token (a secret it is handed) to report that its result is stored.
     bindCapability(new ContainerBindTarget('ECS runner', this.runnerContainer, this.runnerTaskDefinition.taskRole), 'states:callback', resources);
+
+    // Rules whose target lives here (an ECS container announcing its stored result through S3).
+    for (const rule of orchestrationRules()) this.rules[rule.name] = catalogueRule(this, rule, this.functions[rule.target as (typeof ORCHESTRATION_FUNCTIONS)[number]], resources, stage);
 
     this.runnerBundle = new EcsRunnerBundle(this, 'RunnerBundle', { artifacts: resources.buckets.artifacts, stage, codeMode });
 

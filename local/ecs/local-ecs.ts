@@ -135,6 +135,8 @@ export class LocalEcs {
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       [ENV.stage]: this.context.resources.stage,
       [ENV.sfnEndpoint]: this.context.resources.emulatorEndpoint,
+      // The local platform's test flag for loopback HTTP tasks reaches containers as it reaches the task runner.
+      ...(this.context.resources.allowLoopbackEgress === true ? { [ENV.egressAllowLoopbackHttp]: 'true' } : {}),
       ECS_CONTAINER_METADATA_URI_V4: `${this.metadataUrl}/v4/${id}`,
     };
     for (const o of overrides) for (const e of o.environment ?? []) if (e.name !== undefined) env[e.name] = e.value ?? '';

@@ -12,6 +12,10 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
       Flow: 'read',
       Deployment: 'read',
       AuditLog: 'append',
+      // The run starter checks that declared secrets exist (names only, nothing decrypted) and
+      // whether a deployment's environment is protected.
+      Secret: 'read',
+      Environment: 'read',
     },
     // run-objects: the cancel route writes the run's cancel marker that its ECS containers poll.
     buckets: { artifacts: 'run-objects' },

@@ -16,7 +16,7 @@ export const SCHEDULING_FUNCTIONS: FunctionDef[] = [
     name: 'schedule-evaluator',
     entry: 'lambdas/scheduling/evaluator-handler.ts',
     description: 'every minute: claims due schedules and starts their runs',
-    tables: { Schedule: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append' },
+    tables: { Schedule: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append', Secret: 'read' },
     buckets: {},
     capabilities: ['states:start', 'events:put'],
     memoryMb: 512,

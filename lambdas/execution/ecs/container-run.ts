@@ -3,6 +3,7 @@ import type { NormalizedTaskSpec, TaskUpdateEvent } from '../../engine';
 import { CANCELLED_MESSAGE, parseHandler, runDagInProcess } from '../../engine';
 import { CodeExecutor, PresignedArtifactCache } from '../code-executor/execute-code';
 import { redeemToken } from '../orchestrator/loop-protocol';
+import { egressPolicyFromEnv } from '../../shared/egress';
 import { runHttpTask } from '../task-runner/http-task';
 import type { EcsAttemptRecord, EcsDagOrder, EcsOrder, EcsResult, EcsTaskOrder, EcsTaskResult, EcsTaskWork } from './ecs-order';
 
@@ -60,7 +61,7 @@ async function runAttempt(
   signal: AbortSignal,
 ): Promise<AttemptResult> {
   const timeoutMessage = `timed out after ${task.timeout_seconds}s`;
-  if (task.type === 'http') return runHttpTask(task, { timeoutMs, timeoutMessage, signal });
+  if (task.type === 'http') return runHttpTask(task, { timeoutMs, timeoutMessage, signal, secrets: work.secrets, parameters: work.parameters, egress: egressPolicyFromEnv(process.env) });
   const ref = parseHandler(task.handler);
   if (ref === null) return { ok: false, error: `invalid handler ${JSON.stringify(task.handler)}`, log: '' };
   if (order.artifact === null) return { ok: false, error: 'the flow has no artifact (it has no code tasks)', log: '' };

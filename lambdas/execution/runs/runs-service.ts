@@ -6,10 +6,11 @@ import type { JsonObject } from '../../engine';
 import { isTerminalRunStatus, parseFlowSpec, parseOutputRef, resolveOutputs } from '../../engine';
 import { auditTransactPut } from '../../shared/audit/audit-log';
 import { isoNow, type Clock } from '../../shared/clock';
-import { ConflictError, NotFoundError } from '../../shared/errors';
+import { roleAtLeast, type Role } from '../../catalogue/roles';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/http/pagination';
 import type { Logger } from '../../shared/logger';
-import type { FlowVersionLookup, RunStarter, StartRunRequest, StartRunResult } from '../run-starter';
+import type { FlowVersionLookup, RunStarter, RunTargetView, StartRunRequest, StartRunResult } from '../run-starter';
 import type { RunEventPublisher } from '../run-events';
 import { isOrgObjectKey, logKey } from '../run-objects';
 import type { RunListFilter, RunRecord, RunRepository } from '../run-repository';
@@ -40,7 +41,13 @@ export interface CancelResult {
   task_runs: TaskRunRecord[];
 }
 
+/** The flows domain's environments, as far as run admission needs them. */
+export interface EnvironmentLookup {
+  get(orgId: string, envName: string): Promise<{ is_protected: boolean } | null>;
+}
+
 export interface RunsServiceDeps {
+  environments: EnvironmentLookup;
   runs: RunRepository;
   taskRuns: TaskRunRepository;
   events: RunEventPublisher;
@@ -91,6 +98,25 @@ export class RunsService {
 
   start(request: StartRunRequest): Promise<StartRunResult> {
     return this.deps.starter.start(request);
+  }
+
+  /**
+   * The admission check of a run started through the API by someone with `role`: a run of a
+   * deployment in a protected environment, or one that overrides the deployment's parameters,
+   * needs admin or higher (403 otherwise). Runs of a bare flow version pass; schedules and sensors
+   * do not go through here, so a protected deployment's schedules and sensors still fire.
+   */
+  admission(orgId: string, role: Role, overridesParameters: boolean): (target: RunTargetView) => Promise<void> {
+    return async ({ deployment }) => {
+      if (deployment === null || roleAtLeast(role, 'admin')) return;
+      if (overridesParameters) {
+        throw new ForbiddenError(`only admins may override the parameters of deployment ${deployment.deployment_name}; start it without parameters or ask an admin`);
+      }
+      const environment = await this.deps.environments.get(orgId, deployment.environment);
+      if (environment?.is_protected === true) {
+        throw new ForbiddenError(`environment ${deployment.environment} is protected: only admins may start runs of deployment ${deployment.deployment_name}`);
+      }
+    };
   }
 
   async get(orgId: string, runId: string): Promise<RunDetail> {
@@ -174,9 +200,10 @@ export class RunsService {
   retry(
     actor: RunActor,
     runId: string,
-    options: { parameters?: JsonObject; executor?: string; idempotency_key?: string },
+    options: { parameters?: JsonObject; executor?: string; client_idempotency?: { key: string; request_hash: string }; role: Role },
   ): Promise<StartRunResult> {
     return this.deps.starter.start({
+      admit: this.admission(actor.org_id, options.role, options.parameters !== undefined && Object.keys(options.parameters).length > 0),
       org_id: actor.org_id,
       retry_of: { run_id: runId, keep_succeeded_outputs: true },
       trigger: { type: 'retry', id: runId },
@@ -184,7 +211,7 @@ export class RunsService {
       audit: { ip_address: actor.ip_address },
       ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
       ...(options.executor === undefined ? {} : { executor: options.executor }),
-      ...(options.idempotency_key === undefined ? {} : { idempotency_key: options.idempotency_key }),
+      ...(options.client_idempotency === undefined ? {} : { client_idempotency: options.client_idempotency }),
     });
   }
 

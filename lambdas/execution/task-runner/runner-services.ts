@@ -1,6 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import { egressPolicyOf } from '../../shared/egress';
 import type { Runtime } from '../../shared/runtime';
 import { FlowRepository } from '../../flows/flow-repository';
 import { FlowCache } from '../orchestrator/flow-cache';
@@ -40,6 +41,7 @@ export function runnerServices(runtime: Runtime): RunnerServices {
       new ArtifactLinks(runtime.aws.s3, bucket, () => runtime.clock.nowMs()),
       secretSourceFromRuntime(runtime),
       lambdaCodeExecutor(runtime.aws.lambda, runtime.config.required(ENV.codeExecutorFunction)),
+      egressPolicyOf(runtime.config),
     ),
     flows: new FlowCache(new FlowRepository(runtime.aws.ddb, runtime.config.table('Flow'))),
     get sfn() {

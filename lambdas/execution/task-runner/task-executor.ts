@@ -2,6 +2,7 @@ import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { JsonObject, NormalizedTaskSpec } from '../../engine';
 import { findNonJson, parseHandler } from '../../engine';
+import type { EgressPolicy } from '../../shared/egress';
 import type { CodeAttemptRequest } from '../code-executor/contract';
 import { ArtifactError, parseS3Uri, type ArtifactRef } from './artifact-cache';
 import type { CodeExecutorClient } from './code-executor-client';
@@ -95,6 +96,7 @@ export class TaskExecutor {
     private readonly links: ArtifactLinks,
     private readonly secrets: SecretSource,
     private readonly code: CodeExecutorClient,
+    private readonly egress: EgressPolicy,
   ) {}
 
   async run(request: AttemptRequest): Promise<AttemptOutcome> {
@@ -117,7 +119,15 @@ export class TaskExecutor {
   private async execute(request: AttemptRequest, secrets: Record<string, string>) {
     const { task } = request;
     if (task.type === 'http') {
-      return runHttpTask(task, { timeoutMs: request.timeoutMs, timeoutMessage: request.timeoutMessage, ...(request.signal ? { signal: request.signal } : {}) });
+      // Declared secrets feed the request's {{ secrets.NAME }} templates.
+      return runHttpTask(task, {
+        timeoutMs: request.timeoutMs,
+        timeoutMessage: request.timeoutMessage,
+        ...(request.signal ? { signal: request.signal } : {}),
+        secrets,
+        parameters: request.parameters,
+        egress: this.egress,
+      });
     }
     const ref = parseHandler(task.handler);
     if (ref === null) return { ok: false as const, error: `invalid handler ${JSON.stringify(task.handler)}`, log: '' };

@@ -66,6 +66,10 @@ export async function notJson() {
 export async function secretsSeen({ secrets }) {
   return { keys: Object.keys(secrets).sort(), length: (secrets.API_TOKEN ?? '').length };
 }
+export async function countHit({ parameters }) {
+  await fetch(parameters.counter);
+  return { counted: true };
+}
 export async function kill() {
   // Task code runs in a sandbox process whose parent is its code executor: try to kill it (refused).
   process.kill(process.ppid, 'SIGKILL');

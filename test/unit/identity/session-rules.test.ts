@@ -50,7 +50,7 @@ describe('identity settings', () => {
 
   it('defaults to a 12 hour token lifetime and 5 failures per 15 minutes', () => {
     const settings = loadIdentitySettings(loadFunctionConfig('http-identity', env()));
-    expect(settings).toEqual({ accessTokenTtlSeconds: 12 * 3600, loginMaxFailures: 5, loginLockoutSeconds: 900 });
+    expect(settings).toEqual({ accessTokenTtlSeconds: 12 * 3600, loginMaxFailures: 5, loginMaxFailuresPerSource: 50, loginLockoutSeconds: 900 });
     expect(settings.accessTokenTtlSeconds).toBe(IDENTITY_DEFAULTS.accessTokenTtlSeconds);
   });
 
