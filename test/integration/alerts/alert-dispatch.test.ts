@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { verifyWebhookSignature } from '../../../lambdas/identity/webhook-signature';
 import type { Platform } from '../../../local/platform';
 import { readOutbox } from '../../../local/notifications-outbox';
@@ -69,7 +70,10 @@ describe('alert dispatch', () => {
       rawBody: alert!.body,
       nowEpochSeconds: Math.floor(Date.now() / 1000),
     });
-    expect(verdict).toEqual({ ok: true });
+    expect(verdict.ok).toBe(true);
+    // And by hand, as a receiver would: hex HMAC-SHA256 of "<timestamp>.<body>" with the secret.
+    const expected = createHmac('sha256', hook.signing_secret).update(`${alert!.headers['x-dagy-timestamp']}.${alert!.body}`).digest('hex');
+    expect(alert!.headers['x-dagy-signature']).toBe(`sha256=${expected}`);
     // A tampered body does not verify with the same headers.
     expect(verifyWebhookSignature({ secret: hook.signing_secret, timestampHeader: alert!.headers['x-dagy-timestamp'], signatureHeader: alert!.headers['x-dagy-signature'], rawBody: alert!.body + ' ', nowEpochSeconds: Math.floor(Date.now() / 1000) }).ok).toBe(false);
     const payload = JSON.parse(alert!.body);
