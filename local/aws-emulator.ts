@@ -10,6 +10,21 @@ export type JsonBody = Record<string, unknown>;
 /** A JSON-protocol operation (X-Amz-Target "<Service>.<Operation>"). */
 export type JsonOperation = (body: JsonBody) => Promise<JsonBody>;
 
+/** A request outside the JSON protocol (REST-JSON paths such as SES v2, the Query protocol of SNS). */
+export interface RawRequest {
+  method: string;
+  path: string;
+  contentType: string;
+  body: string;
+}
+export interface RawResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+/** Answers a raw request it recognises, or returns null to let the next one try. */
+export type RawOperation = (request: RawRequest) => Promise<RawResponse | null>;
+
 /**
  * Lambda Invoke: InvocationType Event (async) or RequestResponse; the TenantId of a function with
  * per-tenant isolation; a signal aborted when the caller gives up on a synchronous invocation.
@@ -35,6 +50,8 @@ export interface AwsEmulator {
   endpoint: string;
   /** Registers a JSON operation, e.g. register('AWSEvents.PutEvents', fn). */
   register(target: string, operation: JsonOperation): void;
+  /** Registers a handler of requests without an X-Amz-Target (tried in order, after Lambda). */
+  registerRaw(operation: RawOperation): void;
   setLambdaInvoke(invoke: LambdaInvoke): void;
   /** Waits (at most `limitMs`) for async Lambda invocations still running. */
   drain(limitMs: number): Promise<void>;
@@ -58,6 +75,7 @@ function send(res: ServerResponse, status: number, body: unknown, contentType = 
 
 export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
   const operations = new Map<string, JsonOperation>();
+  const rawOperations: RawOperation[] = [];
   let lambdaInvoke: LambdaInvoke | undefined;
   const inflight = new Set<Promise<unknown>>();
 
@@ -93,6 +111,16 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
           if (!res.destroyed) send(res, 200, result ?? null, 'application/json');
           return;
         }
+        if (typeof target !== 'string') {
+          const request: RawRequest = { method: req.method ?? 'GET', path: req.url ?? '/', contentType: String(req.headers['content-type'] ?? ''), body: raw };
+          for (const operation of rawOperations) {
+            const answer = await operation(request);
+            if (answer === null) continue;
+            res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
+            res.end(answer.body);
+            return;
+          }
+        }
         if (typeof target !== 'string' || !operations.has(target)) {
           throw new AwsApiError('UnknownOperationException', `operation ${String(target)} is not emulated locally`);
         }
@@ -113,6 +141,7 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     register: (target, operation) => operations.set(target, operation),
+    registerRaw: (operation) => rawOperations.push(operation),
     setLambdaInvoke: (invoke) => (lambdaInvoke = invoke),
     async drain(limitMs) {
       let timer: NodeJS.Timeout | undefined;

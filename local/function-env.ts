@@ -35,6 +35,8 @@ const CAPABILITY_VALUES = (r: LocalResources): Record<string, string> => ({
   [ENV.ecsSubnets]: 'subnet-local',
   [ENV.ecsSecurityGroup]: 'sg-local',
   [ENV.ecsContainerName]: 'runner',
+  // Any address: the local SES (local/notifications-outbox.ts) records the message, sends nothing.
+  [ENV.alertEmailFrom]: 'alerts@dagy.local',
 });
 
 /**
@@ -57,6 +59,8 @@ export function localFunctionEnv(name: FunctionName, r: LocalResources): Record<
   env[ENV.sfnEndpoint] = r.emulatorEndpoint;
   env[ENV.lambdaEndpoint] = r.emulatorEndpoint;
   env[ENV.ecsEndpoint] = r.emulatorEndpoint;
+  env[ENV.sesEndpoint] = r.emulatorEndpoint;
+  env[ENV.snsEndpoint] = r.emulatorEndpoint;
   if (r.allowLoopbackEgress === true && TENANT_EGRESS_FUNCTIONS.includes(name)) env[ENV.egressAllowLoopbackHttp] = 'true';
   return env;
 }

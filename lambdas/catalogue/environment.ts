@@ -28,6 +28,11 @@ export const ENV = {
    * container's bootstrap command (lib/stacks/orchestration-stack.ts). Never set on a function.
    */
   runnerUrl: 'DAGY_RUNNER_URL',
+  /** ses:send: the (SES-verified) sender of alert emails; lib/ sets it from cdk.json's dagy:alertEmailFrom. */
+  alertEmailFrom: 'DAGY_ALERT_EMAIL_FROM',
+  /** Optional alert delivery tunables (lambdas/alerts/delivery-policy.ts documents the defaults). */
+  alertDeliveryAttempts: 'DAGY_ALERT_DELIVERY_ATTEMPTS',
+  alertRetryBaseMs: 'DAGY_ALERT_RETRY_BASE_MS',
   /** Optional endpoint overrides: set only by the local platform, never in AWS. */
   dynamodbEndpoint: 'DAGY_DYNAMODB_ENDPOINT',
   s3Endpoint: 'DAGY_S3_ENDPOINT',
@@ -35,6 +40,8 @@ export const ENV = {
   sfnEndpoint: 'DAGY_SFN_ENDPOINT',
   lambdaEndpoint: 'DAGY_LAMBDA_ENDPOINT',
   ecsEndpoint: 'DAGY_ECS_ENDPOINT',
+  sesEndpoint: 'DAGY_SES_ENDPOINT',
+  snsEndpoint: 'DAGY_SNS_ENDPOINT',
   /**
    * Optional, local platform only ("true" refused on any other stage): the egress guard
    * (lambdas/shared/egress/) lets tenant requests reach loopback addresses over http, for tests.
@@ -46,10 +53,10 @@ export const ENV = {
 
 /**
  * Functions that make requests on a tenant's behalf through the egress guard (HTTP tasks, polling
- * sensors) or judge tenant URLs at registration (flows): the local platform's loopback flag sets
- * ENV.egressAllowLoopbackHttp on these.
+ * sensors, alert deliveries) or judge tenant URLs at registration (flows, notification channels):
+ * the local platform's loopback flag sets ENV.egressAllowLoopbackHttp on these.
  */
-export const TENANT_EGRESS_FUNCTIONS: readonly FunctionName[] = ['task-runner', 'sensor-poller', 'http-flows'];
+export const TENANT_EGRESS_FUNCTIONS: readonly FunctionName[] = ['task-runner', 'sensor-poller', 'http-flows', 'http-alerts', 'alert-dispatcher'];
 
 /**
  * Key of the bundled ECS runner (lambdas/execution/ecs-runner.ts) in the artifacts bucket: lib/
@@ -80,6 +87,8 @@ export const CAPABILITY_ENV: Record<Capability, string[]> = {
   'lambda:invoke-task-runner': [ENV.taskRunnerFunction],
   'lambda:invoke-code-executor': [ENV.codeExecutorFunction],
   'ecs:run-task': [ENV.ecsCluster, ENV.ecsTaskDefinition, ENV.ecsSubnets, ENV.ecsSecurityGroup, ENV.ecsContainerName],
+  'ses:send': [ENV.alertEmailFrom],
+  'sns:publish': [],
 };
 
 export const OPTIONAL_ENDPOINT_VARS = [
@@ -89,6 +98,8 @@ export const OPTIONAL_ENDPOINT_VARS = [
   ENV.sfnEndpoint,
   ENV.lambdaEndpoint,
   ENV.ecsEndpoint,
+  ENV.sesEndpoint,
+  ENV.snsEndpoint,
 ] as const;
 
 /** Every variable a function must have (kms:secrets is checked separately: one of two). */

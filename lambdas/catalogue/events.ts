@@ -76,6 +76,27 @@ export const RULES: RuleDef[] = [
     target: 'run-orchestrator',
     description: 'an ECS runner container (which holds no credential) stored its progress or result → the orchestrator records it and wakes the run loop',
   },
+  {
+    kind: 'pattern',
+    name: 'run-status-alerts',
+    bus: 'dagy',
+    pattern: {
+      source: [EMITTED_EVENTS.runStatusChanged.source],
+      'detail-type': [EMITTED_EVENTS.runStatusChanged.detailType],
+      // Only finished runs can match a condition; RUNNING is watched by the SLA tick below.
+      detail: { status: ['FAILED', 'SUCCEEDED', 'CANCELLED'] },
+    },
+    target: 'alert-dispatcher',
+    description: 'Run Status Changed (finished runs) → alert rules',
+  },
+  {
+    kind: 'schedule',
+    name: 'alert-sla-tick',
+    expression: 'rate(1 minute)',
+    everySeconds: 60,
+    target: 'alert-dispatcher',
+    description: 'every minute: run_duration_exceeded rules against RUNNING runs',
+  },
 ];
 
 /**

@@ -6,6 +6,8 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
 import type { FunctionConfig } from './config';
 
 export interface AwsClients {
@@ -16,6 +18,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly ecs: ECSClient;
   readonly kms: KMSClient;
+  readonly ses: SESv2Client;
+  readonly sns: SNSClient;
   /** Closes the clients created so far (their keep-alive sockets); a host calls it on shutdown. */
   destroy(): void;
 }
@@ -83,6 +87,12 @@ export function createAwsClients(config: FunctionConfig, observe?: AwsCommandObs
     },
     get kms() {
       return lazy('kms', () => new KMSClient({}));
+    },
+    get ses() {
+      return lazy('ses', () => new SESv2Client(clientOptions(e.ses)));
+    },
+    get sns() {
+      return lazy('sns', () => new SNSClient(clientOptions(e.sns)));
     },
     destroy() {
       for (const client of cache.values()) (client as { destroy(): void }).destroy();

@@ -210,6 +210,35 @@ export function bindCapability(target: BindTarget, capability: Capability, resou
       grantEcsRunTask(target.grantPrincipal, target.policyScope, target.bindingName, ecs);
       break;
     }
+    case 'ses:send': {
+      // SendEmail only from the one configured sender (cdk.json context dagy:alertEmailFrom), to
+      // any recipient: the identity ARN names the sender's verified domain or address.
+      const from = alertEmailFrom(Stack.of(target.policyScope));
+      const stack = Stack.of(target.policyScope);
+      target.addEnvironment(ENV.alertEmailFrom, from);
+      const identities = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
+      target.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['ses:SendEmail'], resources: [identities], conditions: { StringEquals: { 'ses:FromAddress': from } } }),
+      );
+      acknowledgeWildcardResource(
+        target.policyScope,
+        identities,
+        `${target.bindingName} sends alert emails; SES authorizes SendEmail on the sender's and each recipient's identity, and the ses:FromAddress condition pins the sender to ${from}`,
+      );
+      break;
+    }
+    case 'sns:publish': {
+      // Tenants name their own topics; Dagy may publish only to topics named with the alerts
+      // prefix (checked again at the API: lambdas/alerts/channel-config.ts SNS_TOPIC_PREFIX).
+      const topics = `arn:${Stack.of(target.policyScope).partition}:sns:*:*:dagy-alerts-*`;
+      allow(['sns:Publish'], [topics]);
+      acknowledgeWildcardResource(
+        target.policyScope,
+        topics,
+        `${target.bindingName} publishes alerts to tenant-chosen SNS topics (any region or account whose topic policy allows it), only those named dagy-alerts-*`,
+      );
+      break;
+    }
     default: {
       const unknown: never = capability;
       throw new Error(`${target.bindingName}: no binding for capability ${String(unknown)}`);
@@ -273,3 +302,14 @@ export function bindFunctionDef(target: BindTarget, def: FunctionDef, resources:
   }
 }
 
+
+/** Context key naming the SES-verified sender of alert emails (cdk.json sets it; change it to yours). */
+export const ALERT_EMAIL_FROM_CONTEXT = 'dagy:alertEmailFrom';
+
+function alertEmailFrom(stack: Stack): string {
+  const value: unknown = stack.node.tryGetContext(ALERT_EMAIL_FROM_CONTEXT);
+  if (typeof value !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(value)) {
+    throw new Error(`set -c ${ALERT_EMAIL_FROM_CONTEXT}=<SES-verified sender address> (cdk.json), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

@@ -49,6 +49,8 @@ const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
   'lambda:invoke-task-runner': ['lambda:InvokeFunction'],
   'lambda:invoke-code-executor': ['lambda:InvokeFunction'],
   'ecs:run-task': ['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole'],
+  'ses:send': ['ses:SendEmail'],
+  'sns:publish': ['sns:Publish'],
 };
 const CALLBACK_ACTIONS = CAPABILITY_ACTIONS['states:callback'];
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];

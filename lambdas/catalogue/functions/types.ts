@@ -15,7 +15,7 @@ export type BucketName = 'artifacts' | 'ingest';
 export type BucketAccess = 'name' | 'read' | 'readwrite' | 'run-objects';
 
 /** The HTTP domains: one Lambda each, with a router inside (not one function per route). */
-export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors'] as const;
+export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors', 'alerts'] as const;
 export type HttpDomain = (typeof HTTP_DOMAINS)[number];
 
 export type FunctionName =
@@ -26,7 +26,8 @@ export type FunctionName =
   | 'code-executor'
   | 'schedule-evaluator'
   | 's3-sensor'
-  | 'sensor-poller';
+  | 'sensor-poller'
+  | 'alert-dispatcher';
 
 /** Extra capabilities beyond tables and buckets, each granted and configured by lib/. */
 export type Capability =
@@ -36,7 +37,9 @@ export type Capability =
   | 'states:callback' // SendTaskSuccess/Failure (redeem task tokens)
   | 'lambda:invoke-task-runner' // async Invoke of the task runner
   | 'lambda:invoke-code-executor' // sync Invoke of the code executor (with TenantId)
-  | 'ecs:run-task'; // RunTask/StopTask of the runner task definition
+  | 'ecs:run-task' // RunTask/StopTask of the runner task definition
+  | 'ses:send' // SendEmail from the configured alert sender only
+  | 'sns:publish'; // Publish to alert topics (names starting dagy-alerts-)
 
 export interface FunctionDef {
   name: FunctionName;
