@@ -42,6 +42,9 @@ export const ENV = {
  */
 export const ECS_RUNNER_BUNDLE_KEY = 'runtime/ecs-runner.mjs';
 
+/** Size of the ECS runner task (Fargate, arm64): lib/ deploys it, the cost ledger prices it. */
+export const ECS_RUNNER_TASK_SIZE = { cpu: 1024, memoryLimitMiB: 2048 } as const;
+
 export const BUCKET_ENV: Record<BucketName, string> = {
   artifacts: ENV.artifactsBucket,
   ingest: ENV.ingestBucket,

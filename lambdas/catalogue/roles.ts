@@ -49,6 +49,7 @@ export const PERMISSIONS = {
   'sensors:write': 'developer',
   'self:read': 'viewer',
   'self:write': 'viewer',
+  'usage:read': 'viewer',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSIONS;

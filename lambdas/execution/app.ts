@@ -11,7 +11,7 @@ import { RunsService } from './runs/runs-service';
 export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps) => {
   const runtime = createRuntime('http-execution', env, deps);
   const { config, aws, clock, logger } = runtime;
-  const { runs, taskRuns, events } = createRunStores(runtime);
+  const { runs, taskRuns, events, ledger } = createRunStores(runtime);
   const auditTable = config.table('AuditLog');
   const service = new RunsService({
     runs,
@@ -27,6 +27,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
     auditTable,
     clock,
     logger,
+    ledger,
   });
   return createHttpHandler({
     domain: 'execution',

@@ -15,6 +15,7 @@ import { ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
 import { queryAll } from '../shared/dynamo/query-all';
+import type { Cost } from '../usage/cost-model';
 
 // The TaskRun table (see lambdas/catalogue/tables.ts): pk = org_id#run_id, sk = task_name. One
 // partition per run, so "all task runs of a run" is one Query. This module is the only code that
@@ -43,6 +44,8 @@ export interface TaskRunRecord {
   not_before: string | null;
   /** The run whose output this task run reuses (retried runs keep succeeded tasks' outputs). */
   reused_from_run_id: string | null;
+  /** Modelled AWS cost of the task run, recorded once it and its run ended (execution/run-cost.ts). */
+  cost: Cost | null;
   created_at: string;
   updated_at: string;
 }
@@ -114,6 +117,7 @@ function toTaskRun(item: Record<string, unknown>): TaskRunRecord {
     output_ref: s('output_ref'),
     not_before: s('not_before'),
     reused_from_run_id: s('reused_from_run_id'),
+    cost: typeof item.cost === 'object' && item.cost !== null ? (item.cost as Cost) : null,
     created_at: item.created_at as string,
     updated_at: s('updated_at') ?? (item.created_at as string),
   };
@@ -164,6 +168,7 @@ export class TaskRunRepository {
       output_ref: t.output_ref ?? null,
       not_before: null,
       reused_from_run_id: t.reused_from_run_id ?? null,
+      cost: null,
       created_at: now,
       updated_at: now,
     }));
@@ -376,6 +381,37 @@ export class TaskRunRepository {
       { not_before: opts.not_before, error_message: opts.error_message },
       guardOf(opts.attempt),
     );
+  }
+
+  /**
+   * Stores a terminal task run's cost. Conditional on the task run still being terminal with the
+   * completed_at the cost was computed from, so a cost never describes another attempt; the same
+   * cost written twice (a retried finalize) is harmless. Returns whether it was written.
+   */
+  async recordCost(orgId: string, runId: string, taskName: string, cost: Cost, completedAt: string | null): Promise<boolean> {
+    const values: Record<string, unknown> = { ':cost': cost, ':s': 'SUCCEEDED', ':f': 'FAILED', ':k': 'SKIPPED' };
+    let condition = 'attribute_exists(pk) AND #status IN (:s, :f, :k)';
+    if (completedAt === null) condition += ' AND attribute_not_exists(completed_at)';
+    else {
+      values[':completed'] = completedAt;
+      condition += ' AND completed_at = :completed';
+    }
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(orgId, runId), task_name: taskName },
+          UpdateExpression: 'SET #cost = :cost',
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#cost': 'cost', '#status': 'status' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** PENDING → SKIPPED with the reason in error_message. */

@@ -12,6 +12,9 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
       Flow: 'read',
       Deployment: 'read',
       AuditLog: 'append',
+      // The monthly budget check at run admission (usage/budget.ts).
+      Subscription: 'read',
+      UsageAggregate: 'read',
     },
     buckets: { artifacts: 'read' },
     capabilities: ['states:start', 'events:put', 'ecs:run-task'],

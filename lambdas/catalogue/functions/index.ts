@@ -6,6 +6,7 @@ import { SECRETS_FUNCTIONS } from './secrets';
 import { EXECUTION_FUNCTIONS } from './execution';
 import { SCHEDULING_FUNCTIONS } from './scheduling';
 import { SENSORS_FUNCTIONS } from './sensors';
+import { USAGE_FUNCTIONS } from './usage';
 
 export * from './types';
 
@@ -17,6 +18,7 @@ const ALL: FunctionDef[] = [
   ...EXECUTION_FUNCTIONS,
   ...SCHEDULING_FUNCTIONS,
   ...SENSORS_FUNCTIONS,
+  ...USAGE_FUNCTIONS,
 ];
 
 /** Every Lambda function of Dagy (one file per domain). CDK builds them; the local platform hosts them. */
