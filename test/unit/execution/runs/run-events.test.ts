@@ -97,6 +97,7 @@ describe('run event publisher', () => {
       started_at: run.started_at,
       completed_at: run.completed_at,
       error_message: 'task x failed',
+      cost_usd: null,
       occurred_at: '2026-03-01T10:01:00.000Z',
     });
   });
