@@ -11,10 +11,8 @@ import type { TaskRunRecord, TaskRunRepository } from './task-run-repository';
 // run-level items. Everything is a pure function of the records, so a retried close writes the
 // same figures again.
 
-const WRITE_PARALLELISM = 16;
-
 export interface RunLedgerDeps {
-  taskRuns: Pick<TaskRunRepository, 'recordCost'>;
+  taskRuns: Pick<TaskRunRepository, 'recordCosts'>;
   ledger: CostContext;
   logger: Logger;
 }
@@ -30,14 +28,6 @@ function sameCost(a: Cost | null, b: Cost): boolean {
   return a !== null && a.total_usd === b.total_usd && a.price_region === b.price_region && a.prices_as_of === b.prices_as_of;
 }
 
-async function forEachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
 /**
  * Computes and stores the costs of a run's terminal task runs and returns the run's cost (for the
  * caller to store with the run's own terminal write). Task runs still open are left out (none
@@ -47,14 +37,15 @@ export async function closeRunLedger(deps: RunLedgerDeps, run: RunRecord, taskRu
   const { sizes, region } = deps.ledger;
   const terminal = taskRuns.filter((t) => isTerminalTaskStatus(t.status));
   const costs = terminal.map((t) => ({ t, cost: taskRunCost(t, run.executor, sizes, region) }));
-  await forEachLimit(
-    costs.filter(({ t, cost }) => !sameCost(t.cost, cost)),
-    WRITE_PARALLELISM,
-    async ({ t, cost }) => {
-      const written = await deps.taskRuns.recordCost(run.org_id, run.run_id, t.task_name, cost, t.completed_at);
-      if (!written) deps.logger.warn('task run cost not recorded: the task run changed', { run_id: run.run_id, task_name: t.task_name });
-    },
-  );
+  const changed = costs.filter(({ t, cost }) => !sameCost(t.cost, cost));
+  if (changed.length > 0) {
+    const missed = await deps.taskRuns.recordCosts(
+      run.org_id,
+      run.run_id,
+      changed.map(({ t, cost }) => ({ task_name: t.task_name, cost, completed_at: t.completed_at })),
+    );
+    if (missed.length > 0) deps.logger.warn('task run costs not recorded: the task runs changed', { run_id: run.run_id, task_names: missed });
+  }
   return runCost(
     costs.map((c) => c.cost),
     {

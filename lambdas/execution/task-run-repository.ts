@@ -4,6 +4,7 @@ import {
   BatchWriteCommand,
   GetCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -98,6 +99,8 @@ export function taskRunId(runId: string, taskName: string): string {
 
 const taskPk = (orgId: string, runId: string) => `${orgId}#${runId}`;
 const BATCH_SIZE = 25;
+/** Items per TransactWriteItems. */
+const TRANSACT_LIMIT = 100;
 const MAX_BATCH_ROUNDS = 8;
 
 function toTaskRun(item: Record<string, unknown>): TaskRunRecord {
@@ -384,34 +387,49 @@ export class TaskRunRepository {
   }
 
   /**
-   * Stores a terminal task run's cost. Conditional on the task run still being terminal with the
-   * completed_at the cost was computed from, so a cost never describes another attempt; the same
-   * cost written twice (a retried finalize) is harmless. Returns whether it was written.
+   * Stores terminal task runs' costs, each conditional on the task run still being terminal with
+   * the completed_at its cost was computed from (a cost never describes another attempt; the same
+   * cost written twice, by a retried finalize, is harmless). Up to 100 per TransactWriteItems, so a
+   * run's ledger costs one request per 100 task runs; when a condition fails, each is written on
+   * its own. Returns the task names whose cost was not written (the task run changed).
    */
-  async recordCost(orgId: string, runId: string, taskName: string, cost: Cost, completedAt: string | null): Promise<boolean> {
-    const values: Record<string, unknown> = { ':cost': cost, ':s': 'SUCCEEDED', ':f': 'FAILED', ':k': 'SKIPPED' };
-    let condition = 'attribute_exists(pk) AND #status IN (:s, :f, :k)';
-    if (completedAt === null) condition += ' AND attribute_not_exists(completed_at)';
-    else {
-      values[':completed'] = completedAt;
-      condition += ' AND completed_at = :completed';
+  async recordCosts(orgId: string, runId: string, entries: Array<{ task_name: string; cost: Cost; completed_at: string | null }>): Promise<string[]> {
+    const update = (e: { task_name: string; cost: Cost; completed_at: string | null }) => {
+      const values: Record<string, unknown> = { ':cost': e.cost, ':s': 'SUCCEEDED', ':f': 'FAILED', ':k': 'SKIPPED' };
+      let condition = 'attribute_exists(pk) AND #status IN (:s, :f, :k)';
+      if (e.completed_at === null) condition += ' AND attribute_not_exists(completed_at)';
+      else {
+        values[':completed'] = e.completed_at;
+        condition += ' AND completed_at = :completed';
+      }
+      return {
+        TableName: this.table,
+        Key: { pk: taskPk(orgId, runId), task_name: e.task_name },
+        UpdateExpression: 'SET #cost = :cost',
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#cost': 'cost', '#status': 'status' },
+        ExpressionAttributeValues: values,
+      };
+    };
+    const missed: string[] = [];
+    for (let i = 0; i < entries.length; i += TRANSACT_LIMIT) {
+      const chunk = entries.slice(i, i + TRANSACT_LIMIT);
+      try {
+        await this.ddb.send(new TransactWriteCommand({ TransactItems: chunk.map((e) => ({ Update: update(e) })) }));
+        continue;
+      } catch (error) {
+        if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') throw error;
+      }
+      for (const e of chunk) {
+        try {
+          await this.ddb.send(new UpdateCommand(update(e)));
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          missed.push(e.task_name);
+        }
+      }
     }
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: taskPk(orgId, runId), task_name: taskName },
-          UpdateExpression: 'SET #cost = :cost',
-          ConditionExpression: condition,
-          ExpressionAttributeNames: { '#cost': 'cost', '#status': 'status' },
-          ExpressionAttributeValues: values,
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return missed;
   }
 
   /** PENDING → SKIPPED with the reason in error_message. */
