@@ -106,8 +106,15 @@ async function tenant(platform: Platform): Promise<{ api: Api; orgId: string }> 
 export async function run(): Promise<Record<string, unknown>> {
   const counts = new Map<string, number>();
   let counting = false;
-  const observeAws = (service: string, command: string) => {
+  // The usage meter's requests (metering the runs' status events) are counted apart: they are not
+  // the executor's, and the cost ledger prices them with the runs.
+  let meterDdb = 0;
+  const observeAws = (service: string, command: string, functionName: string) => {
     if (!counting) return;
+    if (functionName === 'usage-meter') {
+      if (service === 'ddb') meterDdb++;
+      return;
+    }
     const key = `${service}:${command}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   };
@@ -152,8 +159,10 @@ export async function run(): Promise<Record<string, unknown>> {
 
       // 1. DynamoDB requests and state transitions per task (20-task chain).
       await register('chain20', chain(20));
+      meterDdb = 0;
       const c20 = await runToEnd('chain20');
       const ddbExecution = sum('ddb:');
+      const ddbUsageMeter = meterDdb;
       const ddbByCommand = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('ddb:')).sort());
 
       // 2. Wall time: 100-task chain, 200-task fan-out.
@@ -202,6 +211,7 @@ export async function run(): Promise<Record<string, unknown>> {
         ddb_requests_chain20_execution: ddbExecution,
         ddb_requests_chain20_by_command: ddbByCommand,
         ddb_requests_start_request: c20.startDdb,
+        ddb_requests_usage_meter_chain20: ddbUsageMeter,
         state_transitions_per_task: round(c20.transitions / 20),
         state_transitions_per_task_goal: 4,
         state_transitions_chain20: c20.transitions,

@@ -49,10 +49,20 @@ export async function wait() { await new Promise((r) => setTimeout(r, 1500)); re
     } while (cursor !== null);
     return items;
   }
+  /** Starts a run; a dropped connection is retried with the same Idempotency-Key (no second run). */
   async function startRun(t: TestTenant, body: Record<string, unknown>): Promise<string> {
-    const res = await t.api.post('/v1/runs', body);
-    expect(res.status).toBe(202);
-    return res.body.run_id as string;
+    const key = `usage-${Math.random().toString(36).slice(2)}`;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const res = await t.api.post('/v1/runs', body, { 'idempotency-key': key });
+        expect(res.status).toBe(202);
+        return res.body.run_id as string;
+      } catch (error) {
+        // A socket the overloaded local gateway closed: try again on a new one.
+        if (attempt >= 6 || !(error instanceof TypeError)) throw error;
+        await new Promise((r) => setTimeout(r, 200 * attempt));
+      }
+    }
   }
   const pico = (usd: number) => Math.round(usd * 1e12);
 
