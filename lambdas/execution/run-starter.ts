@@ -10,7 +10,7 @@ import type { Logger } from '../shared/logger';
 import type { Runtime } from '../shared/runtime';
 import { DeploymentRepository, type DeploymentRecord } from '../flows/deployment-repository';
 import { FlowRepository, type FlowVersionRecord } from '../flows/flow-repository';
-import { budgetCheckFromRuntime, type BudgetCheck } from '../usage/budget';
+import { budgetCheckFromRuntime } from '../usage/budget';
 import type { RunEventPublisher } from './run-events';
 import { checkRunParameters } from './run-parameters';
 import {
@@ -89,8 +89,11 @@ export interface RunStarterDeps {
    * throws (e.g. 402 budget_exceeded) and nothing is started. Shared by manual, schedule and
    * sensor runs; a run found by its idempotency key is not a new run and is not checked.
    */
-  admission?: BudgetCheck[];
+  admission?: AdmissionCheck[];
 }
+
+/** One admission check of new runs (the monthly budget: usage/budget.ts); throws to refuse. */
+export type AdmissionCheck = (orgId: string) => Promise<unknown>;
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /**
