@@ -132,13 +132,14 @@ const ORCHESTRATOR_STEP_SECONDS = 0.1;
 const USAGE_METER_SECONDS = 0.05;
 /**
  * What metering one usage event costs: the event's delivery invokes the usage meter once, which
- * writes the UsageEvent and two aggregate counters in one transaction.
+ * claims the UsageEvent (a conditional Put), then flips it applied and adds two aggregate counters
+ * in one transaction (usage/usage-repository.ts).
  */
 function meteringOf(sizes: ComputeSizes, events: number): UsageQuantities {
   return {
     lambda_requests: events,
     lambda_gb_seconds: events * USAGE_METER_SECONDS * (sizes.usageMeterMemoryMb / 1024),
-    dynamodb_write_units: events * 3 * TX_WRITE,
+    dynamodb_write_units: events * (WRITE + 3 * TX_WRITE),
   };
 }
 

@@ -1,8 +1,8 @@
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../shared/clock';
 import { isoNow } from '../shared/clock';
 import { queryAll } from '../shared/dynamo/query-all';
-import type { TransactItem } from '../shared/dynamo/transact';
+import { isConditionalCheckFailed, type TransactItem } from '../shared/dynamo/transact';
 import { ValidationError } from '../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../shared/http/pagination';
 import { METRIC_NAME } from './metrics';
@@ -41,6 +41,12 @@ export const USAGE_EVENT_TTL_SECONDS = 400 * 86_400;
 const MAX_TX_ATTEMPTS = 8;
 
 const eventPk = (orgId: string, day: string) => `${orgId}#${day}`;
+const eventKey = (event: Pick<UsageEventRecord, 'org_id' | 'event_time' | 'event_id'>) => ({
+  pk: eventPk(event.org_id, event.event_time.slice(0, 10)),
+  sk: `${event.event_time}#${event.event_id}`,
+});
+/** A claimed event still unapplied after this long lost its writer (functions time out in 30 s). */
+const RECOVER_AFTER_MS = 120_000;
 const aggregateSk = (period: string, metric: string) => `${period}#${metric}`;
 
 function toEvent(item: Record<string, unknown>): UsageEventRecord {
@@ -87,26 +93,18 @@ export class UsageRepository {
     return this.options.eventsTable;
   }
 
-  /**
-   * The writes that record an event: its Put, on the condition that no event has its key, and
-   * one ADD per metric on the period's aggregates. In one transaction they count it exactly once.
-   */
-  transactItems(event: UsageEventRecord): TransactItem[] {
+  private eventItem(event: UsageEventRecord, applied: boolean): Record<string, unknown> {
     for (const metric of Object.keys(event.metrics)) {
       if (!METRIC_NAME.test(metric)) throw new Error(`usage metric name ${JSON.stringify(metric)} is not valid`);
     }
     if (event.period !== periodOf(event.event_time)) throw new Error(`usage event ${event.event_id}: period ${event.period} does not match ${event.event_time}`);
-    const now = isoNow(this.options.clock);
-    const day = event.event_time.slice(0, 10);
     const expires = Math.floor(Date.parse(event.event_time) / 1000) + USAGE_EVENT_TTL_SECONDS;
-    const put: TransactItem = {
-      Put: {
-        TableName: this.eventsTable,
-        Item: { pk: eventPk(event.org_id, day), sk: `${event.event_time}#${event.event_id}`, ...event, recorded_at: now, expires_at_epoch: expires },
-        ConditionExpression: 'attribute_not_exists(pk)',
-      },
-    };
-    const adds: TransactItem[] = Object.entries(event.metrics)
+    return { ...eventKey(event), ...event, applied, recorded_at: isoNow(this.options.clock), expires_at_epoch: expires };
+  }
+
+  private aggregateAdds(event: UsageEventRecord): TransactItem[] {
+    const now = isoNow(this.options.clock);
+    return Object.entries(event.metrics)
       .filter(([, amount]) => amount !== 0)
       .map(([metric, amount]) => ({
         Update: {
@@ -117,16 +115,50 @@ export class UsageRepository {
           ExpressionAttributeValues: { ':amount': amount, ':one': 1, ':period': event.period, ':metric': metric, ':now': now },
         },
       }));
-    return [put, ...adds];
   }
 
   /**
-   * Records an event once: true when this call counted it, false when an event with its key was
-   * already recorded (a second delivery). Transaction conflicts with concurrent writers of the
-   * same aggregates are retried (the whole transaction or none of it was applied).
+   * The writes that record an event inside a caller's transaction (e.g. a flow version's
+   * registration, which happens once): its Put, on the condition that no event has its key, and
+   * one ADD per metric on the period's aggregates.
+   */
+  transactItems(event: UsageEventRecord): TransactItem[] {
+    const put: TransactItem = { Put: { TableName: this.eventsTable, Item: this.eventItem(event, true), ConditionExpression: 'attribute_not_exists(pk)' } };
+    return [put, ...this.aggregateAdds(event)];
+  }
+
+  /**
+   * Records an event once, whatever the deliveries: true when this call counted it. Two steps:
+   * 1. the event is claimed with a conditional Put (applied = false): of concurrent deliveries
+   *    exactly one wins (a single-item condition; DynamoDB Local does not isolate concurrent
+   *    transactions as DynamoDB does, so the claim is not left to one);
+   * 2. the winner, in one transaction, flips applied to true (on the condition that it is false)
+   *    and ADDs the metrics to the period's aggregates: the counters move once, or not at all.
+   * A delivery that finds the event claimed but not applied long after (its winner died between
+   * the steps) applies it: step 2's condition still lets only one through.
    */
   async record(event: UsageEventRecord): Promise<boolean> {
-    const items = this.transactItems(event);
+    const item = this.eventItem(event, false);
+    try {
+      await this.options.ddb.send(new PutCommand({ TableName: this.eventsTable, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (error) {
+      if (!isConditionalCheckFailed(error)) throw error;
+      const existing = await this.options.ddb.send(new GetCommand({ TableName: this.eventsTable, Key: eventKey(event), ConsistentRead: true }));
+      const claimed = existing.Item;
+      if (claimed === undefined || claimed.applied !== false) return false;
+      const age = this.options.clock.nowMs() - Date.parse(String(claimed.recorded_at));
+      if (!(age > RECOVER_AFTER_MS)) return false;
+    }
+    const flip: TransactItem = {
+      Update: {
+        TableName: this.eventsTable,
+        Key: eventKey(event),
+        UpdateExpression: 'SET applied = :true',
+        ConditionExpression: 'applied = :false',
+        ExpressionAttributeValues: { ':true': true, ':false': false },
+      },
+    };
+    const items = [flip, ...this.aggregateAdds(event)];
     for (let attempt = 1; ; attempt++) {
       try {
         await this.options.ddb.send(new TransactWriteCommand({ TransactItems: items }));
