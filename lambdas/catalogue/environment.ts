@@ -72,6 +72,8 @@ export const ECS_RUNNER_BUNDLE_KEY = 'runtime/ecs-runner.mjs';
 export const RUN_OBJECTS_PREFIX = 'runs';
 export const ECS_ORDERS_PREFIX = 'ecs-orders';
 export const RUN_OBJECT_WRITE_PREFIXES = [RUN_OBJECTS_PREFIX, ECS_ORDERS_PREFIX] as const;
+/** Size of the ECS runner task (Fargate, arm64): lib/ deploys it, the cost ledger prices it. */
+export const ECS_RUNNER_TASK_SIZE = { cpu: 1024, memoryLimitMiB: 2048 } as const;
 
 export const BUCKET_ENV: Record<BucketName, string> = {
   artifacts: ENV.artifactsBucket,

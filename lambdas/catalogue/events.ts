@@ -97,6 +97,32 @@ export const RULES: RuleDef[] = [
     target: 'alert-dispatcher',
     description: 'every minute: run_duration_exceeded rules against RUNNING runs',
   },
+  {
+    kind: 'pattern',
+    name: 'usage-run-status',
+    bus: 'dagy',
+    pattern: {
+      source: [EMITTED_EVENTS.runStatusChanged.source],
+      'detail-type': [EMITTED_EVENTS.runStatusChanged.detailType],
+      // A run started or ended (QUEUED is not metered).
+      detail: { status: ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] },
+    },
+    target: 'usage-meter',
+    description: 'Run Status Changed (started, ended) → usage events and aggregates',
+  },
+  {
+    kind: 'pattern',
+    name: 'usage-task-attempts',
+    bus: 'dagy',
+    pattern: {
+      source: [EMITTED_EVENTS.taskRunStatusChanged.source],
+      'detail-type': [EMITTED_EVENTS.taskRunStatusChanged.detailType],
+      // An attempt ended (→ SUCCEEDED, FAILED, or PENDING for a retry): its task seconds.
+      detail: { previous_status: ['RUNNING'] },
+    },
+    target: 'usage-meter',
+    description: 'Task Run Status Changed (an attempt ended) → task seconds per executor',
+  },
 ];
 
 /**

@@ -52,6 +52,7 @@ export const PERMISSIONS = {
   // Channels hold delivery credentials (signing secrets, tokenised URLs): only admins change them.
   'alerts:read': 'viewer',
   'alerts:manage': 'admin',
+  'usage:read': 'viewer',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSIONS;

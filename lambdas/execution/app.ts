@@ -12,7 +12,7 @@ import { RunsService } from './runs/runs-service';
 export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps) => {
   const runtime = createRuntime('http-execution', env, deps);
   const { config, aws, clock, logger } = runtime;
-  const { runs, taskRuns, events } = createRunStores(runtime);
+  const { runs, taskRuns, events, ledger } = createRunStores(runtime);
   const auditTable = config.table('AuditLog');
   const service = new RunsService({
     environments: new EnvironmentRepository(aws.ddb, config.table('Environment')),
@@ -29,6 +29,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
     auditTable,
     clock,
     logger,
+    ledger,
   });
   return createHttpHandler({
     domain: 'execution',

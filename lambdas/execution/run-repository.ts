@@ -16,6 +16,7 @@ import { epochSeconds, isoNow, type Clock } from '../shared/clock';
 import { ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
+import type { RunCost } from '../usage/cost-model';
 
 // The Run table (see lambdas/catalogue/tables.ts). This module is the only code that knows its keys:
 //   run items          pk = org_id#run_id, with org_id, created_sort, flow_key, status_key and
@@ -55,6 +56,8 @@ export interface RunMutableFields {
   loop_iteration: number;
   /** Opaque orchestration state (anything else the orchestrator wants to keep on the run). */
   orchestration: JsonObject;
+  /** The run's modelled AWS cost, stored when it ends (execution/run-cost.ts). */
+  cost: RunCost;
 }
 export type RunFieldUpdates = { [K in keyof RunMutableFields]?: RunMutableFields[K] | null };
 type NumericRunField = 'loop_iteration';
@@ -94,6 +97,7 @@ export interface RunRecord {
   wait_token: string | null;
   loop_iteration: number;
   orchestration: JsonObject | null;
+  cost: RunCost | null;
 }
 
 /** What the run starter gives to create a run (the repository fills keys, status and times). */
@@ -166,6 +170,7 @@ const MUTABLE_FIELDS: ReadonlySet<string> = new Set<keyof RunMutableFields>([
   'wait_token',
   'loop_iteration',
   'orchestration',
+  'cost',
 ]);
 
 const runPk = (orgId: string, runId: string) => `${orgId}#${runId}`;
@@ -205,6 +210,7 @@ function toRun(item: Record<string, unknown>): RunRecord {
     wait_token: s('wait_token'),
     loop_iteration: typeof item.loop_iteration === 'number' ? item.loop_iteration : 0,
     orchestration: o('orchestration'),
+    cost: o('cost') as RunCost | null,
   };
 }
 

@@ -10,6 +10,7 @@ import type { Logger } from '../shared/logger';
 import type { Runtime } from '../shared/runtime';
 import { DeploymentRepository, type DeploymentRecord } from '../flows/deployment-repository';
 import { FlowRepository, type FlowVersionRecord } from '../flows/flow-repository';
+import { budgetCheckFromRuntime } from '../usage/budget';
 import type { RunEventPublisher } from './run-events';
 import { checkRunParameters } from './run-parameters';
 import {
@@ -107,7 +108,16 @@ export interface RunStarterDeps {
   logger: Logger;
   /** AuditLog table: when set, requests with `audit` write their record with the run. */
   auditTable?: string;
+  /**
+   * Admission checks of a new run (after validation, before anything is written): a refusal
+   * throws (e.g. 402 budget_exceeded) and nothing is started. Shared by manual, schedule and
+   * sensor runs; a run found by its idempotency key is not a new run and is not checked.
+   */
+  admission?: AdmissionCheck[];
 }
+
+/** One admission check of new runs (the monthly budget: usage/budget.ts); throws to refuse. */
+export type AdmissionCheck = (orgId: string) => Promise<unknown>;
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Prefix of clients' idempotency keys in the Run table; internal keys never start with it. */
@@ -344,6 +354,7 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
       checkRunParameters(target.spec.parameters, parameters);
       const executor = pickExecutor(request, target);
       await checkDeclaredSecrets(deps.missingSecrets, request.org_id, target.deployment?.environment ?? null, target.spec);
+      for (const admit of deps.admission ?? []) await admit(request.org_id);
       const now = clock.nowMs();
       const newRun: NewRun = {
         org_id: request.org_id,
@@ -406,7 +417,8 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
 
 /**
  * The run starter of a function, from its runtime: needs the Run, TaskRun, Flow and Deployment
- * tables, the states:start and events:put capabilities (schedule evaluator, sensors, HTTP).
+ * tables, the states:start and events:put capabilities (schedule evaluator, sensors, HTTP), and
+ * Subscription and UsageAggregate (read) for the monthly budget check.
  */
 export function runStarterFromRuntime(runtime: Runtime, options: { auditTable?: string } = {}): RunStarter {
   const { runs, taskRuns, events } = createRunStores(runtime);
@@ -421,6 +433,7 @@ export function runStarterFromRuntime(runtime: Runtime, options: { auditTable?: 
     stateMachineArn: runtime.config.required(ENV.stateMachineArn),
     clock: runtime.clock,
     logger: runtime.logger,
+    admission: [budgetCheckFromRuntime(runtime)],
     ...(options.auditTable === undefined ? {} : { auditTable: options.auditTable }),
   });
 }

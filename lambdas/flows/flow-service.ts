@@ -14,6 +14,9 @@ import { compareFlowVersions } from './flow-version-order';
 import type { Actor } from './request-context';
 import type { RunExecutor } from './resource-names';
 import { transact } from '../shared/dynamo/transact';
+import { ARTIFACT_BYTES_METRIC } from '../usage/metrics';
+import { periodOf } from '../usage/period';
+import type { UsageEventRecord, UsageRepository } from '../usage/usage-repository';
 
 /** Where a version's code comes from; `path` is where a problem with it is reported. */
 export type ArtifactSource =
@@ -48,6 +51,8 @@ export interface FlowServiceDeps {
   clock: Clock;
   /** Judges http task URLs at registration (the local platform's loopback flag included). */
   egress: EgressPolicy;
+  /** Meters the artifact bytes a new version stores (in the same transaction as the version). */
+  usage?: Pick<UsageRepository, 'transactItems'>;
 }
 
 class VersionTaken extends Error {}
@@ -121,6 +126,7 @@ export class FlowService {
           before: null,
           after: auditView(record),
         }, now),
+        ...this.artifactUsage(record, bytes).map((item) => ({ item })),
       ]);
     } catch (error) {
       if (!(error instanceof VersionTaken)) throw error;
@@ -179,6 +185,23 @@ export class FlowService {
       }, now),
     ]);
     return after;
+  }
+
+  /** The usage event of the bytes a new version stores (none without an artifact). */
+  private artifactUsage(record: FlowVersionRecord, bytes: Buffer | null): ReturnType<UsageRepository['transactItems']> {
+    if (this.deps.usage === undefined || bytes === null) return [];
+    const event: UsageEventRecord = {
+      org_id: record.org_id,
+      event_id: `artifact_stored:${flowResourceId(record.flow_name, record.flow_version)}:${record.code_hash.slice(0, 16)}`,
+      event_time: record.created_at,
+      period: periodOf(record.created_at),
+      event_type: 'artifact_stored',
+      resource_type: 'flow',
+      resource_id: flowResourceId(record.flow_name, record.flow_version),
+      metrics: { [ARTIFACT_BYTES_METRIC]: bytes.length },
+      attributes: { flow_name: record.flow_name, flow_version: record.flow_version, code_hash: record.code_hash },
+    };
+    return this.deps.usage.transactItems(event);
   }
 
   private async artifactBytes(orgId: string, source: ArtifactSource | null): Promise<Buffer | null> {

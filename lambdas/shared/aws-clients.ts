@@ -8,6 +8,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
+import type { FunctionName } from '../catalogue/functions';
 import type { FunctionConfig } from './config';
 
 export interface AwsClients {
@@ -36,7 +37,8 @@ function clientOptions(endpoint: string | undefined) {
  * AWS SDK clients for one function, created on first use (a function that never touches ECS
  * never loads it). Endpoint overrides come only from the local platform's environment.
  */
-export type AwsCommandObserver = (service: string, command: string) => void;
+/** Told of every AWS command a function sends, with the function's name (benchmarks tell functions apart). */
+export type AwsCommandObserver = (service: string, command: string, functionName: FunctionName) => void;
 
 interface MiddlewareHost {
   middlewareStack: { add(mw: (next: (args: unknown) => unknown, ctx: { commandName?: string }) => (args: unknown) => unknown, opts: { step: 'initialize'; name: string }): void };
@@ -51,7 +53,7 @@ export function createAwsClients(config: FunctionConfig, observe?: AwsCommandObs
       if (observe !== undefined) {
         (client as unknown as MiddlewareHost).middlewareStack.add(
           (next, ctx) => (args) => {
-            observe(key, ctx.commandName ?? 'unknown');
+            observe(key, ctx.commandName ?? 'unknown', config.functionName);
             return next(args);
           },
           { step: 'initialize', name: 'dagyObserveCommands' },

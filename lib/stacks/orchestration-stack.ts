@@ -16,7 +16,7 @@ import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { ENV, FUNCTIONS } from '../../lambdas/catalogue';
+import { ECS_RUNNER_TASK_SIZE, ENV, FUNCTIONS } from '../../lambdas/catalogue';
 import type { FunctionName } from '../../lambdas/catalogue';
 import { bindCapability, grantEcsRunTask } from '../constructs/bindings';
 import type { BindTarget, CatalogueResources, EcsRunnerRef, StateMachineRef } from '../constructs/bindings';
@@ -111,8 +111,8 @@ export class OrchestrationStack extends Stack {
     this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ContainerInsights.ENABLED });
 
     this.runnerTaskDefinition = new FargateTaskDefinition(this, 'RunnerTask', {
-      cpu: 1024,
-      memoryLimitMiB: 2048,
+      cpu: ECS_RUNNER_TASK_SIZE.cpu,
+      memoryLimitMiB: ECS_RUNNER_TASK_SIZE.memoryLimitMiB,
       runtimePlatform: { cpuArchitecture: CpuArchitecture.ARM64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
     const runnerLogs = new LogGroup(this, 'RunnerLogs', { retention: stage.logRetention, removalPolicy: stage.removalPolicy });

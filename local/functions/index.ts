@@ -7,6 +7,7 @@ import { SCHEDULING_LOADERS } from './scheduling';
 import { SECRETS_LOADERS } from './secrets';
 import { SENSORS_LOADERS } from './sensors';
 import { ALERTS_LOADERS } from './alerts';
+import { USAGE_LOADERS } from './usage';
 
 export type { FunctionLoader, FunctionLoaders } from './types';
 
@@ -20,4 +21,5 @@ export const FUNCTION_LOADERS: FunctionLoaders = {
   ...SCHEDULING_LOADERS,
   ...SENSORS_LOADERS,
   ...ALERTS_LOADERS,
+  ...USAGE_LOADERS,
 };

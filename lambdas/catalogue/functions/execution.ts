@@ -16,6 +16,9 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
       // whether a deployment's environment is protected.
       Secret: 'read',
       Environment: 'read',
+      // The monthly budget check at run admission (usage/budget.ts).
+      Subscription: 'read',
+      UsageAggregate: 'read',
     },
     // run-objects: the cancel route writes the run's cancel marker that its ECS containers poll.
     buckets: { artifacts: 'run-objects' },

@@ -7,6 +7,7 @@ import { EXECUTION_FUNCTIONS } from './execution';
 import { SCHEDULING_FUNCTIONS } from './scheduling';
 import { SENSORS_FUNCTIONS } from './sensors';
 import { ALERTS_FUNCTIONS } from './alerts';
+import { USAGE_FUNCTIONS } from './usage';
 
 export * from './types';
 
@@ -19,6 +20,7 @@ const ALL: FunctionDef[] = [
   ...SCHEDULING_FUNCTIONS,
   ...SENSORS_FUNCTIONS,
   ...ALERTS_FUNCTIONS,
+  ...USAGE_FUNCTIONS,
 ];
 
 /** Every Lambda function of Dagy (one file per domain). CDK builds them; the local platform hosts them. */

@@ -15,7 +15,7 @@ export type BucketName = 'artifacts' | 'ingest';
 export type BucketAccess = 'name' | 'read' | 'readwrite' | 'run-objects';
 
 /** The HTTP domains: one Lambda each, with a router inside (not one function per route). */
-export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors', 'alerts'] as const;
+export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors', 'alerts', 'usage'] as const;
 export type HttpDomain = (typeof HTTP_DOMAINS)[number];
 
 export type FunctionName =
@@ -27,7 +27,8 @@ export type FunctionName =
   | 'schedule-evaluator'
   | 's3-sensor'
   | 'sensor-poller'
-  | 'alert-dispatcher';
+  | 'alert-dispatcher'
+  | 'usage-meter';
 
 /** Extra capabilities beyond tables and buckets, each granted and configured by lib/. */
 export type Capability =

@@ -6,6 +6,7 @@ import { SCHEDULING_ROUTES } from './scheduling';
 import { SECRETS_ROUTES } from './secrets';
 import { SENSORS_ROUTES } from './sensors';
 import { ALERTS_ROUTES } from './alerts';
+import { USAGE_ROUTES } from './usage';
 import type { RouteDef } from './types';
 import { routeKey } from './types';
 
@@ -23,6 +24,7 @@ export const ROUTES: RouteDef[] = [
   ...SCHEDULING_ROUTES,
   ...SENSORS_ROUTES,
   ...ALERTS_ROUTES,
+  ...USAGE_ROUTES,
 ];
 
 const byKey = new Map(ROUTES.map((r) => [routeKey(r), r]));

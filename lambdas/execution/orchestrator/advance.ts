@@ -130,7 +130,7 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   }
   if (step.done) {
     await publish();
-    await finalizeRun(o, org_id, run_id, { run, taskRuns: [...byName.values()] });
+    await finalizeRun(o, org_id, run_id, { run, taskRuns: [...byName.values()], iterations: iteration });
     return signal({ next: 'done', iteration, wait_seconds: heartbeat });
   }
 

@@ -11,6 +11,7 @@ import { FlowRepository } from '../../flows/flow-repository';
 import type { RunEventPublisher } from '../run-events';
 import type { RunRepository } from '../run-repository';
 import { createRunStores } from '../run-stores';
+import type { CostContext } from '../../usage/cost-context';
 import type { TaskRunRepository } from '../task-run-repository';
 import { RUNNER_BUNDLE_KEY, RUNNER_URL_TTL_SECONDS } from '../task-runner/ecs-contract';
 import { RunObjectStore } from '../task-runner/run-object-store';
@@ -33,6 +34,8 @@ export interface OrchestratorServices {
   runs: RunRepository;
   taskRuns: TaskRunRepository;
   events: RunEventPublisher;
+  /** What the cost ledger prices runs with (closed at finalize: run-cost.ts). */
+  ledger: CostContext;
   objects: RunObjectStore;
   flows: FlowCache;
   readonly sfn: SFNClient;
@@ -54,12 +57,13 @@ export interface OrchestratorServices {
 
 export function orchestratorServices(runtime: Runtime): OrchestratorServices {
   const { config, aws } = runtime;
-  const { runs, taskRuns, events } = createRunStores(runtime);
+  const { runs, taskRuns, events, ledger } = createRunStores(runtime);
   const bucket = config.bucket('artifacts');
   return {
     runs,
     taskRuns,
     events,
+    ledger,
     objects: new RunObjectStore(aws.s3, bucket),
     flows: new FlowCache(new FlowRepository(aws.ddb, config.table('Flow'))),
     get sfn() {

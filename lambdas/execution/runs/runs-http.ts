@@ -37,6 +37,7 @@ export function runResponse(run: RunRecord) {
     started_at: run.started_at,
     completed_at: run.completed_at,
     updated_at: run.updated_at,
+    cost: run.cost,
   };
 }
 
@@ -54,6 +55,7 @@ export function taskRunResponse(t: TaskRunRecord) {
     output_ref: t.output_ref,
     not_before: t.not_before,
     reused_from_run_id: t.reused_from_run_id,
+    cost: t.cost,
   };
 }
 

@@ -13,7 +13,9 @@ import type { Logger } from '../../shared/logger';
 import type { FlowVersionLookup, RunStarter, RunTargetView, StartRunRequest, StartRunResult } from '../run-starter';
 import type { RunEventPublisher } from '../run-events';
 import { isOrgObjectKey, logKey } from '../run-objects';
+import { tryCloseRunLedger } from '../run-cost';
 import type { RunListFilter, RunRecord, RunRepository } from '../run-repository';
+import type { CostContext } from '../../usage/cost-context';
 import type { TaskRunRecord, TaskRunRepository, TaskRunTransition } from '../task-run-repository';
 
 /** Who does it and from where (audit records). */
@@ -61,6 +63,8 @@ export interface RunsServiceDeps {
   auditTable: string;
   clock: Clock;
   logger: Logger;
+  /** What the cost ledger prices runs with: a cancelled run's cost is recorded by cancel. */
+  ledger: CostContext;
 }
 
 /** Largest log text returned (its tail): a Lambda response holds at most 6 MB. */
@@ -191,9 +195,18 @@ export class RunsService {
     }
     await this.stopBackend(moved.run);
     const settled = await this.settleOpenTaskRuns(moved.run);
-    await events.runStatusChanged(moved.run);
-    if (settled.length > 0) await events.taskRunStatusChanged(moved.run, settled);
-    return { run: moved.run, task_runs: await this.deps.taskRuns.listForRun(actor.org_id, runId, { consistent: true }) };
+    let taskRunsNow = await this.deps.taskRuns.listForRun(actor.org_id, runId, { consistent: true });
+    // The execution was stopped before its Finalize: the cancelled run's cost is recorded here.
+    let run = moved.run;
+    const cost = await tryCloseRunLedger(this.deps, run, taskRunsNow, { endedAt: run.completed_at ?? isoNow(clock) });
+    if (cost !== null) {
+      const stored = await runs.updateRunDetailed(actor.org_id, runId, { cost }, { fields: { cost: null } });
+      if (stored.won) run = stored.run;
+      taskRunsNow = await this.deps.taskRuns.listForRun(actor.org_id, runId, { consistent: true });
+    }
+    await events.runStatusChanged(run);
+    if (settled.length > 0) await events.taskRunStatusChanged(run, settled);
+    return { run, task_runs: taskRunsNow };
   }
 
   /** A new run (trigger retry) of a FAILED or CANCELLED run that keeps its succeeded tasks' outputs. */

@@ -4,7 +4,9 @@ import { createQueuedRun, getRun, registerFlow, startExecution, startExecutorFix
 /*
  * The step-functions executor's cost goals, checked on small DAGs (the bench measures bigger
  * ones): DynamoDB requests per task run ≤ 4 and state transitions per task ≤ 4, counting every
- * command any function sends while the run's execution goes from StartExecution to its end.
+ * command any function sends while the run's execution goes from StartExecution to its end. The
+ * usage meter's requests (metering the run's status events, priced in its cost ledger) are not
+ * the executor's and are left out.
  */
 let fx: ExecutorFixture;
 let counting = false;
@@ -12,8 +14,8 @@ const counts = new Map<string, number>();
 
 beforeAll(async () => {
   fx = await startExecutorFixture({
-    observeAws: (service, command) => {
-      if (counting) counts.set(`${service}:${command}`, (counts.get(`${service}:${command}`) ?? 0) + 1);
+    observeAws: (service, command, functionName) => {
+      if (counting && functionName !== 'usage-meter') counts.set(`${service}:${command}`, (counts.get(`${service}:${command}`) ?? 0) + 1);
     },
   });
 }, 60_000);
