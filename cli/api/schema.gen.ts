@@ -56,6 +56,267 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/alert-rules": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** Alert rules of the organization (paginated) */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              items: ({
+                org_id: string;
+                rule_id: string;
+                name: string;
+                condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+                sla_seconds: number | null;
+                threshold: number | null;
+                scope: "flow" | "deployment" | null;
+                filters: {
+                  [key: string]: unknown;
+                };
+                channel_ids: string[];
+                throttle_minutes: number;
+                enabled: boolean;
+                last_fired_at: string | null;
+                created_at: string;
+                updated_at: string;
+                version: number;
+              })[];
+              next_cursor: string | null;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create an alert rule: a run condition, filters, channels of this organization, a throttle */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name: string;
+            condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+            sla_seconds?: number;
+            threshold?: number;
+            scope?: "flow" | "deployment";
+            filters?: {
+              flow_name?: string;
+              deployment_name?: string;
+              environment?: string;
+              tags?: {
+                [key: string]: string;
+              };
+            };
+            channel_ids: string[];
+            throttle_minutes?: number;
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        201: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              org_id: string;
+              rule_id: string;
+              name: string;
+              condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+              sla_seconds: number | null;
+              threshold: number | null;
+              scope: "flow" | "deployment" | null;
+              filters: {
+                [key: string]: unknown;
+              };
+              channel_ids: string[];
+              throttle_minutes: number;
+              enabled: boolean;
+              last_fired_at: string | null;
+              created_at: string;
+              updated_at: string;
+              version: number;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/alert-rules/{rule_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** An alert rule, with when it last fired */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          rule_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              org_id: string;
+              rule_id: string;
+              name: string;
+              condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+              sla_seconds: number | null;
+              threshold: number | null;
+              scope: "flow" | "deployment" | null;
+              filters: {
+                [key: string]: unknown;
+              };
+              channel_ids: string[];
+              throttle_minutes: number;
+              enabled: boolean;
+              last_fired_at: string | null;
+              created_at: string;
+              updated_at: string;
+              version: number;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete an alert rule */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          rule_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        204: {
+          headers: { [name: string]: unknown };
+          content?: never;
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Change, enable or disable an alert rule (If-Match pins the version) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          rule_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name?: string;
+            sla_seconds?: number;
+            threshold?: number;
+            scope?: "flow" | "deployment";
+            filters?: {
+              flow_name?: string;
+              deployment_name?: string;
+              environment?: string;
+              tags?: {
+                [key: string]: string;
+              };
+            };
+            channel_ids?: string[];
+            throttle_minutes?: number;
+            enabled?: boolean;
+            version?: number;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              org_id: string;
+              rule_id: string;
+              name: string;
+              condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+              sla_seconds: number | null;
+              threshold: number | null;
+              scope: "flow" | "deployment" | null;
+              filters: {
+                [key: string]: unknown;
+              };
+              channel_ids: string[];
+              throttle_minutes: number;
+              enabled: boolean;
+              last_fired_at: string | null;
+              created_at: string;
+              updated_at: string;
+              version: number;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
   "/v1/api-keys": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     /** API keys of the organization (paginated; secrets never shown) */
@@ -943,6 +1204,12 @@ export interface paths {
             artifact?: {
               upload_key: string;
             } | null;
+            layout?: {
+              [key: string]: {
+                x: number;
+                y: number;
+              };
+            };
           };
         };
       };
@@ -969,6 +1236,12 @@ export interface paths {
               updated_at: string;
               flow_spec: {
                 [key: string]: unknown;
+              };
+              layout: {
+                [key: string]: {
+                  x: number;
+                  y: number;
+                };
               };
             };
           };
@@ -1024,6 +1297,12 @@ export interface paths {
               flow_spec: {
                 [key: string]: unknown;
               };
+              layout: {
+                [key: string]: {
+                  x: number;
+                  y: number;
+                };
+              };
             };
           };
         };
@@ -1062,6 +1341,12 @@ export interface paths {
             artifact?: {
               upload_key: string;
             } | null;
+            layout?: {
+              [key: string]: {
+                x: number;
+                y: number;
+              };
+            };
             version?: number;
           };
         };
@@ -1089,6 +1374,12 @@ export interface paths {
               updated_at: string;
               flow_spec: {
                 [key: string]: unknown;
+              };
+              layout: {
+                [key: string]: {
+                  x: number;
+                  y: number;
+                };
               };
             };
           };
@@ -2320,6 +2611,331 @@ export interface paths {
     };
     trace?: never;
   };
+  "/v1/notification-channels": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** Notification channels of the organization (paginated; credentials masked) */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              items: ({
+                org_id: string;
+                channel_id: string;
+                name: string;
+                channel_type: "webhook" | "slack" | "email" | "sns";
+                config: {
+                  [key: string]: unknown;
+                };
+                enabled: boolean;
+                created_at: string;
+                updated_at: string;
+                version: number;
+                signing_secret?: string;
+              })[];
+              next_cursor: string | null;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    /** Create a webhook, slack, email or sns channel (a webhook signing secret is shown in this response only) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name: string;
+            channel_type: "webhook" | "slack" | "email" | "sns";
+            config: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+          };
+        };
+      };
+      responses: {
+        201: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              org_id: string;
+              channel_id: string;
+              name: string;
+              channel_type: "webhook" | "slack" | "email" | "sns";
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              created_at: string;
+              updated_at: string;
+              version: number;
+              signing_secret?: string;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/notification-channels/{channel_id}": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** A notification channel (credentials masked) */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          channel_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              org_id: string;
+              channel_id: string;
+              name: string;
+              channel_type: "webhook" | "slack" | "email" | "sns";
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              created_at: string;
+              updated_at: string;
+              version: number;
+              signing_secret?: string;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    /** Delete a channel no alert rule uses */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          channel_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        204: {
+          headers: { [name: string]: unknown };
+          content?: never;
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    /** Rename, enable or disable a channel, or replace its configuration (If-Match pins the version) */
+    patch: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          channel_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            name?: string;
+            config?: {
+              [key: string]: unknown;
+            };
+            enabled?: boolean;
+            version?: number;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              org_id: string;
+              channel_id: string;
+              name: string;
+              channel_type: "webhook" | "slack" | "email" | "sns";
+              config: {
+                [key: string]: unknown;
+              };
+              enabled: boolean;
+              created_at: string;
+              updated_at: string;
+              version: number;
+              signing_secret?: string;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    trace?: never;
+  };
+  "/v1/notification-channels/{channel_id}/deliveries": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** A channel's deliveries, newest first: status, attempts, last error (paginated) */
+    get: {
+      parameters: {
+        query?: {
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path: {
+          channel_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              items: ({
+                org_id: string;
+                channel_id: string;
+                delivery_id: string;
+                rule_id: string | null;
+                run_id: string | null;
+                event: string;
+                status: "PENDING" | "SUCCEEDED" | "FAILED";
+                attempts: number;
+                last_error: string | null;
+                response_status: number | null;
+                created_at: string;
+                completed_at: string | null;
+              })[];
+              next_cursor: string | null;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/notification-channels/{channel_id}/test": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Send a test message through the channel and return the recorded delivery */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          channel_id: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              org_id: string;
+              channel_id: string;
+              delivery_id: string;
+              rule_id: string | null;
+              run_id: string | null;
+              event: string;
+              status: "PENDING" | "SUCCEEDED" | "FAILED";
+              attempts: number;
+              last_error: string | null;
+              response_status: number | null;
+              created_at: string;
+              completed_at: string | null;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/openapi.json": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     /** The OpenAPI document of this API */
@@ -2524,6 +3140,27 @@ export interface paths {
                 started_at: string | null;
                 completed_at: string | null;
                 updated_at: string;
+                cost: {
+                  total_usd: number;
+                  price_region: string;
+                  prices_as_of: string;
+                  components: {
+                    [key: string]: {
+                      quantity: number;
+                      usd: number;
+                    };
+                  };
+                  task_runs_usd: number;
+                  run_level: {
+                    total_usd: number;
+                    components: {
+                      [key: string]: {
+                        quantity: number;
+                        usd: number;
+                      };
+                    };
+                  };
+                } | null;
               })[];
               next_cursor: string | null;
             };
@@ -2587,6 +3224,27 @@ export interface paths {
               started_at: string | null;
               completed_at: string | null;
               updated_at: string;
+              cost: {
+                total_usd: number;
+                price_region: string;
+                prices_as_of: string;
+                components: {
+                  [key: string]: {
+                    quantity: number;
+                    usd: number;
+                  };
+                };
+                task_runs_usd: number;
+                run_level: {
+                  total_usd: number;
+                  components: {
+                    [key: string]: {
+                      quantity: number;
+                      usd: number;
+                    };
+                  };
+                };
+              } | null;
             };
           };
         };
@@ -2645,6 +3303,27 @@ export interface paths {
               started_at: string | null;
               completed_at: string | null;
               updated_at: string;
+              cost: {
+                total_usd: number;
+                price_region: string;
+                prices_as_of: string;
+                components: {
+                  [key: string]: {
+                    quantity: number;
+                    usd: number;
+                  };
+                };
+                task_runs_usd: number;
+                run_level: {
+                  total_usd: number;
+                  components: {
+                    [key: string]: {
+                      quantity: number;
+                      usd: number;
+                    };
+                  };
+                };
+              } | null;
               task_runs: ({
                 task_run_id: string;
                 run_id: string;
@@ -2658,6 +3337,17 @@ export interface paths {
                 output_ref: string | null;
                 not_before: string | null;
                 reused_from_run_id: string | null;
+                cost: {
+                  total_usd: number;
+                  price_region: string;
+                  prices_as_of: string;
+                  components: {
+                    [key: string]: {
+                      quantity: number;
+                      usd: number;
+                    };
+                  };
+                } | null;
               })[];
               outputs: {
                 [key: string]: unknown;
@@ -2724,6 +3414,27 @@ export interface paths {
               started_at: string | null;
               completed_at: string | null;
               updated_at: string;
+              cost: {
+                total_usd: number;
+                price_region: string;
+                prices_as_of: string;
+                components: {
+                  [key: string]: {
+                    quantity: number;
+                    usd: number;
+                  };
+                };
+                task_runs_usd: number;
+                run_level: {
+                  total_usd: number;
+                  components: {
+                    [key: string]: {
+                      quantity: number;
+                      usd: number;
+                    };
+                  };
+                };
+              } | null;
               task_runs: ({
                 task_run_id: string;
                 run_id: string;
@@ -2737,6 +3448,17 @@ export interface paths {
                 output_ref: string | null;
                 not_before: string | null;
                 reused_from_run_id: string | null;
+                cost: {
+                  total_usd: number;
+                  price_region: string;
+                  prices_as_of: string;
+                  components: {
+                    [key: string]: {
+                      quantity: number;
+                      usd: number;
+                    };
+                  };
+                } | null;
               })[];
             };
           };
@@ -2807,6 +3529,27 @@ export interface paths {
               started_at: string | null;
               completed_at: string | null;
               updated_at: string;
+              cost: {
+                total_usd: number;
+                price_region: string;
+                prices_as_of: string;
+                components: {
+                  [key: string]: {
+                    quantity: number;
+                    usd: number;
+                  };
+                };
+                task_runs_usd: number;
+                run_level: {
+                  total_usd: number;
+                  components: {
+                    [key: string]: {
+                      quantity: number;
+                      usd: number;
+                    };
+                  };
+                };
+              } | null;
             };
           };
         };
@@ -2858,6 +3601,17 @@ export interface paths {
                 output_ref: string | null;
                 not_before: string | null;
                 reused_from_run_id: string | null;
+                cost: {
+                  total_usd: number;
+                  price_region: string;
+                  prices_as_of: string;
+                  components: {
+                    [key: string]: {
+                      quantity: number;
+                      usd: number;
+                    };
+                  };
+                } | null;
               })[];
               next_cursor: string | null;
             };
@@ -3801,6 +4555,103 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  "/v1/usage": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** Usage aggregates of a period (period=YYYY-MM, default the current month), with the monthly budget */
+    get: {
+      parameters: {
+        query?: {
+          period?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              period: string;
+              metrics: {
+                [key: string]: number;
+              };
+              cost_usd: number;
+              monthly_budget_usd: number | null;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/usage/events": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** Usage events of a period, oldest first (paginated) */
+    get: {
+      parameters: {
+        query?: {
+          period?: string;
+          limit?: number;
+          cursor?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              items: ({
+                event_id: string;
+                event_time: string;
+                period: string;
+                event_type: "run_started" | "run_finished" | "task_attempt" | "artifact_stored";
+                resource_type: "run" | "task_run" | "flow";
+                resource_id: string;
+                metrics: {
+                  [key: string]: number;
+                };
+                attributes: {
+                  [key: string]: string | number | null;
+                };
+              })[];
+              next_cursor: string | null;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
 }
