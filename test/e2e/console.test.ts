@@ -29,7 +29,7 @@ describe('web console', () => {
 }`;
 
   beforeAll(async () => {
-    [platform, chrome] = await Promise.all([startTestPlatform({ consoleDir: fromRoot('console/dist') }), launchBrowser()]);
+    [platform, chrome] = await Promise.all([startTestPlatform({ consoleDir: fromRoot('console/dist'), allowLoopbackEgress: true }), launchBrowser()]);
     const signedUp = await signUpTenant(platform.url, 'console');
     // Alice joins a second organization later: her own calls name hers.
     alice = { ...signedUp, api: signedUp.api.withHeaders({ 'x-dagy-org': signedUp.org_id }) };
@@ -254,7 +254,10 @@ describe('web console', () => {
   });
 
   it('switches organization: the runs are the chosen one’s, with its role', async () => {
-    expect((await theirRun.owner.api.post('/v1/members', { email: alice.email, role: 'viewer' })).status).toBe(201);
+    // Adding a member is an invitation the invitee accepts.
+    const invited = await theirRun.owner.api.post('/v1/members', { email: alice.email, role: 'viewer' });
+    expect(invited.status).toBe(201);
+    expect((await alice.api.post(invited.body.accept_path)).status).toBe(201);
     await page.goto(url('/runs'));
     const switcher = page.getByLabel('Organization');
     await switcher.locator(`option[value="${theirRun.org_id}"]`).waitFor({ state: 'attached' });
