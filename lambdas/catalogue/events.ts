@@ -66,6 +66,14 @@ export const RULES: RuleDef[] = [
     target: 's3-sensor',
     description: 'S3 Object Created in the ingest bucket → s3 sensors',
   },
+  {
+    kind: 'schedule',
+    name: 'lease-sweeper-tick',
+    expression: 'rate(1 minute)',
+    everySeconds: 60,
+    target: 'lease-sweeper',
+    description: 'release expired run slot leases and start waiting runs every minute',
+  },
 ];
 
 /**

@@ -2,7 +2,7 @@ import { ENV } from '../catalogue/environment';
 import { FlowRepository } from '../flows/flow-repository';
 import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
-import { runStarterFromRuntime } from './run-starter';
+import { runQueueFromRuntime, runStarterFromRuntime } from './run-starter';
 import { createRunStores } from './run-stores';
 import { runsOperations } from './runs/runs-http';
 import { RunsService } from './runs/runs-service';
@@ -27,6 +27,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
     auditTable,
     clock,
     logger,
+    queue: runQueueFromRuntime(runtime, { runs, events }).queue,
   });
   return createHttpHandler({
     domain: 'execution',

@@ -54,6 +54,8 @@ export interface RunMutableFields {
   loop_iteration: number;
   /** Opaque orchestration state (anything else the orchestrator wants to keep on the run). */
   orchestration: JsonObject;
+  /** Why a QUEUED run waits for an execution slot (plan or deployment concurrency limit); set while it waits. */
+  queued_reason: string;
 }
 export type RunFieldUpdates = { [K in keyof RunMutableFields]?: RunMutableFields[K] | null };
 type NumericRunField = 'loop_iteration';
@@ -93,6 +95,8 @@ export interface RunRecord {
   wait_token: string | null;
   loop_iteration: number;
   orchestration: JsonObject | null;
+  /** Set when the run waited QUEUED for an execution slot (see lambdas/execution/run-queue.ts). */
+  queued_reason: string | null;
 }
 
 /** What the run starter gives to create a run (the repository fills keys, status and times). */
@@ -158,6 +162,7 @@ const MUTABLE_FIELDS: ReadonlySet<string> = new Set<keyof RunMutableFields>([
   'wait_token',
   'loop_iteration',
   'orchestration',
+  'queued_reason',
 ]);
 
 const runPk = (orgId: string, runId: string) => `${orgId}#${runId}`;
@@ -197,6 +202,7 @@ function toRun(item: Record<string, unknown>): RunRecord {
     wait_token: s('wait_token'),
     loop_iteration: typeof item.loop_iteration === 'number' ? item.loop_iteration : 0,
     orchestration: o('orchestration'),
+    queued_reason: s('queued_reason'),
   };
 }
 
@@ -370,6 +376,24 @@ export class RunRepository {
       if (startKey === undefined || items.length >= page.limit) break;
     }
     return { items, next_cursor: encodeCursor(startKey) };
+  }
+
+  /**
+   * QUEUED runs of an organization, oldest first (the by-status index): the order in which runs
+   * waiting for an execution slot are started.
+   */
+  async listQueuedOldestFirst(orgId: string, limit: number): Promise<RunRecord[]> {
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'by-status',
+        KeyConditionExpression: 'status_key = :k',
+        ExpressionAttributeValues: { ':k': statusKey(orgId, 'QUEUED') },
+        ScanIndexForward: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).filter((item) => isRunItem(item) && item.org_id === orgId && item.status === 'QUEUED').map(toRun);
   }
 
   private async query(input: QueryCommandInput) {

@@ -68,3 +68,9 @@ export class TooManyRequestsError extends DagyError {
     super(429, 'too_many_requests', message);
   }
 }
+/** A plan or billing limit refuses the request (plan_limit_exceeded, subscription_past_due, budget_exceeded). */
+export class PaymentRequiredError extends DagyError {
+  constructor(message: string, code = 'plan_limit_exceeded', details: ErrorDetail[] = []) {
+    super(402, code, message, details);
+  }
+}

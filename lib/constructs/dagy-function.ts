@@ -69,6 +69,7 @@ export class DagyFunction extends Construct implements BindTarget {
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: def.memoryMb,
+      ...(def.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: def.reservedConcurrency }),
       timeout: Duration.seconds(def.timeoutSeconds),
       tracing: Tracing.ACTIVE,
       logGroup: this.logGroup,

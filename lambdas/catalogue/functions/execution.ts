@@ -1,5 +1,14 @@
 import type { FunctionDef } from './types';
 
+/**
+ * Reserved concurrency of the task runner: it always has these instances, whatever other
+ * functions of the account do, and never takes more (per-organization concurrency comes from the
+ * plan: lambdas/billing/plans.ts).
+ */
+export const TASK_RUNNER_RESERVED_CONCURRENCY = 100;
+/** Reserved concurrency of the (untrusted) code executor function, for when it is added. */
+export const CODE_EXECUTOR_RESERVED_CONCURRENCY = 100;
+
 export const EXECUTION_FUNCTIONS: FunctionDef[] = [
   {
     name: 'http-execution',
@@ -12,6 +21,9 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
       Flow: 'read',
       Deployment: 'read',
       AuditLog: 'append',
+      // Plan limits: run admission (quota counter) and execution slot leases.
+      Subscription: 'readwrite',
+      UsageAggregate: 'readwrite',
     },
     buckets: { artifacts: 'read' },
     capabilities: ['states:start', 'events:put', 'ecs:run-task'],
@@ -22,7 +34,8 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
     name: 'run-orchestrator',
     entry: 'lambdas/execution/orchestrator-handler.ts',
     description: 'Step Functions task steps of the run state machine',
-    tables: { Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read' },
+    // Subscription/UsageAggregate/Deployment: a finalized run releases its slot and starts the next waiting run.
+    tables: { Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Subscription: 'readwrite', UsageAggregate: 'readwrite', Deployment: 'read' },
     buckets: { artifacts: 'readwrite' },
     capabilities: ['events:put', 'lambda:invoke-task-runner', 'ecs:run-task', 'states:callback', 'states:start'],
     memoryMb: 512,
@@ -37,5 +50,16 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
     capabilities: ['kms:secrets', 'events:put', 'states:callback'],
     memoryMb: 1024,
     timeoutSeconds: 900,
+    reservedConcurrency: TASK_RUNNER_RESERVED_CONCURRENCY,
+  },
+  {
+    name: 'lease-sweeper',
+    entry: 'lambdas/execution/lease-sweeper-handler.ts',
+    description: 'every minute: releases expired run slot leases of dead executions and starts waiting runs',
+    tables: { Subscription: 'readwrite', UsageAggregate: 'readwrite', Run: 'readwrite', Deployment: 'read' },
+    buckets: {},
+    capabilities: ['states:start', 'events:put'],
+    memoryMb: 256,
+    timeoutSeconds: 120,
   },
 ];

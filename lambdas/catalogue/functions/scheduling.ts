@@ -6,7 +6,9 @@ export const SCHEDULING_FUNCTIONS: FunctionDef[] = [
     entry: 'lambdas/scheduling/handler.ts',
     description: 'schedules',
     tables: {
-      AccessLog: 'append', Schedule: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append' },
+      AccessLog: 'append', Schedule: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append',
+      // The plan's schedule limit (read only).
+      Subscription: 'read' },
     buckets: {},
     capabilities: [],
     memoryMb: 256,
@@ -16,7 +18,7 @@ export const SCHEDULING_FUNCTIONS: FunctionDef[] = [
     name: 'schedule-evaluator',
     entry: 'lambdas/scheduling/evaluator-handler.ts',
     description: 'every minute: claims due schedules and starts their runs',
-    tables: { Schedule: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append' },
+    tables: { Schedule: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append', Subscription: 'readwrite', UsageAggregate: 'readwrite' },
     buckets: {},
     capabilities: ['states:start', 'events:put'],
     memoryMb: 512,

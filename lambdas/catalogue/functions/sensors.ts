@@ -13,6 +13,9 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
       Run: 'readwrite',
       TaskRun: 'readwrite',
       AuditLog: 'append',
+      // Plan limits: admission of the runs a webhook starts, and the sensor count on create.
+      Subscription: 'readwrite',
+      UsageAggregate: 'readwrite',
     },
     // The ingest bucket's name: s3 sensor configurations must name it.
     buckets: { ingest: 'name' },
@@ -25,7 +28,7 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
     name: 's3-sensor',
     entry: 'lambdas/sensors/s3-sensor-handler.ts',
     description: 'S3 Object Created events: matches s3 sensors and starts runs',
-    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read' },
+    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', Subscription: 'readwrite', UsageAggregate: 'readwrite' },
     buckets: {},
     capabilities: ['states:start', 'events:put'],
     memoryMb: 256,
@@ -35,7 +38,7 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
     name: 'sensor-poller',
     entry: 'lambdas/sensors/poller-handler.ts',
     description: 'every minute: polls due polling sensors',
-    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read' },
+    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', Subscription: 'readwrite', UsageAggregate: 'readwrite' },
     buckets: { ingest: 'read' },
     capabilities: ['states:start', 'events:put'],
     memoryMb: 256,

@@ -21,7 +21,8 @@ export type FunctionName =
   | 'task-runner'
   | 'schedule-evaluator'
   | 's3-sensor'
-  | 'sensor-poller';
+  | 'sensor-poller'
+  | 'lease-sweeper';
 
 /** Extra capabilities beyond tables and buckets, each granted and configured by lib/. */
 export type Capability =
@@ -42,5 +43,7 @@ export interface FunctionDef {
   capabilities: Capability[];
   memoryMb: number;
   timeoutSeconds: number;
+  /** Reserved concurrency: guaranteed to this function, and its ceiling (one tenant cannot starve the others). */
+  reservedConcurrency?: number;
 }
 

@@ -10,6 +10,8 @@ import type { Runtime } from '../../shared/runtime';
 import { FlowRepository } from '../../flows/flow-repository';
 import type { RunEventPublisher } from '../run-events';
 import type { RunRepository } from '../run-repository';
+import type { RunQueue } from '../run-queue';
+import { runQueueFromRuntime } from '../run-starter';
 import { createRunStores } from '../run-stores';
 import type { TaskRunRepository } from '../task-run-repository';
 import { RUNNER_BUNDLE_KEY, RUNNER_URL_TTL_SECONDS } from '../task-runner/ecs-contract';
@@ -42,6 +44,8 @@ export interface OrchestratorServices {
   runnerUrl(): Promise<string>;
   clock: Clock;
   logger: Logger;
+  /** Execution slots: a finalized run gives its slot back and the next waiting run starts. */
+  queue: RunQueue;
 }
 
 export function orchestratorServices(runtime: Runtime): OrchestratorServices {
@@ -79,5 +83,6 @@ export function orchestratorServices(runtime: Runtime): OrchestratorServices {
     runnerUrl: () => getSignedUrl(aws.s3, new GetObjectCommand({ Bucket: bucket, Key: RUNNER_BUNDLE_KEY }), { expiresIn: RUNNER_URL_TTL_SECONDS }),
     clock: runtime.clock,
     logger: runtime.logger,
+    queue: runQueueFromRuntime(runtime, { runs, events }).queue,
   };
 }

@@ -11,6 +11,7 @@ import type { Logger } from '../../shared/logger';
 import type { FlowVersionLookup, RunStarter, StartRunRequest, StartRunResult } from '../run-starter';
 import type { RunEventPublisher } from '../run-events';
 import { isOrgObjectKey, logKey } from '../run-objects';
+import type { RunQueue } from '../run-queue';
 import type { RunListFilter, RunRecord, RunRepository } from '../run-repository';
 import type { TaskRunRecord, TaskRunRepository, TaskRunTransition } from '../task-run-repository';
 
@@ -53,6 +54,8 @@ export interface RunsServiceDeps {
   auditTable: string;
   clock: Clock;
   logger: Logger;
+  /** Execution slots: a cancelled run gives its slot back and the next waiting run starts. */
+  queue: Pick<RunQueue, 'releaseAndPromote'>;
 }
 
 /** Largest log text returned (its tail): a Lambda response holds at most 6 MB. */
@@ -163,6 +166,7 @@ export class RunsService {
       throw new ConflictError(`the run is already ${moved.current?.status ?? 'gone'}`, 'run_finished');
     }
     await this.stopBackend(moved.run);
+    await this.deps.queue.releaseAndPromote(moved.run);
     const settled = await this.settleOpenTaskRuns(moved.run);
     await events.runStatusChanged(moved.run);
     if (settled.length > 0) await events.taskRunStatusChanged(moved.run, settled);

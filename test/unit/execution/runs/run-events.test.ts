@@ -40,6 +40,7 @@ const run: RunRecord = {
   wait_token: null,
   loop_iteration: 3,
   orchestration: null,
+  queued_reason: null,
 };
 
 const taskRun = (name: string): TaskRunRecord => ({
