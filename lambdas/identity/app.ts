@@ -1,5 +1,6 @@
 import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
+import { createPlanLimitCheck } from '../billing/plan-limit-check';
 import { identityOperations } from './http-operations';
 import { loadIdentitySettings } from './identity-config';
 import { createIdentityStore } from './repositories/identity-store';
@@ -23,7 +24,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
       auth: new AuthService(store, clock, settings),
       profile: new ProfileService(store),
       orgs: new OrganizationService(store, clock),
-      members: new MemberService(store, clock),
+      members: new MemberService(store, clock, createPlanLimitCheck(runtime.aws.ddb, runtime.config.table('Subscription'))),
       apiKeys: new ApiKeyService(store, clock),
       accessLogs: new AccessLogService(store),
     }),

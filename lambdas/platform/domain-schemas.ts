@@ -6,6 +6,7 @@ import { IDENTITY_SCHEMAS } from '../identity/schemas';
 import { SCHEDULING_SCHEMAS } from '../scheduling/schemas';
 import { SECRETS_SCHEMAS } from '../secrets/schemas';
 import { SENSORS_SCHEMAS } from '../sensors/schemas';
+import { BILLING_SCHEMAS } from '../billing/schemas';
 
 /** Each domain's operation schemas, collected for the OpenAPI document. */
 export const DOMAIN_SCHEMAS: Partial<Record<HttpDomain, OperationSchemas>> = {
@@ -15,4 +16,5 @@ export const DOMAIN_SCHEMAS: Partial<Record<HttpDomain, OperationSchemas>> = {
   execution: EXECUTION_SCHEMAS,
   scheduling: SCHEDULING_SCHEMAS,
   sensors: SENSORS_SCHEMAS,
+  billing: BILLING_SCHEMAS,
 };

@@ -6,6 +6,7 @@ import { PLATFORM_LOADERS } from './platform';
 import { SCHEDULING_LOADERS } from './scheduling';
 import { SECRETS_LOADERS } from './secrets';
 import { SENSORS_LOADERS } from './sensors';
+import { BILLING_LOADERS } from './billing';
 
 export type { FunctionLoader, FunctionLoaders } from './types';
 
@@ -18,4 +19,5 @@ export const FUNCTION_LOADERS: FunctionLoaders = {
   ...EXECUTION_LOADERS,
   ...SCHEDULING_LOADERS,
   ...SENSORS_LOADERS,
+  ...BILLING_LOADERS,
 };

@@ -6,6 +6,7 @@ import { SECRETS_FUNCTIONS } from './secrets';
 import { EXECUTION_FUNCTIONS } from './execution';
 import { SCHEDULING_FUNCTIONS } from './scheduling';
 import { SENSORS_FUNCTIONS } from './sensors';
+import { BILLING_FUNCTIONS } from './billing';
 
 export * from './types';
 
@@ -17,6 +18,7 @@ const ALL: FunctionDef[] = [
   ...EXECUTION_FUNCTIONS,
   ...SCHEDULING_FUNCTIONS,
   ...SENSORS_FUNCTIONS,
+  ...BILLING_FUNCTIONS,
 ];
 
 /** Every Lambda function of Dagy (one file per domain). CDK builds them; the local platform hosts them. */

@@ -5,6 +5,7 @@ import { PLATFORM_ROUTES } from './platform';
 import { SCHEDULING_ROUTES } from './scheduling';
 import { SECRETS_ROUTES } from './secrets';
 import { SENSORS_ROUTES } from './sensors';
+import { BILLING_ROUTES } from './billing';
 import type { RouteDef } from './types';
 import { routeKey } from './types';
 
@@ -21,6 +22,7 @@ export const ROUTES: RouteDef[] = [
   ...EXECUTION_ROUTES,
   ...SCHEDULING_ROUTES,
   ...SENSORS_ROUTES,
+  ...BILLING_ROUTES,
 ];
 
 const byKey = new Map(ROUTES.map((r) => [routeKey(r), r]));

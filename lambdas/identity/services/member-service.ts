@@ -1,3 +1,4 @@
+import type { PlanLimitCheck } from '../../billing/plan-limit-check';
 import { roleRank, type Role } from '../../catalogue/roles';
 import { isoNow, type Clock } from '../../shared/clock';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors';
@@ -24,6 +25,7 @@ export class MemberService {
   constructor(
     private readonly store: IdentityStore,
     private readonly clock: Clock,
+    private readonly planLimits: PlanLimitCheck,
   ) {}
 
   list(principal: OrgPrincipal, page: PageRequest): Promise<Page<MembershipRecord>> {
@@ -43,6 +45,7 @@ export class MemberService {
 
   async add(principal: OrgPrincipal, input: { email: string; role: Role }, actor: Actor): Promise<MembershipRecord> {
     this.assertMayGrant(principal, input.role);
+    await this.planLimits.assertRoomFor(principal.org_id, 'members', () => this.store.members.countForOrg(principal.org_id));
     const credential = await this.store.users.getCredential(normalizeEmail(input.email));
     const user = credential === undefined ? undefined : await this.store.users.get(credential.user_id);
     if (user === undefined) throw new NotFoundError('user with this email');
