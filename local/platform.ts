@@ -37,7 +37,7 @@ export interface PlatformOptions {
   /** Run the catalogue's rate(...) rules on timers (npm start: yes; tests: invoke by hand). */
   runTimers?: boolean;
   /** Sees every AWS command any hosted function sends (benchmarks). */
-  observeAws?: (service: string, command: string) => void;
+  observeAws?: (service: string, command: string, input?: unknown) => void;
   authorizerCacheTtlMs?: number;
 }
 

@@ -78,9 +78,10 @@ export class RunAdmission {
     });
   }
 
-  /** Gives the run's slot back (false when it held none). */
-  releaseSlot(orgId: string, runId: string): Promise<boolean> {
-    return this.deps.subscriptions.releaseLease(orgId, runId);
+  /** Gives the run's slot back; the org's concurrency limit after it, or null when the run held none. */
+  async releaseSlot(orgId: string, runId: string): Promise<number | null> {
+    const after = await this.deps.subscriptions.releaseLease(orgId, runId);
+    return after === null ? null : effectiveLimits(after).concurrent_runs;
   }
 }
 

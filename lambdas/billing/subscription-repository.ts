@@ -221,17 +221,20 @@ export class SubscriptionRepository {
   }
 
   /**
-   * Gives a run's slot back; false when it held none (already released, or never admitted). With
-   * `ifExpiresAt`, only the lease with that expiry (the sweep never releases a renewed lease).
+   * Gives a run's slot back and returns the subscription as it is after (its plan and remaining
+   * leases, so the caller needs no read to promote waiting runs); null when the run held none
+   * (already released, or never admitted). With `ifExpiresAt`, only the lease with that expiry
+   * (the sweep never releases a renewed lease).
    */
-  async releaseLease(orgId: string, runId: string, ifExpiresAt?: number): Promise<boolean> {
+  async releaseLease(orgId: string, runId: string, ifExpiresAt?: number): Promise<SubscriptionRecord | null> {
     const values: Record<string, unknown> = {};
     let condition = 'attribute_exists(run_leases.#r)';
     if (ifExpiresAt !== undefined) {
       condition = 'run_leases.#r.expires_epoch = :exp';
       values[':exp'] = ifExpiresAt;
     }
-    let old: Record<string, unknown> | undefined;
+    let after: Record<string, unknown> | undefined;
+    let deployment: string | null = null;
     try {
       const out = await this.ddb.send(
         new UpdateCommand({
@@ -241,15 +244,19 @@ export class SubscriptionRepository {
           ConditionExpression: condition,
           ExpressionAttributeNames: { '#r': runId },
           ...(Object.keys(values).length > 0 ? { ExpressionAttributeValues: values } : {}),
-          ReturnValues: 'UPDATED_OLD',
+          ReturnValues: 'ALL_NEW',
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
         }),
       );
-      old = out.Attributes;
+      after = out.Attributes;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException || isValidationError(error)) return false;
+      if (error instanceof ConditionalCheckFailedException || isValidationError(error)) return null;
       throw error;
     }
-    const deployment = toLeases(old ?? {}).find((l) => l.run_id === runId)?.deployment_name ?? null;
+    // The run's deployment lease (when its deployment has its own limit) goes with it.
+    for (const [attr, value] of Object.entries(after ?? {})) {
+      if (attr.startsWith(DEPLOYMENT_PREFIX) && typeof value === 'object' && value !== null && runId in value) deployment = attr.slice(DEPLOYMENT_PREFIX.length);
+    }
     if (deployment !== null) {
       try {
         await this.ddb.send(
@@ -265,7 +272,7 @@ export class SubscriptionRepository {
         if (!(error instanceof ConditionalCheckFailedException) && !isValidationError(error)) throw error;
       }
     }
-    return true;
+    return toSubscription(orgId, after);
   }
 
   /** A later expiry for a lease still at `expires_epoch` (the run is still running). */

@@ -61,7 +61,7 @@ export async function sweepLeases(deps: LeaseSweepDeps): Promise<LeaseSweepRepor
         try {
           if (await executionAlive(deps, subscription.org_id, lease)) {
             if (await deps.subscriptions.renewLease(subscription.org_id, lease, now + RUN_LEASE_SECONDS)) report.renewed++;
-          } else if (await deps.subscriptions.releaseLease(subscription.org_id, lease.run_id, lease.expires_epoch)) {
+          } else if ((await deps.subscriptions.releaseLease(subscription.org_id, lease.run_id, lease.expires_epoch)) !== null) {
             released++;
             deps.logger.warn('expired run slot lease released', { org_id: subscription.org_id, run_id: lease.run_id });
           }

@@ -53,18 +53,20 @@ export class RunQueue {
         : `waiting for an execution slot: deployment ${own.name} allows ${own.limit} concurrent runs`;
     const marked = await this.deps.runs.updateRunDetailed(run.org_id, run.run_id, { queued_reason: reason }, { status: ['QUEUED'] });
     if (!marked.won) return marked.current ?? run;
-    const started = await this.promote(run.org_id, marked.run);
+    const started = await this.promote(run.org_id, { fresh: marked.run, limit: orgLimit });
     return started.find((r) => r.run_id === run.run_id) ?? marked.run;
   }
 
   /**
    * Starts waiting runs of the org, oldest first, while slots are free. A deployment at its own
    * limit is passed over (its runs keep their turn); the org's limit stops the promotion. `fresh`:
-   * the caller's own just-marked run (the index read may not show its mark yet).
+   * the caller's own just-marked run (the index read may not show its mark yet); `limit`: the
+   * org's concurrency limit when the caller knows it (read otherwise).
    */
-  async promote(orgId: string, fresh?: RunRecord): Promise<RunRecord[]> {
+  async promote(orgId: string, options: { fresh?: RunRecord; limit?: number } = {}): Promise<RunRecord[]> {
     const { runs, deployments, admission } = this.deps;
-    const limit = await admission.concurrencyLimit(orgId);
+    const { fresh } = options;
+    const limit = options.limit ?? (await admission.concurrencyLimit(orgId));
     const queued = await runs.listQueuedOldestFirst(orgId, PROMOTE_BATCH);
     if (fresh !== undefined) {
       const i = queued.findIndex((r) => r.run_id === fresh.run_id);
@@ -98,7 +100,7 @@ export class RunQueue {
 
   /** The run's execution ended (finalized, cancelled, failed to start): its slot frees and the next waiting runs start. */
   async releaseAndPromote(run: Pick<RunRecord, 'org_id' | 'run_id'>): Promise<RunRecord[]> {
-    if (!(await this.deps.admission.releaseSlot(run.org_id, run.run_id))) return [];
-    return this.promote(run.org_id);
+    const limit = await this.deps.admission.releaseSlot(run.org_id, run.run_id);
+    return limit === null ? [] : this.promote(run.org_id, { limit });
   }
 }

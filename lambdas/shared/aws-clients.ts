@@ -32,7 +32,8 @@ function clientOptions(endpoint: string | undefined) {
  * AWS SDK clients for one function, created on first use (a function that never touches ECS
  * never loads it). Endpoint overrides come only from the local platform's environment.
  */
-export type AwsCommandObserver = (service: string, command: string) => void;
+/** Sees each command a client sends: its service key, name and input (e.g. to count requests per table). */
+export type AwsCommandObserver = (service: string, command: string, input?: unknown) => void;
 
 interface MiddlewareHost {
   middlewareStack: { add(mw: (next: (args: unknown) => unknown, ctx: { commandName?: string }) => (args: unknown) => unknown, opts: { step: 'initialize'; name: string }): void };
@@ -47,7 +48,7 @@ export function createAwsClients(config: FunctionConfig, observe?: AwsCommandObs
       if (observe !== undefined) {
         (client as unknown as MiddlewareHost).middlewareStack.add(
           (next, ctx) => (args) => {
-            observe(key, ctx.commandName ?? 'unknown');
+            observe(key, ctx.commandName ?? 'unknown', (args as { input?: unknown } | null)?.input);
             return next(args);
           },
           { step: 'initialize', name: 'dagyObserveCommands' },
