@@ -185,7 +185,7 @@ describe('plans and limits', () => {
       const limit = PLANS.free.concurrent_runs;
       const runs: Array<RunView & { queued_reason: string | null }> = [];
       for (let i = 0; i < limit + 2; i++) runs.push(await startRun(tenant, { ...flow, parameters: { ms: 5000 } }));
-      const [a, b, c, d] = runs as [RunView, RunView, RunView, RunView];
+      const [a, b, c, d] = [runs[0]!, runs[1]!, runs[2]!, runs[3]!];
       expect(runs.slice(0, limit).every(started)).toBe(true);
       for (const waiting of [c, d]) {
         const view = await waitForRun(tenant.api, waiting.run_id, () => true);
