@@ -322,10 +322,10 @@ describe('plans and limits', () => {
       (r) => r.input.TableName === Subscription || r.input.TableName === UsageAggregate || (r.input.TableName === Run && r.input.IndexName === 'by-status'),
     );
     expect(admission.map((r) => `${r.command}:${String(r.input.TableName) === Run ? 'Run' : String(r.input.TableName) === Subscription ? 'Subscription' : 'UsageAggregate'}`)).toEqual([
-      'GetCommand:Subscription',
-      'UpdateCommand:UsageAggregate',
-      'UpdateCommand:Subscription',
-      'UpdateCommand:Subscription',
+      'GetItemCommand:Subscription',
+      'UpdateItemCommand:UsageAggregate',
+      'UpdateItemCommand:Subscription',
+      'UpdateItemCommand:Subscription',
       'QueryCommand:Run',
     ]);
     // Nothing else of the run reads the Subscription table.
