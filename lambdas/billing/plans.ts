@@ -24,8 +24,8 @@ export interface PlanLimits {
 }
 
 export const PLANS: Readonly<Record<PlanName, PlanLimits>> = {
-  free: { runs_per_month: 1_000, concurrent_runs: 2, members: 3, schedules: 5, sensors: 5 },
-  team: { runs_per_month: 50_000, concurrent_runs: 20, members: 50, schedules: 200, sensors: 200 },
+  free: { runs_per_month: 2_000, concurrent_runs: 5, members: 10, schedules: 20, sensors: 20 },
+  team: { runs_per_month: 100_000, concurrent_runs: 50, members: 100, schedules: 500, sensors: 500 },
   enterprise: { runs_per_month: null, concurrent_runs: 200, members: null, schedules: null, sensors: null },
 };
 

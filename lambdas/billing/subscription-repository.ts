@@ -35,6 +35,8 @@ export interface SubscriptionRecord {
   created_at: string | null;
   updated_at: string | null;
   leases: RunLease[];
+  /** Runs holding a slot of a limited deployment (each also holds an org lease, but for a release cut short). */
+  deployment_leases: Array<{ deployment_name: string; run_id: string }>;
 }
 
 /** The fields PUT /v1/subscription changes. */
@@ -79,6 +81,11 @@ function toSubscription(orgId: string, item: Record<string, unknown> | undefined
     created_at: str('created_at'),
     updated_at: str('updated_at'),
     leases: item === undefined ? [] : toLeases(item),
+    deployment_leases: Object.entries(item ?? {}).flatMap(([attr, value]) =>
+      attr.startsWith(DEPLOYMENT_PREFIX) && typeof value === 'object' && value !== null
+        ? Object.keys(value).map((run_id) => ({ deployment_name: attr.slice(DEPLOYMENT_PREFIX.length), run_id }))
+        : [],
+    ),
   };
 }
 
@@ -273,6 +280,28 @@ export class SubscriptionRepository {
       }
     }
     return toSubscription(orgId, after);
+  }
+
+  /**
+   * Removes a deployment slot whose run holds no org lease any more (a release interrupted between
+   * its two writes); false when the run holds an org lease again or the slot is gone.
+   */
+  async removeOrphanDeploymentLease(orgId: string, deploymentName: string, runId: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { org_id: orgId },
+          UpdateExpression: 'REMOVE #dl.#r',
+          ConditionExpression: 'attribute_exists(#dl.#r) AND attribute_not_exists(run_leases.#r)',
+          ExpressionAttributeNames: { '#dl': deploymentAttr(deploymentName), '#r': runId },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException || isValidationError(error)) return false;
+      throw error;
+    }
   }
 
   /** A later expiry for a lease still at `expires_epoch` (the run is still running). */

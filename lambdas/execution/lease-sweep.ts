@@ -70,6 +70,11 @@ export async function sweepLeases(deps: LeaseSweepDeps): Promise<LeaseSweepRepor
           deps.logger.error('lease sweep failed for a lease', { org_id: subscription.org_id, run_id: lease.run_id, error: error instanceof Error ? error.message : String(error) });
         }
       }
+      // A deployment slot without its org lease (a release cut short between its two writes).
+      const held = new Set(subscription.leases.map((l) => l.run_id));
+      for (const orphan of subscription.deployment_leases.filter((d) => !held.has(d.run_id))) {
+        if (await deps.subscriptions.removeOrphanDeploymentLease(subscription.org_id, orphan.deployment_name, orphan.run_id)) released++;
+      }
       report.released += released;
       if (released > 0) report.promoted += (await deps.queue.promote(subscription.org_id)).length;
     }

@@ -1,5 +1,4 @@
 import { SendTaskFailureCommand } from '@aws-sdk/client-sfn';
-import { isTerminalRunStatus } from '../../engine';
 import { createRuntime, type FunctionFactory } from '../../shared/runtime';
 import type { RunDagOutcome } from '../task-runner/runner-events';
 import { advanceRun, type AdvanceRequest } from './advance';
@@ -71,8 +70,6 @@ async function handle(o: OrchestratorServices, event: OrchestratorEvent): Promis
       const dagError = state.dag?.outcome?.error;
       const error = state.error !== undefined ? describeCaughtError(state.error) : dagError;
       const run = await finalizeRun(o, state.org_id, state.run_id, error === undefined ? {} : { error });
-      // The execution is over: its slot frees (idempotent, so the step's retries are safe).
-      if (run !== null && isTerminalRunStatus(run.status)) await o.queue.releaseAndPromote(run);
       return { status: run?.status ?? null };
     }
     default: {

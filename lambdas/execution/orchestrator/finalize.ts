@@ -89,11 +89,22 @@ export interface FinalizeOptions {
 }
 
 /**
+ * Ends a run (settleRun), then gives its execution slot back and starts the next waiting run of
+ * its organization (lambdas/execution/run-queue.ts). Both steps are idempotent, so a retried
+ * Finalize, or the advance loop's finalization followed by none, each release the slot once.
+ */
+export async function finalizeRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
+  const run = await settleRun(o, orgId, runId, options);
+  if (run !== null && isTerminalRunStatus(run.status)) await o.queue.releaseAndPromote(run);
+  return run;
+}
+
+/**
  * Ends a run: settles its open task runs, derives its status with the engine (FAILED when
  * `error`), stores its resolved outputs, moves it RUNNING (or QUEUED) → SUCCEEDED|FAILED and
  * publishes the event. Idempotent: a run already terminal is returned as it is.
  */
-export async function finalizeRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
+async function settleRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
   const run = options.run ?? (await o.runs.get(orgId, runId, { consistent: true }));
   if (run === null || isTerminalRunStatus(run.status)) return run;
   let spec: NormalizedFlowSpec | null = null;
