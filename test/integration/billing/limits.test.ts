@@ -204,14 +204,14 @@ describe('plans and limits', () => {
       expect((await tenant.api.get('/v1/subscription')).body.usage.active_runs).toBe(0);
     }, 60_000);
 
-    it("a deployment's max_concurrent_runs: the next run starts when Finalize frees the slot, oldest first", async () => {
+    it.each(['lambda', 'step-functions'])("a deployment's max_concurrent_runs (%s): the next run starts when the first is finalized, oldest first", async (executor) => {
       const tenant = await signUpTenant(platform.url, 'queue-dep');
       const flow = await sleepyFlow(tenant);
-      const dep = await tenant.api.post('/v1/deployments', { deployment_name: 'one-at-a-time', ...flow, environment: 'dev', default_executor: 'lambda', max_concurrent_runs: 1 });
+      const dep = await tenant.api.post('/v1/deployments', { deployment_name: 'one-at-a-time', ...flow, environment: 'dev', default_executor: executor, max_concurrent_runs: 1 });
       expect(dep.status).toBe(201);
       expect(dep.body.max_concurrent_runs).toBe(1);
       const runs = [];
-      for (const ms of [800, 10, 10]) runs.push(await startRun(tenant, { deployment_name: 'one-at-a-time', parameters: { ms } }));
+      for (const ms of [800, 10, 10]) runs.push(await startRun(tenant, { deployment_name: 'one-at-a-time', parameters: { ms }, executor }));
       expect(runs.map(started)).toEqual([true, false, false]);
       expect(runs[1]!.queued_reason).toBe('waiting for an execution slot: deployment one-at-a-time allows 1 concurrent runs');
       // A manual run of the same flow, outside the deployment, is not held back by it.
@@ -305,14 +305,14 @@ describe('plans and limits', () => {
     }, 60_000);
   });
 
-  it('admission adds 5 DynamoDB requests per run (3 at the start, 2 when it ends)', async () => {
+  it.each(['lambda', 'step-functions'])('admission adds 5 DynamoDB requests per run (3 at the start, 2 when it ends): %s', async (executor) => {
     const tenant = await signUpTenant(platform.url, 'overhead');
     const flow = await sleepyFlow(tenant);
     // The org's first run creates its lease map once; measure a steady-state run.
-    await waitForRun(tenant.api, (await startRun(tenant, { ...flow, parameters: { ms: 1 } })).run_id);
+    await waitForRun(tenant.api, (await startRun(tenant, { ...flow, parameters: { ms: 1 }, executor })).run_id);
     requests.length = 0;
     recording = true;
-    const run = await startRun(tenant, { ...flow, parameters: { ms: 1 } });
+    const run = await startRun(tenant, { ...flow, parameters: { ms: 1 }, executor });
     await waitForRun(tenant.api, run.run_id);
     // Finalize's release and promotion run just before the execution ends.
     await new Promise((r) => setTimeout(r, 300));
