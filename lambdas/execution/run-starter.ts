@@ -1,4 +1,3 @@
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import { createRunAdmission, type RunAdmission } from '../billing/admission';
 import { ENV } from '../catalogue/environment';
 import type { JsonObject, NormalizedFlowSpec } from '../engine';
@@ -15,6 +14,7 @@ import type { RunEventPublisher } from './run-events';
 import { checkRunParameters } from './run-parameters';
 import {
   isRunExecutor,
+  type CreateRunResult,
   type NewRun,
   type RunExecutor,
   type RunRecord,
@@ -80,8 +80,6 @@ export interface RunStarterDeps {
   flows: FlowVersionLookup;
   deployments: DeploymentLookup;
   events: RunEventPublisher;
-  sfn: SFNClient;
-  stateMachineArn: string;
   clock: Clock;
   logger: Logger;
   /** AuditLog table: when set, requests with `audit` write their record with the run. */
@@ -303,7 +301,7 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
           ),
         );
       }
-      let created: Awaited<ReturnType<RunRepository['create']>>;
+      let created: CreateRunResult;
       try {
         created = await runs.create(newRun, extraPuts);
       } catch (error) {
@@ -335,8 +333,6 @@ export function runStarterFromRuntime(runtime: Runtime, options: { auditTable?: 
     events,
     flows: new FlowRepository(runtime.aws.ddb, runtime.config.table('Flow')),
     deployments: new DeploymentRepository(runtime.aws.ddb, runtime.config.table('Deployment')),
-    sfn: runtime.aws.sfn,
-    stateMachineArn: runtime.config.required(ENV.stateMachineArn),
     clock: runtime.clock,
     logger: runtime.logger,
     admission,
