@@ -89,14 +89,14 @@ export interface FinalizeOptions {
 }
 
 /**
- * Ends a run (settleRun), then gives its execution slot back and starts the next waiting run of
- * its organization (lambdas/execution/run-queue.ts). Both steps are idempotent, so a retried
- * Finalize, or the advance loop's finalization followed by none, each release the slot once.
+ * The run's execution ends with this: its execution slot is given back and the next waiting run
+ * of its organization started (lambdas/execution/run-queue.ts), then the run is ended
+ * (settleRun). The release comes first so the run's terminal status is the last thing written
+ * before the execution ends; both steps are idempotent, so a retried Finalize is safe.
  */
 export async function finalizeRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
-  const run = await settleRun(o, orgId, runId, options);
-  if (run !== null && isTerminalRunStatus(run.status)) await o.queue.releaseAndPromote(run);
-  return run;
+  await o.queue.releaseAndPromote({ org_id: orgId, run_id: runId });
+  return settleRun(o, orgId, runId, options);
 }
 
 /**
