@@ -221,10 +221,11 @@ describe('plans and limits', () => {
       for (const r of runs) done.push(await waitForRun(tenant.api, r.run_id));
       expect(done.map((r) => r.status)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED']);
       const startedAt = done.map((r) => Date.parse((r as RunView & { started_at: string }).started_at));
-      const completedAt = done.map((r) => Date.parse((r as RunView & { completed_at: string }).completed_at));
+      // When the run's (one) task finished: its slot is given back only after that.
+      const tasksDoneAt = done.map((r) => Date.parse((r.task_runs[0] as unknown as { completed_at: string }).completed_at));
       // One at a time, in order of creation.
-      expect(startedAt[1]!).toBeGreaterThanOrEqual(completedAt[0]!);
-      expect(startedAt[2]!).toBeGreaterThanOrEqual(completedAt[1]!);
+      expect(startedAt[1]!).toBeGreaterThanOrEqual(tasksDoneAt[0]!);
+      expect(startedAt[2]!).toBeGreaterThanOrEqual(tasksDoneAt[1]!);
 
       const bad = await tenant.api.patch('/v1/deployments/one-at-a-time', { max_concurrent_runs: 0 });
       expect(bad.status).toBe(400);
