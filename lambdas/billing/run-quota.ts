@@ -2,9 +2,10 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 // The monthly run counter, an item of the UsageAggregate table (see lambdas/catalogue/tables.ts):
-//   org_id, sk = <YYYY-MM>#runs_admitted, {period, metric, value, updated_at}
+//   org_id, sk = limits#<YYYY-MM>#runs_admitted, {period, metric, value, updated_at}
 // kept with ADD so concurrent starts never lose a count, and conditional on the plan's quota so
-// they can never exceed it together.
+// they can never exceed it together. Its `limits#` prefix keeps it out of a period's usage
+// aggregates (`<YYYY-MM>#<metric>`), which are derived from usage events.
 
 export const RUNS_ADMITTED_METRIC = 'runs_admitted';
 
@@ -13,7 +14,7 @@ export function periodOf(ms: number): string {
   return new Date(ms).toISOString().slice(0, 7);
 }
 
-const key = (orgId: string, period: string) => ({ org_id: orgId, sk: `${period}#${RUNS_ADMITTED_METRIC}` });
+const key = (orgId: string, period: string) => ({ org_id: orgId, sk: `limits#${period}#${RUNS_ADMITTED_METRIC}` });
 
 export class RunQuota {
   constructor(

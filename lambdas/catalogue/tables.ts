@@ -224,7 +224,7 @@ export const TABLES: Record<EntityName, TableDef> = {
   UsageAggregate: {
     entity: 'UsageAggregate',
     partitionKey: S('org_id', 'org_id'),
-    sortKey: S('sk', 'period#metric'),
+    sortKey: S('sk', 'period#metric | limits#period#runs_admitted (the plan quota counter)'),
     orgScoped: true,
     indexes: [],
   },

@@ -47,7 +47,7 @@ describe('plans and limits', () => {
 
   const runItems = async (orgId: string) => (await scanAll(platform, 'Run')).filter((i) => i.org_id === orgId);
   const executionsOf = (runIds: string[]) => localStepFunctionsOf(platform.emulator).list().filter((e) => runIds.some((id) => e.name.startsWith(id)));
-  const quotaKey = (orgId: string) => ({ org_id: orgId, sk: `${periodOf(clock.nowMs())}#runs_admitted` });
+  const quotaKey = (orgId: string) => ({ org_id: orgId, sk: `limits#${periodOf(clock.nowMs())}#runs_admitted` });
 
   async function setRunsAdmitted(orgId: string, value: number): Promise<void> {
     await documentClient(platform).send(
