@@ -109,7 +109,10 @@ export async function run(): Promise<Record<string, unknown>> {
   // The usage meter's requests (metering the runs' status events) are counted apart: they are not
   // the executor's, and the cost ledger prices them with the runs.
   let meterDdb = 0;
-  const observeAws = (service: string, command: string, functionName: string) => {
+  // Plan-limit admission's own requests (Subscription, UsageAggregate, the queued-runs query).
+  let admissionTables: { subscription: string; usage: string; run: string } | undefined;
+  let admission = 0;
+  const observeAws = (service: string, command: string, functionName: string, input?: unknown) => {
     if (!counting) return;
     if (functionName === 'usage-meter') {
       if (service === 'ddb') meterDdb++;
@@ -117,12 +120,19 @@ export async function run(): Promise<Record<string, unknown>> {
     }
     const key = `${service}:${command}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    const i = (input ?? {}) as { TableName?: string; IndexName?: string };
+    if (service === 'ddb' && admissionTables !== undefined) {
+      const t = admissionTables;
+      if (i.TableName === t.subscription || i.TableName === t.usage || (i.TableName === t.run && i.IndexName === 'by-status')) admission++;
+    }
   };
   const sum = (prefix: string) => [...counts.entries()].filter(([k]) => k.startsWith(prefix)).reduce((a, [, v]) => a + v, 0);
 
   return withBenchPlatform(
     async (platform) => {
       const { api: client, orgId } = await tenant(platform);
+      const { Subscription, UsageAggregate, Run } = platform.resources.tables;
+      admissionTables = { subscription: Subscription, usage: UsageAggregate, run: Run };
       // Reads for polling go through a runtime without the observer: they are not counted.
       const { runs } = createRunStores(createRuntime('http-execution', platform.envFor('http-execution'), { logSink: () => undefined }));
       const sfn = localStepFunctionsOf(platform.emulator);
@@ -133,8 +143,9 @@ export async function run(): Promise<Record<string, unknown>> {
         if (res.status !== 201 && res.status !== 200) throw new Error(`register ${name}: ${res.status} ${JSON.stringify(res.body)}`);
       }
 
-      async function runToEnd(name: string, executor = 'step-functions'): Promise<{ run: RunRecord; wallMs: number; transitions: number; startDdb: number }> {
+      async function runToEnd(name: string, executor = 'step-functions'): Promise<{ run: RunRecord; wallMs: number; transitions: number; startDdb: number; admissionDdb: number }> {
         counts.clear();
+        admission = 0;
         counting = true;
         const t0 = performance.now();
         const res = await client.post('/v1/runs', { flow_name: name, flow_version: '1', executor });
@@ -152,7 +163,7 @@ export async function run(): Promise<Record<string, unknown>> {
           run = await runs.get(orgId, runId, { consistent: true });
         }
         if (run === null || run.status !== 'SUCCEEDED') throw new Error(`run ${name} ended ${run?.status}: ${run?.error_message}`);
-        return { run, wallMs, transitions: info?.transitions ?? NaN, startDdb };
+        return { run, wallMs, transitions: info?.transitions ?? NaN, startDdb, admissionDdb: admission };
       }
 
       const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
@@ -217,6 +228,10 @@ export async function run(): Promise<Record<string, unknown>> {
         ddb_requests_chain20_by_command: ddbByCommand,
         ddb_requests_start_request: c20.startDdb,
         ddb_requests_usage_meter_chain20: ddbUsageMeter,
+        // Start (subscription read, quota ADD, slot lease) and end (release, queued-runs query) of
+        // a run; the org's first run also creates its lease map (c20 here).
+        admission_ddb_requests_per_run: c100.admissionDdb,
+        admission_ddb_requests_first_run_of_org: c20.admissionDdb,
         state_transitions_per_task: round(c20.transitions / 20),
         state_transitions_per_task_goal: 4,
         state_transitions_chain20: c20.transitions,

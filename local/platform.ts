@@ -38,7 +38,7 @@ export interface PlatformOptions {
   /** Run the catalogue's rate(...) rules on timers (npm start: yes; tests: invoke by hand). */
   runTimers?: boolean;
   /** Sees every AWS command any hosted function sends (benchmarks). */
-  observeAws?: (service: string, command: string, functionName: FunctionName) => void;
+  observeAws?: (service: string, command: string, functionName: FunctionName, input?: unknown) => void;
   authorizerCacheTtlMs?: number;
   /**
    * Let HTTP tasks and polling sensors reach loopback addresses over http (the egress guard's

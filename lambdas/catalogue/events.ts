@@ -123,6 +123,14 @@ export const RULES: RuleDef[] = [
     target: 'usage-meter',
     description: 'Task Run Status Changed (an attempt ended) → task seconds per executor',
   },
+  {
+    kind: 'schedule',
+    name: 'lease-sweeper-tick',
+    expression: 'rate(1 minute)',
+    everySeconds: 60,
+    target: 'lease-sweeper',
+    description: 'release expired run slot leases and start waiting runs every minute',
+  },
 ];
 
 /**

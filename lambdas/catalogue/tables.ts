@@ -224,7 +224,7 @@ export const TABLES: Record<EntityName, TableDef> = {
   UsageAggregate: {
     entity: 'UsageAggregate',
     partitionKey: S('org_id', 'org_id'),
-    sortKey: S('sk', 'period#metric'),
+    sortKey: S('sk', 'period#metric | limits#period#runs_admitted (the plan quota counter)'),
     orgScoped: true,
     indexes: [],
   },
@@ -232,7 +232,15 @@ export const TABLES: Record<EntityName, TableDef> = {
     entity: 'Subscription',
     partitionKey: S('org_id', 'org_id'),
     orgScoped: true,
-    indexes: [],
+    indexes: [
+      {
+        name: 'by-lease-shard',
+        partitionKey: S('lease_shard', 'shard-0..shard-3 by hash of org_id (present once the org has held a run slot lease)'),
+        sparse: true,
+        projection: 'ALL',
+        purpose: 'the lease sweep: organizations that may hold an expired run slot lease',
+      },
+    ],
   },
   AuditLog: {
     entity: 'AuditLog',

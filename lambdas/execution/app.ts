@@ -3,7 +3,7 @@ import { EnvironmentRepository } from '../flows/environment-repository';
 import { FlowRepository } from '../flows/flow-repository';
 import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
-import { runStarterFromRuntime } from './run-starter';
+import { runQueueFromRuntime, runStarterFromRuntime } from './run-starter';
 import { createRunStores } from './run-stores';
 import { runsOperations } from './runs/runs-http';
 import { RunsService } from './runs/runs-service';
@@ -30,6 +30,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
     clock,
     logger,
     ledger,
+    queue: runQueueFromRuntime(runtime, { runs, events }).queue,
   });
   return createHttpHandler({
     domain: 'execution',

@@ -58,6 +58,8 @@ export interface RunMutableFields {
   orchestration: JsonObject;
   /** The run's modelled AWS cost, stored when it ends (execution/run-cost.ts). */
   cost: RunCost;
+  /** Why a QUEUED run waits for an execution slot (plan or deployment concurrency limit); set while it waits. */
+  queued_reason: string;
 }
 export type RunFieldUpdates = { [K in keyof RunMutableFields]?: RunMutableFields[K] | null };
 type NumericRunField = 'loop_iteration';
@@ -98,6 +100,8 @@ export interface RunRecord {
   loop_iteration: number;
   orchestration: JsonObject | null;
   cost: RunCost | null;
+  /** Set when the run waited QUEUED for an execution slot (see lambdas/execution/run-queue.ts). */
+  queued_reason: string | null;
 }
 
 /** What the run starter gives to create a run (the repository fills keys, status and times). */
@@ -171,6 +175,7 @@ const MUTABLE_FIELDS: ReadonlySet<string> = new Set<keyof RunMutableFields>([
   'loop_iteration',
   'orchestration',
   'cost',
+  'queued_reason',
 ]);
 
 const runPk = (orgId: string, runId: string) => `${orgId}#${runId}`;
@@ -211,6 +216,7 @@ function toRun(item: Record<string, unknown>): RunRecord {
     loop_iteration: typeof item.loop_iteration === 'number' ? item.loop_iteration : 0,
     orchestration: o('orchestration'),
     cost: o('cost') as RunCost | null,
+    queued_reason: s('queued_reason'),
   };
 }
 
@@ -396,6 +402,24 @@ export class RunRepository {
       if (startKey === undefined || items.length >= page.limit) break;
     }
     return { items, next_cursor: encodeCursor(startKey) };
+  }
+
+  /**
+   * QUEUED runs of an organization, oldest first (the by-status index): the order in which runs
+   * waiting for an execution slot are started.
+   */
+  async listQueuedOldestFirst(orgId: string, limit: number): Promise<RunRecord[]> {
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'by-status',
+        KeyConditionExpression: 'status_key = :k',
+        ExpressionAttributeValues: { ':k': statusKey(orgId, 'QUEUED') },
+        ScanIndexForward: true,
+        Limit: limit,
+      }),
+    );
+    return (out.Items ?? []).filter((item) => isRunItem(item) && item.org_id === orgId && item.status === 'QUEUED').map(toRun);
   }
 
   private async query(input: QueryCommandInput) {

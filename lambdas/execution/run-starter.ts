@@ -1,4 +1,4 @@
-import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { createRunAdmission, type RunAdmission } from '../billing/admission';
 import { ENV } from '../catalogue/environment';
 import type { JsonObject, NormalizedFlowSpec } from '../engine';
 import { parseFlowSpec } from '../engine';
@@ -15,6 +15,7 @@ import type { RunEventPublisher } from './run-events';
 import { checkRunParameters } from './run-parameters';
 import {
   isRunExecutor,
+  type CreateRunResult,
   type NewRun,
   type RunExecutor,
   type RunRecord,
@@ -22,6 +23,8 @@ import {
   type RunTriggerType,
   type TransactPut,
 } from './run-repository';
+import { startRunExecution } from './run-execution-start';
+import { RunQueue } from './run-queue';
 import { createRunStores } from './run-stores';
 import { missingSecretNames } from '../secrets/secret-resolver';
 import type { NewTaskRun, TaskRunRepository } from './task-run-repository';
@@ -102,8 +105,6 @@ export interface RunStarterDeps {
   /** A run whose tasks declare a secret that does not exist is refused (400 unknown_secret). */
   missingSecrets: MissingSecretsLookup;
   events: RunEventPublisher;
-  sfn: SFNClient;
-  stateMachineArn: string;
   clock: Clock;
   logger: Logger;
   /** AuditLog table: when set, requests with `audit` write their record with the run. */
@@ -114,6 +115,10 @@ export interface RunStarterDeps {
    * sensor runs; a run found by its idempotency key is not a new run and is not checked.
    */
   admission?: AdmissionCheck[];
+  /** Plan limits: the subscription's standing and the monthly quota, checked before a run is created. */
+  planAdmission: RunAdmission;
+  /** Execution slots: a new run starts when one is free, else waits QUEUED for one. */
+  queue: RunQueue;
 }
 
 /** One admission check of new runs (the monthly budget: usage/budget.ts); throws to refuse. */
@@ -133,17 +138,7 @@ function reusedKey(): ConflictError {
  */
 export const RESUME_AFTER_MS = 60_000;
 
-/** Input of the run state machine's execution. */
-export interface RunExecutionInput {
-  org_id: string;
-  run_id: string;
-  executor: RunExecutor;
-}
-
-/** The executionArn Step Functions gives an execution named `name` of the state machine. */
-export function executionArnOf(stateMachineArn: string, name: string): string {
-  return `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
-}
+export { executionArnOf, type RunExecutionInput } from './run-execution-start';
 
 const specCache = new Map<string, NormalizedFlowSpec>();
 
@@ -280,39 +275,11 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
     return spec.tasks.map((task) => kept.get(task.name) ?? { task_name: task.name });
   }
 
-  /** Starts the run's execution and stores its ARN; on failure the run goes FAILED with the reason. */
-  async function startExecution(run: RunRecord): Promise<RunRecord> {
-    const input: RunExecutionInput = { org_id: run.org_id, run_id: run.run_id, executor: run.executor };
-    let executionArn: string;
-    try {
-      const out = await deps.sfn.send(
-        new StartExecutionCommand({ stateMachineArn: deps.stateMachineArn, name: run.run_id, input: JSON.stringify(input) }),
-      );
-      executionArn = out.executionArn ?? executionArnOf(deps.stateMachineArn, run.run_id);
-    } catch (error) {
-      if (error instanceof ExecutionAlreadyExists) {
-        // Started by an earlier attempt of this start (the execution name is the run id).
-        executionArn = executionArnOf(deps.stateMachineArn, run.run_id);
-      } else {
-        const reason = `could not start the run's execution: ${error instanceof Error ? error.message : String(error)}`;
-        logger.error('StartExecution failed', { org_id: run.org_id, run_id: run.run_id, error: reason });
-        const failed = await runs.transitionRunDetailed(run.org_id, run.run_id, ['QUEUED'], 'FAILED', { error_message: reason });
-        if (failed.won) {
-          await deps.events.runStatusChanged(failed.run);
-          return failed.run;
-        }
-        return failed.current ?? run;
-      }
-    }
-    // Stored once (the execution's Start step may have stored the same ARN already).
-    const stored = await runs.updateRunDetailed(run.org_id, run.run_id, { external_id: executionArn }, { fields: { external_id: null } });
-    return stored.won ? stored.run : (stored.current ?? { ...run, external_id: executionArn });
-  }
-
   /** A run found through its idempotency key: completes an interrupted start, else returns it. */
   async function existing(run: RunRecord, request: StartRunRequest): Promise<StartRunResult> {
     const age = clock.nowMs() - Date.parse(run.created_at);
-    if (run.status !== 'QUEUED' || run.external_id !== null || age < RESUME_AFTER_MS) return { run, created: false };
+    // A run waiting for an execution slot is the queue's to start, not this resume's.
+    if (run.status !== 'QUEUED' || run.external_id !== null || run.queued_reason !== null || age < RESUME_AFTER_MS) return { run, created: false };
     logger.warn('resuming an interrupted run start', { org_id: run.org_id, run_id: run.run_id });
     const flow = await deps.flows.get(run.org_id, run.flow_name, run.flow_version);
     if (flow === null) {
@@ -325,7 +292,8 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
     const retried = run.retry_of === null ? null : await runs.get(run.org_id, run.retry_of, { consistent: true });
     const tasks = await initialTaskRuns(specOf(flow), retried, request.retry_of?.keep_succeeded_outputs ?? true);
     await taskRuns.createMissing(run.org_id, run.run_id, tasks);
-    return { run: await startExecution(run), created: false };
+    const deployment = run.deployment_name === null ? null : await deps.deployments.get(run.org_id, run.deployment_name);
+    return { run: await deps.queue.startOrQueue(run, deployment, await deps.planAdmission.concurrencyLimit(run.org_id)), created: false };
   }
 
   return {
@@ -355,6 +323,9 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
       const executor = pickExecutor(request, target);
       await checkDeclaredSecrets(deps.missingSecrets, request.org_id, target.deployment?.environment ?? null, target.spec);
       for (const admit of deps.admission ?? []) await admit(request.org_id);
+      // Plan limits (402 and nothing written when refused); counted runs are given back below
+      // when this start ends up creating no run.
+      const ticket = await deps.planAdmission.admit(request.org_id);
       const now = clock.nowMs();
       const newRun: NewRun = {
         org_id: request.org_id,
@@ -402,15 +373,22 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
           ),
         );
       }
-      const created = await runs.create(newRun, extraPuts, requestHash === undefined ? {} : { requestHash });
+      let created: CreateRunResult;
+      try {
+        created = await runs.create(newRun, extraPuts, requestHash === undefined ? {} : { requestHash });
+      } catch (error) {
+        await deps.planAdmission.undo(ticket);
+        throw error;
+      }
       if (!created.created) {
+        await deps.planAdmission.undo(ticket);
         if (requestHash !== undefined && created.request_hash !== requestHash) throw reusedKey();
         return existing(created.run, request);
       }
       const tasks = await initialTaskRuns(target.spec, target.retried, request.retry_of?.keep_succeeded_outputs ?? false);
       await taskRuns.createMany(newRun.org_id, newRun.run_id, tasks);
       await deps.events.runStatusChanged(created.run, null);
-      return { run: await startExecution(created.run), created: true };
+      return { run: await deps.queue.startOrQueue(created.run, target.deployment, ticket.limits.concurrent_runs), created: true };
     },
   };
 }
@@ -422,6 +400,7 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
  */
 export function runStarterFromRuntime(runtime: Runtime, options: { auditTable?: string } = {}): RunStarter {
   const { runs, taskRuns, events } = createRunStores(runtime);
+  const { admission, queue } = runQueueFromRuntime(runtime, { runs, events });
   return createRunStarter({
     runs,
     taskRuns,
@@ -429,11 +408,29 @@ export function runStarterFromRuntime(runtime: Runtime, options: { auditTable?: 
     flows: new FlowRepository(runtime.aws.ddb, runtime.config.table('Flow')),
     deployments: new DeploymentRepository(runtime.aws.ddb, runtime.config.table('Deployment')),
     missingSecrets: (orgId, environment, names) => missingSecretNames({ ddb: runtime.aws.ddb, secretTable: runtime.config.table('Secret') }, orgId, environment, names),
-    sfn: runtime.aws.sfn,
-    stateMachineArn: runtime.config.required(ENV.stateMachineArn),
     clock: runtime.clock,
     logger: runtime.logger,
     admission: [budgetCheckFromRuntime(runtime)],
+    planAdmission: admission,
+    queue,
     ...(options.auditTable === undefined ? {} : { auditTable: options.auditTable }),
   });
+}
+
+/**
+ * The admission and run queue of a function, from its runtime: needs the Subscription,
+ * UsageAggregate, Run and Deployment tables and the states:start capability.
+ */
+export function runQueueFromRuntime(runtime: Runtime, stores: { runs: RunRepository; events: RunEventPublisher }): { admission: RunAdmission; queue: RunQueue } {
+  const { aws, config, clock, logger } = runtime;
+  const admission = createRunAdmission(aws.ddb, { subscription: config.table('Subscription'), usageAggregate: config.table('UsageAggregate') }, clock);
+  const launchDeps = { runs: stores.runs, events: stores.events, sfn: aws.sfn, stateMachineArn: config.required(ENV.stateMachineArn), logger };
+  const queue = new RunQueue({
+    runs: stores.runs,
+    deployments: new DeploymentRepository(aws.ddb, config.table('Deployment')),
+    admission,
+    launch: (run) => startRunExecution(launchDeps, run),
+    logger,
+  });
+  return { admission, queue };
 }

@@ -107,6 +107,8 @@ export const runView = z.object({
   trigger: z.object({ type: z.enum(RUN_TRIGGER_TYPES), id: nullableString, slot: nullableString }),
   retry_of: nullableString,
   error_message: nullableString,
+  /** Why the run waited QUEUED for an execution slot (plan or deployment concurrency limit); null if it never waited. */
+  queued_reason: nullableString,
   created_at: z.string(),
   started_at: nullableString,
   completed_at: nullableString,

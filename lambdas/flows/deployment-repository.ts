@@ -19,6 +19,8 @@ export interface DeploymentRecord {
   tags: Record<string, string>;
   /** Default run parameters; a run's own parameters are merged over them. */
   parameters: Record<string, unknown>;
+  /** At most this many of the deployment's runs hold an execution slot at once (null: only the plan's limit). */
+  max_concurrent_runs: number | null;
   status: DeploymentStatus;
   /** 1 at creation, +1 on every change: the version conditional updates are based on. */
   deployment_version: number;
@@ -30,6 +32,7 @@ export interface DeploymentRecord {
 const FIELDS = [
   'org_id', 'deployment_name', 'flow_name', 'flow_version', 'environment', 'schedule', 'default_executor',
   'tags', 'parameters', 'status', 'deployment_version', 'created_by', 'created_at', 'updated_at',
+  'max_concurrent_runs',
 ] as const;
 
 function toRecord(item: Record<string, unknown>): DeploymentRecord {

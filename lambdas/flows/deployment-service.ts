@@ -20,6 +20,7 @@ export interface CreateDeploymentInput {
   parameters?: Record<string, unknown>;
   tags?: Record<string, string>;
   schedule?: string | null;
+  max_concurrent_runs?: number | null;
 }
 
 export type UpdateDeploymentInput = Partial<Omit<CreateDeploymentInput, 'deployment_name'>>;
@@ -78,6 +79,7 @@ export class DeploymentService {
         default_executor: input.default_executor ?? env.default_executor,
         tags: input.tags ?? {},
         parameters: input.parameters ?? {},
+        max_concurrent_runs: input.max_concurrent_runs ?? null,
         status: 'ACTIVE',
         deployment_version: 1,
         created_by: actor.email,
@@ -105,6 +107,7 @@ export class DeploymentService {
           tags: patch.tags,
         }),
         schedule: patch.schedule === undefined ? before.schedule : patch.schedule,
+        max_concurrent_runs: patch.max_concurrent_runs === undefined ? before.max_concurrent_runs : patch.max_concurrent_runs,
       };
       if (after.environment !== before.environment) {
         this.requireMayDeployInto(actor, await this.environment(actor.org_id, after.environment, 'environment'));

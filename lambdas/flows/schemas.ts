@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MAX_DEPLOYMENT_CONCURRENCY } from '../billing/plans';
 import { flowSpecSchema, MAX_TASKS } from '../engine';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 import { DEPLOYMENT_STATUSES } from './deployment-repository';
@@ -92,6 +93,8 @@ const pageOf = (item: z.ZodType) => z.object({ items: z.array(item), next_cursor
 // --- deployments -------------------------------------------------------------------------
 
 const scheduleField = z.string().max(256).nullable().optional();
+/** Lowers the plan's concurrency for this deployment's runs (null clears it); more wait QUEUED. */
+const maxConcurrentRuns = z.int().min(1).max(MAX_DEPLOYMENT_CONCURRENCY).nullable().optional();
 
 export const createDeploymentBody = z.strictObject({
   deployment_name: resourceName(),
@@ -102,6 +105,7 @@ export const createDeploymentBody = z.strictObject({
   parameters: boundedJsonObject.optional(),
   tags: tagsSchema.optional(),
   schedule: scheduleField,
+  max_concurrent_runs: maxConcurrentRuns,
 });
 
 export const updateDeploymentBody = z.strictObject({
@@ -112,6 +116,7 @@ export const updateDeploymentBody = z.strictObject({
   parameters: boundedJsonObject.optional(),
   tags: tagsSchema.optional(),
   schedule: scheduleField,
+  max_concurrent_runs: maxConcurrentRuns,
   /** The version this change is based on (or If-Match); a stale one is a 412. */
   deployment_version: versionField.optional(),
 });
@@ -135,6 +140,7 @@ const deploymentSchema = z.object({
   default_executor: z.string(),
   tags: z.record(z.string(), z.string()),
   parameters: jsonObject,
+  max_concurrent_runs: z.int().nullable(),
   status: z.enum(DEPLOYMENT_STATUSES),
   deployment_version: z.int(),
   created_by: z.string(),

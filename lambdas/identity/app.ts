@@ -1,6 +1,7 @@
 import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
 import { handleBootstrap, isBootstrapEvent, type BootstrapEvent, type BootstrapResult } from './bootstrap';
+import { createPlanLimitCheck } from '../billing/plan-limit-check';
 import { identityOperations } from './http-operations';
 import { loadIdentitySettings } from './identity-config';
 import { createIdentityStore } from './repositories/identity-store';
@@ -19,7 +20,7 @@ export const createFunction: FunctionFactory<HttpEvent | BootstrapEvent, HttpRes
   const settings = loadIdentitySettings(runtime.config);
   const store = createIdentityStore(runtime);
   const { clock } = runtime;
-  const members = new MemberService(store, clock);
+  const members = new MemberService(store, clock, createPlanLimitCheck(runtime.aws.ddb, runtime.config.table('Subscription')));
   const auth = new AuthService(store, clock, settings);
   const http = createHttpHandler({
     domain: 'identity',

@@ -8,6 +8,7 @@ import { SECRETS_SCHEMAS } from '../secrets/schemas';
 import { SENSORS_SCHEMAS } from '../sensors/schemas';
 import { ALERTS_SCHEMAS } from '../alerts/schemas';
 import { USAGE_SCHEMAS } from '../usage/schemas';
+import { BILLING_SCHEMAS } from '../billing/schemas';
 
 /** Each domain's operation schemas, collected for the OpenAPI document. */
 export const DOMAIN_SCHEMAS: Partial<Record<HttpDomain, OperationSchemas>> = {
@@ -19,4 +20,5 @@ export const DOMAIN_SCHEMAS: Partial<Record<HttpDomain, OperationSchemas>> = {
   sensors: SENSORS_SCHEMAS,
   alerts: ALERTS_SCHEMAS,
   usage: USAGE_SCHEMAS,
+  billing: BILLING_SCHEMAS,
 };

@@ -5,6 +5,7 @@ import { noContent } from '../shared/http/responses';
 import type { ApiRequest, ApiResponse } from '../shared/http/types';
 import { parseWith } from '../shared/http/validation';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
+import { createPlanLimitCheck } from '../billing/plan-limit-check';
 import { scheduleView, type ScheduleRecord } from './schedule-record';
 import { ScheduleRepository } from './schedule-repository';
 import { ScheduleService } from './schedule-service';
@@ -49,6 +50,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
     auditTable: runtime.config.table('AuditLog'),
     targets: flowTargets(runtime),
     clock: runtime.clock,
+    planLimits: createPlanLimitCheck(runtime.aws.ddb, runtime.config.table('Subscription')),
   });
   return createHttpHandler({ domain: 'scheduling', runtime, operations: scheduleOperations(service) });
 };

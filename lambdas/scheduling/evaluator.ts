@@ -244,6 +244,8 @@ export class ScheduleEvaluator {
     const failed: number[] = [];
     const started: number[] = [];
     const paused: number[] = [];
+    // Refused by the plan (quota, past-due subscription, budget): skipped with the refusal as reason.
+    const refused = new Map<string, number[]>();
     let lastError: string | undefined;
     await Promise.all(
       fire.map(async (slot) => {
@@ -268,6 +270,11 @@ export class ScheduleEvaluator {
             paused.push(slot);
             return;
           }
+          if (error instanceof DagyError && error.status === 402) {
+            const reason = `${error.code}: ${error.message}`;
+            refused.set(reason, [...(refused.get(reason) ?? []), slot]);
+            return;
+          }
           lastError = `slot ${epochToUtcIso(slot)}: ${errorMessage(error)}`;
           report.slots_failed++;
           // A permanent failure is recorded and the slot passes; any other leaves it due.
@@ -284,6 +291,16 @@ export class ScheduleEvaluator {
         }
       }),
     );
+    for (const [reason, slots] of refused) {
+      slots.sort((a, b) => a - b);
+      await this.deps.recordSkipped({ schedule: s, slots, reason });
+      report.slots_skipped += slots.length;
+      Object.assign(progress, {
+        last_skipped_at: isoNow(this.deps.clock),
+        last_skipped_slot_at: epochToUtcIso(slots[slots.length - 1]!),
+        last_skip_reason: reason,
+      });
+    }
     if (paused.length > 0) {
       paused.sort((a, b) => a - b);
       await this.deps.recordSkipped({ schedule: s, slots: paused, reason: 'deployment paused' });

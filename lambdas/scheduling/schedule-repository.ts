@@ -7,6 +7,7 @@
 //   claim_*      the evaluator's lease while it starts a schedule's runs
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SCHEDULE_DUE_SHARDS } from '../catalogue/tables';
+import { countAll } from '../shared/dynamo/query-all';
 import type { JsonObject } from '../engine';
 import { ConflictError, NotFoundError, PreconditionFailedError, ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
@@ -191,6 +192,11 @@ export class ScheduleRepository {
   async get(orgId: string, scheduleId: string): Promise<StoredSchedule | undefined> {
     const out = await this.ddb.send(new GetCommand({ TableName: this.tableName, Key: scheduleKey(orgId, scheduleId), ConsistentRead: true }));
     return out.Item === undefined ? undefined : toStoredSchedule(out.Item);
+  }
+
+  /** Schedules of the organization (its own and deployment-managed): the plan's schedule limit counts them. */
+  countForOrg(orgId: string): Promise<number> {
+    return countAll(this.ddb, { TableName: this.tableName, KeyConditionExpression: 'org_id = :o', ExpressionAttributeValues: { ':o': orgId } });
   }
 
   async list(orgId: string, page: PageRequest): Promise<Page<ScheduleRecord>> {

@@ -1,6 +1,7 @@
 // The schedules API's rules: validation (400 with every field path, nothing written), targets in
 // the caller's organization, the first slot, optimistic concurrency, one AuditLog record written
 // in the same transaction as each change.
+import type { PlanLimitCheck } from '../billing/plan-limit-check';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { findNonJson, type JsonObject } from '../engine';
@@ -35,6 +36,8 @@ export interface ScheduleServiceDeps {
   auditTable: string;
   targets: ScheduleTargets;
   clock: Clock;
+  /** The plan's schedule limit (402 plan_limit_exceeded on create beyond it). */
+  planLimits: PlanLimitCheck;
 }
 
 
@@ -84,6 +87,7 @@ export class ScheduleService {
     const input: CreateScheduleInput = data;
     const resolved = await resolveTarget(this.deps.targets, actor.org_id, input);
     checkScheduleParameters(resolved, (input.parameters ?? {}) as JsonObject);
+    await this.deps.planLimits.assertRoomFor(actor.org_id, 'schedules', () => this.deps.repo.countForOrg(actor.org_id));
     const target = resolved.target;
     const now = this.deps.clock.nowMs();
     const timing: ScheduleTiming = {

@@ -5,6 +5,7 @@ import { noContent } from '../shared/http/responses';
 import type { ApiRequest, ApiResponse } from '../shared/http/types';
 import { parseWith } from '../shared/http/validation';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
+import { createPlanLimitCheck } from '../billing/plan-limit-check';
 import { actorOf, etag, ifMatchVersion, pathId } from '../scheduling/request';
 import { keyProviderFromConfig } from '../secrets/secret-resolver';
 import { flowTargets } from '../scheduling/targets';
@@ -65,6 +66,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
     ingestBucket: runtime.config.bucket('ingest'),
     keyProvider,
     clock: runtime.clock,
+    planLimits: createPlanLimitCheck(runtime.aws.ddb, runtime.config.table('Subscription')),
   });
   return createHttpHandler({
     domain: 'sensors',

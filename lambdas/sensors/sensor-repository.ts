@@ -10,6 +10,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../shared/errors'
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor } from '../shared/http/pagination';
 import { isConditionalCheckFailed, type TxOp } from '../shared/dynamo/transact';
+import { countAll } from '../shared/dynamo/query-all';
 import { UpdateBuilder } from '../shared/dynamo/update-builder';
 import { shardNames, shardOf } from '../shared/dynamo/shard';
 import type { S3SensorConfig, SensorConfig, SensorType } from './sensor-config';
@@ -117,6 +118,11 @@ export class SensorRepository {
   async get(orgId: string, sensorId: string): Promise<SensorRecord | undefined> {
     const out = await this.ddb.send(new GetCommand({ TableName: this.tableName, Key: sensorKey(orgId, sensorId), ConsistentRead: true }));
     return out.Item === undefined || out.Item.sensor_id === undefined ? undefined : toSensor(out.Item);
+  }
+
+  /** Sensors of the organization (the partition holds only sensors): the plan's sensor limit counts them. */
+  countForOrg(orgId: string): Promise<number> {
+    return countAll(this.ddb, { TableName: this.tableName, KeyConditionExpression: 'pk = :o', ExpressionAttributeValues: { ':o': orgId } });
   }
 
   async list(orgId: string, page: PageRequest): Promise<Page<SensorRecord>> {

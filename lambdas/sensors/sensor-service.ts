@@ -2,6 +2,7 @@
 // written), targets in the caller's organization, webhook tokens shown once and stored hashed,
 // optimistic concurrency, one AuditLog record in the same transaction as each change. A webhook
 // signing secret is stored only sealed (signing-secret.ts) and never shown or audited.
+import type { PlanLimitCheck } from '../billing/plan-limit-check';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import { findNonJson, type JsonObject } from '../engine';
@@ -34,6 +35,8 @@ export interface SensorServiceDeps {
   /** Seals webhook signing secrets. */
   keyProvider: KeyProvider;
   clock: Clock;
+  /** The plan's sensor limit (402 plan_limit_exceeded on create beyond it). */
+  planLimits: PlanLimitCheck;
 }
 
 export interface SensorWithToken {
@@ -99,6 +102,7 @@ export class SensorService {
     }
     if (issues.length > 0 || data === null || config === null) throw new ValidationError(issues);
     const { target } = await resolveTarget(this.deps.targets, actor.org_id, data);
+    await this.deps.planLimits.assertRoomFor(actor.org_id, 'sensors', () => this.deps.repo.countForOrg(actor.org_id));
     const token = data.sensor_type === 'webhook' ? newWebhookToken() : undefined;
     const nowIso = isoNow(this.deps.clock);
     const enabled = data.enabled ?? true;

@@ -37,8 +37,8 @@ function clientOptions(endpoint: string | undefined) {
  * AWS SDK clients for one function, created on first use (a function that never touches ECS
  * never loads it). Endpoint overrides come only from the local platform's environment.
  */
-/** Told of every AWS command a function sends, with the function's name (benchmarks tell functions apart). */
-export type AwsCommandObserver = (service: string, command: string, functionName: FunctionName) => void;
+/** Told of every AWS command a function sends: its service key, name, the function's name (benchmarks tell functions apart) and the input (e.g. to count requests per table). */
+export type AwsCommandObserver = (service: string, command: string, functionName: FunctionName, input?: unknown) => void;
 
 interface MiddlewareHost {
   middlewareStack: { add(mw: (next: (args: unknown) => unknown, ctx: { commandName?: string }) => (args: unknown) => unknown, opts: { step: 'initialize'; name: string }): void };
@@ -53,7 +53,7 @@ export function createAwsClients(config: FunctionConfig, observe?: AwsCommandObs
       if (observe !== undefined) {
         (client as unknown as MiddlewareHost).middlewareStack.add(
           (next, ctx) => (args) => {
-            observe(key, ctx.commandName ?? 'unknown', config.functionName);
+            observe(key, ctx.commandName ?? 'unknown', config.functionName, (args as { input?: unknown } | null)?.input);
             return next(args);
           },
           { step: 'initialize', name: 'dagyObserveCommands' },

@@ -32,7 +32,7 @@ export class UnauthorizedError extends DagyError {
     super(401, 'unauthorized', message);
   }
 }
-/** The organization's plan or budget does not allow this (e.g. budget_exceeded): nothing was done. */
+/** The organization's plan or budget does not allow this (plan_limit_exceeded, subscription_past_due, budget_exceeded): nothing was done. */
 export class PaymentRequiredError extends DagyError {
   constructor(message: string, code: string, details: ErrorDetail[] = []) {
     super(402, code, message, details);

@@ -73,6 +73,7 @@ export class DagyFunction extends Construct implements BindTarget {
       runtime: RUNTIME,
       architecture: Architecture.ARM_64,
       memorySize: def.memoryMb,
+      ...(def.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: def.reservedConcurrency }),
       timeout: Duration.seconds(def.timeoutSeconds),
       // Tenant code's function: no X-Ray grant either, so its role holds its log writes and nothing else.
       tracing: untrusted ? Tracing.DISABLED : Tracing.ACTIVE,

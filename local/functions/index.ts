@@ -8,6 +8,7 @@ import { SECRETS_LOADERS } from './secrets';
 import { SENSORS_LOADERS } from './sensors';
 import { ALERTS_LOADERS } from './alerts';
 import { USAGE_LOADERS } from './usage';
+import { BILLING_LOADERS } from './billing';
 
 export type { FunctionLoader, FunctionLoaders } from './types';
 
@@ -22,4 +23,5 @@ export const FUNCTION_LOADERS: FunctionLoaders = {
   ...SENSORS_LOADERS,
   ...ALERTS_LOADERS,
   ...USAGE_LOADERS,
+  ...BILLING_LOADERS,
 };

@@ -1,5 +1,14 @@
 import type { FunctionDef } from './types';
 
+/**
+ * Reserved concurrency of the task runner: it always has these instances, whatever other
+ * functions of the account do, and never takes more (per-organization concurrency comes from the
+ * plan: lambdas/billing/plans.ts).
+ */
+export const TASK_RUNNER_RESERVED_CONCURRENCY = 100;
+/** Reserved concurrency of the (untrusted) code executor function, for when it is added. */
+export const CODE_EXECUTOR_RESERVED_CONCURRENCY = 100;
+
 export const EXECUTION_FUNCTIONS: FunctionDef[] = [
   {
     name: 'http-execution',
@@ -16,9 +25,9 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
       // whether a deployment's environment is protected.
       Secret: 'read',
       Environment: 'read',
-      // The monthly budget check at run admission (usage/budget.ts).
-      Subscription: 'read',
-      UsageAggregate: 'read',
+      // Plan limits and the monthly budget at run admission (quota counter, slot leases).
+      Subscription: 'readwrite',
+      UsageAggregate: 'readwrite',
     },
     // run-objects: the cancel route writes the run's cancel marker that its ECS containers poll.
     buckets: { artifacts: 'run-objects' },
@@ -30,7 +39,8 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
     name: 'run-orchestrator',
     entry: 'lambdas/execution/orchestrator-handler.ts',
     description: 'Step Functions task steps of the run state machine',
-    tables: { Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Secret: 'read' },
+    // Subscription/UsageAggregate/Deployment: a finalized run releases its slot and starts the next waiting run.
+    tables: { Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Secret: 'read', Subscription: 'readwrite', UsageAggregate: 'readwrite', Deployment: 'read' },
     buckets: { artifacts: 'run-objects' },
     // Secrets: ECS containers hold no credential, so their work orders carry the declared secrets.
     capabilities: ['events:put', 'lambda:invoke-task-runner', 'ecs:run-task', 'states:callback', 'states:start', 'kms:secrets'],
@@ -46,6 +56,17 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
     capabilities: ['kms:secrets', 'events:put', 'states:callback', 'lambda:invoke-code-executor'],
     memoryMb: 1024,
     timeoutSeconds: 900,
+    reservedConcurrency: TASK_RUNNER_RESERVED_CONCURRENCY,
+  },
+  {
+    name: 'lease-sweeper',
+    entry: 'lambdas/execution/lease-sweeper-handler.ts',
+    description: 'every minute: releases expired run slot leases of dead executions and starts waiting runs',
+    tables: { Subscription: 'readwrite', UsageAggregate: 'readwrite', Run: 'readwrite', Deployment: 'read' },
+    buckets: {},
+    capabilities: ['states:start', 'events:put'],
+    memoryMb: 256,
+    timeoutSeconds: 120,
   },
   {
     name: 'code-executor',
@@ -56,6 +77,8 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
     capabilities: [],
     memoryMb: 1024,
     timeoutSeconds: 900,
+    // Every code attempt of every organization runs here: a reserved share no other function can take.
+    reservedConcurrency: CODE_EXECUTOR_RESERVED_CONCURRENCY,
     untrusted: true,
   },
 ];

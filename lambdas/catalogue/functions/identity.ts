@@ -15,6 +15,8 @@ export const IDENTITY_FUNCTIONS: FunctionDef[] = [
       ApiKey: 'readwrite',
       Environment: 'readwrite',
       AuditLog: 'append',
+      // A new organization's free subscription; the plan's member limit on member adds.
+      Subscription: 'readwrite',
     },
     buckets: {},
     capabilities: [],

@@ -8,6 +8,7 @@ import { SCHEDULING_FUNCTIONS } from './scheduling';
 import { SENSORS_FUNCTIONS } from './sensors';
 import { ALERTS_FUNCTIONS } from './alerts';
 import { USAGE_FUNCTIONS } from './usage';
+import { BILLING_FUNCTIONS } from './billing';
 
 export * from './types';
 
@@ -21,6 +22,7 @@ const ALL: FunctionDef[] = [
   ...SENSORS_FUNCTIONS,
   ...ALERTS_FUNCTIONS,
   ...USAGE_FUNCTIONS,
+  ...BILLING_FUNCTIONS,
 ];
 
 /** Every Lambda function of Dagy (one file per domain). CDK builds them; the local platform hosts them. */

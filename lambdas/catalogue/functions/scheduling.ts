@@ -6,7 +6,9 @@ export const SCHEDULING_FUNCTIONS: FunctionDef[] = [
     entry: 'lambdas/scheduling/handler.ts',
     description: 'schedules',
     tables: {
-      AccessLog: 'append', Schedule: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append' },
+      AccessLog: 'append', Schedule: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append',
+      // The plan's schedule limit (read only).
+      Subscription: 'read' },
     buckets: {},
     capabilities: [],
     memoryMb: 256,
@@ -18,8 +20,8 @@ export const SCHEDULING_FUNCTIONS: FunctionDef[] = [
     description: 'every minute: claims due schedules and starts their runs',
     tables: {
       Schedule: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append', Secret: 'read',
-      // The monthly budget check at run admission (usage/budget.ts).
-      Subscription: 'read', UsageAggregate: 'read',
+      // Plan limits and the monthly budget at run admission (quota counter, slot leases).
+      Subscription: 'readwrite', UsageAggregate: 'readwrite',
     },
     buckets: {},
     capabilities: ['states:start', 'events:put'],

@@ -15,9 +15,9 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
       AuditLog: 'append',
       // The run starter checks that declared secrets exist (names only, nothing decrypted).
       Secret: 'read',
-      // The monthly budget check at run admission (usage/budget.ts).
-      Subscription: 'read',
-      UsageAggregate: 'read',
+      // Plan limits (admission of the runs a webhook starts, the sensor count on create) and the monthly budget.
+      Subscription: 'readwrite',
+      UsageAggregate: 'readwrite',
     },
     // The ingest bucket's name: s3 sensor configurations must name it.
     buckets: { ingest: 'name' },
@@ -30,7 +30,7 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
     name: 's3-sensor',
     entry: 'lambdas/sensors/s3-sensor-handler.ts',
     description: 'S3 Object Created events: matches s3 sensors and starts runs',
-    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', Secret: 'read', Subscription: 'read', UsageAggregate: 'read' },
+    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', Secret: 'read', Subscription: 'readwrite', UsageAggregate: 'readwrite' },
     buckets: {},
     capabilities: ['states:start', 'events:put'],
     memoryMb: 256,
@@ -40,7 +40,7 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
     name: 'sensor-poller',
     entry: 'lambdas/sensors/poller-handler.ts',
     description: 'every minute: polls due polling sensors',
-    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', Secret: 'read', Subscription: 'read', UsageAggregate: 'read' },
+    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', Secret: 'read', Subscription: 'readwrite', UsageAggregate: 'readwrite' },
     buckets: { ingest: 'read' },
     capabilities: ['states:start', 'events:put'],
     memoryMb: 256,

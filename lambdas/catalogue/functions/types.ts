@@ -15,7 +15,7 @@ export type BucketName = 'artifacts' | 'ingest';
 export type BucketAccess = 'name' | 'read' | 'readwrite' | 'run-objects';
 
 /** The HTTP domains: one Lambda each, with a router inside (not one function per route). */
-export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors', 'alerts', 'usage'] as const;
+export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors', 'alerts', 'usage', 'billing'] as const;
 export type HttpDomain = (typeof HTTP_DOMAINS)[number];
 
 export type FunctionName =
@@ -28,7 +28,8 @@ export type FunctionName =
   | 's3-sensor'
   | 'sensor-poller'
   | 'alert-dispatcher'
-  | 'usage-meter';
+  | 'usage-meter'
+  | 'lease-sweeper';
 
 /** Extra capabilities beyond tables and buckets, each granted and configured by lib/. */
 export type Capability =
@@ -58,5 +59,7 @@ export interface FunctionDef {
    * own log writes.
    */
   untrusted?: true;
+  /** Reserved concurrency: guaranteed to this function, and its ceiling (one tenant cannot starve the others). */
+  reservedConcurrency?: number;
 }
 

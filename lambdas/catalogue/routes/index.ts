@@ -7,6 +7,7 @@ import { SECRETS_ROUTES } from './secrets';
 import { SENSORS_ROUTES } from './sensors';
 import { ALERTS_ROUTES } from './alerts';
 import { USAGE_ROUTES } from './usage';
+import { BILLING_ROUTES } from './billing';
 import type { RouteDef } from './types';
 import { routeKey } from './types';
 
@@ -25,6 +26,7 @@ export const ROUTES: RouteDef[] = [
   ...SENSORS_ROUTES,
   ...ALERTS_ROUTES,
   ...USAGE_ROUTES,
+  ...BILLING_ROUTES,
 ];
 
 const byKey = new Map(ROUTES.map((r) => [routeKey(r), r]));

@@ -93,11 +93,22 @@ export interface FinalizeOptions {
 }
 
 /**
+ * The run's execution ends with this: its execution slot is given back and the next waiting run
+ * of its organization started (lambdas/execution/run-queue.ts), then the run is ended
+ * (settleRun). The release comes first so the run's terminal status is the last thing written
+ * before the execution ends; both steps are idempotent, so a retried Finalize is safe.
+ */
+export async function finalizeRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
+  await o.queue.releaseAndPromote({ org_id: orgId, run_id: runId });
+  return settleRun(o, orgId, runId, options);
+}
+
+/**
  * Ends a run: settles its open task runs, derives its status with the engine (FAILED when
  * `error`), stores its resolved outputs, moves it RUNNING (or QUEUED) → SUCCEEDED|FAILED and
  * publishes the event. Idempotent: a run already terminal is returned as it is.
  */
-export async function finalizeRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
+async function settleRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
   const run = options.run ?? (await o.runs.get(orgId, runId, { consistent: true }));
   if (run === null || isTerminalRunStatus(run.status)) return run;
   let spec: NormalizedFlowSpec | null = null;

@@ -10,6 +10,8 @@ import type { Runtime } from '../../shared/runtime';
 import { FlowRepository } from '../../flows/flow-repository';
 import type { RunEventPublisher } from '../run-events';
 import type { RunRepository } from '../run-repository';
+import type { RunQueue } from '../run-queue';
+import { runQueueFromRuntime } from '../run-starter';
 import { createRunStores } from '../run-stores';
 import type { CostContext } from '../../usage/cost-context';
 import type { TaskRunRepository } from '../task-run-repository';
@@ -53,6 +55,8 @@ export interface OrchestratorServices {
   secrets: SecretSource;
   clock: Clock;
   logger: Logger;
+  /** Execution slots: a finalized run gives its slot back and the next waiting run starts. */
+  queue: RunQueue;
 }
 
 export function orchestratorServices(runtime: Runtime): OrchestratorServices {
@@ -94,5 +98,6 @@ export function orchestratorServices(runtime: Runtime): OrchestratorServices {
     secrets: secretSourceFromRuntime(runtime),
     clock: runtime.clock,
     logger: runtime.logger,
+    queue: runQueueFromRuntime(runtime, { runs, events }).queue,
   };
 }

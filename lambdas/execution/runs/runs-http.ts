@@ -33,6 +33,7 @@ export function runResponse(run: RunRecord) {
     trigger: { type: run.trigger_type, id: run.trigger_id, slot: run.trigger_slot },
     retry_of: run.retry_of,
     error_message: run.error_message,
+    queued_reason: run.queued_reason,
     created_at: run.created_at,
     started_at: run.started_at,
     completed_at: run.completed_at,

@@ -14,6 +14,7 @@ import type { FlowVersionLookup, RunStarter, RunTargetView, StartRunRequest, Sta
 import type { RunEventPublisher } from '../run-events';
 import { isOrgObjectKey, logKey } from '../run-objects';
 import { tryCloseRunLedger } from '../run-cost';
+import type { RunQueue } from '../run-queue';
 import type { RunListFilter, RunRecord, RunRepository } from '../run-repository';
 import type { CostContext } from '../../usage/cost-context';
 import type { TaskRunRecord, TaskRunRepository, TaskRunTransition } from '../task-run-repository';
@@ -65,6 +66,8 @@ export interface RunsServiceDeps {
   logger: Logger;
   /** What the cost ledger prices runs with: a cancelled run's cost is recorded by cancel. */
   ledger: CostContext;
+  /** Execution slots: a cancelled run gives its slot back and the next waiting run starts. */
+  queue: Pick<RunQueue, 'releaseAndPromote'>;
 }
 
 /** Largest log text returned (its tail): a Lambda response holds at most 6 MB. */
@@ -194,6 +197,7 @@ export class RunsService {
       throw new ConflictError(`the run is already ${moved.current?.status ?? 'gone'}`, 'run_finished');
     }
     await this.stopBackend(moved.run);
+    await this.deps.queue.releaseAndPromote(moved.run);
     const settled = await this.settleOpenTaskRuns(moved.run);
     let taskRunsNow = await this.deps.taskRuns.listForRun(actor.org_id, runId, { consistent: true });
     // The execution was stopped before its Finalize: the cancelled run's cost is recorded here.

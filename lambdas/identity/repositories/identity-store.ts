@@ -1,3 +1,4 @@
+import { SubscriptionRepository } from '../../billing/subscription-repository';
 import type { Runtime } from '../../shared/runtime';
 import { AccessLogRepository } from './access-log-repository';
 import { AccessTokenRepository } from './access-token-repository';
@@ -28,7 +29,7 @@ export function createIdentityStore(runtime: Runtime): IdentityStore {
   return {
     users: new UserRepository(ddb, config.table('User')),
     tokens: new AccessTokenRepository(ddb, config.table('AccessToken')),
-    orgs: new OrganizationRepository(ddb, config.table('Organization'), config.table('Environment')),
+    orgs: new OrganizationRepository(ddb, config.table('Organization'), config.table('Environment'), new SubscriptionRepository(ddb, config.table('Subscription'))),
     members: new MembershipRepository(ddb, config.table('Membership')),
     invitations: new InvitationRepository(ddb, config.table('Membership')),
     apiKeys: new ApiKeyRepository(ddb, config.table('ApiKey')),

@@ -5,6 +5,7 @@ import type { Page, PageRequest } from '../../shared/http/pagination';
 import { encodeCursor } from '../../shared/http/pagination';
 import { startKeyWithin } from '../../shared/http/pagination';
 import type { TxOp } from '../../shared/dynamo/transact';
+import { countAll } from '../../shared/dynamo/query-all';
 
 export interface MembershipRecord {
   org_id: string;
@@ -36,6 +37,17 @@ export class MembershipRepository {
   async get(orgId: string, userId: string): Promise<MembershipRecord | undefined> {
     const out = await this.ddb.send(new GetCommand({ TableName: this.tableName, Key: memberKey(orgId, userId), ConsistentRead: true }));
     return out.Item === undefined ? undefined : toMembership(out.Item);
+  }
+
+  /** Members of the organization: the plan's member limit counts them. */
+  /** Members of the organization (its pending invitations share the partition and do not count). */
+  countForOrg(orgId: string): Promise<number> {
+    return countAll(this.ddb, {
+      TableName: this.tableName,
+      KeyConditionExpression: 'org_id = :org',
+      FilterExpression: 'attribute_not_exists(invitation_id)',
+      ExpressionAttributeValues: { ':org': orgId },
+    });
   }
 
   async list(orgId: string, page: PageRequest): Promise<Page<MembershipRecord>> {

@@ -1,5 +1,6 @@
 import { BatchGetCommand, GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../shared/errors';
+import type { SubscriptionRepository } from '../../billing/subscription-repository';
 import { defaultEnvironmentItems } from '../default-environments';
 import type { TxOp } from '../../shared/dynamo/transact';
 
@@ -21,9 +22,10 @@ export class OrganizationRepository {
     private readonly ddb: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly environmentTable: string,
+    private readonly subscriptions: SubscriptionRepository,
   ) {}
 
-  /** A new organization with its default environments. */
+  /** A new organization with its default environments and its free subscription. */
   putNew(org: OrganizationRecord): TxOp[] {
     return [
       {
@@ -35,6 +37,7 @@ export class OrganizationRepository {
           item: { Put: { TableName: this.environmentTable, Item: item, ConditionExpression: 'attribute_not_exists(env_name)' } },
         }),
       ),
+      this.subscriptions.putNew(org.org_id, org.created_at),
     ];
   }
 

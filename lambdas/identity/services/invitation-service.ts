@@ -40,6 +40,7 @@ export class InvitationService {
 
   async create(principal: OrgPrincipal, input: { email: string; role: Role }, actor: Actor): Promise<IssuedInvitation> {
     this.members.assertMayGrant(principal, input.role);
+    await this.members.assertRoomForMember(principal.org_id);
     const email = normalizeEmail(input.email);
     const credential = await this.store.users.getCredential(email);
     if (credential !== undefined && (await this.store.members.get(principal.org_id, credential.user_id)) !== undefined) {

@@ -1,3 +1,4 @@
+import type { PlanLimitCheck } from '../../billing/plan-limit-check';
 import { roleRank, type Role } from '../../catalogue/roles';
 import { isoNow, type Clock } from '../../shared/clock';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors';
@@ -24,6 +25,7 @@ export class MemberService {
   constructor(
     private readonly store: IdentityStore,
     private readonly clock: Clock,
+    private readonly planLimits: PlanLimitCheck,
   ) {}
 
   list(principal: OrgPrincipal, page: PageRequest): Promise<Page<MembershipRecord>> {
@@ -41,12 +43,18 @@ export class MemberService {
     return member;
   }
 
+  /** 402 when the organization's plan has no room for another member (checked at invite and at accept). */
+  assertRoomForMember(orgId: string): Promise<void> {
+    return this.planLimits.assertRoomFor(orgId, 'members', () => this.store.members.countForOrg(orgId));
+  }
+
   /**
    * Makes a registered user a member with `role`: the membership, the user's role mirror, the
    * owner count and the audit record, plus `extra` (the accepted invitation's removal), all in
    * one transaction. Reached only through an accepted invitation (invitation-service.ts).
    */
   async join(orgId: string, user: UserRecord, role: Role, actor: Actor, extra: { ops: TxOp[]; audit: Record<string, unknown> }): Promise<MembershipRecord> {
+    await this.assertRoomForMember(orgId);
     const now = isoNow(this.clock);
     const member: MembershipRecord = { org_id: orgId, user_id: user.user_id, email: user.email, name: user.name, role, created_at: now, updated_at: now };
     const ops: TxOp[] = [

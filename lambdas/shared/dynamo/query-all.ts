@@ -14,3 +14,15 @@ export async function queryAll(ddb: DynamoDBDocumentClient, input: Omit<QueryCom
   } while (start !== undefined);
   return items;
 }
+
+/** How many items a Query matches (Select COUNT, page by page): for plan limits on bounded partitions. */
+export async function countAll(ddb: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey' | 'Select'>): Promise<number> {
+  let count = 0;
+  let start: Record<string, unknown> | undefined;
+  do {
+    const out = await ddb.send(new QueryCommand({ ...input, Select: 'COUNT', ...(start !== undefined ? { ExclusiveStartKey: start } : {}) }));
+    count += out.Count ?? 0;
+    start = out.LastEvaluatedKey;
+  } while (start !== undefined);
+  return count;
+}

@@ -71,6 +71,8 @@ describe('runs API', () => {
     });
     stores = createRunStores(createRuntime('http-execution', platform.envFor('http-execution'), { logSink: () => undefined }));
     [alice, bob] = await Promise.all([signUpTenant(platform.url, 'alice'), signUpTenant(platform.url, 'bob')]);
+    // Executions are stubbed here and never end, so their runs keep their slots: a plan with room for all of them.
+    expect((await alice.api.put('/v1/subscription', { plan: 'enterprise' })).status).toBe(200);
     await registerFlow(alice, 'etl');
     await registerFlow(alice, 'other', '1.0.0', 'ecs');
     await createDeployment(alice, 'etl-prod', 'etl', { parameters: { day: '2026-01-01', limit: 5 }, default_executor: 'lambda' });

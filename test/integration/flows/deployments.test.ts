@@ -54,6 +54,7 @@ describe('deployments API', () => {
       default_executor: 'lambda',
       tags: { team: 'data' },
       parameters: { day: '2026-01-01' },
+      max_concurrent_runs: null,
       status: 'ACTIVE',
       deployment_version: 1,
       created_by: developer.email,

@@ -41,6 +41,7 @@ const run: RunRecord = {
   loop_iteration: 3,
   orchestration: null,
   cost: null,
+  queued_reason: null,
 };
 
 const taskRun = (name: string): TaskRunRecord => ({

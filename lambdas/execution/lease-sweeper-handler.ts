@@ -1,0 +1,3 @@
+import { createLeaseSweeperFunction } from './lease-sweeper-app';
+
+export const handler = createLeaseSweeperFunction(process.env);

@@ -1,0 +1,106 @@
+import { isTerminalRunStatus } from '../engine';
+import type { RunAdmission } from '../billing/admission';
+import type { Logger } from '../shared/logger';
+import type { DeploymentRecord } from '../flows/deployment-repository';
+import type { RunRecord, RunRepository } from './run-repository';
+
+// Run queueing: a run holds an execution slot (a lease on the Subscription item, see
+// lambdas/billing/subscription-repository.ts) from just before its StartExecution until its
+// execution ends (Finalize), it is cancelled, or its lease expires (lease sweep). Without a free
+// slot it waits QUEUED with a queued_reason; whoever frees a slot starts the oldest waiting runs
+// (FIFO by creation), each with an idempotent StartExecution named after the run.
+
+/** Waiting runs read per promotion (enough for any plan's concurrency step). */
+const PROMOTE_BATCH = 50;
+
+export interface RunQueueDeps {
+  runs: RunRepository;
+  deployments: { get(orgId: string, deploymentName: string): Promise<DeploymentRecord | null> };
+  admission: RunAdmission;
+  /** Starts a run's execution (startRunExecution): FAILED when Step Functions refuses it. */
+  launch(run: RunRecord): Promise<RunRecord>;
+  logger: Logger;
+}
+
+/** A deployment's own slot limit, when it sets max_concurrent_runs. */
+export function deploymentSlots(deployment: Pick<DeploymentRecord, 'deployment_name' | 'max_concurrent_runs'> | null): { name: string; limit: number } | undefined {
+  if (deployment === null || deployment.max_concurrent_runs === null) return undefined;
+  return { name: deployment.deployment_name, limit: deployment.max_concurrent_runs };
+}
+
+export class RunQueue {
+  constructor(private readonly deps: RunQueueDeps) {}
+
+  /** Launches with the slot held; a launch that failed (run FAILED) gives the slot back at once. */
+  private async launch(run: RunRecord): Promise<RunRecord> {
+    const launched = await this.deps.launch(run);
+    if (isTerminalRunStatus(launched.status)) await this.releaseAndPromote(launched);
+    return launched;
+  }
+
+  /**
+   * A new run (QUEUED, its task runs written): started when a slot is free, else left QUEUED with
+   * the reason. Queued, it asks for a promotion at once: a slot may have freed between its acquire
+   * and its mark, and the releaser may not have seen it waiting yet.
+   */
+  async startOrQueue(run: RunRecord, deployment: DeploymentRecord | null, orgLimit: number): Promise<RunRecord> {
+    const own = deploymentSlots(deployment);
+    const outcome = await this.deps.admission.acquireSlot(run.org_id, run.run_id, orgLimit, own);
+    if (outcome === 'acquired') return this.launch(run);
+    const reason =
+      outcome === 'org_full' || own === undefined
+        ? `waiting for an execution slot: the plan allows ${orgLimit} concurrent runs`
+        : `waiting for an execution slot: deployment ${own.name} allows ${own.limit} concurrent runs`;
+    const marked = await this.deps.runs.updateRunDetailed(run.org_id, run.run_id, { queued_reason: reason }, { status: ['QUEUED'] });
+    if (!marked.won) return marked.current ?? run;
+    const started = await this.promote(run.org_id, { fresh: marked.run, limit: orgLimit });
+    return started.find((r) => r.run_id === run.run_id) ?? marked.run;
+  }
+
+  /**
+   * Starts waiting runs of the org, oldest first, while slots are free. A deployment at its own
+   * limit is passed over (its runs keep their turn); the org's limit stops the promotion. `fresh`:
+   * the caller's own just-marked run (the index read may not show its mark yet); `limit`: the
+   * org's concurrency limit when the caller knows it (read otherwise).
+   */
+  async promote(orgId: string, options: { fresh?: RunRecord; limit?: number } = {}): Promise<RunRecord[]> {
+    const { runs, deployments, admission } = this.deps;
+    const { fresh } = options;
+    const limit = options.limit ?? (await admission.concurrencyLimit(orgId));
+    const queued = await runs.listQueuedOldestFirst(orgId, PROMOTE_BATCH);
+    if (fresh !== undefined) {
+      const i = queued.findIndex((r) => r.run_id === fresh.run_id);
+      if (i >= 0) queued[i] = fresh;
+      else queued.push(fresh);
+      queued.sort((a, b) => (a.created_at === b.created_at ? a.run_id.localeCompare(b.run_id) : a.created_at.localeCompare(b.created_at)));
+    }
+    const started: RunRecord[] = [];
+    const fullDeployments = new Set<string>();
+    const deploymentCache = new Map<string, DeploymentRecord | null>();
+    for (const run of queued) {
+      // Only runs that wait for a slot: a run still being created is started by its own starter.
+      if (run.queued_reason === null || run.external_id !== null) continue;
+      let deployment: DeploymentRecord | null = null;
+      if (run.deployment_name !== null) {
+        if (fullDeployments.has(run.deployment_name)) continue;
+        if (!deploymentCache.has(run.deployment_name)) deploymentCache.set(run.deployment_name, await deployments.get(orgId, run.deployment_name));
+        deployment = deploymentCache.get(run.deployment_name) ?? null;
+      }
+      const outcome = await admission.acquireSlot(orgId, run.run_id, limit, deploymentSlots(deployment));
+      if (outcome === 'org_full') break;
+      if (outcome === 'deployment_full') {
+        fullDeployments.add(run.deployment_name ?? '');
+        continue;
+      }
+      this.deps.logger.info('queued run promoted', { org_id: orgId, run_id: run.run_id });
+      started.push(await this.launch(run));
+    }
+    return started;
+  }
+
+  /** The run's execution ended (finalized, cancelled, failed to start): its slot frees and the next waiting runs start. */
+  async releaseAndPromote(run: Pick<RunRecord, 'org_id' | 'run_id'>): Promise<RunRecord[]> {
+    const limit = await this.deps.admission.releaseSlot(run.org_id, run.run_id);
+    return limit === null ? [] : this.promote(run.org_id, { limit });
+  }
+}
