@@ -727,6 +727,7 @@ export interface paths {
                 parameters: {
                   [key: string]: unknown;
                 };
+                max_concurrent_runs: number | null;
                 status: "ACTIVE" | "PAUSED";
                 deployment_version: number;
                 created_by: string;
@@ -769,6 +770,7 @@ export interface paths {
               [key: string]: string;
             };
             schedule?: string | null;
+            max_concurrent_runs?: number | null;
           };
         };
       };
@@ -789,6 +791,7 @@ export interface paths {
               parameters: {
                 [key: string]: unknown;
               };
+              max_concurrent_runs: number | null;
               status: "ACTIVE" | "PAUSED";
               deployment_version: number;
               created_by: string;
@@ -841,6 +844,7 @@ export interface paths {
               parameters: {
                 [key: string]: unknown;
               };
+              max_concurrent_runs: number | null;
               status: "ACTIVE" | "PAUSED";
               deployment_version: number;
               created_by: string;
@@ -909,6 +913,7 @@ export interface paths {
               [key: string]: string;
             };
             schedule?: string | null;
+            max_concurrent_runs?: number | null;
             deployment_version?: number;
           };
         };
@@ -930,6 +935,7 @@ export interface paths {
               parameters: {
                 [key: string]: unknown;
               };
+              max_concurrent_runs: number | null;
               status: "ACTIVE" | "PAUSED";
               deployment_version: number;
               created_by: string;
@@ -986,6 +992,7 @@ export interface paths {
               parameters: {
                 [key: string]: unknown;
               };
+              max_concurrent_runs: number | null;
               status: "ACTIVE" | "PAUSED";
               deployment_version: number;
               created_by: string;
@@ -1047,6 +1054,7 @@ export interface paths {
               parameters: {
                 [key: string]: unknown;
               };
+              max_concurrent_runs: number | null;
               status: "ACTIVE" | "PAUSED";
               deployment_version: number;
               created_by: string;
@@ -1107,6 +1115,7 @@ export interface paths {
               parameters: {
                 [key: string]: unknown;
               };
+              max_concurrent_runs: number | null;
               status: "ACTIVE" | "PAUSED";
               deployment_version: number;
               created_by: string;
@@ -3136,6 +3145,7 @@ export interface paths {
                 };
                 retry_of: string | null;
                 error_message: string | null;
+                queued_reason: string | null;
                 created_at: string;
                 started_at: string | null;
                 completed_at: string | null;
@@ -3220,6 +3230,7 @@ export interface paths {
               };
               retry_of: string | null;
               error_message: string | null;
+              queued_reason: string | null;
               created_at: string;
               started_at: string | null;
               completed_at: string | null;
@@ -3299,6 +3310,7 @@ export interface paths {
               };
               retry_of: string | null;
               error_message: string | null;
+              queued_reason: string | null;
               created_at: string;
               started_at: string | null;
               completed_at: string | null;
@@ -3410,6 +3422,7 @@ export interface paths {
               };
               retry_of: string | null;
               error_message: string | null;
+              queued_reason: string | null;
               created_at: string;
               started_at: string | null;
               completed_at: string | null;
@@ -3525,6 +3538,7 @@ export interface paths {
               };
               retry_of: string | null;
               error_message: string | null;
+              queued_reason: string | null;
               created_at: string;
               started_at: string | null;
               completed_at: string | null;
@@ -4555,6 +4569,113 @@ export interface paths {
         };
       };
     };
+    trace?: never;
+  };
+  "/v1/subscription": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    /** The organization's plan, status, budget, limits and this month's use */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              org_id: string;
+              plan: "free" | "team" | "enterprise";
+              status: "active" | "past_due" | "cancelled";
+              past_due_since: string | null;
+              grace_period_ends_at: string | null;
+              monthly_budget_usd: number | null;
+              limits: {
+                runs_per_month: number | null;
+                concurrent_runs: number;
+                members: number | null;
+                schedules: number | null;
+                sensors: number | null;
+              };
+              usage: {
+                period: string;
+                runs_admitted: number;
+                active_runs: number;
+              };
+              created_at: string | null;
+              updated_at: string | null;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    /** Change the plan, status or monthly budget (owners) */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            plan: "free" | "team" | "enterprise";
+            status?: "active" | "past_due" | "cancelled";
+            monthly_budget_usd?: number | null;
+          };
+        };
+      };
+      responses: {
+        200: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              org_id: string;
+              plan: "free" | "team" | "enterprise";
+              status: "active" | "past_due" | "cancelled";
+              past_due_since: string | null;
+              grace_period_ends_at: string | null;
+              monthly_budget_usd: number | null;
+              limits: {
+                runs_per_month: number | null;
+                concurrent_runs: number;
+                members: number | null;
+                schedules: number | null;
+                sensors: number | null;
+              };
+              usage: {
+                period: string;
+                runs_admitted: number;
+                active_runs: number;
+              };
+              created_at: string | null;
+              updated_at: string | null;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
     trace?: never;
   };
   "/v1/usage": {
