@@ -121,8 +121,11 @@ export interface RunStarterDeps {
   queue: RunQueue;
 }
 
-/** One admission check of new runs (the monthly budget: usage/budget.ts); throws to refuse. */
-export type AdmissionCheck = (orgId: string) => Promise<unknown>;
+/**
+ * One admission check of new runs (the monthly budget: usage/budget.ts); throws to refuse. It is
+ * handed the subscription the plan admission just read, so it need not read it again.
+ */
+export type AdmissionCheck = (orgId: string, subscription?: { monthly_budget_usd: number | null }) => Promise<unknown>;
 
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
 /** Prefix of clients' idempotency keys in the Run table; internal keys never start with it. */
@@ -322,10 +325,15 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
       checkRunParameters(target.spec.parameters, parameters);
       const executor = pickExecutor(request, target);
       await checkDeclaredSecrets(deps.missingSecrets, request.org_id, target.deployment?.environment ?? null, target.spec);
-      for (const admit of deps.admission ?? []) await admit(request.org_id);
       // Plan limits (402 and nothing written when refused); counted runs are given back below
       // when this start ends up creating no run.
       const ticket = await deps.planAdmission.admit(request.org_id);
+      try {
+        for (const admit of deps.admission ?? []) await admit(request.org_id, ticket.subscription);
+      } catch (error) {
+        await deps.planAdmission.undo(ticket);
+        throw error;
+      }
       const now = clock.nowMs();
       const newRun: NewRun = {
         org_id: request.org_id,

@@ -44,7 +44,8 @@ export interface BudgetStatus {
 }
 
 /** Admission of new runs against the monthly budget: the run starter calls it before creating a run. */
-export type BudgetCheck = (orgId: string) => Promise<BudgetStatus>;
+/** `known`: the subscription already read by the caller (plan admission): no second read. */
+export type BudgetCheck = (orgId: string, known?: { monthly_budget_usd: number | null }) => Promise<BudgetStatus>;
 
 /**
  * Refuses a new run with 402 budget_exceeded once the period's modelled cost (the `cost_usd`
@@ -53,9 +54,9 @@ export type BudgetCheck = (orgId: string) => Promise<BudgetStatus>;
  * admission, so a period may end slightly over its budget by the runs in flight.
  */
 export function checkBudget(deps: BudgetCheckDeps): BudgetCheck {
-  return async (orgId) => {
+  return async (orgId, known) => {
     const period = currentPeriod(deps.clock);
-    const budget = await deps.budgets.monthlyBudgetUsd(orgId);
+    const budget = known !== undefined ? known.monthly_budget_usd : await deps.budgets.monthlyBudgetUsd(orgId);
     if (budget === null) return { period, monthly_budget_usd: null, spent_usd: 0 };
     const spent = await deps.usage.total(orgId, period, COST_METRIC);
     if (spent >= budget) {

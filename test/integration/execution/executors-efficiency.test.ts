@@ -11,13 +11,20 @@ import { createQueuedRun, getRun, registerFlow, startExecution, startExecutorFix
 let fx: ExecutorFixture;
 let counting = false;
 const counts = new Map<string, number>();
+const planTables = new Set<string>();
 
 beforeAll(async () => {
   fx = await startExecutorFixture({
-    observeAws: (service, command, functionName) => {
+    observeAws: (service, command, functionName, input) => {
+      // The usage meter and plan admission (Subscription, UsageAggregate: counted and pinned in
+      // test/integration/billing/limits.test.ts) are not the executor's requests.
+      const table = (input as { TableName?: string } | undefined)?.TableName;
+      if (table !== undefined && planTables.has(table)) return;
       if (counting && functionName !== 'usage-meter') counts.set(`${service}:${command}`, (counts.get(`${service}:${command}`) ?? 0) + 1);
     },
   });
+  planTables.add(fx.platform.resources.tables.Subscription);
+  planTables.add(fx.platform.resources.tables.UsageAggregate);
 }, 60_000);
 afterAll(async () => {
   await fx?.platform.stop();
