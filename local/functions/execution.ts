@@ -5,4 +5,5 @@ export const EXECUTION_LOADERS: FunctionLoaders = {
   'http-execution': async () => (await import('../../lambdas/execution/app')).createFunction,
   'run-orchestrator': async () => (await import('../../lambdas/execution/orchestrator/app')).createFunction,
   'task-runner': async () => (await import('../../lambdas/execution/task-runner/app')).createFunction,
+  'run-reconciler': async () => (await import('../../lambdas/execution/reconciler/app')).createFunction,
 };

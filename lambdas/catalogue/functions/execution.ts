@@ -38,4 +38,14 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
     memoryMb: 1024,
     timeoutSeconds: 900,
   },
+  {
+    name: 'run-reconciler',
+    entry: 'lambdas/execution/reconciler-handler.ts',
+    description: 'every minute: starts runs QUEUED without an execution, finalizes runs whose execution ended or vanished',
+    tables: { Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read' },
+    buckets: { artifacts: 'read' },
+    capabilities: ['states:start', 'events:put'],
+    memoryMb: 512,
+    timeoutSeconds: 120,
+  },
 ];

@@ -19,6 +19,7 @@ export type FunctionName =
   | 'authorizer'
   | 'run-orchestrator'
   | 'task-runner'
+  | 'run-reconciler'
   | 'schedule-evaluator'
   | 's3-sensor'
   | 'sensor-poller';

@@ -80,6 +80,9 @@ function failureMessage(spec: NormalizedFlowSpec, taskRuns: TaskRunRecord[]): st
   return null;
 }
 
+/** What finalizing a run reads and writes (the orchestrator's Finalize step and the run reconciler). */
+export type FinalizeServices = Pick<OrchestratorServices, 'runs' | 'taskRuns' | 'events' | 'objects' | 'flows' | 'logger'>;
+
 export interface FinalizeOptions {
   /** The run must FAIL with this reason whatever its tasks say (an orchestration error). */
   error?: string;
@@ -93,7 +96,7 @@ export interface FinalizeOptions {
  * `error`), stores its resolved outputs, moves it RUNNING (or QUEUED) → SUCCEEDED|FAILED and
  * publishes the event. Idempotent: a run already terminal is returned as it is.
  */
-export async function finalizeRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
+export async function finalizeRun(o: FinalizeServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
   const run = options.run ?? (await o.runs.get(orgId, runId, { consistent: true }));
   if (run === null || isTerminalRunStatus(run.status)) return run;
   let spec: NormalizedFlowSpec | null = null;
