@@ -9,6 +9,8 @@ import { ApiStack, apiFunctionNames } from './stacks/api-stack';
 import { DataStack } from './stacks/data-stack';
 import { EventsStack, eventFunctionNames } from './stacks/events-stack';
 import { ORCHESTRATION_FUNCTIONS, OrchestrationStack } from './stacks/orchestration-stack';
+import { pascal } from './names';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { stageFromContext } from './stage';
 import type { StageConfig } from './stage';
 
@@ -21,6 +23,7 @@ export interface DagyStacks {
   readonly orchestration: OrchestrationStack;
   readonly api: ApiStack;
   readonly events: EventsStack;
+  readonly monitoring: MonitoringStack;
 }
 
 export interface BuildOptions {
@@ -46,7 +49,8 @@ export function buildDagyApp(app: App, options: BuildOptions = {}): DagyStacks {
     }
   }
 
-  const prefix = `Dagy-${stage.name}`;
+  // Dagy-dev for the default instance; <Instance>-<stage> for another install in the same account.
+  const prefix = `${pascal(stage.instance)}-${stage.name}`;
   const description = (what: string): string => `Dagy ${stage.name}: ${what}`;
   const data = new DataStack(app, `${prefix}-Data`, { stage, description: description('tables, secrets key, buckets, event bus') });
   const orchestration = new OrchestrationStack(app, `${prefix}-Orchestration`, {
@@ -70,12 +74,19 @@ export function buildDagyApp(app: App, options: BuildOptions = {}): DagyStacks {
     codeMode,
     description: description('schedules, sensors and their rules'),
   });
+  const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
+    stage,
+    orchestration,
+    api,
+    events,
+    description: description('alarms and the operations dashboard'),
+  });
   if (codeMode === 'placeholder') {
     for (const stack of [orchestration, api, events]) {
       Annotations.of(stack).addInfo(`${SKIP_BUNDLING_CONTEXT}: Lambda code is a placeholder; do not deploy this synth`);
     }
   }
-  return { stage, data, orchestration, api, events };
+  return { stage, data, orchestration, api, events, monitoring };
 }
 
 /** cdk-nag's AwsSolutions pack on every synth: a finding that is neither fixed nor acknowledged fails it. */

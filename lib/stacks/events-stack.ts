@@ -8,6 +8,7 @@ import { FUNCTIONS, RULES } from '../../lambdas/catalogue';
 import type { FunctionName, RuleDef } from '../../lambdas/catalogue';
 import type { CatalogueResources } from '../constructs/bindings';
 import { DagyFunction } from '../constructs/dagy-function';
+import { DeadLetters } from '../constructs/dead-letters';
 import type { CodeMode } from '../constructs/dagy-function';
 import { pascal } from '../names';
 import type { StageConfig } from '../stage';
@@ -46,8 +47,13 @@ export class EventsStack extends Stack {
     for (const rule of RULES) {
       const target = this.functions[rule.target];
       if (!target) throw new Error(`rule ${rule.name}: target ${rule.target} is not hosted by ${this.stackName}`);
-      // A failed tick is retried briefly; the next tick a minute later covers the rest.
-      const lambdaTarget = new LambdaFunction(target.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) });
+      // A failed delivery is retried briefly, then dead-lettered (a malformed event never loops);
+      // the function's own async failures go to the same queue (DagyFunction).
+      const lambdaTarget = new LambdaFunction(target.function, {
+        retryAttempts: 2,
+        maxEventAge: Duration.hours(1),
+        deadLetterQueue: DeadLetters.of(this, stage).queue,
+      });
       this.rules[rule.name] = new Rule(this, `Rule${pascal(rule.name)}`, {
         description: `Dagy ${stage.name}: ${rule.description}`,
         targets: [lambdaTarget],

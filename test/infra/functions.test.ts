@@ -8,6 +8,7 @@ import {
   tableEnvVar,
 } from '../../lambdas/catalogue';
 import type { BucketAccess, BucketName, Capability, EntityName, FunctionDef, TableAccess } from '../../lambdas/catalogue';
+import { OBSERVABILITY_ENV } from '../../lambdas/catalogue';
 import { stageConfig } from '../../lib/stage';
 import { synthDagy } from './synth';
 import type { Synth } from './synth';
@@ -48,6 +49,8 @@ const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
 };
 const CALLBACK_ACTIONS = CAPABILITY_ACTIONS['states:callback'];
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+/** The async-invoke failure destination: its stack's dead-letter queue (and no other queue, checked below). */
+const DLQ_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
 
 let dev: Synth;
 let data: DataIndex;
@@ -70,8 +73,11 @@ const actionsOf = (statements: Statement[]): Set<string> =>
   new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action));
 const catalogue = Object.values(FUNCTIONS).map((def) => [def.name, def] as const);
 
+/** Set on every function by DagyFunction (the ECS container runs without them: defaults apply). */
+const POWERTOOLS_ENV = [OBSERVABILITY_ENV.serviceName, OBSERVABILITY_ENV.logLevel, OBSERVABILITY_ENV.logSampleRate, OBSERVABILITY_ENV.metricsNamespace];
+
 function expectedEnvKeys(def: FunctionDef): string[] {
-  const keys = new Set([...requiredEnvVars(def), 'NODE_OPTIONS']);
+  const keys = new Set([...requiredEnvVars(def), 'NODE_OPTIONS', ...POWERTOOLS_ENV]);
   if (def.capabilities.includes('kms:secrets')) keys.add(ENV.kmsKeyId);
   return sorted(keys);
 }
@@ -138,6 +144,7 @@ describe('every catalogued function', () => {
     const statements = roleStatements(h.template, h.roleId);
     const allowed = new Set([
       ...BASELINE_ACTIONS,
+      ...DLQ_ACTIONS,
       ...Object.values(def.tables).flatMap((access) => EXPECTED_TABLE_ACTIONS[access]),
       ...Object.values(def.buckets).flatMap((access) => EXPECTED_BUCKET_ACTIONS[access]),
       ...def.capabilities.flatMap((c) => CAPABILITY_ACTIONS[c]),
@@ -282,7 +289,7 @@ describe('the ECS runner runs task-runner code with the task-runner bindings', (
     const orchestration = dev.stacks.orchestration;
     const taskDef = resource(dev.orchestration, logicalIdOf(orchestration.runnerTaskDefinition)).Properties!;
     const container = (taskDef.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[] }[])[0]!;
-    expect(sorted(container.Environment.map((e) => e.Name))).toEqual(expectedEnvKeys(def).filter((k) => k !== 'NODE_OPTIONS'));
+    expect(sorted(container.Environment.map((e) => e.Name))).toEqual(expectedEnvKeys(def).filter((k) => k !== 'NODE_OPTIONS' && !(POWERTOOLS_ENV as string[]).includes(k)));
     const taskRoleId = logicalIdOf(orchestration.runnerTaskDefinition.taskRole);
     expectTableGrants(roleStatements(dev.orchestration, taskRoleId), def);
   });
