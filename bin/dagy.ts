@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 import { startPlatform } from '../local/platform';
 import { seedDemo } from '../local/seed-demo';
+import { functionLogPrinter } from '../local/function-logs';
 
 const HELP = `dagy: the Dagy local platform
 
@@ -16,6 +17,8 @@ options:
   --s3-port <n>        local S3 port (default: a free port)
   --data-dir <path>    where data lives (default .dagy)
   --in-memory          keep DynamoDB data in memory
+  --log-level <level>  functions' log level: DEBUG, INFO (default), WARN, ERROR
+  --json-logs          print function logs as the JSON lines CloudWatch gets
   -h, --help           this text
 `;
 
@@ -35,6 +38,8 @@ async function main(): Promise<void> {
       's3-port': { type: 'string' },
       'data-dir': { type: 'string' },
       'in-memory': { type: 'boolean' },
+      'log-level': { type: 'string' },
+      'json-logs': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -56,7 +61,10 @@ async function main(): Promise<void> {
       s3: port(values['s3-port'], '--s3-port'),
     },
     runTimers: true,
+    reconcileOnStart: true,
     log: (line) => process.stdout.write(`${line}\n`),
+    functionLogLevel: (values['log-level'] ?? 'INFO').toUpperCase(),
+    functionLogSink: functionLogPrinter({ json: values['json-logs'] ?? false, write: (text) => process.stdout.write(text) }),
   });
   const demo = await seedDemo(platform.url, dataDir, { persist: !inMemory }).catch(async (error: unknown) => {
     await platform.stop();

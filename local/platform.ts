@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { RULES, type FunctionName } from '../lambdas/catalogue';
 import { systemClock, type Clock } from '../lambdas/shared/clock';
 import type { AwsClientMiddleware } from '../lambdas/shared/aws-clients';
-import type { LogSink } from '../lambdas/shared/logger';
+import { isLogLevel, type LogSink } from '../lambdas/shared/logger';
 import type { MetricSink } from '../lambdas/shared/metrics';
 import type { Runtime } from '../lambdas/shared/runtime';
 import { startAwsEmulator, type AwsEmulator } from './aws-emulator';
@@ -82,6 +82,9 @@ async function choosePort(requested: number | undefined, what: string): Promise<
 /** Starts Dagy on this machine: the same catalogues and handlers as in AWS, on local stores. */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const log = options.log ?? (() => undefined);
+  if (options.functionLogLevel !== undefined && !isLogLevel(options.functionLogLevel)) {
+    throw new Error(`log level ${JSON.stringify(options.functionLogLevel)} is not one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT`);
+  }
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });

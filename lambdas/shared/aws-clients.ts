@@ -33,10 +33,16 @@ export type AwsCommandObserver = (service: string, command: string) => void;
 
 /**
  * A middleware a host adds to every client of a function (the local platform's fault injection):
- * it sees the service key ('ddb', 's3', …), the command name and the input, and may throw instead
- * of calling next.
+ * it sees the function, the service key ('ddb', 's3', …), the command name and the input, and may
+ * throw instead of calling next.
  */
-export type AwsClientMiddleware = (service: string, command: string, input: unknown, next: () => Promise<unknown>) => Promise<unknown>;
+export interface AwsCall {
+  functionName: string;
+  service: string;
+  command: string;
+  input: unknown;
+}
+export type AwsClientMiddleware = (call: AwsCall, next: () => Promise<unknown>) => Promise<unknown>;
 
 interface MiddlewareHost {
   middlewareStack: {
@@ -77,7 +83,7 @@ export function createAwsClients(config: FunctionConfig, options: AwsClientOptio
         );
       }
       if (middleware !== undefined) {
-        stack.add((next, ctx) => (args) => middleware(key, ctx.commandName ?? 'unknown', args.input, () => next(args)), {
+        stack.add((next, ctx) => (args) => middleware({ functionName: config.functionName, service: key, command: ctx.commandName ?? 'unknown', input: args.input }, () => next(args)), {
           step: 'initialize',
           name: 'dagyHostMiddleware',
         });
