@@ -9,6 +9,7 @@ import { finalizeRun, type FinalizeServices } from '../orchestrator/finalize';
 import { ACTIVE_SHARDS, type RunRecord } from '../run-repository';
 import { executionArnOf, type RunExecutionInput } from '../run-starter';
 import { isRetryable } from '../orchestrator/errors';
+import { wakeRunLoop } from '../orchestrator/loop-protocol';
 
 /** What the reconciler works with (built from the run-reconciler function's runtime). */
 export interface ReconcilerServices extends FinalizeServices {
@@ -42,6 +43,8 @@ export interface ReconcileReport {
   started: string[];
   finalized: string[];
   failed: string[];
+  /** step-functions runs whose advance loop had not moved for the threshold: woken to look again. */
+  woken: string[];
 }
 
 type ExecutionState = { status: 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED'; error?: string; cause?: string } | { status: 'MISSING' };
@@ -68,7 +71,7 @@ async function describeExecution(o: ReconcilerServices, executionArn: string): P
  * Every write is conditional on the status read, so a run that finished meanwhile stays as it is.
  */
 export async function reconcileRuns(o: ReconcilerServices, options: ReconcileOptions = DEFAULT_RECONCILE_OPTIONS): Promise<ReconcileReport> {
-  const report: ReconcileReport = { examined: 0, stuck: 0, started: [], finalized: [], failed: [] };
+  const report: ReconcileReport = { examined: 0, stuck: 0, started: [], finalized: [], failed: [], woken: [] };
   const now = o.clock.nowMs();
   const createdBefore = new Date(now - options.staleAfterMs).toISOString();
   for (const shard of ACTIVE_SHARDS) {
@@ -124,7 +127,17 @@ async function reconcileOne(o: ReconcilerServices, listed: RunRecord, now: numbe
   }
 
   const execution: ExecutionState = run.external_id === null ? { status: 'MISSING' } : await describeExecution(o, run.external_id);
-  if (execution.status === 'RUNNING') return;
+  if (execution.status === 'RUNNING') {
+    // A live loop that has not parked a token for the threshold waits on a completion that may
+    // never come (its runner died before recording it): wake it, so that it looks at its task
+    // runs again (and declares a lost attempt once the attempt's deadline has passed) instead of
+    // sleeping out its whole heartbeat. Harmless when nothing was lost: one more advance.
+    if (run.executor === 'step-functions' && run.status === 'RUNNING' && run.wait_token !== null) {
+      await wakeRunLoop(o, { org_id: run.org_id, run_id: run.run_id });
+      report.woken.push(run.run_id);
+    }
+    return;
+  }
   report.stuck++;
   const taskRuns = await o.taskRuns.listForRun(run.org_id, run.run_id, { consistent: true });
   const allSettled = taskRuns.length > 0 && taskRuns.every((t) => isTerminalTaskStatus(t.status));

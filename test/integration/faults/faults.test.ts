@@ -14,7 +14,7 @@ import {
   type ExecutorFixture,
   type RunView,
 } from '../execution/executors-support';
-import { createFaultInjector, isDynamoWrite, throttleError } from './fault-injector';
+import { createFaultInjector, isDynamoWrite, throttleError } from '../../../local/fault-injection';
 
 /*
  * Faults injected into the local platform while runs execute. In each case every run reaches a

@@ -1,4 +1,5 @@
-import type { AwsCall, AwsClientMiddleware } from '../../../lambdas/shared/aws-clients';
+/** Test and bench only: failing AWS calls of the local platform's functions on purpose (startPlatform's awsMiddleware). */
+import type { AwsCall, AwsClientMiddleware } from '../lambdas/shared/aws-clients';
 
 /** A DynamoDB write as the functions send it (through the document client or the plain client). */
 export function isDynamoWrite(call: AwsCall): boolean {
