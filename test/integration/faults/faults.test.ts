@@ -127,6 +127,27 @@ describe('fault injection', () => {
     expect(runs.every((r) => TERMINAL.has(r.status))).toBe(true);
   }, 200_000);
 
+  test("the task runner's invocation dies mid-task (nothing it would record gets written): the attempt is declared lost and retried", async () => {
+    const flow = await registerFlow(fx.api, { tasks: [{ name: 'seed', timeout_seconds: 3, retries: 1, retry_delay_seconds: 1 }] });
+    const id = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed'], { parameters: { start: 5 } });
+    // Every write the runner makes for this run fails while the first attempt runs: as if its
+    // process died before recording anything. The orchestrator had marked the attempt RUNNING.
+    const rule = faults.add({
+      match: (call) => call.functionName === 'task-runner' && isDynamoWrite(call) && JSON.stringify(call.input).includes(id),
+      rate: 1,
+      times: Infinity,
+      error: () => Object.assign(new Error('injected: the runner process died'), { name: 'RunnerDied' }),
+    });
+    await startExecution(fx.platform, id, { org_id: fx.tenant.org_id, run_id: id, options: { heartbeat_seconds: 2 } });
+    await waitForRun(fx.api, id, (r) => rule.failed.length > 0 || TERMINAL.has(r.status), 30_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    rule.stop();
+    const { runs } = await settleAll([id], 150_000);
+    expect(rule.failed.length).toBeGreaterThan(0);
+    expect(runs[0]!.status).toBe('SUCCEEDED');
+    expect(taskRun(runs[0]!, 'seed').attempt).toBe(2);
+  }, 200_000);
+
   test('an ECS task stopped from outside: the run ends FAILED with its tasks settled', async () => {
     const flow = await registerFlow(fx.api, {
       tasks: [
