@@ -5,7 +5,13 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const shared = {
   transform: { '^.+\\.(t|j)sx?$': ['@swc/jest', { jsc: { target: 'es2022' } }] },
   // middy 7 is ESM-only: map to its entry and let swc transform it.
-  moduleNameMapper: { '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js' },
+  moduleNameMapper: {
+    '^@middy/([^/]+)$': '<rootDir>/node_modules/@middy/$1/index.js',
+    // The SDK as flow files import it (package.json "exports"; tsx resolves it natively).
+    '^dagy/sdk$': '<rootDir>/sdk/index.ts',
+    '^dagy/sdk/testing$': '<rootDir>/sdk/testing.ts',
+    '^dagy/sdk/compiler$': '<rootDir>/sdk/compile.ts',
+  },
   transformIgnorePatterns: ['/node_modules/(?!(@middy|aws-local-stepfunctions)/)'],
   testEnvironment: 'node',
 };
@@ -19,6 +25,25 @@ module.exports = {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    // The web console in Debian's Chromium (playwright-core) against a local platform.
+    {
+      ...shared,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
+      globalSetup: '<rootDir>/test/support/e2e-global-setup.ts',
+      globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+    },
+    // The console's components and pure modules (graph layout, schema form) in jsdom.
+    {
+      ...shared,
+      displayName: 'console',
+      testMatch: ['<rootDir>/console/test/**/*.test.ts?(x)'],
+      testEnvironment: 'jsdom',
+      transform: {
+        '^.+\\.tsx$': ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } } } }],
+        ...shared.transform,
+      },
     },
   ],
   testTimeout: 30000,

@@ -16,7 +16,11 @@ import { withBenchPlatform } from './support';
  *   20-task chain runs (execution only: the start request is reported apart), ÷ task runs;
  * - state transitions per task (goal ≤ 4): the runner's count of states entered ÷ tasks;
  * - wall time of a 100-task chain and a 200-task fan-out (trivial tasks);
- * - makespan ÷ critical path on a DAG with uneven task durations (goal ≤ 1.2).
+ * - makespan ÷ critical path on a DAG with uneven task durations (goal ≤ 1.2);
+ * - modelled AWS cost per 1,000 task runs for each executor (goal ≤ $0.05 with step-functions),
+ *   from the cost ledger of the runs above (the cost each run recorded when it ended, see
+ *   lambdas/usage/cost-model.ts), and of a 20-task chain on the lambda and ecs executors (run
+ *   after every other figure is taken, so they change none of them).
  */
 
 const TASK_CODE = `
@@ -102,8 +106,15 @@ async function tenant(platform: Platform): Promise<{ api: Api; orgId: string }> 
 export async function run(): Promise<Record<string, unknown>> {
   const counts = new Map<string, number>();
   let counting = false;
-  const observeAws = (service: string, command: string) => {
+  // The usage meter's requests (metering the runs' status events) are counted apart: they are not
+  // the executor's, and the cost ledger prices them with the runs.
+  let meterDdb = 0;
+  const observeAws = (service: string, command: string, functionName: string) => {
     if (!counting) return;
+    if (functionName === 'usage-meter') {
+      if (service === 'ddb') meterDdb++;
+      return;
+    }
     const key = `${service}:${command}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
   };
@@ -122,11 +133,11 @@ export async function run(): Promise<Record<string, unknown>> {
         if (res.status !== 201 && res.status !== 200) throw new Error(`register ${name}: ${res.status} ${JSON.stringify(res.body)}`);
       }
 
-      async function runToEnd(name: string): Promise<{ run: RunRecord; wallMs: number; transitions: number; startDdb: number }> {
+      async function runToEnd(name: string, executor = 'step-functions'): Promise<{ run: RunRecord; wallMs: number; transitions: number; startDdb: number }> {
         counts.clear();
         counting = true;
         const t0 = performance.now();
-        const res = await client.post('/v1/runs', { flow_name: name, flow_version: '1', executor: 'step-functions' });
+        const res = await client.post('/v1/runs', { flow_name: name, flow_version: '1', executor });
         if (res.status !== 202) throw new Error(`start ${name}: ${res.status} ${JSON.stringify(res.body)}`);
         const startDdb = sum('ddb:');
         counts.clear();
@@ -148,8 +159,10 @@ export async function run(): Promise<Record<string, unknown>> {
 
       // 1. DynamoDB requests and state transitions per task (20-task chain).
       await register('chain20', chain(20));
+      meterDdb = 0;
       const c20 = await runToEnd('chain20');
       const ddbExecution = sum('ddb:');
+      const ddbUsageMeter = meterDdb;
       const ddbByCommand = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('ddb:')).sort());
 
       // 2. Wall time: 100-task chain, 200-task fan-out.
@@ -168,6 +181,34 @@ export async function run(): Promise<Record<string, unknown>> {
       // for its slowest task (1500 ms at each of the three levels, then the join).
       const levelByLevelBound = 3 * 1500 + 150;
 
+      // 4. Modelled cost per 1,000 task runs, from the costs the runs recorded.
+      const perThousand = (done: Array<{ run: RunRecord; tasks: number }>) => {
+        const tasks = done.reduce((a, d) => a + d.tasks, 0);
+        const missing = done.filter((d) => d.run.cost === null).map((d) => d.run.run_id);
+        if (missing.length > 0) throw new Error(`runs without a recorded cost: ${missing.join(', ')}`);
+        const usd = done.reduce((a, d) => a + d.run.cost!.total_usd, 0);
+        const byComponent: Record<string, number> = {};
+        for (const d of done) for (const [k, line] of Object.entries(d.run.cost!.components)) byComponent[k] = (byComponent[k] ?? 0) + line.usd;
+        return {
+          usd: round((usd / tasks) * 1000, 6),
+          task_runs: tasks,
+          by_component: Object.fromEntries(Object.entries(byComponent).map(([k, v]) => [k, round((v / tasks) * 1000, 6)])),
+        };
+      };
+      const sfnCost = perThousand([
+        { run: c20.run, tasks: 20 },
+        { run: c100.run, tasks: 100 },
+        { run: f200.run, tasks: 201 },
+        { run: u.run, tasks: uneven.tasks.length },
+      ]);
+      // The whole-DAG executors refuse a DAG whose worst case (timeouts × retries) exceeds their cap:
+      // the same chain with 10-second task timeouts.
+      const short = chain(20);
+      short.tasks = short.tasks.map((t) => ({ ...t, timeout_seconds: 10 }));
+      await register('chain20short', short);
+      const lambdaCost = perThousand([{ run: (await runToEnd('chain20short', 'lambda')).run, tasks: 20 }]);
+      const ecsCost = perThousand([{ run: (await runToEnd('chain20short', 'ecs')).run, tasks: 20 }]);
+
       return {
         executor: 'step-functions',
         ddb_requests_per_task_run: round(ddbExecution / 20),
@@ -175,6 +216,7 @@ export async function run(): Promise<Record<string, unknown>> {
         ddb_requests_chain20_execution: ddbExecution,
         ddb_requests_chain20_by_command: ddbByCommand,
         ddb_requests_start_request: c20.startDdb,
+        ddb_requests_usage_meter_chain20: ddbUsageMeter,
         state_transitions_per_task: round(c20.transitions / 20),
         state_transitions_per_task_goal: 4,
         state_transitions_chain20: c20.transitions,
@@ -187,6 +229,10 @@ export async function run(): Promise<Record<string, unknown>> {
         uneven_dag_level_by_level_bound_ms: levelByLevelBound,
         makespan_over_critical_path: round(makespan / critical, 3),
         makespan_over_critical_path_goal: 1.2,
+        modelled_cost_usd_per_1000_task_runs: { 'step-functions': sfnCost.usd, lambda: lambdaCost.usd, ecs: ecsCost.usd },
+        modelled_cost_usd_per_1000_task_runs_goal_step_functions: 0.05,
+        modelled_cost_usd_per_1000_task_runs_by_component: { 'step-functions': sfnCost.by_component, lambda: lambdaCost.by_component, ecs: ecsCost.by_component },
+        modelled_cost_task_runs_priced: { 'step-functions': sfnCost.task_runs, lambda: lambdaCost.task_runs, ecs: ecsCost.task_runs },
       };
     },
     { observeAws },

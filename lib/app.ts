@@ -6,6 +6,7 @@ import type { FunctionName, RouteDef } from '../lambdas/catalogue';
 import { missingEntries } from './constructs/dagy-function';
 import type { CodeMode } from './constructs/dagy-function';
 import { ApiStack, apiFunctionNames } from './stacks/api-stack';
+import { ConsoleStack } from './stacks/console-stack';
 import { DataStack } from './stacks/data-stack';
 import { EventsStack, eventFunctionNames } from './stacks/events-stack';
 import { ORCHESTRATION_FUNCTIONS, OrchestrationStack } from './stacks/orchestration-stack';
@@ -24,6 +25,7 @@ export interface DagyStacks {
   readonly api: ApiStack;
   readonly events: EventsStack;
   readonly monitoring: MonitoringStack;
+  readonly console: ConsoleStack;
 }
 
 export interface BuildOptions {
@@ -32,8 +34,8 @@ export interface BuildOptions {
 }
 
 /**
- * Builds the four stacks of one stage from the catalogues. The stage comes from `-c stage=...`;
- * `-c dagy:skipBundling=true` swaps bundled code for placeholders and changes nothing else.
+ * Builds the five stacks of one stage from the catalogues. The stage comes from `-c stage=...`;
+ * `-c dagy:skipBundling=true` swaps bundled code (and the console build) for placeholders and changes nothing else.
  */
 export function buildDagyApp(app: App, options: BuildOptions = {}): DagyStacks {
   const stage = stageFromContext(app);
@@ -81,12 +83,18 @@ export function buildDagyApp(app: App, options: BuildOptions = {}): DagyStacks {
     events,
     description: description('alarms and the operations dashboard'),
   });
+  const consoleStack = new ConsoleStack(app, `${prefix}-Console`, {
+    stage,
+    api,
+    assets: codeMode === 'placeholder' ? 'placeholder' : 'build',
+    description: description('web console (S3 + CloudFront, /v1/* to the HTTP API)'),
+  });
   if (codeMode === 'placeholder') {
-    for (const stack of [orchestration, api, events]) {
+    for (const stack of [orchestration, api, events, consoleStack]) {
       Annotations.of(stack).addInfo(`${SKIP_BUNDLING_CONTEXT}: Lambda code is a placeholder; do not deploy this synth`);
     }
   }
-  return { stage, data, orchestration, api, events, monitoring };
+  return { stage, data, orchestration, api, events, monitoring, console: consoleStack };
 }
 
 /** cdk-nag's AwsSolutions pack on every synth: a finding that is neither fixed nor acknowledged fails it. */

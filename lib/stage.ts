@@ -26,6 +26,9 @@ export interface StageConfig {
   /** Access logs are evidence: kept longer in prod, expired quickly in dev to stay near zero cost. */
   readonly accessLogExpiration: Duration;
   readonly apiThrottle: { readonly rateLimit: number; readonly burstLimit: number };
+  /** Open signup (POST /v1/auth/signup). Off: the first owner comes from the one-time bootstrap
+   * (docs/operations.md) and everyone else is added by an admin. `-c signupEnabled=false`. */
+  readonly signupEnabled: boolean;
 }
 
 export const DEFAULT_INSTANCE = 'dagy';
@@ -41,6 +44,7 @@ const CONFIGS: Record<StageName, Omit<StageConfig, 'instance' | 'prefix'>> = {
     tableDeletionProtection: false,
     accessLogExpiration: Duration.days(30),
     apiThrottle: { rateLimit: 50, burstLimit: 100 },
+    signupEnabled: true,
   },
   prod: {
     name: 'prod',
@@ -51,6 +55,7 @@ const CONFIGS: Record<StageName, Omit<StageConfig, 'instance' | 'prefix'>> = {
     tableDeletionProtection: true,
     accessLogExpiration: Duration.days(365),
     apiThrottle: { rateLimit: 500, burstLimit: 1000 },
+    signupEnabled: true,
   },
 };
 
@@ -76,5 +81,10 @@ export function stageFromContext(app: App): StageConfig {
   }
   const instance: unknown = app.node.tryGetContext('instance') ?? DEFAULT_INSTANCE;
   if (typeof instance !== 'string') throw new Error(`Invalid instance ${JSON.stringify(instance)}`);
-  return stageConfig(raw, instance);
+  const signup: unknown = app.node.tryGetContext('signupEnabled');
+  if (signup === undefined) return stageConfig(raw, instance);
+  if (signup !== true && signup !== false && signup !== 'true' && signup !== 'false') {
+    throw new Error(`signupEnabled must be true or false, got ${JSON.stringify(signup)}`);
+  }
+  return { ...stageConfig(raw, instance), signupEnabled: signup === true || signup === 'true' };
 }

@@ -10,8 +10,31 @@ export type JsonBody = Record<string, unknown>;
 /** A JSON-protocol operation (X-Amz-Target "<Service>.<Operation>"). */
 export type JsonOperation = (body: JsonBody) => Promise<JsonBody>;
 
-/** Lambda Invoke: InvocationType Event (async) or RequestResponse. */
-export type LambdaInvoke = (functionName: string, payload: unknown, invocationType: 'Event' | 'RequestResponse') => Promise<unknown>;
+/** A request outside the JSON protocol (REST-JSON paths such as SES v2, the Query protocol of SNS). */
+export interface RawRequest {
+  method: string;
+  path: string;
+  contentType: string;
+  body: string;
+}
+export interface RawResponse {
+  status: number;
+  contentType: string;
+  body: string;
+}
+/** Answers a raw request it recognises, or returns null to let the next one try. */
+export type RawOperation = (request: RawRequest) => Promise<RawResponse | null>;
+
+/**
+ * Lambda Invoke: InvocationType Event (async) or RequestResponse; the TenantId of a function with
+ * per-tenant isolation; a signal aborted when the caller gives up on a synchronous invocation.
+ */
+export type LambdaInvoke = (
+  functionName: string,
+  payload: unknown,
+  invocationType: 'Event' | 'RequestResponse',
+  options: { tenantId?: string; signal?: AbortSignal },
+) => Promise<unknown>;
 
 export class AwsApiError extends Error {
   constructor(
@@ -27,6 +50,8 @@ export interface AwsEmulator {
   endpoint: string;
   /** Registers a JSON operation, e.g. register('AWSEvents.PutEvents', fn). */
   register(target: string, operation: JsonOperation): void;
+  /** Registers a handler of requests without an X-Amz-Target (tried in order, after Lambda). */
+  registerRaw(operation: RawOperation): void;
   setLambdaInvoke(invoke: LambdaInvoke): void;
   /** Waits (at most `limitMs`) for async Lambda invocations still running. */
   drain(limitMs: number): Promise<void>;
@@ -50,6 +75,7 @@ function send(res: ServerResponse, status: number, body: unknown, contentType = 
 
 export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
   const operations = new Map<string, JsonOperation>();
+  const rawOperations: RawOperation[] = [];
   let lambdaInvoke: LambdaInvoke | undefined;
   const inflight = new Set<Promise<unknown>>();
 
@@ -63,10 +89,12 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
           if (lambdaInvoke === undefined) throw new AwsApiError('ResourceNotFoundException', 'no local Lambda host', 404);
           const name = decodeURIComponent(lambdaPath[1]!).split(':').pop()!;
           const type = req.headers['x-amz-invocation-type'] === 'Event' ? 'Event' : 'RequestResponse';
+          const tenant = req.headers['x-amz-tenant-id'];
+          const tenantId = typeof tenant === 'string' && tenant !== '' ? tenant : undefined;
           const payload: unknown = raw === '' ? {} : JSON.parse(raw);
           if (type === 'Event') {
             // Async invoke: accept now, run in the background like Lambda's event queue.
-            const p: Promise<unknown> = lambdaInvoke(name, payload, 'Event')
+            const p: Promise<unknown> = lambdaInvoke(name, payload, 'Event', tenantId === undefined ? {} : { tenantId })
               .catch(() => undefined)
               .finally(() => inflight.delete(p));
             inflight.add(p);
@@ -74,9 +102,24 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
             res.end();
             return;
           }
-          const result = await lambdaInvoke(name, payload, 'RequestResponse');
-          send(res, 200, result ?? null, 'application/json');
+          // A caller that closes the connection has given up: tell the function (it stops the attempt).
+          const gone = new AbortController();
+          res.once('close', () => {
+            if (!res.writableFinished) gone.abort(new Error('attempt stopped'));
+          });
+          const result = await lambdaInvoke(name, payload, 'RequestResponse', { ...(tenantId === undefined ? {} : { tenantId }), signal: gone.signal });
+          if (!res.destroyed) send(res, 200, result ?? null, 'application/json');
           return;
+        }
+        if (typeof target !== 'string') {
+          const request: RawRequest = { method: req.method ?? 'GET', path: req.url ?? '/', contentType: String(req.headers['content-type'] ?? ''), body: raw };
+          for (const operation of rawOperations) {
+            const answer = await operation(request);
+            if (answer === null) continue;
+            res.writeHead(answer.status, { 'content-type': answer.contentType, 'content-length': Buffer.byteLength(answer.body) });
+            res.end(answer.body);
+            return;
+          }
         }
         if (typeof target !== 'string' || !operations.has(target)) {
           throw new AwsApiError('UnknownOperationException', `operation ${String(target)} is not emulated locally`);
@@ -98,6 +141,7 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
   return {
     endpoint: `http://127.0.0.1:${port}`,
     register: (target, operation) => operations.set(target, operation),
+    registerRaw: (operation) => rawOperations.push(operation),
     setLambdaInvoke: (invoke) => (lambdaInvoke = invoke),
     async drain(limitMs) {
       let timer: NodeJS.Timeout | undefined;

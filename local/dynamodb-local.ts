@@ -4,6 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { localCredentials, LOCAL_REGION } from './local-credentials';
 
+
 export interface DynamoDbLocalHandle {
   endpoint: string;
   /** SIGTERM lets an on-disk database close cleanly; an in-memory one may be killed outright. */
@@ -28,9 +29,9 @@ export function checkJava(): void {
 
 /**
  * Starts AWS's DynamoDB Local on `port`: on disk under `dataDir`, or in memory when dataDir is
- * undefined. Resolves once it answers ListTables.
+ * undefined. Resolves once it answers ListTables, within `startTimeoutMs`.
  */
-export async function startDynamoDbLocal(port: number, dataDir?: string): Promise<DynamoDbLocalHandle> {
+export async function startDynamoDbLocal(port: number, dataDir?: string, startTimeoutMs = 120_000): Promise<DynamoDbLocalHandle> {
   checkJava();
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
   const child: ChildProcess = spawnDynamoDbLocal({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' });
@@ -41,7 +42,7 @@ export async function startDynamoDbLocal(port: number, dataDir?: string): Promis
   child.once('exit', () => (exited = true));
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: localCredentials });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + startTimeoutMs;
   for (;;) {
     if (exited) throw new Error(`DynamoDB Local exited during start-up:\n${output.slice(-2000)}`);
     try {
@@ -50,7 +51,7 @@ export async function startDynamoDbLocal(port: number, dataDir?: string): Promis
     } catch {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 30 s:\n${output.slice(-2000)}`);
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within ${startTimeoutMs / 1000} s:\n${output.slice(-2000)}`);
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { RULES, matchesPattern, type EventPattern, type FunctionName } from '../lambdas/catalogue';
+import { RULES, matchesPattern, type BucketName, type EventPattern, type FunctionName } from '../lambdas/catalogue';
 import type { AwsEmulator, JsonBody } from './aws-emulator';
 import type { S3NotificationRecord } from './s3-local';
 
@@ -32,7 +32,7 @@ export interface LocalEventBus {
  */
 export function createLocalEventBus(opts: {
   dagyBusName: string;
-  ingestBucket: string;
+  buckets: Record<BucketName, string>;
   emulator: AwsEmulator;
   invoke: InvokeFunction;
   onError: (rule: string, error: unknown) => void;
@@ -42,9 +42,10 @@ export function createLocalEventBus(opts: {
 
   const rules = RULES.flatMap((rule) => {
     if (rule.kind !== 'pattern') return [];
-    const pattern: EventPattern = rule.matchIngestBucket
-      ? { ...rule.pattern, detail: { ...(rule.pattern.detail ?? {}), bucket: { name: [opts.ingestBucket] } } }
-      : rule.pattern;
+    const pattern: EventPattern =
+      rule.matchBucket !== undefined
+        ? { ...rule.pattern, detail: { ...(rule.pattern.detail ?? {}), bucket: { name: [opts.buckets[rule.matchBucket]] } } }
+        : rule.pattern;
     return [{ name: rule.name, bus: rule.bus === 'dagy' ? opts.dagyBusName : 'default', pattern, target: rule.target }];
   });
 

@@ -7,6 +7,7 @@ import type { LocalEventBus } from './event-bus';
 import type { LocalResources } from './function-env';
 import { startLocalEcs } from './ecs/local-ecs';
 import { startLocalStepFunctions } from './step-functions/local-step-functions';
+import { startLocalOutbox } from './notifications-outbox';
 
 /** What the local platform offers to the parts that plug into it (state machine runner, ECS). */
 export interface PlatformContext {
@@ -32,4 +33,4 @@ export type PlatformExtension = (context: PlatformContext) => Promise<ExtensionH
  * Extensions started with every local platform, in order: ECS (the runner container as a child
  * process) before Step Functions (the run state machine), whose ecs:runTask.sync states use it.
  */
-export const PLATFORM_EXTENSIONS: PlatformExtension[] = [startLocalEcs, startLocalStepFunctions];
+export const PLATFORM_EXTENSIONS: PlatformExtension[] = [startLocalEcs, startLocalStepFunctions, startLocalOutbox];

@@ -4,6 +4,7 @@ import {
   CAPABILITY_ENV,
   ENV,
   FUNCTIONS,
+  TENANT_EGRESS_FUNCTIONS,
   tableEnvVar,
   type BucketName,
   type EntityName,
@@ -23,17 +24,22 @@ export interface LocalResources {
   s3Endpoint: string;
   /** Functions' log level (npm start --log-level); INFO when absent. */
   logLevel?: string;
+  /** Tenant requests may reach loopback receivers (the platform's test flag; never by default). */
+  allowLoopbackEgress?: boolean;
 }
 
 const CAPABILITY_VALUES = (r: LocalResources): Record<string, string> => ({
   [ENV.eventBusName]: r.eventBusName,
   [ENV.stateMachineArn]: r.stateMachineArn,
   [ENV.taskRunnerFunction]: 'task-runner',
+  [ENV.codeExecutorFunction]: 'code-executor',
   [ENV.ecsCluster]: 'arn:aws:ecs:us-east-1:000000000000:cluster/dagy-local',
   [ENV.ecsTaskDefinition]: 'arn:aws:ecs:us-east-1:000000000000:task-definition/dagy-runner:1',
   [ENV.ecsSubnets]: 'subnet-local',
   [ENV.ecsSecurityGroup]: 'sg-local',
   [ENV.ecsContainerName]: 'runner',
+  // Any address: the local SES (local/notifications-outbox.ts) records the message, sends nothing.
+  [ENV.alertEmailFrom]: 'alerts@dagy.local',
 });
 
 /**
@@ -61,5 +67,8 @@ export function localFunctionEnv(name: FunctionName, r: LocalResources): Record<
   env[OBSERVABILITY_ENV.logLevel] = r.logLevel ?? 'INFO';
   env[OBSERVABILITY_ENV.traceEnabled] = 'false';
   env[OBSERVABILITY_ENV.metricsDisabled] = 'true';
+  env[ENV.sesEndpoint] = r.emulatorEndpoint;
+  env[ENV.snsEndpoint] = r.emulatorEndpoint;
+  if (r.allowLoopbackEgress === true && TENANT_EGRESS_FUNCTIONS.includes(name)) env[ENV.egressAllowLoopbackHttp] = 'true';
   return env;
 }

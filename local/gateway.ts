@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { ROUTES, createRouteMatcher, routeKey, type FunctionName } from '../lambdas/catalogue';
 import { httpFunctionName } from '../lambdas/catalogue/functions';
 import type { AuthorizerContext } from '../lambdas/shared/http/types';
+import { consoleFile } from './console-assets';
 
 /** API Gateway's own hard limit on a request body. Routes have smaller limits of their own. */
 const GATEWAY_BODY_LIMIT = 10 * 1024 * 1024;
@@ -14,6 +15,8 @@ export interface GatewayOptions {
   log: (line: string) => void;
   /** Authorizer result cache (API Gateway caches by the Authorization header); 0 disables. */
   authorizerCacheTtlMs: number;
+  /** The built console (console/dist), served at `/` for GETs outside /v1 as CloudFront does; absent: none. */
+  consoleDir?: string;
 }
 
 export interface Gateway {
@@ -65,6 +68,14 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       res.end(body);
       options.log(`${req.method} ${req.url} ${status} ${Date.now() - started}ms`);
     };
+    const method0 = (req.method ?? 'GET').toUpperCase();
+    const path0 = (req.url ?? '/').split('?', 1)[0]!;
+    if (options.consoleDir !== undefined && (method0 === 'GET' || method0 === 'HEAD') && path0 !== '/v1' && !path0.startsWith('/v1/')) {
+      const file = consoleFile(options.consoleDir, path0);
+      res.writeHead(file.status, { ...file.headers, 'content-length': file.body.length });
+      res.end(method0 === 'HEAD' ? undefined : file.body);
+      return;
+    }
     void (async () => {
       try {
         const body = await readBody(req);

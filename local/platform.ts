@@ -9,6 +9,7 @@ import { isLogLevel, type LogSink } from '../lambdas/shared/logger';
 import type { MetricSink } from '../lambdas/shared/metrics';
 import type { Runtime } from '../lambdas/shared/runtime';
 import { startAwsEmulator, type AwsEmulator } from './aws-emulator';
+import { startCodeExecutorHost, type CodeExecutorHost } from './code-executor/host';
 import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
 import { createLocalEventBus, s3RecordToBusEvent, type LocalEventBus } from './event-bus';
 import { PLATFORM_EXTENSIONS, type ExtensionHandle, type PlatformContext } from './extensions';
@@ -54,8 +55,18 @@ export interface PlatformOptions {
   /** Run the catalogue's rate(...) rules on timers (npm start: yes; tests: invoke by hand). */
   runTimers?: boolean;
   /** Sees every AWS command any hosted function sends (benchmarks). */
-  observeAws?: (service: string, command: string) => void;
+  observeAws?: (service: string, command: string, functionName: FunctionName) => void;
   authorizerCacheTtlMs?: number;
+  /**
+   * Let HTTP tasks and polling sensors reach loopback addresses over http (the egress guard's
+   * test flag), for tests whose receivers listen on 127.0.0.1. Default false: tenant requests
+   * go to public https addresses only, as in AWS.
+   */
+  allowLoopbackEgress?: boolean;
+  /** Extra variables for every function: the tunables CDK sets from stage settings (e.g. DAGY_SIGNUP_ENABLED). */
+  functionEnv?: Record<string, string>;
+  /** Serve this built console (console/dist) at `/` (npm start and the browser tests). */
+  consoleDir?: string;
 }
 
 export interface Platform {
@@ -67,6 +78,8 @@ export interface Platform {
   s3: S3Client;
   bus: LocalEventBus;
   emulator: AwsEmulator;
+  /** The per-organization code-executor processes. */
+  codeExecutors: CodeExecutorHost;
   clock: Clock;
   invoke(name: FunctionName, event: unknown): Promise<unknown>;
   envFor(name: FunctionName): Record<string, string>;
@@ -89,6 +102,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
   const stoppers: Array<() => Promise<void>> = [];
+  // SIGUSR1 would open this process's inspector (on Node 20 there is no flag to turn that off): a
+  // listener keeps it closed while the platform, which holds every key, runs.
+  const ignoreDebugSignal = () => undefined;
+  process.on('SIGUSR1', ignoreDebugSignal);
+  stoppers.push(async () => void process.off('SIGUSR1', ignoreDebugSignal));
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch((e: unknown) => log(`stop: ${String(e)}`));
   };
@@ -132,8 +150,9 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       dynamodbEndpoint,
       s3Endpoint: s3Local.endpoint,
       ...(options.functionLogLevel !== undefined ? { logLevel: options.functionLogLevel } : {}),
+      allowLoopbackEgress: options.allowLoopbackEgress === true,
     };
-    const envFor = (name: FunctionName) => localFunctionEnv(name, resources);
+    const envFor = (name: FunctionName) => ({ ...localFunctionEnv(name, resources), ...options.functionEnv });
     const runtimes: Runtime[] = [];
     // Functions' SDK clients keep sockets open to the local stores: close them on stop.
     stoppers.push(async () => runtimes.forEach((r) => r.aws.destroy()));
@@ -148,11 +167,16 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       ...(options.functionLogSink ? { logSink: options.functionLogSink } : { logSink: () => undefined }),
     });
     const invoke = (name: FunctionName, event: unknown) => host.invoke(name, event);
-    emulator.setLambdaInvoke((name, payload) => invoke(name as FunctionName, payload));
+    // Tenant code never runs in this process: the code executor is one process per organization.
+    const codeExecutors = await startCodeExecutorHost();
+    stoppers.push(() => codeExecutors.stop());
+    emulator.setLambdaInvoke((name, payload, _type, options) =>
+      name === 'code-executor' ? codeExecutors.invoke(options.tenantId, payload, options.signal) : invoke(name as FunctionName, payload),
+    );
 
     const bus = createLocalEventBus({
       dagyBusName: resources.eventBusName,
-      ingestBucket: buckets.ingest,
+      buckets,
       emulator,
       invoke: (name, event) => (host.has(name) ? invoke(name, event) : Promise.resolve(undefined)),
       onError: (rule, error) => log(`rule ${rule} target failed: ${error instanceof Error ? error.message : String(error)}`),
@@ -190,9 +214,10 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       invoke,
       log,
       authorizerCacheTtlMs: options.authorizerCacheTtlMs ?? 0,
+      ...(options.consoleDir !== undefined ? { consoleDir: options.consoleDir } : {}),
     });
     stoppers.push(() => gateway.stop());
-    return { url: gateway.url, dataDir, resources, dynamodb, s3, bus, emulator, clock, invoke, envFor, stop };
+    return { url: gateway.url, dataDir, resources, dynamodb, s3, bus, emulator, codeExecutors, clock, invoke, envFor, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,4 +1,5 @@
-import type { FunctionName } from './functions';
+import type { BucketName, FunctionName } from './functions';
+import { ECS_ORDERS_PREFIX } from './environment';
 
 export const DAGY_EVENT_SOURCE = 'dagy';
 
@@ -25,8 +26,8 @@ export type RuleDef =
       /** 'default' for AWS service events (S3), 'dagy' for Dagy's own bus. */
       bus: 'default' | 'dagy';
       pattern: EventPattern;
-      /** The ingest bucket is filled in by lib/ and the local platform. */
-      matchIngestBucket?: boolean;
+      /** S3 events of this bucket only: its name is filled in by lib/ and the local platform. */
+      matchBucket?: BucketName;
       target: FunctionName;
       description: string;
     }
@@ -70,9 +71,65 @@ export const RULES: RuleDef[] = [
     name: 'ingest-object-created',
     bus: 'default',
     pattern: { source: ['aws.s3'], 'detail-type': ['Object Created'] },
-    matchIngestBucket: true,
+    matchBucket: 'ingest',
     target: 's3-sensor',
     description: 'S3 Object Created in the ingest bucket → s3 sensors',
+  },
+  {
+    kind: 'pattern',
+    name: 'ecs-result-stored',
+    bus: 'default',
+    pattern: { source: ['aws.s3'], 'detail-type': ['Object Created'], detail: { object: { key: [{ prefix: `${ECS_ORDERS_PREFIX}/` }] } } },
+    matchBucket: 'artifacts',
+    target: 'run-orchestrator',
+    description: 'an ECS runner container (which holds no credential) stored its progress or result → the orchestrator records it and wakes the run loop',
+  },
+  {
+    kind: 'pattern',
+    name: 'run-status-alerts',
+    bus: 'dagy',
+    pattern: {
+      source: [EMITTED_EVENTS.runStatusChanged.source],
+      'detail-type': [EMITTED_EVENTS.runStatusChanged.detailType],
+      // Only finished runs can match a condition; RUNNING is watched by the SLA tick below.
+      detail: { status: ['FAILED', 'SUCCEEDED', 'CANCELLED'] },
+    },
+    target: 'alert-dispatcher',
+    description: 'Run Status Changed (finished runs) → alert rules',
+  },
+  {
+    kind: 'schedule',
+    name: 'alert-sla-tick',
+    expression: 'rate(1 minute)',
+    everySeconds: 60,
+    target: 'alert-dispatcher',
+    description: 'every minute: run_duration_exceeded rules against RUNNING runs',
+  },
+  {
+    kind: 'pattern',
+    name: 'usage-run-status',
+    bus: 'dagy',
+    pattern: {
+      source: [EMITTED_EVENTS.runStatusChanged.source],
+      'detail-type': [EMITTED_EVENTS.runStatusChanged.detailType],
+      // A run started or ended (QUEUED is not metered).
+      detail: { status: ['RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] },
+    },
+    target: 'usage-meter',
+    description: 'Run Status Changed (started, ended) → usage events and aggregates',
+  },
+  {
+    kind: 'pattern',
+    name: 'usage-task-attempts',
+    bus: 'dagy',
+    pattern: {
+      source: [EMITTED_EVENTS.taskRunStatusChanged.source],
+      'detail-type': [EMITTED_EVENTS.taskRunStatusChanged.detailType],
+      // An attempt ended (→ SUCCEEDED, FAILED, or PENDING for a retry): its task seconds.
+      detail: { previous_status: ['RUNNING'] },
+    },
+    target: 'usage-meter',
+    description: 'Task Run Status Changed (an attempt ended) → task seconds per executor',
   },
 ];
 

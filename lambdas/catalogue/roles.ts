@@ -49,6 +49,10 @@ export const PERMISSIONS = {
   'sensors:write': 'developer',
   'self:read': 'viewer',
   'self:write': 'viewer',
+  // Channels hold delivery credentials (signing secrets, tokenised URLs): only admins change them.
+  'alerts:read': 'viewer',
+  'alerts:manage': 'admin',
+  'usage:read': 'viewer',
 } as const satisfies Record<string, Role>;
 
 export type Permission = keyof typeof PERMISSIONS;

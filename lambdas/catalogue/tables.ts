@@ -154,7 +154,7 @@ export const TABLES: Record<EntityName, TableDef> = {
   },
   User: {
     entity: 'User',
-    partitionKey: S('pk', 'user#user_id | email#normalized_email | loginfail#normalized_email'),
+    partitionKey: S('pk', 'user#user_id | email#normalized_email | loginfail#normalized_email | loginsrc#source_ip | bootstrap#first-owner (one per platform)'),
     orgScoped: false,
     ttlAttribute: 'expires_at_epoch',
     indexes: [],
@@ -270,16 +270,27 @@ export const TABLES: Record<EntityName, TableDef> = {
   NotificationChannel: {
     entity: 'NotificationChannel',
     partitionKey: S('org_id', 'org_id'),
-    sortKey: S('channel_id', 'channel_id'),
+    sortKey: S('channel_id', 'channel_id (channels) | channel_id#delivery#<created_at>#<delivery_id> (deliveries, TTL)'),
     orgScoped: true,
+    ttlAttribute: 'expires_at_epoch',
     indexes: [],
   },
   AlertRule: {
     entity: 'AlertRule',
     partitionKey: S('org_id', 'org_id'),
-    sortKey: S('rule_id', 'rule_id'),
+    sortKey: S('rule_id', 'rule_id (rules) | fired#<rule_id>#<run_id> (one alert per rule and run, TTL)'),
     orgScoped: true,
-    indexes: [],
+    ttlAttribute: 'expires_at_epoch',
+    indexes: [
+      {
+        name: 'sla-rules',
+        partitionKey: S('sla_shard', 'shard-0..shard-3 by hash of org_id#rule_id (present only on enabled run_duration_exceeded rules)'),
+        sortKey: S('sla_sort', 'org_id#rule_id'),
+        sparse: true,
+        projection: 'ALL',
+        purpose: 'enabled SLA rules of every org: the periodic evaluation reads only these',
+      },
+    ],
   },
   Environment: {
     entity: 'Environment',

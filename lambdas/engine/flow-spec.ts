@@ -1,7 +1,7 @@
 import type { JsonObject, JsonValue } from './json';
 
 // The FlowSpec is a public contract (POST /v1/flows, stored as flow_spec_json): snake_case fields,
-// names and defaults exactly as documented in DESIGN.md.
+// names and defaults exactly as documented in docs/flow-spec.md (docs/architecture.md "Public contracts").
 
 export const TASK_TYPES = ['code', 'http'] as const;
 export type TaskType = (typeof TASK_TYPES)[number];

@@ -1,4 +1,5 @@
 import { ENV } from '../catalogue/environment';
+import { EnvironmentRepository } from '../flows/environment-repository';
 import { FlowRepository } from '../flows/flow-repository';
 import { createHttpHandler, type HttpEvent, type HttpResult } from '../shared/http/http-handler';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
@@ -11,9 +12,10 @@ import { RunsService } from './runs/runs-service';
 export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps) => {
   const runtime = createRuntime('http-execution', env, deps);
   const { config, aws, clock, logger } = runtime;
-  const { runs, taskRuns, events } = createRunStores(runtime);
+  const { runs, taskRuns, events, ledger } = createRunStores(runtime);
   const auditTable = config.table('AuditLog');
   const service = new RunsService({
+    environments: new EnvironmentRepository(aws.ddb, config.table('Environment')),
     runs,
     taskRuns,
     events,
@@ -27,6 +29,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
     auditTable,
     clock,
     logger,
+    ledger,
   });
   return createHttpHandler({
     domain: 'execution',

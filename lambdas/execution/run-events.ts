@@ -24,6 +24,8 @@ export interface RunStatusChangedDetail {
   started_at: string | null;
   completed_at: string | null;
   error_message: string | null;
+  /** The run's modelled cost in USD, once it ended (null before, or when it was not recorded). */
+  cost_usd: number | null;
   occurred_at: string;
 }
 
@@ -91,6 +93,7 @@ export function runStatusChangedDetail(run: RunRecord, previous: RunStatus | nul
     started_at: run.started_at,
     completed_at: run.completed_at,
     error_message: run.error_message,
+    cost_usd: run.cost?.total_usd ?? null,
     occurred_at: occurredAt,
   };
 }

@@ -8,7 +8,9 @@
  * Every key starts with the org id, like every DynamoDB key, so a prefix policy can isolate tenants.
  */
 
-export const RUN_OBJECTS_PREFIX = 'runs';
+import { ECS_ORDERS_PREFIX, RUN_OBJECTS_PREFIX } from '../catalogue/environment';
+
+export { RUN_OBJECTS_PREFIX };
 
 function segment(value: string, what: string): string {
   if (value === '' || value.includes('/')) throw new Error(`invalid ${what} for an object key: ${JSON.stringify(value)}`);
@@ -36,4 +38,25 @@ export function logKey(orgId: string, runId: string, taskName: string): string {
  */
 export function isOrgObjectKey(orgId: string, key: string): boolean {
   return key.startsWith(`${RUN_OBJECTS_PREFIX}/${orgId}/`);
+}
+
+/**
+ * Objects exchanged with an ECS runner container, which holds no credential: per slot (the whole
+ * run, or one attempt of one task) the work order it reads and the result it writes, and per run
+ * the cancel marker it polls; all through URLs the trusted side presigns.
+ */
+function ecsSlotPrefix(orgId: string, runId: string, slot: string): string {
+  return `${ECS_ORDERS_PREFIX}/${segment(orgId, 'org_id')}/${segment(runId, 'run_id')}/${segment(slot, 'slot')}/`;
+}
+
+export function ecsOrderKey(orgId: string, runId: string, slot: string): string {
+  return `${ecsSlotPrefix(orgId, runId, slot)}order.json`;
+}
+
+export function ecsResultKey(orgId: string, runId: string, slot: string): string {
+  return `${ecsSlotPrefix(orgId, runId, slot)}result.json`;
+}
+
+export function ecsCancelKey(orgId: string, runId: string): string {
+  return `${ECS_ORDERS_PREFIX}/${segment(orgId, 'org_id')}/${segment(runId, 'run_id')}/cancelled`;
 }

@@ -18,13 +18,15 @@ import { shardNames, shardOf } from '../shared/dynamo/shard';
 import { RUN_ACTIVE_SHARDS } from '../catalogue/tables';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
+import type { RunCost } from '../usage/cost-model';
 
 // The Run table (see lambdas/catalogue/tables.ts). This module is the only code that knows its keys:
 //   run items          pk = org_id#run_id, with org_id, created_sort, flow_key, status_key and
 //                      deployment_key (when the run has a deployment) feeding the sparse GSIs
 //                      and active_shard (only while QUEUED or RUNNING: the reconciler's sweep)
-//   idempotency items  pk = org_id#idem#<key>, {run_id, expires_at_epoch}; NO org_id/created_sort,
-//                      so they never appear in a GSI; TTL deletes them late, reads check expiry.
+//   idempotency items  pk = org_id#idem#<key>, {run_id, expires_at_epoch, request_hash?}; NO
+//                      org_id/created_sort, so they never appear in a GSI; TTL deletes them late,
+//                      reads check expiry. Clients' keys arrive namespaced by the run starter.
 
 export const RUN_EXECUTORS = ['lambda', 'step-functions', 'ecs'] as const;
 export type RunExecutor = (typeof RUN_EXECUTORS)[number];
@@ -57,6 +59,8 @@ export interface RunMutableFields {
   loop_iteration: number;
   /** Opaque orchestration state (anything else the orchestrator wants to keep on the run). */
   orchestration: JsonObject;
+  /** The run's modelled AWS cost, stored when it ends (execution/run-cost.ts). */
+  cost: RunCost;
 }
 export type RunFieldUpdates = { [K in keyof RunMutableFields]?: RunMutableFields[K] | null };
 type NumericRunField = 'loop_iteration';
@@ -96,6 +100,7 @@ export interface RunRecord {
   wait_token: string | null;
   loop_iteration: number;
   orchestration: JsonObject | null;
+  cost: RunCost | null;
 }
 
 /** What the run starter gives to create a run (the repository fills keys, status and times). */
@@ -120,7 +125,14 @@ export interface NewRun {
 /** Extra items written in the same TransactWriteItems as the run (e.g. the audit record's Put). */
 export type TransactPut = { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression?: string } };
 
-export type CreateRunResult = { created: true; run: RunRecord } | { created: false; run: RunRecord };
+/** `request_hash`: the hash stored with the idempotency record that returned this run (null: none). */
+export type CreateRunResult = { created: true; run: RunRecord } | { created: false; run: RunRecord; request_hash: string | null };
+
+/** A live idempotency record's run, with the request hash stored alongside (null when none was). */
+export interface IdempotentRun {
+  run: RunRecord;
+  request_hash: string | null;
+}
 
 export interface RunListFilter {
   status?: RunStatus;
@@ -161,6 +173,7 @@ const MUTABLE_FIELDS: ReadonlySet<string> = new Set<keyof RunMutableFields>([
   'wait_token',
   'loop_iteration',
   'orchestration',
+  'cost',
 ]);
 
 const runPk = (orgId: string, runId: string) => `${orgId}#${runId}`;
@@ -204,6 +217,7 @@ function toRun(item: Record<string, unknown>): RunRecord {
     wait_token: s('wait_token'),
     loop_iteration: typeof item.loop_iteration === 'number' ? item.loop_iteration : 0,
     orchestration: o('orchestration'),
+    cost: o('cost') as RunCost | null,
   };
 }
 
@@ -259,7 +273,7 @@ export class RunRepository {
    * TransactWriteItems (plus `extraPuts`, e.g. the audit record). When the key is already taken
    * (and not expired), nothing is written and the existing run is returned with created: false.
    */
-  async create(input: NewRun, extraPuts: TransactPut[] = []): Promise<CreateRunResult> {
+  async create(input: NewRun, extraPuts: TransactPut[] = [], options: { requestHash?: string } = {}): Promise<CreateRunResult> {
     const now = isoNow(this.clock);
     const item: Record<string, unknown> = {
       pk: runPk(input.org_id, input.run_id),
@@ -283,7 +297,13 @@ export class RunRepository {
       items.push({
         Put: {
           TableName: this.table,
-          Item: { pk: idemPk(input.org_id, key), run_id: input.run_id, created_at: now, expires_at_epoch: nowEpoch + IDEMPOTENCY_TTL_SECONDS },
+          Item: {
+            pk: idemPk(input.org_id, key),
+            run_id: input.run_id,
+            created_at: now,
+            expires_at_epoch: nowEpoch + IDEMPOTENCY_TTL_SECONDS,
+            ...(options.requestHash === undefined ? {} : { request_hash: options.requestHash }),
+          },
           // An expired record (TTL deletes late) may be replaced.
           ConditionExpression: 'attribute_not_exists(pk) OR expires_at_epoch < :now',
           ExpressionAttributeValues: { ':now': nowEpoch },
@@ -302,8 +322,8 @@ export class RunRepository {
         if (key === null || !(error instanceof TransactionCanceledException)) throw error;
         const code = error.CancellationReasons?.[1]?.Code;
         if (code !== 'ConditionalCheckFailed' && code !== 'TransactionConflict') throw error;
-        const existing = await this.findByIdempotencyKey(input.org_id, key);
-        if (existing !== null) return { created: false, run: existing };
+        const existing = await this.findIdempotent(input.org_id, key);
+        if (existing !== null) return { created: false, run: existing.run, request_hash: existing.request_hash };
         // No run behind the key: the winner is still in flight (retry), or the record expired
         // between the two reads (surface the conflict rather than guess).
         if (code !== 'TransactionConflict' || attempt >= 4) throw error;
@@ -314,11 +334,17 @@ export class RunRepository {
 
   /** The run an unexpired idempotency key points at, or null. */
   async findByIdempotencyKey(orgId: string, key: string): Promise<RunRecord | null> {
+    return (await this.findIdempotent(orgId, key))?.run ?? null;
+  }
+
+  /** The run an unexpired idempotency key points at, with the request hash stored with the key. */
+  async findIdempotent(orgId: string, key: string): Promise<IdempotentRun | null> {
     const out = await this.ddb.send(new GetCommand({ TableName: this.table, Key: { pk: idemPk(orgId, key) }, ConsistentRead: true }));
     const record = out.Item;
     if (record === undefined || typeof record.run_id !== 'string') return null;
     if (typeof record.expires_at_epoch === 'number' && record.expires_at_epoch < epochSeconds(this.clock)) return null;
-    return this.get(orgId, record.run_id, { consistent: true });
+    const run = await this.get(orgId, record.run_id, { consistent: true });
+    return run === null ? null : { run, request_hash: typeof record.request_hash === 'string' ? record.request_hash : null };
   }
 
   /** A run of the organization, or null (also for another org's run id: the key holds the org). */
@@ -528,6 +554,29 @@ export class RunRepository {
       if (by !== undefined) b.add(field, by);
     }
     return this.conditionalUpdate(orgId, runId, b, guardConditions(b, guard));
+  }
+
+  /**
+   * Claims a RUNNING run for the one invocation that runs its whole DAG (executor lambda): a
+   * duplicate invocation loses and runs nothing.
+   */
+  async claimDagRunner(orgId: string, runId: string, owner: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: runPk(orgId, runId) },
+          UpdateExpression: 'SET dag_runner = :owner',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attribute_not_exists(dag_runner)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': owner },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   private async conditionalUpdate(orgId: string, runId: string, b: UpdateBuilder, conditions: string[]): Promise<RunTransition> {

@@ -4,12 +4,13 @@ import type { JsonObject, NormalizedFlowSpec } from '../engine';
 import { parseFlowSpec } from '../engine';
 import { auditTransactPut } from '../shared/audit/audit-log';
 import { isoNow, type Clock } from '../shared/clock';
-import { ConflictError, NotFoundError, ValidationError } from '../shared/errors';
+import { BadRequestError, ConflictError, NotFoundError, ValidationError, type ErrorDetail } from '../shared/errors';
 import { runSlug, uuidv7 } from '../shared/ids';
 import type { Logger } from '../shared/logger';
 import type { Runtime } from '../shared/runtime';
 import { DeploymentRepository, type DeploymentRecord } from '../flows/deployment-repository';
 import { FlowRepository, type FlowVersionRecord } from '../flows/flow-repository';
+import { budgetCheckFromRuntime } from '../usage/budget';
 import type { RunEventPublisher } from './run-events';
 import { checkRunParameters } from './run-parameters';
 import {
@@ -22,6 +23,7 @@ import {
   type TransactPut,
 } from './run-repository';
 import { createRunStores } from './run-stores';
+import { missingSecretNames } from '../secrets/secret-resolver';
 import type { NewTaskRun, TaskRunRepository } from './task-run-repository';
 
 /** What starts a run: POST /v1/runs, the retry route, the schedule evaluator and the sensors. */
@@ -36,8 +38,15 @@ export interface StartRunRequest {
   parameters?: JsonObject;
   /** lambda | step-functions | ecs; default: deployment's, then flow's default_executor, then lambda. */
   executor?: string;
-  /** Same key (per organization, for 24 h) → the same run, created: false. */
+  /** Same key (per organization, for 24 h) → the same run, created: false. Internal callers only
+   * (schedule slots, sensors): clients' keys go in `client_idempotency`. */
   idempotency_key?: string;
+  /**
+   * A client's Idempotency-Key (HTTP routes) with the hash of its request. Stored in its own
+   * namespace (`client:` + key), so a client can never pre-claim a schedule slot's or a sensor's
+   * key; the same key with another request hash is a 409 idempotency_key_reused.
+   */
+  client_idempotency?: { key: string; request_hash: string };
   trigger: { type: RunTriggerType; id?: string; slot?: string };
   /** Who started it (a user's email, "schedule:<id>", "sensor:<id>"). */
   actor_email: string;
@@ -51,7 +60,21 @@ export interface StartRunRequest {
    * in the same transaction as the run.
    */
   audit?: { ip_address: string };
+  /**
+   * Called once the target is known and before anything is written (not for a replayed
+   * idempotency key): throws to refuse the start. The HTTP routes check the caller's role here.
+   */
+  admit?: (target: RunTargetView) => Promise<void>;
 }
+
+/** What `admit` sees of a run about to start. */
+export interface RunTargetView {
+  deployment: DeploymentRecord | null;
+  flow: FlowVersionRecord;
+}
+
+/** Which of the named secrets a run in `environment` (null: org-wide only) cannot resolve. */
+export type MissingSecretsLookup = (orgId: string, environment: string | null, names: string[]) => Promise<string[]>;
 
 export interface StartRunResult {
   run: RunRecord;
@@ -76,6 +99,8 @@ export interface RunStarterDeps {
   taskRuns: TaskRunRepository;
   flows: FlowVersionLookup;
   deployments: DeploymentLookup;
+  /** A run whose tasks declare a secret that does not exist is refused (400 unknown_secret). */
+  missingSecrets: MissingSecretsLookup;
   events: RunEventPublisher;
   sfn: SFNClient;
   stateMachineArn: string;
@@ -83,9 +108,24 @@ export interface RunStarterDeps {
   logger: Logger;
   /** AuditLog table: when set, requests with `audit` write their record with the run. */
   auditTable?: string;
+  /**
+   * Admission checks of a new run (after validation, before anything is written): a refusal
+   * throws (e.g. 402 budget_exceeded) and nothing is started. Shared by manual, schedule and
+   * sensor runs; a run found by its idempotency key is not a new run and is not checked.
+   */
+  admission?: AdmissionCheck[];
 }
 
+/** One admission check of new runs (the monthly budget: usage/budget.ts); throws to refuse. */
+export type AdmissionCheck = (orgId: string) => Promise<unknown>;
+
 export const MAX_IDEMPOTENCY_KEY_LENGTH = 255;
+/** Prefix of clients' idempotency keys in the Run table; internal keys never start with it. */
+export const CLIENT_IDEMPOTENCY_PREFIX = 'client:';
+
+function reusedKey(): ConflictError {
+  return new ConflictError('this Idempotency-Key was used with a different request; use a new key for a new request', 'idempotency_key_reused');
+}
 /**
  * A QUEUED run without an execution, found through its idempotency key, is resumed (task runs
  * completed, execution started) only when older than this: by then its first starter has either
@@ -116,6 +156,25 @@ function specOf(flow: FlowVersionRecord): NormalizedFlowSpec {
     specCache.set(key, spec);
   }
   return spec;
+}
+
+/**
+ * 400 unknown_secret when a task declares a secret the run's environment cannot resolve: refused
+ * at the start, not as a task failure minutes later. One detail per task and secret.
+ */
+async function checkDeclaredSecrets(lookup: MissingSecretsLookup, orgId: string, environment: string | null, spec: NormalizedFlowSpec): Promise<void> {
+  const declared = spec.tasks.flatMap((task) => task.secrets);
+  if (declared.length === 0) return;
+  const missing = new Set(await lookup(orgId, environment, declared));
+  if (missing.size === 0) return;
+  const where = environment === null ? 'org-wide (the run has no environment)' : `in environment ${environment} or org-wide`;
+  const details: ErrorDetail[] = [];
+  spec.tasks.forEach((task, t) =>
+    task.secrets.forEach((name, i) => {
+      if (missing.has(name)) details.push({ path: `flow_spec.tasks[${t}].secrets[${i}]`, message: `task ${task.name} declares secret ${name}, which does not exist ${where}` });
+    }),
+  );
+  throw new BadRequestError(`unknown secret: ${details[0]!.message}${details.length > 1 ? ` (and ${details.length - 1} more)` : ''}`, 'unknown_secret', details);
 }
 
 function nonEmpty(value: string | null | undefined): string | undefined {
@@ -271,18 +330,31 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
 
   return {
     async start(request) {
-      const key = nonEmpty(request.idempotency_key);
-      if (key !== undefined && key.length > MAX_IDEMPOTENCY_KEY_LENGTH) {
-        throw new ValidationError([{ path: 'idempotency_key', message: `at most ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` }]);
+      const internalKey = nonEmpty(request.idempotency_key);
+      const client = request.client_idempotency;
+      if (internalKey !== undefined && client !== undefined) throw new Error('give idempotency_key or client_idempotency, not both');
+      if (internalKey?.startsWith(CLIENT_IDEMPOTENCY_PREFIX)) throw new Error(`internal idempotency keys may not start with ${CLIENT_IDEMPOTENCY_PREFIX}`);
+      const given = client?.key ?? internalKey;
+      if (given !== undefined && (given.length === 0 || given.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+        throw new ValidationError([{ path: 'idempotency_key', message: `1 to ${MAX_IDEMPOTENCY_KEY_LENGTH} characters` }]);
       }
+      const key = client === undefined ? internalKey : CLIENT_IDEMPOTENCY_PREFIX + client.key;
+      const requestHash = client?.request_hash;
       if (key !== undefined) {
-        const found = await runs.findByIdempotencyKey(request.org_id, key);
-        if (found !== null) return existing(found, request);
+        const found = await runs.findIdempotent(request.org_id, key);
+        if (found !== null) {
+          if (requestHash !== undefined && found.request_hash !== requestHash) throw reusedKey();
+          return existing(found.run, request);
+        }
       }
       const target = await resolveTarget(request);
+      // Who may start it is settled before anything about it is checked or said.
+      if (request.admit !== undefined) await request.admit({ deployment: target.deployment, flow: target.flow });
       const parameters: JsonObject = { ...target.baseParameters, ...(request.parameters ?? {}) };
       checkRunParameters(target.spec.parameters, parameters);
       const executor = pickExecutor(request, target);
+      await checkDeclaredSecrets(deps.missingSecrets, request.org_id, target.deployment?.environment ?? null, target.spec);
+      for (const admit of deps.admission ?? []) await admit(request.org_id);
       const now = clock.nowMs();
       const newRun: NewRun = {
         org_id: request.org_id,
@@ -330,8 +402,11 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
           ),
         );
       }
-      const created = await runs.create(newRun, extraPuts);
-      if (!created.created) return existing(created.run, request);
+      const created = await runs.create(newRun, extraPuts, requestHash === undefined ? {} : { requestHash });
+      if (!created.created) {
+        if (requestHash !== undefined && created.request_hash !== requestHash) throw reusedKey();
+        return existing(created.run, request);
+      }
       const tasks = await initialTaskRuns(target.spec, target.retried, request.retry_of?.keep_succeeded_outputs ?? false);
       await taskRuns.createMany(newRun.org_id, newRun.run_id, tasks);
       await deps.events.runStatusChanged(created.run, null);
@@ -342,7 +417,8 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
 
 /**
  * The run starter of a function, from its runtime: needs the Run, TaskRun, Flow and Deployment
- * tables, the states:start and events:put capabilities (schedule evaluator, sensors, HTTP).
+ * tables, the states:start and events:put capabilities (schedule evaluator, sensors, HTTP), and
+ * Subscription and UsageAggregate (read) for the monthly budget check.
  */
 export function runStarterFromRuntime(runtime: Runtime, options: { auditTable?: string } = {}): RunStarter {
   const { runs, taskRuns, events } = createRunStores(runtime);
@@ -352,10 +428,12 @@ export function runStarterFromRuntime(runtime: Runtime, options: { auditTable?: 
     events,
     flows: new FlowRepository(runtime.aws.ddb, runtime.config.table('Flow')),
     deployments: new DeploymentRepository(runtime.aws.ddb, runtime.config.table('Deployment')),
+    missingSecrets: (orgId, environment, names) => missingSecretNames({ ddb: runtime.aws.ddb, secretTable: runtime.config.table('Secret') }, orgId, environment, names),
     sfn: runtime.aws.sfn,
     stateMachineArn: runtime.config.required(ENV.stateMachineArn),
     clock: runtime.clock,
     logger: runtime.logger,
+    admission: [budgetCheckFromRuntime(runtime)],
     ...(options.auditTable === undefined ? {} : { auditTable: options.auditTable }),
   });
 }

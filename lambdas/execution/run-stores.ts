@@ -1,5 +1,6 @@
 import { ENV } from '../catalogue/environment';
 import type { Runtime } from '../shared/runtime';
+import { costContextOf, type CostContext } from '../usage/cost-context';
 import { createRunEventPublisher, type RunEventPublisher } from './run-events';
 import { RunRepository } from './run-repository';
 import { TaskRunRepository } from './task-run-repository';
@@ -9,6 +10,8 @@ export interface RunStores {
   runs: RunRepository;
   taskRuns: TaskRunRepository;
   events: RunEventPublisher;
+  /** Sizes and region the cost ledger prices runs with (execution/run-cost.ts). */
+  ledger: CostContext;
 }
 
 /**
@@ -21,5 +24,6 @@ export function createRunStores(runtime: Runtime): RunStores {
     runs: new RunRepository({ ddb: aws.ddb, tableName: config.table('Run'), clock }),
     taskRuns: new TaskRunRepository({ ddb: aws.ddb, tableName: config.table('TaskRun'), clock }),
     events: createRunEventPublisher({ events: aws.events, busName: config.required(ENV.eventBusName), clock, logger, metrics }),
+    ledger: costContextOf(config),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { COST_COMPONENTS } from '../usage/cost-model';
 import { RUN_STATUSES, TASK_STATUSES } from '../engine';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 import { resourceName } from '../flows/resource-names';
@@ -60,6 +61,21 @@ export const idempotencyKeySchema = z
 
 const nullableString = z.string().nullable();
 
+/** A modelled AWS cost (usage/cost-model.ts): total and by component (quantity and USD). */
+const costLine = z.object({ quantity: z.number(), usd: z.number() });
+const costComponents = z.partialRecord(z.enum(COST_COMPONENTS), costLine);
+const costView = z.object({
+  total_usd: z.number(),
+  price_region: z.string(),
+  prices_as_of: z.string(),
+  components: costComponents,
+});
+/** A run's cost: its task runs' costs plus its run-level items (orchestration, host, events). */
+const runCostView = costView.extend({
+  task_runs_usd: z.number(),
+  run_level: z.object({ total_usd: z.number(), components: costComponents }),
+});
+
 export const taskRunView = z.object({
   task_run_id: z.string(),
   run_id: z.string(),
@@ -73,6 +89,8 @@ export const taskRunView = z.object({
   output_ref: nullableString,
   not_before: nullableString,
   reused_from_run_id: nullableString,
+  /** Recorded when the run ends; null before. */
+  cost: costView.nullable(),
 });
 
 export const runView = z.object({
@@ -93,6 +111,8 @@ export const runView = z.object({
   started_at: nullableString,
   completed_at: nullableString,
   updated_at: z.string(),
+  /** The run's modelled AWS cost, recorded when it ends; null before. */
+  cost: runCostView.nullable(),
 });
 
 export const runDetailView = runView.extend({

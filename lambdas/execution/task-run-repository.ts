@@ -4,6 +4,7 @@ import {
   BatchWriteCommand,
   GetCommand,
   QueryCommand,
+  TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
@@ -15,6 +16,7 @@ import { ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
 import { queryAll } from '../shared/dynamo/query-all';
+import type { Cost } from '../usage/cost-model';
 
 // The TaskRun table (see lambdas/catalogue/tables.ts): pk = org_id#run_id, sk = task_name. One
 // partition per run, so "all task runs of a run" is one Query. This module is the only code that
@@ -43,6 +45,8 @@ export interface TaskRunRecord {
   not_before: string | null;
   /** The run whose output this task run reuses (retried runs keep succeeded tasks' outputs). */
   reused_from_run_id: string | null;
+  /** Modelled AWS cost of the task run, recorded once it and its run ended (execution/run-cost.ts). */
+  cost: Cost | null;
   created_at: string;
   updated_at: string;
 }
@@ -95,6 +99,8 @@ export function taskRunId(runId: string, taskName: string): string {
 
 const taskPk = (orgId: string, runId: string) => `${orgId}#${runId}`;
 const BATCH_SIZE = 25;
+/** Items per TransactWriteItems. */
+const TRANSACT_LIMIT = 100;
 const MAX_BATCH_ROUNDS = 8;
 
 function toTaskRun(item: Record<string, unknown>): TaskRunRecord {
@@ -114,6 +120,7 @@ function toTaskRun(item: Record<string, unknown>): TaskRunRecord {
     output_ref: s('output_ref'),
     not_before: s('not_before'),
     reused_from_run_id: s('reused_from_run_id'),
+    cost: typeof item.cost === 'object' && item.cost !== null ? (item.cost as Cost) : null,
     created_at: item.created_at as string,
     updated_at: s('updated_at') ?? (item.created_at as string),
   };
@@ -164,6 +171,7 @@ export class TaskRunRepository {
       output_ref: t.output_ref ?? null,
       not_before: null,
       reused_from_run_id: t.reused_from_run_id ?? null,
+      cost: null,
       created_at: now,
       updated_at: now,
     }));
@@ -326,6 +334,30 @@ export class TaskRunRepository {
     }
   }
 
+  /**
+   * Claims one attempt of a RUNNING task run for the runner about to run it, before any code runs:
+   * the first claim wins; a duplicate delivery, or a stale one (the attempt was retried, settled or
+   * declared lost meanwhile), loses and must do nothing. So an attempt's code runs at most once.
+   */
+  async claimAttempt(orgId: string, runId: string, taskName: string, attempt: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(orgId, runId), task_name: taskName },
+          UpdateExpression: 'SET claimed_attempt = :attempt',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attempt = :attempt AND (attribute_not_exists(claimed_attempt) OR claimed_attempt < :attempt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':attempt': attempt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
   // The named transitions: each plain method answers whether it won (boolean); its *Detailed twin
   // also returns the task run after the change (won) or as it is now (lost).
 
@@ -376,6 +408,52 @@ export class TaskRunRepository {
       { not_before: opts.not_before, error_message: opts.error_message },
       guardOf(opts.attempt),
     );
+  }
+
+  /**
+   * Stores terminal task runs' costs, each conditional on the task run still being terminal with
+   * the completed_at its cost was computed from (a cost never describes another attempt; the same
+   * cost written twice, by a retried finalize, is harmless). Up to 100 per TransactWriteItems, so a
+   * run's ledger costs one request per 100 task runs; when a condition fails, each is written on
+   * its own. Returns the task names whose cost was not written (the task run changed).
+   */
+  async recordCosts(orgId: string, runId: string, entries: Array<{ task_name: string; cost: Cost; completed_at: string | null }>): Promise<string[]> {
+    const update = (e: { task_name: string; cost: Cost; completed_at: string | null }) => {
+      const values: Record<string, unknown> = { ':cost': e.cost, ':s': 'SUCCEEDED', ':f': 'FAILED', ':k': 'SKIPPED' };
+      let condition = 'attribute_exists(pk) AND #status IN (:s, :f, :k)';
+      if (e.completed_at === null) condition += ' AND attribute_not_exists(completed_at)';
+      else {
+        values[':completed'] = e.completed_at;
+        condition += ' AND completed_at = :completed';
+      }
+      return {
+        TableName: this.table,
+        Key: { pk: taskPk(orgId, runId), task_name: e.task_name },
+        UpdateExpression: 'SET #cost = :cost',
+        ConditionExpression: condition,
+        ExpressionAttributeNames: { '#cost': 'cost', '#status': 'status' },
+        ExpressionAttributeValues: values,
+      };
+    };
+    const missed: string[] = [];
+    for (let i = 0; i < entries.length; i += TRANSACT_LIMIT) {
+      const chunk = entries.slice(i, i + TRANSACT_LIMIT);
+      try {
+        await this.ddb.send(new TransactWriteCommand({ TransactItems: chunk.map((e) => ({ Update: update(e) })) }));
+        continue;
+      } catch (error) {
+        if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') throw error;
+      }
+      for (const e of chunk) {
+        try {
+          await this.ddb.send(new UpdateCommand(update(e)));
+        } catch (error) {
+          if (!(error instanceof ConditionalCheckFailedException)) throw error;
+          missed.push(e.task_name);
+        }
+      }
+    }
+    return missed;
   }
 
   /** PENDING → SKIPPED with the reason in error_message. */

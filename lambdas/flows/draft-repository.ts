@@ -26,6 +26,8 @@ export interface DraftSummary {
 export interface DraftRecord extends DraftSummary {
   /** The draft's spec as JSON text (stored as text: a work-in-progress spec may be deeply nested). */
   flow_spec_json: string;
+  /** The builder's node positions as JSON text, `{"task": {"x": 0, "y": 0}}` ('{}' for drafts saved before it). */
+  layout_json: string;
 }
 
 const SUMMARY_FIELDS = [
@@ -53,7 +55,8 @@ export class DraftRepository {
     const out = await this.ddb.send(
       new GetCommand({ TableName: this.tableName, Key: { org_id: orgId, draft_id: draftId }, ConsistentRead: true }),
     );
-    return out.Item === undefined ? null : { ...toSummary(out.Item), flow_spec_json: out.Item.flow_spec_json as string };
+    if (out.Item === undefined) return null;
+    return { ...toSummary(out.Item), flow_spec_json: out.Item.flow_spec_json as string, layout_json: (out.Item.layout_json as string | undefined) ?? '{}' };
   }
 
   /** Newest first (draft ids are UUIDv7). */

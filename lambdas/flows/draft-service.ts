@@ -25,6 +25,8 @@ export interface DraftInput {
   default_executor?: RunExecutor | null;
   flow_spec?: Record<string, unknown>;
   artifact?: { upload_key: string } | null;
+  /** Node positions in the visual builder (kept beside the spec, never part of it). */
+  layout?: Record<string, { x: number; y: number }>;
 }
 
 export interface DraftServiceDeps {
@@ -38,10 +40,11 @@ export interface DraftServiceDeps {
 
 /** The API's view of a draft: its spec as an object, its artifact as {upload_key}. */
 export function draftView(record: DraftRecord) {
-  const { flow_spec_json, artifact_upload_key, ...rest } = record;
+  const { flow_spec_json, layout_json, artifact_upload_key, ...rest } = record;
   return {
     ...rest,
     flow_spec: JSON.parse(flow_spec_json) as unknown,
+    layout: JSON.parse(layout_json) as unknown,
     artifact: artifact_upload_key === null ? null : { upload_key: artifact_upload_key },
   };
 }
@@ -136,6 +139,7 @@ export class DraftService {
     if (draft.flow_name === null) errors.push({ task: null, path: 'flow_name', message: 'required to publish' });
     const result = validateFlowSpec(spec, { pathPrefix: 'flow_spec' });
     if (!result.ok) return { valid: false, errors: [...errors, ...issuesByTask(spec, result.issues)] };
+    errors.push(...issuesByTask(spec, this.deps.flowService.specIssues(result.spec)));
     if (draft.artifact_upload_key === null) {
       if (hasCodeTasks(result.spec)) errors.push({ task: null, path: 'artifact', message: 'required: flow_spec has code tasks' });
     } else {
@@ -170,7 +174,10 @@ export class DraftService {
   }
 }
 
-type DraftContent = Pick<DraftRecord, 'name' | 'description' | 'flow_name' | 'namespace' | 'tags' | 'default_executor' | 'flow_spec_json' | 'artifact_upload_key'>;
+type DraftContent = Pick<
+  DraftRecord,
+  'name' | 'description' | 'flow_name' | 'namespace' | 'tags' | 'default_executor' | 'flow_spec_json' | 'layout_json' | 'artifact_upload_key'
+>;
 
 function content(input: DraftInput): DraftContent {
   return {
@@ -181,6 +188,7 @@ function content(input: DraftInput): DraftContent {
     tags: input.tags ?? {},
     default_executor: input.default_executor ?? null,
     flow_spec_json: JSON.stringify(input.flow_spec ?? { tasks: [] }),
+    layout_json: JSON.stringify(input.layout ?? {}),
     artifact_upload_key: input.artifact?.upload_key ?? null,
   };
 }

@@ -7,11 +7,16 @@ import { isOwnUploadKey, type ArtifactStore, MAX_UPLOADED_ARTIFACT_BYTES, UPLOAD
 import { hasCodeTasks, missingHandlerModules, zipEntryNames } from './artifact-zip';
 import { auditOp } from './audit';
 import { computeCodeHash } from './code-hash';
+import type { EgressPolicy } from '../shared/egress';
+import { httpTaskIssues } from './http-task-checks';
 import type { FlowListFilter, FlowRepository, FlowStatus, FlowVersionRecord, FlowVersionSummary } from './flow-repository';
 import { compareFlowVersions } from './flow-version-order';
 import type { Actor } from './request-context';
 import type { RunExecutor } from './resource-names';
 import { transact } from '../shared/dynamo/transact';
+import { ARTIFACT_BYTES_METRIC } from '../usage/metrics';
+import { periodOf } from '../usage/period';
+import type { UsageEventRecord, UsageRepository } from '../usage/usage-repository';
 
 /** Where a version's code comes from; `path` is where a problem with it is reported. */
 export type ArtifactSource =
@@ -44,6 +49,10 @@ export interface FlowServiceDeps {
   artifacts: ArtifactStore;
   auditTable: string;
   clock: Clock;
+  /** Judges http task URLs at registration (the local platform's loopback flag included). */
+  egress: EgressPolicy;
+  /** Meters the artifact bytes a new version stores (in the same transaction as the version). */
+  usage?: Pick<UsageRepository, 'transactItems'>;
 }
 
 class VersionTaken extends Error {}
@@ -78,6 +87,8 @@ export class FlowService {
    * retry rewrites the same object) before the Flow item and its audit record are written together.
    */
   async register(actor: Actor, input: RegisterFlowInput): Promise<RegisterResult> {
+    const specIssues = this.specIssues(input.spec);
+    if (specIssues.length > 0) throw new ValidationError(specIssues);
     const bytes = await this.artifactBytes(actor.org_id, input.artifact);
     if (bytes === null && hasCodeTasks(input.spec)) {
       throw new ValidationError([{ path: 'artifact', message: 'required: flow_spec has code tasks' }]);
@@ -115,6 +126,7 @@ export class FlowService {
           before: null,
           after: auditView(record),
         }, now),
+        ...this.artifactUsage(record, bytes).map((item) => ({ item })),
       ]);
     } catch (error) {
       if (!(error instanceof VersionTaken)) throw error;
@@ -124,6 +136,11 @@ export class FlowService {
       return sameOrConflict(winner, codeHash);
     }
     return { created: true, flow: record };
+  }
+
+  /** Problems of a valid spec that only this service can judge (http task URLs and templates). */
+  specIssues(spec: NormalizedFlowSpec): ErrorDetail[] {
+    return httpTaskIssues(spec, this.deps.egress);
   }
 
   async get(orgId: string, flowName: string, flowVersion: string): Promise<FlowVersionRecord> {
@@ -168,6 +185,23 @@ export class FlowService {
       }, now),
     ]);
     return after;
+  }
+
+  /** The usage event of the bytes a new version stores (none without an artifact). */
+  private artifactUsage(record: FlowVersionRecord, bytes: Buffer | null): ReturnType<UsageRepository['transactItems']> {
+    if (this.deps.usage === undefined || bytes === null) return [];
+    const event: UsageEventRecord = {
+      org_id: record.org_id,
+      event_id: `artifact_stored:${flowResourceId(record.flow_name, record.flow_version)}:${record.code_hash.slice(0, 16)}`,
+      event_time: record.created_at,
+      period: periodOf(record.created_at),
+      event_type: 'artifact_stored',
+      resource_type: 'flow',
+      resource_id: flowResourceId(record.flow_name, record.flow_version),
+      metrics: { [ARTIFACT_BYTES_METRIC]: bytes.length },
+      attributes: { flow_name: record.flow_name, flow_version: record.flow_version, code_hash: record.code_hash },
+    };
+    return this.deps.usage.transactItems(event);
   }
 
   private async artifactBytes(orgId: string, source: ArtifactSource | null): Promise<Buffer | null> {

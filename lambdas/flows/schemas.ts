@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { flowSpecSchema } from '../engine';
+import { flowSpecSchema, MAX_TASKS } from '../engine';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 import { DEPLOYMENT_STATUSES } from './deployment-repository';
 import { FLOW_STATUSES } from './flow-repository';
 import { namespaceSchema, resourceName, runExecutorSchema, tagsSchema, TAG_KEY_PATTERN } from './resource-names';
 
-/** Largest flow_spec, as JSON (DESIGN: specs over 256 KB are refused with a 413). */
+/** Largest flow_spec, as JSON (docs/flow-spec.md "Limits": specs over 256 KB are refused with a 413). */
 export const MAX_SPEC_BYTES = 256 * 1024;
 /** Largest inline artifact, decoded. */
 export const MAX_INLINE_ARTIFACT_BYTES = 4 * 1024 * 1024;
@@ -164,6 +164,11 @@ const environmentSchema = z.object({
 
 // --- drafts ------------------------------------------------------------------------------
 
+/** The builder's node positions, by task name (at most one per task a spec may hold). */
+const draftLayoutSchema = z
+  .record(z.string().max(128), z.strictObject({ x: z.number().min(-1e6).max(1e6), y: z.number().min(-1e6).max(1e6) }))
+  .refine((layout) => Object.keys(layout).length <= MAX_TASKS, `at most ${MAX_TASKS} positions`);
+
 export const createDraftBody = z.strictObject({
   name: z.string().max(256).optional(),
   description: z.string().max(4096).optional(),
@@ -174,6 +179,7 @@ export const createDraftBody = z.strictObject({
   /** Any JSON object: a draft may be invalid while it is edited (see /validate). */
   flow_spec: jsonObject.optional(),
   artifact: z.strictObject({ upload_key: z.string().max(512) }).nullable().optional(),
+  layout: draftLayoutSchema.optional(),
 });
 export const updateDraftBody = createDraftBody.extend({ version: versionField.optional() });
 export const publishDraftBody = z.strictObject({ flow_version: resourceName() });
@@ -192,7 +198,7 @@ const draftSummarySchema = z.object({
   created_at: z.string(),
   updated_at: z.string(),
 });
-const draftSchema = draftSummarySchema.extend({ flow_spec: jsonObject });
+const draftSchema = draftSummarySchema.extend({ flow_spec: jsonObject, layout: z.record(z.string(), z.object({ x: z.number(), y: z.number() })) });
 const draftValidationSchema = z.object({
   valid: z.boolean(),
   errors: z.array(z.object({ task: z.string().nullable(), path: z.string(), message: z.string() })),

@@ -1,3 +1,4 @@
+import { egressPolicyOf } from '../shared/egress';
 import type { Runtime } from '../shared/runtime';
 import { ArtifactStore } from './artifact-store';
 import { DeploymentRepository } from './deployment-repository';
@@ -8,6 +9,7 @@ import { EnvironmentRepository } from './environment-repository';
 import { EnvironmentService } from './environment-service';
 import { FlowRepository } from './flow-repository';
 import { FlowService } from './flow-service';
+import { UsageRepository } from '../usage/usage-repository';
 
 export interface FlowsServices {
   flows: FlowService;
@@ -24,7 +26,8 @@ export function createFlowsServices(runtime: Runtime): FlowsServices {
   const flowRepo = new FlowRepository(ddb, config.table('Flow'));
   const environmentRepo = new EnvironmentRepository(ddb, config.table('Environment'));
   const artifacts = new ArtifactStore(aws.s3, config.bucket('artifacts'));
-  const flows = new FlowService({ ddb, flows: flowRepo, artifacts, auditTable, clock });
+  const usage = new UsageRepository({ ddb, eventsTable: config.table('UsageEvent'), aggregatesTable: config.table('UsageAggregate'), clock });
+  const flows = new FlowService({ ddb, flows: flowRepo, artifacts, auditTable, clock, egress: egressPolicyOf(config), usage });
   return {
     flows,
     deployments: new DeploymentService({

@@ -9,6 +9,7 @@ import { addMemberBody, createApiKeyBody, emptyBody, loginBody, orgBody, signupB
 import type { AccessLogService } from './services/access-log-service';
 import type { ApiKeyService } from './services/api-key-service';
 import type { AuthService } from './services/auth-service';
+import type { InvitationService } from './services/invitation-service';
 import type { MemberService } from './services/member-service';
 import type { OrganizationService } from './services/organization-service';
 import type { ProfileService } from './services/profile-service';
@@ -19,6 +20,7 @@ export interface IdentityServices {
   profile: ProfileService;
   orgs: OrganizationService;
   members: MemberService;
+  invitations: InvitationService;
   apiKeys: ApiKeyService;
   accessLogs: AccessLogService;
 }
@@ -78,7 +80,19 @@ export function identityOperations(s: IdentityServices): Record<string, Operatio
     addMember: async (request) => {
       const principal = orgPrincipal(request.principal);
       const body = parseWith(addMemberBody, request.body);
-      return created({ member: memberView(await s.members.add(principal, body, auditActor(request))) });
+      const { invitation, token } = await s.invitations.create(principal, body, auditActor(request));
+      return created({ invitation, token, accept_path: `/v1/invitations/${token}/accept` });
+    },
+    listInvitations: async (request) => {
+      return ok(await s.invitations.list(orgPrincipal(request.principal), parsePageQuery(request.query)));
+    },
+    revokeInvitation: async (request) => {
+      await s.invitations.revoke(orgPrincipal(request.principal), request.pathParameters.invitation_id!, auditActor(request));
+      return noContent();
+    },
+    acceptInvitation: async (request) => {
+      parseWith(emptyBody, request.body);
+      return created({ member: memberView(await s.invitations.accept(principalOf(request), request.pathParameters.token!, request.sourceIp)) });
     },
     updateMember: async (request) => {
       const principal = orgPrincipal(request.principal);

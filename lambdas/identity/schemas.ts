@@ -45,6 +45,16 @@ const organizationView = z.object({ org_id: z.string(), name: z.string(), create
 const orgMembershipView = z.object({ org_id: z.string(), name: z.string(), role });
 const accessTokenView = z.object({ token: z.string(), token_type: z.literal('Bearer'), expires_at: z.string() });
 const memberView = z.object({ org_id: z.string(), user_id: z.string(), email: z.string(), name: z.string(), role, created_at: z.string(), updated_at: z.string() });
+const invitationView = z.object({
+  invitation_id: z.string(),
+  org_id: z.string(),
+  email: z.string(),
+  role,
+  invited_by: z.string(),
+  created_at: z.string(),
+  expires_at: z.string(),
+  status: z.enum(['pending', 'expired']),
+});
 const apiKeyView = z.object({
   key_id: z.string(),
   name: z.string(),
@@ -98,11 +108,17 @@ export const IDENTITY_SCHEMAS: OperationSchemas = {
   updateOrg: { body: orgBody, response: { status: 200, body: z.object({ organization: organizationView }) } },
   createOrg: { body: orgBody, response: { status: 201, body: z.object({ organization: organizationView, role }) } },
   listMembers: { query: pageQuery, response: { status: 200, body: page(memberView) } },
-  addMember: { body: addMemberBody, response: { status: 201, body: z.object({ member: memberView }) } },
+  addMember: {
+    body: addMemberBody,
+    response: { status: 201, body: z.object({ invitation: invitationView, token: z.string(), accept_path: z.string() }) },
+  },
   updateMember: { body: updateMemberBody, response: { status: 200, body: z.object({ member: memberView }) } },
   removeMember: { response: { status: 204 } },
   listApiKeys: { query: pageQuery, response: { status: 200, body: page(apiKeyView) } },
   createApiKey: { body: createApiKeyBody, response: { status: 201, body: z.object({ api_key: apiKeyView, secret: z.string() }) } },
   revokeApiKey: { response: { status: 204 } },
+  listInvitations: { query: pageQuery, response: { status: 200, body: page(invitationView) } },
+  revokeInvitation: { response: { status: 204 } },
+  acceptInvitation: { body: emptyBody, response: { status: 201, body: z.object({ member: memberView }) } },
   listAccessLogs: { query: pageQuery, response: { status: 200, body: page(accessLogView) } },
 };

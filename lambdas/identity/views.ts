@@ -1,6 +1,7 @@
 import type { Role } from '../catalogue/roles';
 import type { AccessLogRecord } from '../shared/http/access-log';
 import type { ApiKeyRecord } from './repositories/api-key-repository';
+import type { InvitationRecord } from './repositories/invitation-repository';
 import type { MembershipRecord } from './repositories/membership-repository';
 import type { OrganizationRecord } from './repositories/organization-repository';
 import type { UserRecord } from './repositories/user-repository';
@@ -21,6 +22,18 @@ export const memberView = (m: MembershipRecord) => ({
   role: m.role,
   created_at: m.created_at,
   updated_at: m.updated_at,
+});
+
+/** An invitation as admins see it: never its token or the token's hash. */
+export const invitationView = (i: InvitationRecord, nowMs: number) => ({
+  invitation_id: i.invitation_id,
+  org_id: i.org_id,
+  email: i.email,
+  role: i.role,
+  invited_by: i.invited_by,
+  created_at: i.created_at,
+  expires_at: i.expires_at,
+  status: i.expires_at_epoch * 1000 > nowMs ? ('pending' as const) : ('expired' as const),
 });
 
 export const apiKeyView = (k: ApiKeyRecord) => ({

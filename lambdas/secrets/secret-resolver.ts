@@ -33,16 +33,7 @@ export async function resolveSecrets(
 ): Promise<Record<string, string>> {
   const wanted = [...new Set(names)];
   if (wanted.length === 0) return {};
-  const repository = new SecretRepository(deps.ddb, deps.secretTable);
-  const refs = wanted.flatMap((secret_name) => [
-    { secret_name, environment: null },
-    ...(environment === null ? [] : [{ secret_name, environment }]),
-  ]);
-  const chosen = new Map<string, StoredSecret>();
-  for (const secret of await repository.getMany(orgId, refs)) {
-    const current = chosen.get(secret.secret_name);
-    if (current === undefined || (current.environment === null && secret.environment !== null)) chosen.set(secret.secret_name, secret);
-  }
+  const chosen = await chooseSecrets(new SecretRepository(deps.ddb, deps.secretTable), orgId, environment, wanted);
   const missing = wanted.filter((name) => !chosen.has(name));
   if (missing.length > 0) throw new MissingSecretsError(missing);
   const out: Record<string, string> = {};
@@ -53,4 +44,34 @@ export async function resolveSecrets(
     }),
   );
   return out;
+}
+
+/**
+ * The names among `names` that a run in `environment` could not resolve (in neither scope), in
+ * their first-seen order. Nothing is decrypted: the run starter refuses such a run up front.
+ */
+export async function missingSecretNames(
+  deps: Omit<SecretResolverDeps, 'keyProvider'>,
+  orgId: string,
+  environment: string | null,
+  names: string[],
+): Promise<string[]> {
+  const wanted = [...new Set(names)];
+  if (wanted.length === 0) return [];
+  const chosen = await chooseSecrets(new SecretRepository(deps.ddb, deps.secretTable), orgId, environment, wanted);
+  return wanted.filter((name) => !chosen.has(name));
+}
+
+/** Each name's secret: the one scoped to the environment, else the org-wide one (absent: neither). */
+async function chooseSecrets(repository: SecretRepository, orgId: string, environment: string | null, wanted: string[]): Promise<Map<string, StoredSecret>> {
+  const refs = wanted.flatMap((secret_name) => [
+    { secret_name, environment: null },
+    ...(environment === null ? [] : [{ secret_name, environment }]),
+  ]);
+  const chosen = new Map<string, StoredSecret>();
+  for (const secret of await repository.getMany(orgId, refs)) {
+    const current = chosen.get(secret.secret_name);
+    if (current === undefined || (current.environment === null && secret.environment !== null)) chosen.set(secret.secret_name, secret);
+  }
+  return chosen;
 }

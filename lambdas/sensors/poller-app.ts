@@ -1,4 +1,5 @@
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { egressPolicyOf } from '../shared/egress';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
 import { createJsonFetcher } from './http-probe';
 import { SensorPoller, type PollReport } from './poller';
@@ -12,8 +13,8 @@ export const createPollerFunction: FunctionFactory<unknown, PollReport> = (env, 
     ...runs,
     logger: runtime.logger,
     ingestBucket: runtime.config.bucket('ingest'),
-    // Loopback endpoints are allowed only on the local platform.
-    fetchJson: createJsonFetcher(runtime.config.stage === 'local'),
+    // Loopback endpoints only with the local platform's test flag.
+    fetchJson: createJsonFetcher(egressPolicyOf(runtime.config)),
     listObjects: async (bucket, prefix, startAfter, maxKeys) => {
       const out = await runtime.aws.s3.send(
         new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, MaxKeys: maxKeys, ...(startAfter !== undefined ? { StartAfter: startAfter } : {}) }),

@@ -1,8 +1,11 @@
 // POST /v1/hooks/{token}: a webhook sensor's trigger. The token (dagy_wh_..., 256 random bits) is
 // the credential: looked up by its SHA-256. With a signing secret, X-Dagy-Timestamp and
-// X-Dagy-Signature (hex HMAC-SHA256 of "<timestamp>.<raw body>") are required and the timestamp
-// must be within 300 s: a replay outside it is a 401. Inside it, the delivery id (X-Dagy-Delivery,
-// else Idempotency-Key, else the signature itself) is the run's idempotency key: no second run.
+// X-Dagy-Signature (hex HMAC-SHA256 of "<timestamp>.<delivery id>.<raw body>", or of
+// "<timestamp>.<raw body>" without a delivery id) are required and the timestamp must be within
+// 300 s: a replay outside it is a 401. Inside it, the run's idempotency key is the SIGNED delivery
+// id, else the signature itself: a replay with another delivery id header no longer verifies (or,
+// signed the old way, is keyed by its unchanged signature), so it never starts a second run.
+// Without a signing secret the token alone authenticates and the delivery id is taken as sent.
 // The secret is stored sealed; it is opened here (cached a few minutes, signing-secret.ts).
 import { randomUUID } from 'node:crypto';
 import { sha256Hex } from '../identity/tokens';
@@ -44,15 +47,15 @@ export interface WebhookDeps extends SensorRunDeps {
   signingSecrets: SigningSecretOpener;
 }
 
-function deliveryKey(sensorId: string, headers: Record<string, string>, signature: string | undefined): string | undefined {
+/** The delivery id the request names (X-Dagy-Delivery, else Idempotency-Key), checked. */
+function deliveryIdOf(headers: Record<string, string>): string | undefined {
   for (const header of [DELIVERY_HEADER, IDEMPOTENCY_HEADER]) {
     const value = headers[header];
     if (value === undefined || value === '') continue;
     if (!DELIVERY_ID.test(value)) throw new ValidationError([{ path: header, message: 'must be 1-128 characters of A-Z a-z 0-9 . _ : -' }]);
-    return `webhook:${sensorId}:d:${value}`;
+    return value;
   }
-  // A signed request replayed inside the tolerance carries the same signature: same run.
-  return signature === undefined ? undefined : `webhook:${sensorId}:s:${signature.replace(/^sha256=/, '').toLowerCase()}`;
+  return undefined;
 }
 
 export async function triggerWebhook(deps: WebhookDeps, request: WebhookRequest): Promise<WebhookResult> {
@@ -63,13 +66,16 @@ export async function triggerWebhook(deps: WebhookDeps, request: WebhookRequest)
   const config = sensor.config as StoredWebhookConfig;
   const now = epochSeconds(deps.clock);
 
-  let signature: string | undefined;
+  const deliveryId = deliveryIdOf(request.headers);
+  // Unsigned sensor: the delivery id as sent (the token is the only credential anyway).
+  let key = deliveryId === undefined ? undefined : `webhook:${sensor.sensor_id}:d:${deliveryId}`;
   const secret = await deps.signingSecrets.secretOf(sensor.org_id, sensor.sensor_id, config);
   if (secret !== undefined) {
     const verdict = verifyWebhookSignature({
       secret,
       timestampHeader: request.headers[TIMESTAMP_HEADER],
       signatureHeader: request.headers[SIGNATURE_HEADER],
+      deliveryId,
       rawBody: request.rawBody,
       nowEpochSeconds: now,
       toleranceSeconds: DEFAULT_WEBHOOK_TOLERANCE_SECONDS,
@@ -78,7 +84,9 @@ export async function triggerWebhook(deps: WebhookDeps, request: WebhookRequest)
       deps.logger.warn('webhook signature refused', { sensor_id: sensor.sensor_id, reason: verdict.reason });
       throw new UnauthorizedError(`invalid webhook signature (${verdict.reason})`);
     }
-    signature = request.headers[SIGNATURE_HEADER];
+    // Signed delivery id → dedupe on it; signed the old way → on the signature (a replay inside
+    // the window carries the same one), never on an unsigned header.
+    key = verdict.delivery_signed ? `webhook:${sensor.sensor_id}:d:${deliveryId}` : `webhook:${sensor.sensor_id}:s:${verdict.signature}`;
   }
 
   const windowStart = now - (now % RATE_WINDOW_SECONDS);
@@ -91,7 +99,6 @@ export async function triggerWebhook(deps: WebhookDeps, request: WebhookRequest)
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new ValidationError([{ path: '(root)', message: 'the body must be a JSON object (it becomes the run parameters)' }]);
   }
-  const key = deliveryKey(sensor.sensor_id, request.headers, signature) ?? `webhook:${sensor.sensor_id}:r:${randomUUID()}`;
-  const result = await startSensorRun(deps, sensor, body as JsonObject, key, `webhook (sensor ${sensor.sensor_id})`, { ip_address: request.sourceIp });
+  const result = await startSensorRun(deps, sensor, body as JsonObject, key ?? `webhook:${sensor.sensor_id}:r:${randomUUID()}`, `webhook (sensor ${sensor.sensor_id})`, { ip_address: request.sourceIp });
   return { sensor_id: sensor.sensor_id, run_id: result.run.run_id, run_slug: result.run.run_slug, status: result.run.status, created: result.created };
 }

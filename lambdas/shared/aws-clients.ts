@@ -6,6 +6,9 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { SESv2Client } from '@aws-sdk/client-sesv2';
+import { SNSClient } from '@aws-sdk/client-sns';
+import type { FunctionName } from '../catalogue/functions';
 import type { FunctionConfig } from './config';
 import type { ClientTracer } from './tracer';
 
@@ -17,6 +20,8 @@ export interface AwsClients {
   readonly lambda: LambdaClient;
   readonly ecs: ECSClient;
   readonly kms: KMSClient;
+  readonly ses: SESv2Client;
+  readonly sns: SNSClient;
   /** Closes the clients created so far (their keep-alive sockets); a host calls it on shutdown. */
   destroy(): void;
 }
@@ -29,7 +34,12 @@ function clientOptions(endpoint: string | undefined) {
   return endpoint === undefined ? {} : { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
 }
 
-export type AwsCommandObserver = (service: string, command: string) => void;
+/**
+ * AWS SDK clients for one function, created on first use (a function that never touches ECS
+ * never loads it). Endpoint overrides come only from the local platform's environment.
+ */
+/** Told of every AWS command a function sends, with the function's name (benchmarks tell functions apart). */
+export type AwsCommandObserver = (service: string, command: string, functionName: FunctionName) => void;
 
 /**
  * A middleware a host adds to every client of a function (the local platform's fault injection):
@@ -76,7 +86,7 @@ export function createAwsClients(config: FunctionConfig, options: AwsClientOptio
       if (observe !== undefined) {
         stack.add(
           (next, ctx) => (args) => {
-            observe(key, ctx.commandName ?? 'unknown');
+            observe(key, ctx.commandName ?? 'unknown', config.functionName);
             return next(args);
           },
           { step: 'initialize', name: 'dagyObserveCommands' },
@@ -119,6 +129,12 @@ export function createAwsClients(config: FunctionConfig, options: AwsClientOptio
     },
     get kms() {
       return lazy('kms', () => traced(new KMSClient({})));
+    },
+    get ses() {
+      return lazy('ses', () => new SESv2Client(clientOptions(e.ses)));
+    },
+    get sns() {
+      return lazy('sns', () => new SNSClient(clientOptions(e.sns)));
     },
     destroy() {
       for (const client of cache.values()) (client as { destroy(): void }).destroy();

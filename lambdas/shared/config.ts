@@ -22,6 +22,8 @@ export interface FunctionConfig {
     sfn?: string;
     lambda?: string;
     ecs?: string;
+    ses?: string;
+    sns?: string;
   };
 }
 
@@ -70,6 +72,8 @@ export function loadFunctionConfig(functionName: FunctionName, env: EnvSource): 
       sfn: env[ENV.sfnEndpoint] || undefined,
       lambda: env[ENV.lambdaEndpoint] || undefined,
       ecs: env[ENV.ecsEndpoint] || undefined,
+      ses: env[ENV.sesEndpoint] || undefined,
+      sns: env[ENV.snsEndpoint] || undefined,
     },
   };
 }

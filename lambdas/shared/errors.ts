@@ -32,6 +32,12 @@ export class UnauthorizedError extends DagyError {
     super(401, 'unauthorized', message);
   }
 }
+/** The organization's plan or budget does not allow this (e.g. budget_exceeded): nothing was done. */
+export class PaymentRequiredError extends DagyError {
+  constructor(message: string, code: string, details: ErrorDetail[] = []) {
+    super(402, code, message, details);
+  }
+}
 export class ForbiddenError extends DagyError {
   constructor(message = 'your role does not allow this') {
     super(403, 'forbidden', message);

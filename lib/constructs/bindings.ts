@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import { BUCKET_ENV, CAPABILITY_ENV, ENV, TABLES, tableEnvVar } from '../../lambdas/catalogue';
+import { BUCKET_ENV, CAPABILITY_ENV, ENV, RUN_OBJECT_WRITE_PREFIXES, TABLES, tableEnvVar } from '../../lambdas/catalogue';
 import type {
   BucketAccess,
   BucketName,
@@ -63,6 +63,7 @@ export interface CatalogueResources {
   readonly eventBus: EventBusRef;
   readonly stateMachine?: StateMachineRef;
   readonly taskRunner?: FunctionRef;
+  readonly codeExecutor?: FunctionRef;
   readonly ecsRunner?: EcsRunnerRef;
 }
 
@@ -104,10 +105,12 @@ const USES_INDEXES: Record<TableAccess, boolean> = {
   readappend: true,
 };
 
+const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] as const;
 const BUCKET_OBJECT_ACTIONS: Record<BucketAccess, readonly string[]> = {
   name: [],
   read: ['s3:GetObject'],
-  readwrite: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+  readwrite: ['s3:GetObject', ...OBJECT_WRITE_ACTIONS],
+  'run-objects': ['s3:GetObject'],
 };
 
 /** Sets the table's env var and grants exactly `access` on it (and its catalogued GSIs). */
@@ -134,6 +137,13 @@ export function bindBucket(target: BindTarget, name: BucketName, bucket: BucketR
     objects,
     `${target.bindingName} reads${access === 'readwrite' ? ' and writes' : ''} objects under keys chosen at run time (artifacts, run outputs, uploads) in the ${name} bucket only`,
   );
+  if (access !== 'run-objects') return;
+  // Writes only under the run-object prefixes: never flow artifacts, never the runner bundle.
+  for (const prefix of RUN_OBJECT_WRITE_PREFIXES) {
+    const arn = `${bucket.bucketArn}/${prefix}/*`;
+    target.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...OBJECT_WRITE_ACTIONS], resources: [arn] }));
+    acknowledgeWildcardResource(target.policyScope, arn, `${target.bindingName} writes run objects (outputs, logs, ECS orders) under ${prefix}/ only; keys hold org and run ids chosen at run time`);
+  }
 }
 
 /** Sets the env vars of one capability and grants the matching actions. */
@@ -178,6 +188,12 @@ export function bindCapability(target: BindTarget, capability: Capability, resou
       acknowledge(target.policyScope, 'AwsSolutions-IAM5[Resource::*]', REASONS.taskTokenCallbacks);
       break;
     }
+    case 'lambda:invoke-code-executor': {
+      const executor = need(resources.codeExecutor, 'code executor function');
+      target.addEnvironment(ENV.codeExecutorFunction, executor.functionName);
+      allow(['lambda:InvokeFunction'], [executor.functionArn]);
+      break;
+    }
     case 'lambda:invoke-task-runner': {
       const runner = need(resources.taskRunner, 'task runner function');
       target.addEnvironment(ENV.taskRunnerFunction, runner.functionName);
@@ -192,6 +208,35 @@ export function bindCapability(target: BindTarget, capability: Capability, resou
       target.addEnvironment(ENV.ecsSecurityGroup, ecs.securityGroupId);
       target.addEnvironment(ENV.ecsContainerName, ecs.containerName);
       grantEcsRunTask(target.grantPrincipal, target.policyScope, target.bindingName, ecs);
+      break;
+    }
+    case 'ses:send': {
+      // SendEmail only from the one configured sender (cdk.json context dagy:alertEmailFrom), to
+      // any recipient: the identity ARN names the sender's verified domain or address.
+      const from = alertEmailFrom(Stack.of(target.policyScope));
+      const stack = Stack.of(target.policyScope);
+      target.addEnvironment(ENV.alertEmailFrom, from);
+      const identities = stack.formatArn({ service: 'ses', resource: 'identity', resourceName: '*' });
+      target.grantPrincipal.addToPrincipalPolicy(
+        new PolicyStatement({ actions: ['ses:SendEmail'], resources: [identities], conditions: { StringEquals: { 'ses:FromAddress': from } } }),
+      );
+      acknowledgeWildcardResource(
+        target.policyScope,
+        identities,
+        `${target.bindingName} sends alert emails; SES authorizes SendEmail on the sender's and each recipient's identity, and the ses:FromAddress condition pins the sender to ${from}`,
+      );
+      break;
+    }
+    case 'sns:publish': {
+      // Tenants name their own topics; Dagy may publish only to topics named with the alerts
+      // prefix (checked again at the API: lambdas/alerts/channel-config.ts SNS_TOPIC_PREFIX).
+      const topics = `arn:${Stack.of(target.policyScope).partition}:sns:*:*:dagy-alerts-*`;
+      allow(['sns:Publish'], [topics]);
+      acknowledgeWildcardResource(
+        target.policyScope,
+        topics,
+        `${target.bindingName} publishes alerts to tenant-chosen SNS topics (any region or account whose topic policy allows it), only those named dagy-alerts-*`,
+      );
       break;
     }
     default: {
@@ -257,3 +302,14 @@ export function bindFunctionDef(target: BindTarget, def: FunctionDef, resources:
   }
 }
 
+
+/** Context key naming the SES-verified sender of alert emails (cdk.json sets it; change it to yours). */
+export const ALERT_EMAIL_FROM_CONTEXT = 'dagy:alertEmailFrom';
+
+function alertEmailFrom(stack: Stack): string {
+  const value: unknown = stack.node.tryGetContext(ALERT_EMAIL_FROM_CONTEXT);
+  if (typeof value !== 'string' || !/^[^@\s]+@[^@\s]+$/.test(value)) {
+    throw new Error(`set -c ${ALERT_EMAIL_FROM_CONTEXT}=<SES-verified sender address> (cdk.json), got ${JSON.stringify(value)}`);
+  }
+  return value;
+}

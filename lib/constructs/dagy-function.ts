@@ -3,7 +3,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Code, Function as LambdaFunction, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Code, Function as LambdaFunction, Runtime, TenancyConfig, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -69,6 +69,10 @@ export class DagyFunction extends Construct implements BindTarget {
     super(scope, id);
     const { def, stage } = props;
     this.def = def;
+    const untrusted = def.untrusted === true;
+    if (untrusted && (Object.keys(def.tables).length > 0 || Object.keys(def.buckets).length > 0 || def.capabilities.length > 0)) {
+      throw new Error(`${def.name} runs tenant code: it may bind no table, bucket or capability`);
+    }
 
     // Own role, no AWS managed policy: log writes are granted on this function's group only.
     this.role = new Role(this, 'Role', {
@@ -84,7 +88,10 @@ export class DagyFunction extends Construct implements BindTarget {
       architecture: Architecture.ARM_64,
       memorySize: def.memoryMb,
       timeout: Duration.seconds(def.timeoutSeconds),
-      tracing: Tracing.ACTIVE,
+      // Tenant code's function: no X-Ray grant either, so its role holds its log writes and nothing else.
+      tracing: untrusted ? Tracing.DISABLED : Tracing.ACTIVE,
+      // Execution environments (and their /tmp, pooled sandboxes) never serve two organizations.
+      ...(untrusted ? { tenancyConfig: TenancyConfig.PER_TENANT } : {}),
       logGroup: this.logGroup,
       role: this.role,
       environment: {
@@ -124,11 +131,15 @@ export class DagyFunction extends Construct implements BindTarget {
     for (const name of Object.keys(common.environment ?? {})) this.env.add(name);
 
     // Every asynchronous invocation ends somewhere visible: bounded retries, then the stack's DLQ.
-    this.function.configureAsyncInvoke({
-      retryAttempts: props.asyncRetryAttempts ?? 2,
-      maxEventAge: MAX_EVENT_AGE,
-      onFailure: new SqsDestination(DeadLetters.of(this, stage).queue),
-    });
+    // Untrusted code (the code executor) is only invoked synchronously and holds no grant at all,
+    // not even to a queue.
+    if (def.untrusted !== true) {
+      this.function.configureAsyncInvoke({
+        retryAttempts: props.asyncRetryAttempts ?? 2,
+        maxEventAge: MAX_EVENT_AGE,
+        onFailure: new SqsDestination(DeadLetters.of(this, stage).queue),
+      });
+    }
     const alarm = (id: string, what: string, metric: ReturnType<LambdaFunction['metricErrors']>) =>
       new Alarm(this, id, {
         alarmName: `${stage.prefix}-${def.name}-${what}`,
@@ -145,7 +156,7 @@ export class DagyFunction extends Construct implements BindTarget {
     };
 
     acknowledge(this, 'AwsSolutions-L1', REASONS.nodeRuntime);
-    acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);
+    if (!untrusted) acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);
   }
 
   get bindingName(): string {
@@ -181,6 +192,7 @@ export class DagyFunction extends Construct implements BindTarget {
 
   /** Binds every table, bucket and capability the catalogue lists for this function. */
   bindCatalogue(resources: CatalogueResources): void {
+    if (this.def.untrusted) return;
     bindFunctionDef(this, this.def, resources);
   }
 }

@@ -14,7 +14,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { FUNCTIONS, HTTP_DOMAINS, ROUTES, httpFunctionName, routeKey } from '../../lambdas/catalogue';
+import { ENV, FUNCTIONS, HTTP_DOMAINS, ROUTES, httpFunctionName, routeKey } from '../../lambdas/catalogue';
 import type { FunctionName, HttpDomain, RouteDef } from '../../lambdas/catalogue';
 import type { CatalogueResources } from '../constructs/bindings';
 import { DagyFunction } from '../constructs/dagy-function';
@@ -64,6 +64,8 @@ export class ApiStack extends Stack {
     const authorizerFunction = new DagyFunction(this, 'Authorizer', { def: FUNCTIONS.authorizer, stage, codeMode });
     this.functions = { ...domainFunctions, authorizer: authorizerFunction };
     for (const fn of Object.values(this.functions)) fn.bindCatalogue(resources);
+    // The stage's signup setting, read once by lambdas/identity/identity-config.ts.
+    domainFunctions.identity.addEnvironment(ENV.signupEnabled, String(stage.signupEnabled));
 
     this.api = new HttpApi(this, 'HttpApi', {
       description: `Dagy ${stage.name} HTTP API`,
@@ -130,5 +132,9 @@ export class ApiStack extends Stack {
     acknowledge(defaultRoute, 'AwsSolutions-APIG4', REASONS.defaultRoute);
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint, description: 'Base URL of the Dagy HTTP API' });
+    new CfnOutput(this, 'IdentityFunctionName', {
+      value: domainFunctions.identity.function.functionName,
+      description: 'Invoked once by `dagy admin bootstrap` to create the first owner (docs/operations.md)',
+    });
   }
 }

@@ -7,7 +7,7 @@ import { Key } from 'aws-cdk-lib/aws-kms';
 import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { ENTITIES, TABLE_LIST, entitySlug } from '../../lambdas/catalogue';
+import { ECS_ORDERS_PREFIX, ENTITIES, TABLE_LIST, entitySlug } from '../../lambdas/catalogue';
 import type { BucketName, EntityName, KeyAttribute } from '../../lambdas/catalogue';
 import type { BucketRef, CatalogueResources, EventBusRef, KeyRef, TableRef } from '../constructs/bindings';
 import { StableExports } from '../exports';
@@ -81,12 +81,17 @@ export class DataStack extends Stack {
       ...bucketBasics(stage),
       serverAccessLogsBucket: this.accessLogBucket,
       serverAccessLogsPrefix: 'artifacts/',
+      // Versioned: an overwritten artifact or runner bundle (runtime/) can be recovered and audited.
+      versioned: true,
       // Presigned multipart uploads that were never completed still cost storage.
       lifecycleRules: [
-        { abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        { abortIncompleteMultipartUploadAfter: Duration.days(1), noncurrentVersionExpiration: Duration.days(30) },
         // Presigned uploads are copied to content-addressed keys at registration; the originals
         // are kept a day so a retried registration still finds them.
         { prefix: 'uploads/', expiration: Duration.days(1) },
+        // ECS work orders carry the declared secrets of a run: gone within a day even if a run's
+        // collector never deleted them.
+        { prefix: `${ECS_ORDERS_PREFIX}/`, expiration: Duration.days(1) },
       ],
     });
     const ingest = new Bucket(this, 'Ingest', {
@@ -99,6 +104,11 @@ export class DataStack extends Stack {
     // S3 → EventBridge "Object Created" for the S3 sensors. Set on the CloudFormation bucket itself:
     // the L2 `eventBridgeEnabled` goes through a custom-resource Lambda that this needs no longer.
     (ingest.node.defaultChild as CfnBucket).notificationConfiguration = {
+      eventBridgeConfiguration: { eventBridgeEnabled: true },
+    };
+    // Artifacts → EventBridge too: an ECS runner container (no credential) announces its stored
+    // progress and result this way, and the orchestrator records it (events catalogue).
+    (artifacts.node.defaultChild as CfnBucket).notificationConfiguration = {
       eventBridgeConfiguration: { eventBridgeEnabled: true },
     };
     this.buckets = { artifacts, ingest };

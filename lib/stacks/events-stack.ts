@@ -13,11 +13,38 @@ import type { CodeMode } from '../constructs/dagy-function';
 import { pascal } from '../names';
 import type { StageConfig } from '../stage';
 import type { DataStack } from './data-stack';
-import type { OrchestrationStack } from './orchestration-stack';
+import { ORCHESTRATION_FUNCTIONS, type OrchestrationStack } from './orchestration-stack';
 
-/** The functions this stack hosts: every target of the events catalogue's rules. */
+/** The functions this stack hosts: every target of the events catalogue's rules, but those of the orchestration stack. */
 export function eventFunctionNames(): FunctionName[] {
-  return [...new Set(RULES.map((rule) => rule.target))];
+  return [...new Set(RULES.map((rule) => rule.target))].filter((name) => !(ORCHESTRATION_FUNCTIONS as readonly string[]).includes(name));
+}
+
+/** The rules whose target lives with the run state machine: the orchestration stack hosts them. */
+export function orchestrationRules(): RuleDef[] {
+  return RULES.filter((rule) => (ORCHESTRATION_FUNCTIONS as readonly string[]).includes(rule.target));
+}
+
+/** One catalogued rule on `scope`, targeting `target`. */
+export function catalogueRule(scope: Construct, rule: RuleDef, target: DagyFunction, resources: CatalogueResources, stage: StageConfig): Rule {
+  // A failed delivery is retried briefly, then dead-lettered (a malformed event never loops);
+  // the function's own async failures go to the same queue (DagyFunction).
+  const lambdaTarget = new LambdaFunction(target.function, {
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(1),
+    deadLetterQueue: DeadLetters.of(scope, stage).queue,
+  });
+  const dagyBus = rule.kind === 'pattern' && rule.bus === 'dagy' ? EventBus.fromEventBusArn(scope, `Bus${pascal(rule.name)}`, resources.eventBus.eventBusArn) : undefined;
+  return new Rule(scope, `Rule${pascal(rule.name)}`, {
+    description: `Dagy ${stage.name}: ${rule.description}`,
+    targets: [lambdaTarget],
+    ...(rule.kind === 'schedule'
+      ? { schedule: Schedule.expression(rule.expression) }
+      : {
+          eventBus: dagyBus,
+          eventPattern: eventPattern(rule, rule.matchBucket === undefined ? undefined : resources.buckets[rule.matchBucket].bucketName),
+        }),
+  });
 }
 
 export interface EventsStackProps extends StackProps {
@@ -43,36 +70,20 @@ export class EventsStack extends Stack {
       this.functions[name] = fn;
     }
 
-    const dagyBus = EventBus.fromEventBusArn(this, 'DagyBus', resources.eventBus.eventBusArn);
     for (const rule of RULES) {
+      if (orchestrationRules().includes(rule)) continue;
       const target = this.functions[rule.target];
       if (!target) throw new Error(`rule ${rule.name}: target ${rule.target} is not hosted by ${this.stackName}`);
-      // A failed delivery is retried briefly, then dead-lettered (a malformed event never loops);
-      // the function's own async failures go to the same queue (DagyFunction).
-      const lambdaTarget = new LambdaFunction(target.function, {
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(1),
-        deadLetterQueue: DeadLetters.of(this, stage).queue,
-      });
-      this.rules[rule.name] = new Rule(this, `Rule${pascal(rule.name)}`, {
-        description: `Dagy ${stage.name}: ${rule.description}`,
-        targets: [lambdaTarget],
-        ...(rule.kind === 'schedule'
-          ? { schedule: Schedule.expression(rule.expression) }
-          : {
-              eventBus: rule.bus === 'dagy' ? dagyBus : undefined,
-              eventPattern: eventPattern(rule, resources.buckets.ingest.bucketName),
-            }),
-      });
+      this.rules[rule.name] = catalogueRule(this, rule, target, resources, stage);
     }
   }
 }
 
-function eventPattern(rule: Extract<RuleDef, { kind: 'pattern' }>, ingestBucketName: string): CdkEventPattern {
+function eventPattern(rule: Extract<RuleDef, { kind: 'pattern' }>, bucketName: string | undefined): CdkEventPattern {
   const detail: Record<string, unknown> = { ...rule.pattern.detail };
-  if (rule.matchIngestBucket) {
+  if (bucketName !== undefined) {
     const bucket = typeof detail.bucket === 'object' && detail.bucket !== null ? detail.bucket : {};
-    detail.bucket = { ...bucket, name: [ingestBucketName] };
+    detail.bucket = { ...bucket, name: [bucketName] };
   }
   return {
     source: rule.pattern.source,

@@ -16,13 +16,15 @@ import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { DefinitionBody, LogLevel, StateMachine, StateMachineType } from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct, IConstruct } from 'constructs';
-import { ENV, FUNCTIONS } from '../../lambdas/catalogue';
+import { ECS_RUNNER_TASK_SIZE, ENV, FUNCTIONS } from '../../lambdas/catalogue';
 import type { FunctionName } from '../../lambdas/catalogue';
-import { bindFunctionDef, grantEcsRunTask } from '../constructs/bindings';
+import { bindCapability, grantEcsRunTask } from '../constructs/bindings';
 import type { BindTarget, CatalogueResources, EcsRunnerRef, StateMachineRef } from '../constructs/bindings';
 import { DagyFunction } from '../constructs/dagy-function';
 import type { CodeMode } from '../constructs/dagy-function';
 import { EcsRunnerBundle } from '../constructs/ecs-runner-bundle';
+import { catalogueRule, orchestrationRules } from './events-stack';
+import type { Rule } from 'aws-cdk-lib/aws-events';
 import { StableExports } from '../exports';
 import { REASONS, acknowledge } from '../nag-suppressions';
 import { RUN_STATE_MACHINE_ASL } from '../paths';
@@ -30,7 +32,7 @@ import type { StageConfig } from '../stage';
 import type { DataStack } from './data-stack';
 
 /** The functions the run state machine calls: they live with it (see the ASL substitutions). */
-export const ORCHESTRATION_FUNCTIONS = ['task-runner', 'run-orchestrator'] as const satisfies readonly FunctionName[];
+export const ORCHESTRATION_FUNCTIONS = ['task-runner', 'run-orchestrator', 'code-executor'] as const satisfies readonly FunctionName[];
 
 /** Public image: nothing to build or push, so synth and deploy need no Docker. */
 export const RUNNER_IMAGE = 'public.ecr.aws/docker/library/node:22-slim';
@@ -71,6 +73,8 @@ export class OrchestrationStack extends Stack {
   readonly runnerTaskDefinition: FargateTaskDefinition;
   readonly runnerContainer: ContainerDefinition;
   readonly runnerSecurityGroup: SecurityGroup;
+  /** Catalogued rules targeting this stack's functions. */
+  readonly rules: Record<string, Rule> = {};
   /** Uploads the bundled runner to the artifacts bucket, where RunTask callers presign it. */
   readonly runnerBundle: EcsRunnerBundle;
   /** Every definitionSubstitutions key handed to the ASL (all of them, always). */
@@ -107,8 +111,8 @@ export class OrchestrationStack extends Stack {
     this.cluster = new Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ContainerInsights.ENABLED });
 
     this.runnerTaskDefinition = new FargateTaskDefinition(this, 'RunnerTask', {
-      cpu: 1024,
-      memoryLimitMiB: 2048,
+      cpu: ECS_RUNNER_TASK_SIZE.cpu,
+      memoryLimitMiB: ECS_RUNNER_TASK_SIZE.memoryLimitMiB,
       runtimePlatform: { cpuArchitecture: CpuArchitecture.ARM64, operatingSystemFamily: OperatingSystemFamily.LINUX },
     });
     const runnerLogs = new LogGroup(this, 'RunnerLogs', { retention: stage.logRetention, removalPolicy: stage.removalPolicy });
@@ -137,21 +141,25 @@ export class OrchestrationStack extends Stack {
     // retry policy, recorded attempts): a Lambda-level retry would run the same attempt twice.
     const taskRunner = new DagyFunction(this, 'TaskRunner', { def: FUNCTIONS['task-runner'], stage, codeMode, asyncRetryAttempts: 0 });
     const orchestrator = new DagyFunction(this, 'RunOrchestrator', { def: FUNCTIONS['run-orchestrator'], stage, codeMode });
-    this.functions = { 'task-runner': taskRunner, 'run-orchestrator': orchestrator };
+    // Tenant code runs here and nowhere else: no grants, per-tenant execution environments.
+    const codeExecutor = new DagyFunction(this, 'CodeExecutor', { def: FUNCTIONS['code-executor'], stage, codeMode });
+    this.functions = { 'task-runner': taskRunner, 'run-orchestrator': orchestrator, 'code-executor': codeExecutor };
 
     const resources: CatalogueResources = {
       ...data.importInto(this),
       stateMachine: stateMachineRef,
       taskRunner: taskRunner.function,
+      codeExecutor: codeExecutor.function,
       ecsRunner,
     };
     for (const fn of Object.values(this.functions)) fn.bindCatalogue(resources);
-    // The ECS runner executes the task-runner code, so it gets the task-runner's bindings.
-    bindFunctionDef(
-      new ContainerBindTarget('task-runner (ECS runner)', this.runnerContainer, this.runnerTaskDefinition.taskRole),
-      FUNCTIONS['task-runner'],
-      resources,
-    );
+    // The ECS runner runs tenant code: its task role gets no table, bucket or key. Work orders,
+    // artifacts and results travel by presigned URLs; it may only redeem the advance loop's task
+    // token (a secret it is handed) to report that its result is stored.
+    bindCapability(new ContainerBindTarget('ECS runner', this.runnerContainer, this.runnerTaskDefinition.taskRole), 'states:callback', resources);
+
+    // Rules whose target lives here (an ECS container announcing its stored result through S3).
+    for (const rule of orchestrationRules()) this.rules[rule.name] = catalogueRule(this, rule, this.functions[rule.target as (typeof ORCHESTRATION_FUNCTIONS)[number]], resources, stage);
 
     this.runnerBundle = new EcsRunnerBundle(this, 'RunnerBundle', { artifacts: resources.buckets.artifacts, stage, codeMode });
 

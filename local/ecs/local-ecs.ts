@@ -1,11 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { ENV } from '../../lambdas/catalogue';
 import { AwsApiError, type AwsEmulator, type JsonBody } from '../aws-emulator';
 import type { ExtensionHandle, PlatformContext } from '../extensions';
-import { projectRoot } from '../step-functions/definition';
+import { bundleProgram, hostPermissionFlags, privateDirFor, unprivilegedUser, untrustedBase, untrustedEnv } from '../untrusted-runtime';
 
 /** The program the runner container runs (the same file CDK bundles for Fargate). */
 export const ECS_RUNNER_ENTRY = 'lambdas/execution/ecs-runner.ts';
@@ -59,9 +60,10 @@ export function describeTask(task: LocalEcsTask): JsonBody {
 }
 
 /**
- * ECS on the laptop: RunTask of the runner task definition spawns a child process (node + tsx)
- * running lambdas/execution/ecs-runner.ts with the environment the container has in AWS (the
- * task runner's bindings, here with local values) plus the container overrides; StopTask sends
+ * ECS on the laptop: RunTask of the runner task definition spawns a child process running the
+ * bundled lambdas/execution/ecs-runner.ts with what the container has in AWS (no binding, no
+ * credential: only the container overrides' presigned URLs), unprivileged and under Node's
+ * permission model; StopTask sends
  * SIGTERM then SIGKILL; DescribeTasks reports status and exit code. A task metadata endpoint gives
  * each task its ARN, as ECS_CONTAINER_METADATA_URI_V4 does in Fargate.
  */
@@ -69,11 +71,11 @@ export class LocalEcs {
   private readonly tasks = new Map<string, { task: LocalEcsTask; child: ChildProcess }>();
   private metadata: Server | undefined;
   private metadataUrl = '';
+  private base = '';
+  private bundleDir = '';
+  private bundle = '';
 
-  constructor(
-    private readonly context: PlatformContext,
-    private readonly root: string = projectRoot(),
-  ) {}
+  constructor(private readonly context: PlatformContext) {}
 
   private get expected() {
     const env = this.context.envFor('run-orchestrator');
@@ -85,6 +87,12 @@ export class LocalEcs {
   }
 
   async start(): Promise<void> {
+    this.base = untrustedBase('dagy-local-ecs-');
+    this.bundleDir = join(this.base, 'bin');
+    mkdirSync(this.bundleDir, { mode: 0o755 });
+    mkdirSync(join(this.base, 'tasks'), { mode: 0o711 });
+    this.bundle = join(this.bundleDir, 'ecs-runner.mjs');
+    await bundleProgram(ECS_RUNNER_ENTRY, this.bundle);
     this.metadata = createServer((req, res) => {
       const match = /^\/v4\/([0-9a-f]+)\/task$/.exec(req.url ?? '');
       const entry = match === null ? undefined : [...this.tasks.values()].find((t) => t.task.taskArn.endsWith(`/${match[1]}`));
@@ -116,21 +124,28 @@ export class LocalEcs {
     }
     const id = randomBytes(16).toString('hex');
     const taskArn = `arn:aws:ecs:us-east-1:000000000000:task/dagy-local/${id}`;
+    // Like a Fargate task: nothing of the platform's environment, its own scratch space, and (as in
+    // AWS, where its role may only redeem task tokens) no credential; locally the Step Functions
+    // endpoint is the one address it is given, to redeem its token.
+    const asUser = unprivilegedUser();
+    const scratch = privateDirFor(join(this.base, 'tasks', id), asUser);
     const env: Record<string, string> = {
-      PATH: process.env.PATH ?? '',
-      ...(process.env.HOME !== undefined ? { HOME: process.env.HOME } : {}),
-      ...(process.env.TMPDIR !== undefined ? { TMPDIR: process.env.TMPDIR } : {}),
+      ...untrustedEnv(),
+      TMPDIR: scratch,
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      DAGY_PROJECT_ROOT: this.root,
-      ...this.context.envFor('task-runner'),
+      [ENV.stage]: this.context.resources.stage,
+      [ENV.sfnEndpoint]: this.context.resources.emulatorEndpoint,
+      // The local platform's test flag for loopback HTTP tasks reaches containers as it reaches the task runner.
+      ...(this.context.resources.allowLoopbackEgress === true ? { [ENV.egressAllowLoopbackHttp]: 'true' } : {}),
       ECS_CONTAINER_METADATA_URI_V4: `${this.metadataUrl}/v4/${id}`,
     };
     for (const o of overrides) for (const e of o.environment ?? []) if (e.name !== undefined) env[e.name] = e.value ?? '';
 
-    const child = spawn(process.execPath, ['--import', 'tsx', join(this.root, ECS_RUNNER_ENTRY)], {
-      cwd: this.root,
+    const child = spawn(process.execPath, [...hostPermissionFlags([this.bundleDir], scratch), '--enable-source-maps', this.bundle], {
+      cwd: scratch,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(asUser ?? {}),
     });
     let output = '';
     const keep = (chunk: Buffer) => {
@@ -159,7 +174,10 @@ export class LocalEcs {
           task.output = output;
           resolve(task);
         };
-        child.once('exit', (code, signal) => finish(code, signal));
+        child.once('exit', (code, signal) => {
+          rmSync(scratch, { recursive: true, force: true });
+          finish(code, signal);
+        });
         child.once('error', (error) => finish(1, null, `CannotStartContainerError: ${error.message}`));
       }),
     };
@@ -180,6 +198,13 @@ export class LocalEcs {
     return task;
   }
 
+  /** Kills the task's container at once, as an out-of-memory kill or a host failure would. */
+  crash(taskArn: string): boolean {
+    const entry = this.tasks.get(taskArn);
+    if (entry === undefined || entry.task.lastStatus !== 'RUNNING') return false;
+    return entry.child.kill('SIGKILL');
+  }
+
   get(taskArn: string): LocalEcsTask | undefined {
     return this.tasks.get(taskArn)?.task;
   }
@@ -194,6 +219,7 @@ export class LocalEcs {
     for (const { task } of running) this.stopTask(task.taskArn, 'the local platform stopped');
     await Promise.all(running.map((t) => t.task.exited));
     await new Promise<void>((resolve) => (this.metadata === undefined ? resolve() : this.metadata.close(() => resolve())));
+    if (this.base !== '') rmSync(this.base, { recursive: true, force: true });
   }
 
   register(emulator: AwsEmulator): void {

@@ -6,6 +6,8 @@ import { PLATFORM_LOADERS } from './platform';
 import { SCHEDULING_LOADERS } from './scheduling';
 import { SECRETS_LOADERS } from './secrets';
 import { SENSORS_LOADERS } from './sensors';
+import { ALERTS_LOADERS } from './alerts';
+import { USAGE_LOADERS } from './usage';
 
 export type { FunctionLoader, FunctionLoaders } from './types';
 
@@ -18,4 +20,6 @@ export const FUNCTION_LOADERS: FunctionLoaders = {
   ...EXECUTION_LOADERS,
   ...SCHEDULING_LOADERS,
   ...SENSORS_LOADERS,
+  ...ALERTS_LOADERS,
+  ...USAGE_LOADERS,
 };

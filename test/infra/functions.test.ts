@@ -9,6 +9,7 @@ import {
 } from '../../lambdas/catalogue';
 import type { BucketAccess, BucketName, Capability, EntityName, FunctionDef, TableAccess } from '../../lambdas/catalogue';
 import { OBSERVABILITY_ENV } from '../../lambdas/catalogue';
+import { RUN_OBJECT_WRITE_PREFIXES } from '../../lambdas/catalogue';
 import { stageConfig } from '../../lib/stage';
 import { synthDagy } from './synth';
 import type { Synth } from './synth';
@@ -38,6 +39,8 @@ const EXPECTED_BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
   name: [],
   read: ['s3:GetObject', 's3:ListBucket'],
   readwrite: ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
+  // Reads the bucket; writes only under runs/ and ecs-orders/ (checked by resource below).
+  'run-objects': ['s3:AbortMultipartUpload', 's3:DeleteObject', 's3:GetObject', 's3:ListBucket', 's3:PutObject'],
 };
 const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
   'kms:secrets': ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey'],
@@ -45,7 +48,10 @@ const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
   'states:start': ['states:DescribeExecution', 'states:StartExecution', 'states:StopExecution'],
   'states:callback': ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],
   'lambda:invoke-task-runner': ['lambda:InvokeFunction'],
+  'lambda:invoke-code-executor': ['lambda:InvokeFunction'],
   'ecs:run-task': ['ecs:DescribeTasks', 'ecs:RunTask', 'ecs:StopTask', 'iam:PassRole'],
+  'ses:send': ['ses:SendEmail'],
+  'sns:publish': ['sns:Publish'],
 };
 const CALLBACK_ACTIONS = CAPABILITY_ACTIONS['states:callback'];
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
@@ -79,6 +85,8 @@ const POWERTOOLS_ENV = [OBSERVABILITY_ENV.serviceName, OBSERVABILITY_ENV.logLeve
 function expectedEnvKeys(def: FunctionDef): string[] {
   const keys = new Set([...requiredEnvVars(def), 'NODE_OPTIONS', ...POWERTOOLS_ENV]);
   if (def.capabilities.includes('kms:secrets')) keys.add(ENV.kmsKeyId);
+  // The stage's signup setting (lib/stage.ts), read by the identity function only.
+  if (def.name === 'http-identity') keys.add(ENV.signupEnabled);
   return sorted(keys);
 }
 
@@ -105,10 +113,17 @@ describe('every catalogued function', () => {
     expect(props).toMatchObject({
       Runtime: 'nodejs22.x',
       Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
       MemorySize: def.memoryMb,
       Timeout: def.timeoutSeconds,
     });
+    // Tenant code's function: per-tenant execution environments, no X-Ray (its role holds log writes only).
+    if (def.untrusted) {
+      expect((props.TracingConfig as { Mode?: string } | undefined)?.Mode ?? 'PassThrough').toBe('PassThrough');
+      expect(props.TenancyConfig).toEqual({ TenantIsolationMode: 'PER_TENANT' });
+    } else {
+      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+      expect(props.TenancyConfig).toBeUndefined();
+    }
     expect(props.FunctionName).toBeUndefined();
     const logGroupRef = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
     expect(resource(h.template, logGroupRef).Properties?.RetentionInDays).toBe(stageConfig('dev').logRetention);
@@ -157,7 +172,7 @@ describe('every catalogued function', () => {
     }
     // Resource "*" only for actions without resource-level permissions: X-Ray, and task-token
     // callbacks for states:callback holders.
-    const unscoped = new Set(['xray:PutTelemetryRecords', 'xray:PutTraceSegments', ...(def.capabilities.includes('states:callback') ? CALLBACK_ACTIONS : [])]);
+    const unscoped = new Set([...(def.untrusted ? [] : ['xray:PutTelemetryRecords', 'xray:PutTraceSegments']), ...(def.capabilities.includes('states:callback') ? CALLBACK_ACTIONS : [])]);
     const onStar = statements.filter((st) => st.Resource.includes('*')).flatMap((st) => st.Action);
     expect(sorted(new Set(onStar))).toEqual(sorted(unscoped));
   });
@@ -166,8 +181,16 @@ describe('every catalogued function', () => {
     const h = hostedOf(name);
     const statements = roleStatements(h.template, h.roleId).filter((s) => s.Action.some((a) => a.startsWith('s3:')));
     const byBucket = new Map<string, Set<string>>();
+    const prefixed = new Map<string, Set<string>>();
     for (const s of statements) {
       for (const ref of s.Resource) {
+        const prefix = data.bucketPrefixOf(ref);
+        if (prefix !== null) {
+          const actions = prefixed.get(prefix) ?? new Set<string>();
+          s.Action.forEach((a) => actions.add(a));
+          prefixed.set(prefix, actions);
+          continue;
+        }
         const target = data.classify(ref);
         expect(target.kind).toBe('bucket');
         if (target.kind !== 'bucket') continue;
@@ -179,8 +202,16 @@ describe('every catalogued function', () => {
     const granted = (Object.entries(def.buckets) as [BucketName, BucketAccess][]).filter(([, access]) => access !== 'name');
     expect(sorted(byBucket.keys())).toEqual(sorted(granted.map(([bucket]) => bucket)));
     for (const [bucket, access] of granted) {
-      expect(sorted(byBucket.get(bucket)!)).toEqual(sorted(EXPECTED_BUCKET_ACTIONS[access]));
+      const actions = new Set(byBucket.get(bucket)!);
+      for (const [, writes] of prefixed) writes.forEach((a) => actions.add(a));
+      expect(sorted(actions)).toEqual(sorted(EXPECTED_BUCKET_ACTIONS[access]));
+      // run-objects writes only under the run-object prefixes; nothing else writes under a prefix.
+      if (access === 'run-objects') {
+        expect(byBucket.get(bucket)!.has('s3:PutObject')).toBe(false);
+        expect(sorted(prefixed.keys())).toEqual(sorted(RUN_OBJECT_WRITE_PREFIXES.map((p) => `artifacts/${p}/*`)));
+      }
     }
+    if (!Object.values(def.buckets).includes('run-objects')) expect(prefixed.size).toBe(0);
   });
 });
 
@@ -195,6 +226,20 @@ describe('append-only tables', () => {
     }
     // The catalogue actually binds the audit log somewhere in the API, so the loop above checked something.
     expect(hosted.some((h) => h.template === dev.api && FUNCTIONS[h.def.name].tables.AuditLog === 'append')).toBe(true);
+  });
+});
+
+describe('run starters and secrets', () => {
+  // Every function that starts runs refuses a run whose tasks declare an unknown secret, so it
+  // reads the Secret table; only those with kms:secrets (their own sealing needs) can open a value.
+  const STARTERS = ['http-execution', 'schedule-evaluator', 'http-sensors', 's3-sensor', 'sensor-poller'];
+  test.each(STARTERS)('%s reads the Secret table without writing it', (name) => {
+    const h = hostedOf(name);
+    const statements = roleStatements(h.template, h.roleId);
+    const secret = tableGrants(data, statements).get('Secret');
+    expect(secret === undefined ? [] : sorted(secret.actions)).toEqual(sorted(READ));
+    const canDecrypt = actionsOf(statements).has('kms:Decrypt');
+    expect({ name, canDecrypt }).toEqual({ name, canDecrypt: FUNCTIONS[name as keyof typeof FUNCTIONS].capabilities.includes('kms:secrets') });
   });
 });
 
@@ -283,14 +328,29 @@ describe('capability wiring', () => {
   });
 });
 
-describe('the ECS runner runs task-runner code with the task-runner bindings', () => {
-  test('container environment and task role grants follow the task-runner entry', () => {
-    const def = FUNCTIONS['task-runner'];
+describe('the ECS runner holds no credential for Dagy data', () => {
+  test('its container environment names no table, bucket, key or bus; its task role may only redeem task tokens', () => {
     const orchestration = dev.stacks.orchestration;
     const taskDef = resource(dev.orchestration, logicalIdOf(orchestration.runnerTaskDefinition)).Properties!;
     const container = (taskDef.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[] }[])[0]!;
-    expect(sorted(container.Environment.map((e) => e.Name))).toEqual(expectedEnvKeys(def).filter((k) => k !== 'NODE_OPTIONS' && !(POWERTOOLS_ENV as string[]).includes(k)));
+    expect(sorted(container.Environment.map((e) => e.Name))).toEqual([ENV.stage]);
     const taskRoleId = logicalIdOf(orchestration.runnerTaskDefinition.taskRole);
-    expectTableGrants(roleStatements(dev.orchestration, taskRoleId), def);
+    const statements = roleStatements(dev.orchestration, taskRoleId);
+    expect(sorted(actionsOf(statements))).toEqual(sorted(CALLBACK_ACTIONS));
+    expect([...actionsOf(statements)].some((a) => /^(dynamodb|s3|kms|lambda|events):/.test(a))).toBe(false);
+  });
+});
+
+describe('no runtime role can write the runner bundle or flow artifacts', () => {
+  test.each(catalogue)('%s: object writes, if any, only under the run-object prefixes', (name) => {
+    const h = hostedOf(name);
+    const writes = roleStatements(h.template, h.roleId).filter((s) => s.Action.some((a) => a === 's3:PutObject' || a === 's3:DeleteObject'));
+    for (const s of writes) {
+      for (const ref of s.Resource) {
+        // Only the http-flows function (artifact registration) writes the bucket at large; runtime/ is uploaded at deploy.
+        if (name === 'http-flows') continue;
+        expect({ name, prefix: data.bucketPrefixOf(ref) }).toEqual({ name, prefix: expect.stringMatching(/^artifacts\/(runs|ecs-orders)\/\*$/) });
+      }
+    }
   });
 });

@@ -28,6 +28,7 @@ const stacksOf = (synth: Synth): [Stack, Template][] => [
   [synth.stacks.api, synth.api],
   [synth.stacks.events, synth.events],
   [synth.stacks.monitoring, synth.monitoring],
+  [synth.stacks.console, synth.console],
 ];
 
 /** Unacknowledged AwsSolutions findings (errors and warnings) of a synthesized stack. */

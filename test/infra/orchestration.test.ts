@@ -208,6 +208,6 @@ describe('ECS runner bundle', () => {
     });
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('ecs runner failed');
-    expect(run.stderr).toContain('missing environment variable(s): DAGY_STAGE');
+    expect(run.stderr).toContain('DAGY_ORDER_URL is not set');
   });
 });

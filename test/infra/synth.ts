@@ -16,6 +16,7 @@ export interface Synth {
   readonly api: Template;
   readonly events: Template;
   readonly monitoring: Template;
+  readonly console: Template;
 }
 
 /**
@@ -27,6 +28,8 @@ export interface Synth {
 export interface SynthOptions extends BuildOptions {
   /** Register cdk-nag as bin/dagy-app.ts does: any unacknowledged finding then fails the synth. */
   readonly nag?: boolean;
+  /** Extra `-c key=value` context (stage settings such as signupEnabled). */
+  readonly context?: Record<string, unknown>;
 }
 
 /** cdk.json's context (feature flags included), which the CLI hands to bin/dagy-app.ts. */
@@ -38,7 +41,7 @@ function cdkJsonContext(): Record<string, unknown> {
 export function synthDagy(stage: StageName = 'dev', options: SynthOptions = {}): Synth {
   const app = new App({
     outdir: mkdtempSync(path.join(tmpdir(), 'dagy-infra-')),
-    context: { ...cdkJsonContext(), stage, [SKIP_BUNDLING_CONTEXT]: true },
+    context: { ...cdkJsonContext(), stage, [SKIP_BUNDLING_CONTEXT]: true, ...options.context },
   });
   const stacks = buildDagyApp(app, options);
   if (options.nag) addNagChecks(app);
@@ -51,5 +54,6 @@ export function synthDagy(stage: StageName = 'dev', options: SynthOptions = {}):
     api: Template.fromStack(stacks.api),
     events: Template.fromStack(stacks.events),
     monitoring: Template.fromStack(stacks.monitoring),
+    console: Template.fromStack(stacks.console),
   };
 }

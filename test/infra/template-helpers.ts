@@ -107,6 +107,16 @@ export class DataIndex {
     return id === undefined ? undefined : this.bucketByLogicalId.get(id);
   }
 
+  /** `<bucket>/<prefix>` for an object ARN under a key prefix (e.g. artifacts/runs/*), else null. */
+  bucketPrefixOf(ref: unknown): string | null {
+    const join = (ref as Json | null)?.['Fn::Join'] as [string, unknown[]] | undefined;
+    if (!join || join[0] !== '' || join[1].length !== 2 || typeof join[1][1] !== 'string') return null;
+    const [head, tail] = join[1] as [unknown, string];
+    const bucket = this.bucketOf(head);
+    const prefix = /^\/(.+\/\*)$/.exec(tail);
+    return bucket && prefix && tail !== '/*' ? `${bucket}/${prefix[1]}` : null;
+  }
+
   classify(ref: unknown): Target {
     const entity = this.entityOf(ref);
     if (entity) return { kind: 'table', entity };

@@ -38,10 +38,15 @@ export interface Member extends TestTenant {
   inOrg: ApiClient;
 }
 
-/** Signs up another user and adds them to `owner`'s organization with `role`. */
+/**
+ * Signs up another user and adds them to `owner`'s organization with `role`: the owner invites
+ * their email (POST /v1/members), the user accepts the invitation's token.
+ */
 export async function addMember(platformUrl: string, owner: TestTenant, role: Role, name: string = role): Promise<Member> {
   const user = await signUpTenant(platformUrl, name);
-  const res = await owner.api.post('/v1/members', { email: user.email, role });
-  if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${JSON.stringify(res.body)}`);
+  const invited = await owner.api.post('/v1/members', { email: user.email, role });
+  if (invited.status !== 201) throw new Error(`invite member failed: ${invited.status} ${JSON.stringify(invited.body)}`);
+  const accepted = await user.api.post(invited.body.accept_path);
+  if (accepted.status !== 201) throw new Error(`accept invitation failed: ${accepted.status} ${JSON.stringify(accepted.body)}`);
   return { ...user, inOrg: user.api.withHeaders({ 'x-dagy-org': owner.org_id }) };
 }

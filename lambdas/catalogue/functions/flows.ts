@@ -13,6 +13,9 @@ export const FLOWS_FUNCTIONS: FunctionDef[] = [
       DagDraft: 'readwrite',
       Schedule: 'readwrite',
       AuditLog: 'append',
+      // Artifact bytes stored, metered when a flow version is registered (usage/usage-repository.ts).
+      UsageEvent: 'append',
+      UsageAggregate: 'readwrite',
     },
     buckets: { artifacts: 'readwrite' },
     capabilities: [],

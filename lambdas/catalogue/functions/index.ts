@@ -6,6 +6,8 @@ import { SECRETS_FUNCTIONS } from './secrets';
 import { EXECUTION_FUNCTIONS } from './execution';
 import { SCHEDULING_FUNCTIONS } from './scheduling';
 import { SENSORS_FUNCTIONS } from './sensors';
+import { ALERTS_FUNCTIONS } from './alerts';
+import { USAGE_FUNCTIONS } from './usage';
 
 export * from './types';
 
@@ -17,6 +19,8 @@ const ALL: FunctionDef[] = [
   ...EXECUTION_FUNCTIONS,
   ...SCHEDULING_FUNCTIONS,
   ...SENSORS_FUNCTIONS,
+  ...ALERTS_FUNCTIONS,
+  ...USAGE_FUNCTIONS,
 ];
 
 /** Every Lambda function of Dagy (one file per domain). CDK builds them; the local platform hosts them. */

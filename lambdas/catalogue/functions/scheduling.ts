@@ -16,7 +16,11 @@ export const SCHEDULING_FUNCTIONS: FunctionDef[] = [
     name: 'schedule-evaluator',
     entry: 'lambdas/scheduling/evaluator-handler.ts',
     description: 'every minute: claims due schedules and starts their runs',
-    tables: { Schedule: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append' },
+    tables: {
+      Schedule: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append', Secret: 'read',
+      // The monthly budget check at run admission (usage/budget.ts).
+      Subscription: 'read', UsageAggregate: 'read',
+    },
     buckets: {},
     capabilities: ['states:start', 'events:put'],
     memoryMb: 512,

@@ -13,6 +13,11 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
       Run: 'readwrite',
       TaskRun: 'readwrite',
       AuditLog: 'append',
+      // The run starter checks that declared secrets exist (names only, nothing decrypted).
+      Secret: 'read',
+      // The monthly budget check at run admission (usage/budget.ts).
+      Subscription: 'read',
+      UsageAggregate: 'read',
     },
     // The ingest bucket's name: s3 sensor configurations must name it.
     buckets: { ingest: 'name' },
@@ -25,7 +30,7 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
     name: 's3-sensor',
     entry: 'lambdas/sensors/s3-sensor-handler.ts',
     description: 'S3 Object Created events: matches s3 sensors and starts runs',
-    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read' },
+    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', Secret: 'read', Subscription: 'read', UsageAggregate: 'read' },
     buckets: {},
     capabilities: ['states:start', 'events:put'],
     memoryMb: 256,
@@ -35,7 +40,7 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
     name: 'sensor-poller',
     entry: 'lambdas/sensors/poller-handler.ts',
     description: 'every minute: polls due polling sensors',
-    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read' },
+    tables: { Sensor: 'readwrite', Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Deployment: 'read', Secret: 'read', Subscription: 'read', UsageAggregate: 'read' },
     buckets: { ingest: 'read' },
     capabilities: ['states:start', 'events:put'],
     memoryMb: 256,

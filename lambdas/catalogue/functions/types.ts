@@ -7,11 +7,15 @@ import type { EntityName } from '../entities';
  */
 export type TableAccess = 'describe' | 'read' | 'readwrite' | 'append' | 'readappend';
 export type BucketName = 'artifacts' | 'ingest';
-/** name: the bucket's name only (env var, no grant), e.g. to validate configurations naming it. */
-export type BucketAccess = 'name' | 'read' | 'readwrite';
+/**
+ * name: the bucket's name only (env var, no grant), e.g. to validate configurations naming it.
+ * run-objects: reads anything, writes only run objects (`runs/`, `ecs-orders/`; lambdas/execution/run-objects.ts):
+ * never flow artifacts or the runner bundle under `runtime/`.
+ */
+export type BucketAccess = 'name' | 'read' | 'readwrite' | 'run-objects';
 
 /** The HTTP domains: one Lambda each, with a router inside (not one function per route). */
-export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors'] as const;
+export const HTTP_DOMAINS = ['platform', 'identity', 'flows', 'secrets', 'execution', 'scheduling', 'sensors', 'alerts', 'usage'] as const;
 export type HttpDomain = (typeof HTTP_DOMAINS)[number];
 
 export type FunctionName =
@@ -20,9 +24,12 @@ export type FunctionName =
   | 'run-orchestrator'
   | 'task-runner'
   | 'run-reconciler'
+  | 'code-executor'
   | 'schedule-evaluator'
   | 's3-sensor'
-  | 'sensor-poller';
+  | 'sensor-poller'
+  | 'alert-dispatcher'
+  | 'usage-meter';
 
 /** Extra capabilities beyond tables and buckets, each granted and configured by lib/. */
 export type Capability =
@@ -31,7 +38,10 @@ export type Capability =
   | 'states:start' // StartExecution/StopExecution on the run state machine
   | 'states:callback' // SendTaskSuccess/Failure (redeem task tokens)
   | 'lambda:invoke-task-runner' // async Invoke of the task runner
-  | 'ecs:run-task'; // RunTask/StopTask of the runner task definition
+  | 'lambda:invoke-code-executor' // sync Invoke of the code executor (with TenantId)
+  | 'ecs:run-task' // RunTask/StopTask of the runner task definition
+  | 'ses:send' // SendEmail from the configured alert sender only
+  | 'sns:publish'; // Publish to alert topics (names starting dagy-alerts-)
 
 export interface FunctionDef {
   name: FunctionName;
@@ -43,5 +53,11 @@ export interface FunctionDef {
   capabilities: Capability[];
   memoryMb: number;
   timeoutSeconds: number;
+  /**
+   * Runs tenant code: deployed with per-tenant isolation (invoked with TenantId = org_id), no
+   * tracing, and it must bind nothing (no table, bucket or capability): its role holds only its
+   * own log writes.
+   */
+  untrusted?: true;
 }
 

@@ -5,6 +5,8 @@ import { PLATFORM_ROUTES } from './platform';
 import { SCHEDULING_ROUTES } from './scheduling';
 import { SECRETS_ROUTES } from './secrets';
 import { SENSORS_ROUTES } from './sensors';
+import { ALERTS_ROUTES } from './alerts';
+import { USAGE_ROUTES } from './usage';
 import type { RouteDef } from './types';
 import { routeKey } from './types';
 
@@ -21,6 +23,8 @@ export const ROUTES: RouteDef[] = [
   ...EXECUTION_ROUTES,
   ...SCHEDULING_ROUTES,
   ...SENSORS_ROUTES,
+  ...ALERTS_ROUTES,
+  ...USAGE_ROUTES,
 ];
 
 const byKey = new Map(ROUTES.map((r) => [routeKey(r), r]));

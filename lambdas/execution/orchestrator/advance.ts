@@ -5,6 +5,7 @@ import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import { RECORD_RESERVE_MS } from '../task-runner/single-task';
 import { failAttempt, launchAttempt, runTaskEvent, type LoopToken } from './dispatch';
 import { finalizeRun } from './finalize';
+import { collectTaskResults } from '../ecs/ecs-orchestration';
 import type { LoopOptions, LoopSignal } from './loop-protocol';
 import { MAX_RUNNING_TASKS, loopOptions, redeemToken } from './loop-protocol';
 import type { OrchestratorServices } from './orchestrator-services';
@@ -23,6 +24,8 @@ export interface AdvanceRequest {
 /** A Lambda-run attempt ends by the 15-minute cap; after it (and some slack) its result is lost. */
 const LAMBDA_MAX_SECONDS = 900;
 const LOST_GRACE_SECONDS = { lambda: 60, ecs: 600 } as const;
+/** Longest wait for a completion while ECS attempts run (their results are also polled). */
+export const ECS_RESULT_POLL_SECONDS = 5;
 /** Dispatches in flight at once within one advance. */
 const DISPATCH_PARALLELISM = 16;
 
@@ -108,6 +111,10 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   };
   const now = o.clock.nowMs();
 
+  // ECS containers hold no credential: their results wait in the bucket until the loop reads them.
+  const runningEcs = [...byName.values()].filter((t) => t.status === 'RUNNING' && graph.specs.get(t.task_name)?.executor === 'ecs');
+  if (runningEcs.length > 0) for (const transition of await collectTaskResults(o, run, graph.specs, runningEcs)) apply(transition);
+
   // Attempts whose runner's time is up without a result (the Lambda or container died).
   for (const taskRun of [...byName.values()]) {
     if (taskRun.status !== 'RUNNING' || taskRun.started_at === null) continue;
@@ -123,7 +130,7 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   }
   if (step.done) {
     await publish();
-    await finalizeRun(o, org_id, run_id, { run, taskRuns: [...byName.values()] });
+    await finalizeRun(o, org_id, run_id, { run, taskRuns: [...byName.values()], iterations: iteration });
     return signal({ next: 'done', iteration, wait_seconds: heartbeat });
   }
 
@@ -145,6 +152,10 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   await publish();
 
   if (running > 0) {
+    // A container that finds its dispatch token stale cannot look up the newer one (it may read
+    // nothing): while ECS attempts run, the loop also looks for their results every few seconds.
+    const ecsRunning = [...byName.values()].some((t) => t.status === 'RUNNING' && graph.specs.get(t.task_name)?.executor === 'ecs');
+    if (ecsRunning && request.loop.wait_seconds > ECS_RESULT_POLL_SECONDS) return signal({ next: 'advance', iteration, wait_seconds: ECS_RESULT_POLL_SECONDS });
     // A completion will redeem the token; make sure the wait also ends when a retry falls due.
     if (nextRetryMs !== null) {
       const needed = Math.max(1, Math.ceil((nextRetryMs - now) / 1000));
@@ -206,7 +217,7 @@ async function dispatch(
     if (up?.status === 'SUCCEEDED' && up.output_ref !== null) inputs[upstream] = up.output_ref;
   }
   try {
-    await launchAttempt(o, runTaskEvent(run, task, started.attempt, artifact, inputs, loop));
+    await launchAttempt(o, run, runTaskEvent(run, task, started.attempt, artifact, inputs, loop));
     return 'started';
   } catch (error) {
     const reason = `could not start the ${task.executor} runner: ${error instanceof Error ? error.message : String(error)}`;

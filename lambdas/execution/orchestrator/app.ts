@@ -4,6 +4,7 @@ import type { RunDagOutcome } from '../task-runner/runner-events';
 import { advanceRun, type AdvanceRequest } from './advance';
 import { continueRun, type ContinueRequest } from './continue-run';
 import { classifyError } from './errors';
+import { collectDagResult, syncEcsObject } from '../ecs/ecs-orchestration';
 import { finalizeRun } from './finalize';
 import type { LoopSignal } from './loop-protocol';
 import { orchestratorServices, type OrchestratorServices } from './orchestrator-services';
@@ -18,8 +19,15 @@ export interface FinalizeRequest {
   state: { org_id: string; run_id: string; dag?: { outcome?: RunDagOutcome }; error?: { Error?: string; Cause?: string } };
 }
 
-export type OrchestratorEvent = StartRequest | AdvanceRequest | FinalizeRequest | ContinueRequest;
-export type OrchestratorResult = StartState | LoopSignal | { execution_name: string } | { status: string | null } | null;
+/** The run state machine's `CollectEcs` step: record what the whole-run ECS container reported. */
+export interface CollectEcsRequest {
+  action: 'collect-ecs';
+  org_id: string;
+  run_id: string;
+}
+
+export type OrchestratorEvent = StartRequest | AdvanceRequest | FinalizeRequest | ContinueRequest | CollectEcsRequest;
+export type OrchestratorResult = StartState | LoopSignal | RunDagOutcome | { execution_name: string } | { status: string | null } | null;
 
 const MAX_MESSAGE = 1000;
 
@@ -49,7 +57,22 @@ export function describeCaughtError(error: { Error?: string; Cause?: string }): 
   return clip(cause === '' ? name : `${name}: ${cause}`);
 }
 
-async function handle(o: OrchestratorServices, event: OrchestratorEvent): Promise<OrchestratorResult> {
+/** S3 Object Created as EventBridge delivers it (rule `ecs-result-stored`). */
+interface S3ObjectCreated {
+  source: 'aws.s3';
+  detail: { object: { key: string } };
+}
+
+function isS3ObjectCreated(event: unknown): event is S3ObjectCreated {
+  const e = event as { source?: unknown; detail?: { object?: { key?: unknown } } };
+  return e?.source === 'aws.s3' && typeof e.detail?.object?.key === 'string';
+}
+
+async function handle(o: OrchestratorServices, event: OrchestratorEvent | S3ObjectCreated): Promise<OrchestratorResult> {
+  if (isS3ObjectCreated(event)) {
+    await syncEcsObject(o, event.detail.object.key);
+    return null;
+  }
   switch (event.action) {
     case 'start':
       return startRun(o, event);
@@ -69,6 +92,8 @@ async function handle(o: OrchestratorServices, event: OrchestratorEvent): Promis
       }
     case 'continue':
       return continueRun(o, event);
+    case 'collect-ecs':
+      return collectDagResult(o, event.org_id, event.run_id);
     case 'finalize': {
       const { state } = event;
       const dagError = state.dag?.outcome?.error;
@@ -84,7 +109,7 @@ async function handle(o: OrchestratorServices, event: OrchestratorEvent): Promis
 }
 
 /** The run-orchestrator function: every Lambda step of the run state machine. */
-export const createFunction: FunctionFactory<OrchestratorEvent, OrchestratorResult> = (env, deps) => {
+export const createFunction: FunctionFactory<OrchestratorEvent | S3ObjectCreated, OrchestratorResult> = (env, deps) => {
   const runtime = createRuntime('run-orchestrator', env, deps);
   const services = orchestratorServices(runtime);
   return async (event) => {

@@ -8,6 +8,7 @@ import type { ArtifactRef } from '../task-runner/artifact-cache';
 import { RUNNER_ENV } from '../task-runner/ecs-contract';
 import type { RunTaskEvent } from '../task-runner/runner-events';
 import type { OrchestratorServices } from './orchestrator-services';
+import { prepareTaskOrder } from '../ecs/ecs-orchestration';
 
 /** Lambda accepts event invocations up to 256 KB: beyond this the runner reads the parameters. */
 const MAX_EVENT_BYTES = 240 * 1024;
@@ -46,20 +47,16 @@ export function runTaskEvent(
   return Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES ? { ...event, parameters: null } : event;
 }
 
-/** Starts the attempt's runner: an event invocation of the task runner, or an ECS task. */
-export async function launchAttempt(o: OrchestratorServices, event: RunTaskEvent): Promise<void> {
+/**
+ * Starts the attempt's runner: an event invocation of the task runner, or an ECS task whose
+ * environment holds only presigned URLs (its work order, its result, the cancel marker).
+ */
+export async function launchAttempt(o: OrchestratorServices, run: RunRecord, event: RunTaskEvent): Promise<void> {
   if (event.executor === 'ecs') {
     const t = o.ecsTarget;
     const env: Record<string, string> = {
-      [RUNNER_ENV.mode]: 'task',
-      [RUNNER_ENV.orgId]: event.org_id,
-      [RUNNER_ENV.runId]: event.run_id,
-      [RUNNER_ENV.taskName]: event.task_name,
-      [RUNNER_ENV.attempt]: String(event.attempt),
-      [RUNNER_ENV.taskToken]: event.loop.token,
-      [RUNNER_ENV.loopIteration]: String(event.loop.iteration),
-      [RUNNER_ENV.heartbeatSeconds]: String(event.loop.heartbeat_seconds),
       [RUNNER_ENV.runnerUrl]: await o.runnerUrl(),
+      ...(await prepareTaskOrder(o, run, event)),
     };
     const out = await o.ecs.send(
       new RunTaskCommand({

@@ -1,5 +1,7 @@
 import type { JsonObject, NormalizedFlowSpec, RunStatus } from '../../engine';
 import { finalRunStatus, graphOf, isTerminalRunStatus, isTerminalTaskStatus, parseOutputRef, resolveOutputs } from '../../engine';
+import { isoNow } from '../../shared/clock';
+import { tryCloseRunLedger } from '../run-cost';
 import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import type { OrchestratorServices } from './orchestrator-services';
@@ -81,7 +83,7 @@ function failureMessage(spec: NormalizedFlowSpec, taskRuns: TaskRunRecord[]): st
 }
 
 /** What finalizing a run reads and writes (the orchestrator's Finalize step and the run reconciler). */
-export type FinalizeServices = Pick<OrchestratorServices, 'runs' | 'taskRuns' | 'events' | 'objects' | 'flows' | 'logger'>;
+export type FinalizeServices = Pick<OrchestratorServices, 'runs' | 'taskRuns' | 'events' | 'objects' | 'flows' | 'logger' | 'ledger' | 'clock'>;
 
 export interface FinalizeOptions {
   /** The run must FAIL with this reason whatever its tasks say (an orchestration error). */
@@ -89,6 +91,8 @@ export interface FinalizeOptions {
   /** The run's task runs when the caller has just read them (strongly consistent). */
   taskRuns?: TaskRunRecord[];
   run?: RunRecord;
+  /** Advance-loop iterations the run took (step-functions executor), for its cost. */
+  iterations?: number;
 }
 
 /**
@@ -127,9 +131,14 @@ export async function finalizeRun(o: FinalizeServices, orgId: string, runId: str
       o.logger.error('finalize: outputs unreadable', { org_id: orgId, run_id: runId, error: errorText(outputError) });
     }
   }
+  const cost = await tryCloseRunLedger(o, run, taskRuns, {
+    endedAt: isoNow(o.clock),
+    ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
+  });
   const from: RunStatus[] = run.status === 'QUEUED' ? ['QUEUED'] : ['RUNNING'];
   const transition = await o.runs.transitionRunDetailed(orgId, runId, from, status, {
     ...(outputs !== null ? { outputs } : {}),
+    ...(cost !== null ? { cost } : {}),
     ...(message !== null ? { error_message: message } : {}),
     wait_token: null,
   });

@@ -5,6 +5,19 @@ import type { LoopOptions, LoopSignal } from './loop-protocol';
 import { loopOptions, loopOptionsJson } from './loop-protocol';
 import type { OrchestratorServices } from './orchestrator-services';
 import { FatalError } from './errors';
+import type { FlowVersionForRun } from './flow-cache';
+import { prepareDagOrder } from '../ecs/ecs-orchestration';
+import { ECS_ORDER_ENV } from '../ecs/ecs-order';
+
+async function ecsState(o: OrchestratorServices, run: RunRecord, flow: FlowVersionForRun) {
+  const env = await prepareDagOrder(o, run, flow);
+  return {
+    runner_url: await o.runnerUrl(),
+    order_url: env[ECS_ORDER_ENV.orderUrl]!,
+    result_url: env[ECS_ORDER_ENV.resultUrl]!,
+    cancel_url: env[ECS_ORDER_ENV.cancelUrl]!,
+  };
+}
 
 /** The execution's input: what the run starter (or a continuing execution) sends. */
 export interface RunExecutionInput {
@@ -35,8 +48,8 @@ export type StartState =
       options: LoopOptions;
       /** The advance loop's first signal (step-functions executor). */
       Payload: LoopSignal;
-      /** ecs executor: what the RunInEcs state passes to the container. */
-      ecs?: { runner_url: string };
+      /** ecs executor: what the RunInEcs state passes to the container (presigned URLs only). */
+      ecs?: { runner_url: string; order_url: string; result_url: string; cancel_url: string };
     };
 
 function segmentOf(input: RunExecutionInput): number {
@@ -55,7 +68,7 @@ export async function startRun(o: OrchestratorServices, request: StartRequest): 
   if (isTerminalRunStatus(run.status)) return done;
   if (!isRunExecutor(run.executor)) throw new FatalError(`run ${run_id} has an unknown executor ${JSON.stringify(run.executor)}`);
   // Fails early (caught: the run FAILS) when the flow version cannot be read.
-  await o.flows.get(org_id, run.flow_name, run.flow_version);
+  const flow = await o.flows.get(org_id, run.flow_name, run.flow_version);
   const segment = segmentOf(request.input);
   const options = loopOptions(request.input.options);
   const fields = { external_id: request.execution_arn, orchestration: loopOptionsJson(options, segment) };
@@ -82,6 +95,6 @@ export async function startRun(o: OrchestratorServices, request: StartRequest): 
     segment,
     options,
     Payload: { next: 'advance', iteration: 0, wait_seconds: options.heartbeat_seconds },
-    ...(run.executor === 'ecs' ? { ecs: { runner_url: await o.runnerUrl() } } : {}),
+    ...(run.executor === 'ecs' ? { ecs: await ecsState(o, run, flow) } : {}),
   };
 }

@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import type { JsonObject } from '../../engine';
+import { canonicalJson } from '../../engine';
 import { auditActor } from '../../shared/audit/audit-log';
 import { NotFoundError } from '../../shared/errors';
 import { parsePageQuery } from '../../shared/http/pagination';
@@ -35,6 +37,7 @@ export function runResponse(run: RunRecord) {
     started_at: run.started_at,
     completed_at: run.completed_at,
     updated_at: run.updated_at,
+    cost: run.cost,
   };
 }
 
@@ -52,6 +55,7 @@ export function taskRunResponse(t: TaskRunRecord) {
     output_ref: t.output_ref,
     not_before: t.not_before,
     reused_from_run_id: t.reused_from_run_id,
+    cost: t.cost,
   };
 }
 
@@ -62,9 +66,15 @@ function runIdOf(request: ApiRequest): string {
   return id;
 }
 
-function idempotencyKeyOf(request: ApiRequest): string | undefined {
+/**
+ * The client's Idempotency-Key with the SHA-256 of the canonical request (operation, path ids,
+ * validated body): the same key with another request is then told apart (409), not replayed.
+ */
+function clientIdempotencyOf(request: ApiRequest, what: Record<string, unknown>): { key: string; request_hash: string } | undefined {
   const raw = request.headers['idempotency-key'];
-  return raw === undefined ? undefined : parseWith(idempotencyKeySchema, raw, 'Idempotency-Key');
+  if (raw === undefined) return undefined;
+  const key = parseWith(idempotencyKeySchema, raw, 'Idempotency-Key');
+  return { key, request_hash: createHash('sha256').update(canonicalJson(what)).digest('hex') };
 }
 
 /** 202 with the run; a repeat of an Idempotency-Key says so in `Idempotency-Replayed: true`. */
@@ -77,8 +87,9 @@ export function runsOperations(service: RunsService): Record<string, Operation> 
   return {
     async startRun(request) {
       const actor = auditActor(request);
+      const { role } = orgPrincipal(request.principal);
       const body = parseWith(startRunBody, request.body ?? {});
-      const key = idempotencyKeyOf(request);
+      const idempotency = clientIdempotencyOf(request, { operation: 'startRun', body });
       const { run, created } = await service.start({
         org_id: actor.org_id,
         ...(body.deployment_name === undefined ? {} : { deployment_name: body.deployment_name }),
@@ -86,10 +97,11 @@ export function runsOperations(service: RunsService): Record<string, Operation> 
         ...(body.flow_version === undefined ? {} : { flow_version: body.flow_version }),
         ...(body.parameters === undefined ? {} : { parameters: body.parameters as JsonObject }),
         ...(body.executor === undefined ? {} : { executor: body.executor }),
-        ...(key === undefined ? {} : { idempotency_key: key }),
+        ...(idempotency === undefined ? {} : { client_idempotency: idempotency }),
         trigger: { type: 'manual' },
         actor_email: actor.actor_email,
         audit: { ip_address: actor.ip_address },
+        admit: service.admission(actor.org_id, role, body.parameters !== undefined && Object.keys(body.parameters).length > 0),
       });
       return replayAware(runResponse(run), created);
     },
@@ -148,11 +160,13 @@ export function runsOperations(service: RunsService): Record<string, Operation> 
       const actor = auditActor(request);
       const runId = runIdOf(request);
       const body = parseWith(retryRunBody, request.body ?? {});
-      const key = idempotencyKeyOf(request);
+      const idempotency = clientIdempotencyOf(request, { operation: 'retryRun', run_id: runId, body });
+      const { role } = orgPrincipal(request.principal);
       const { run, created } = await service.retry(actor, runId, {
+        role,
         ...(body.parameters === undefined ? {} : { parameters: body.parameters as JsonObject }),
         ...(body.executor === undefined ? {} : { executor: body.executor }),
-        ...(key === undefined ? {} : { idempotency_key: key }),
+        ...(idempotency === undefined ? {} : { client_idempotency: idempotency }),
       });
       return replayAware(runResponse(run), created);
     },

@@ -1,17 +1,21 @@
 import { StopTaskCommand, type ECSClient } from '@aws-sdk/client-ecs';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { ecsCancelKey } from '../run-objects';
 import { StopExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { JsonObject } from '../../engine';
 import { isTerminalRunStatus, parseFlowSpec, parseOutputRef, resolveOutputs } from '../../engine';
 import { auditTransactPut } from '../../shared/audit/audit-log';
 import { isoNow, type Clock } from '../../shared/clock';
-import { ConflictError, NotFoundError } from '../../shared/errors';
+import { roleAtLeast, type Role } from '../../catalogue/roles';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/http/pagination';
 import type { Logger } from '../../shared/logger';
-import type { FlowVersionLookup, RunStarter, StartRunRequest, StartRunResult } from '../run-starter';
+import type { FlowVersionLookup, RunStarter, RunTargetView, StartRunRequest, StartRunResult } from '../run-starter';
 import type { RunEventPublisher } from '../run-events';
 import { isOrgObjectKey, logKey } from '../run-objects';
+import { tryCloseRunLedger } from '../run-cost';
 import type { RunListFilter, RunRecord, RunRepository } from '../run-repository';
+import type { CostContext } from '../../usage/cost-context';
 import type { TaskRunRecord, TaskRunRepository, TaskRunTransition } from '../task-run-repository';
 
 /** Who does it and from where (audit records). */
@@ -39,7 +43,13 @@ export interface CancelResult {
   task_runs: TaskRunRecord[];
 }
 
+/** The flows domain's environments, as far as run admission needs them. */
+export interface EnvironmentLookup {
+  get(orgId: string, envName: string): Promise<{ is_protected: boolean } | null>;
+}
+
 export interface RunsServiceDeps {
+  environments: EnvironmentLookup;
   runs: RunRepository;
   taskRuns: TaskRunRepository;
   events: RunEventPublisher;
@@ -53,6 +63,8 @@ export interface RunsServiceDeps {
   auditTable: string;
   clock: Clock;
   logger: Logger;
+  /** What the cost ledger prices runs with: a cancelled run's cost is recorded by cancel. */
+  ledger: CostContext;
 }
 
 /** Largest log text returned (its tail): a Lambda response holds at most 6 MB. */
@@ -90,6 +102,25 @@ export class RunsService {
 
   start(request: StartRunRequest): Promise<StartRunResult> {
     return this.deps.starter.start(request);
+  }
+
+  /**
+   * The admission check of a run started through the API by someone with `role`: a run of a
+   * deployment in a protected environment, or one that overrides the deployment's parameters,
+   * needs admin or higher (403 otherwise). Runs of a bare flow version pass; schedules and sensors
+   * do not go through here, so a protected deployment's schedules and sensors still fire.
+   */
+  admission(orgId: string, role: Role, overridesParameters: boolean): (target: RunTargetView) => Promise<void> {
+    return async ({ deployment }) => {
+      if (deployment === null || roleAtLeast(role, 'admin')) return;
+      if (overridesParameters) {
+        throw new ForbiddenError(`only admins may override the parameters of deployment ${deployment.deployment_name}; start it without parameters or ask an admin`);
+      }
+      const environment = await this.deps.environments.get(orgId, deployment.environment);
+      if (environment?.is_protected === true) {
+        throw new ForbiddenError(`environment ${deployment.environment} is protected: only admins may start runs of deployment ${deployment.deployment_name}`);
+      }
+    };
   }
 
   async get(orgId: string, runId: string): Promise<RunDetail> {
@@ -164,18 +195,28 @@ export class RunsService {
     }
     await this.stopBackend(moved.run);
     const settled = await this.settleOpenTaskRuns(moved.run);
-    await events.runStatusChanged(moved.run);
-    if (settled.length > 0) await events.taskRunStatusChanged(moved.run, settled);
-    return { run: moved.run, task_runs: await this.deps.taskRuns.listForRun(actor.org_id, runId, { consistent: true }) };
+    let taskRunsNow = await this.deps.taskRuns.listForRun(actor.org_id, runId, { consistent: true });
+    // The execution was stopped before its Finalize: the cancelled run's cost is recorded here.
+    let run = moved.run;
+    const cost = await tryCloseRunLedger(this.deps, run, taskRunsNow, { endedAt: run.completed_at ?? isoNow(clock) });
+    if (cost !== null) {
+      const stored = await runs.updateRunDetailed(actor.org_id, runId, { cost }, { fields: { cost: null } });
+      if (stored.won) run = stored.run;
+      taskRunsNow = await this.deps.taskRuns.listForRun(actor.org_id, runId, { consistent: true });
+    }
+    await events.runStatusChanged(run);
+    if (settled.length > 0) await events.taskRunStatusChanged(run, settled);
+    return { run, task_runs: taskRunsNow };
   }
 
   /** A new run (trigger retry) of a FAILED or CANCELLED run that keeps its succeeded tasks' outputs. */
   retry(
     actor: RunActor,
     runId: string,
-    options: { parameters?: JsonObject; executor?: string; idempotency_key?: string },
+    options: { parameters?: JsonObject; executor?: string; client_idempotency?: { key: string; request_hash: string }; role: Role },
   ): Promise<StartRunResult> {
     return this.deps.starter.start({
+      admit: this.admission(actor.org_id, options.role, options.parameters !== undefined && Object.keys(options.parameters).length > 0),
       org_id: actor.org_id,
       retry_of: { run_id: runId, keep_succeeded_outputs: true },
       trigger: { type: 'retry', id: runId },
@@ -183,7 +224,7 @@ export class RunsService {
       audit: { ip_address: actor.ip_address },
       ...(options.parameters === undefined ? {} : { parameters: options.parameters }),
       ...(options.executor === undefined ? {} : { executor: options.executor }),
-      ...(options.idempotency_key === undefined ? {} : { idempotency_key: options.idempotency_key }),
+      ...(options.client_idempotency === undefined ? {} : { client_idempotency: options.client_idempotency }),
     });
   }
 
@@ -201,6 +242,12 @@ export class RunsService {
       (arn): arn is string => arn !== null && arn !== undefined,
     );
     const stops: Array<Promise<unknown>> = [];
+    // ECS containers read no table: they poll this marker (through a presigned GET) and stop.
+    stops.push(
+      this.deps.s3
+        .send(new PutObjectCommand({ Bucket: this.deps.artifactsBucket, Key: ecsCancelKey(run.org_id, run.run_id), Body: 'cancelled' }))
+        .catch((error: unknown) => logger.error('could not mark the run cancelled for its ECS tasks', { run_id: run.run_id, error: error instanceof Error ? error.message : String(error) })),
+    );
     if (run.external_id?.startsWith('arn:aws:states:')) {
       stops.push(
         sfn.send(new StopExecutionCommand({ executionArn: run.external_id, error: 'Dagy.Cancelled', cause })).catch((error: unknown) => {

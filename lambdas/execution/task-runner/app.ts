@@ -21,6 +21,10 @@ export const createFunction: FunctionFactory<unknown, TaskRunnerResult> = (env, 
       const recorded = await runSingleTask(services, request, remainingMs === undefined ? {} : { remainingMs });
       return { recorded: recorded !== null };
     }
-    return runWholeDag(services, request, { executor: 'lambda', ...(remainingMs === undefined ? {} : { remainingMs }) });
+    return runWholeDag(services, request, {
+      executor: 'lambda',
+      ...(remainingMs === undefined ? {} : { remainingMs }),
+      ...(context === undefined ? {} : { invocationId: context.awsRequestId }),
+    });
   };
 };

@@ -1,9 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { dirname, join, sep } from 'node:path';
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { unzipSync } from 'fflate';
 
 /** What identifies a flow version's code: its artifact and the hash of spec + code. */
@@ -15,8 +13,6 @@ export interface ArtifactRef {
 
 /** Most bytes an artifact may unpack to (Lambda's /tmp is 512 MB by default). */
 export const MAX_UNPACKED_ARTIFACT_BYTES = 400 * 1024 * 1024;
-
-const CODE_HASH = /^[0-9a-f]{64}$/;
 
 export class ArtifactError extends Error {}
 
@@ -34,46 +30,6 @@ function safeEntryPath(name: string): string | null {
   const segments = normalized.split('/');
   if (segments.some((s) => s === '..' || s === '.')) return null;
   return segments.join(sep);
-}
-
-/**
- * Flow artifacts unpacked on local disk, one directory per code_hash (content-addressed, so a
- * directory once complete never changes): downloaded and unpacked once per container, shared by
- * every task of every run of that flow version.
- */
-export class ArtifactCache {
-  private readonly unpacked = new Map<string, Promise<string>>();
-
-  constructor(
-    private readonly s3: S3Client,
-    /** The artifacts bucket: an artifact elsewhere is refused. */
-    private readonly bucket: string,
-    private readonly root: string = join(tmpdir(), 'dagy-artifacts'),
-  ) {}
-
-  /** Directory holding the unpacked artifact. */
-  directory(ref: ArtifactRef): Promise<string> {
-    if (!CODE_HASH.test(ref.code_hash)) return Promise.reject(new ArtifactError(`invalid code_hash ${JSON.stringify(ref.code_hash)}`));
-    if (ref.artifact_s3_uri === null) return Promise.reject(new ArtifactError('the flow has no artifact (it has no code tasks)'));
-    let pending = this.unpacked.get(ref.code_hash);
-    if (pending === undefined) {
-      pending = this.unpack(ref.artifact_s3_uri, ref.code_hash);
-      // A failed download may succeed next time: do not cache failures.
-      pending.catch(() => this.unpacked.delete(ref.code_hash));
-      this.unpacked.set(ref.code_hash, pending);
-    }
-    return pending;
-  }
-
-  private async unpack(uri: string, codeHash: string): Promise<string> {
-    const target = join(this.root, codeHash);
-    if (existsSync(target)) return target;
-    const { bucket, key } = parseS3Uri(uri);
-    if (bucket !== this.bucket) throw new ArtifactError(`artifact ${uri} is not in the artifacts bucket`);
-    const out = await this.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-    await unpackArtifact(await out.Body!.transformToByteArray(), target, uri);
-    return target;
-  }
 }
 
 /**

@@ -3,25 +3,13 @@ import { ECS_RUNNER_BUNDLE_KEY, ENV } from '../../catalogue/environment';
 /**
  * The contract between whoever starts the ECS runner container (the run state machine's RunInEcs
  * state, the orchestrator's dispatch of `ecs` tasks) and lambdas/execution/ecs-runner.ts: the
- * container overrides' environment variables. The container also carries the task runner's
- * bindings (tables, buckets, bus), set on its definition by the infrastructure.
+ * container overrides' environment variables. Besides the runner bundle's URL they are the
+ * presigned URLs of ecs/ecs-order.ts (ECS_ORDER_ENV); the container holds no other binding.
  */
 export const RUNNER_ENV = {
-  /** `dag`: the whole run (executor ecs); `task`: one attempt of one task (executor step-functions). */
-  mode: 'DAGY_RUNNER_MODE',
-  orgId: 'DAGY_ORG_ID',
-  runId: 'DAGY_RUN_ID',
-  /** task mode: the task, its attempt, and the loop token to redeem on completion. */
-  taskName: 'DAGY_TASK_NAME',
-  attempt: 'DAGY_ATTEMPT',
-  taskToken: 'DAGY_TASK_TOKEN',
-  loopIteration: 'DAGY_LOOP_ITERATION',
-  heartbeatSeconds: 'DAGY_HEARTBEAT_SECONDS',
   /** Presigned GET of the runner bundle, read by the container's bootstrap (see lib/). */
   runnerUrl: ENV.runnerUrl,
 } as const;
-
-export type RunnerMode = 'dag' | 'task';
 
 /**
  * Where the bundled runner (lambdas/execution/ecs-runner.ts) lives in the artifacts bucket; the

@@ -1,6 +1,7 @@
 import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { Clock } from '../../shared/clock';
 import type { Logger } from '../../shared/logger';
+import { egressPolicyOf } from '../../shared/egress';
 import type { Runtime } from '../../shared/runtime';
 import { FlowRepository } from '../../flows/flow-repository';
 import { FlowCache } from '../orchestrator/flow-cache';
@@ -8,10 +9,11 @@ import type { RunEventPublisher } from '../run-events';
 import type { RunRepository } from '../run-repository';
 import { createRunStores } from '../run-stores';
 import type { TaskRunRepository } from '../task-run-repository';
-import { ArtifactCache } from './artifact-cache';
+import { lambdaCodeExecutor } from './code-executor-client';
 import { RunObjectStore } from './run-object-store';
 import { secretSourceFromRuntime } from './secret-source';
-import { TaskExecutor } from './task-executor';
+import { ArtifactLinks, TaskExecutor } from './task-executor';
+import { ENV } from '../../catalogue/environment';
 
 /** Everything the task runner (in Lambda or in the ECS container) works with, built once. */
 export interface RunnerServices {
@@ -26,7 +28,7 @@ export interface RunnerServices {
   logger: Logger;
 }
 
-/** The services of the task-runner function (its bindings: Run, TaskRun, Flow, Secret, artifacts). */
+/** The services of the task-runner function (its bindings: Run, TaskRun, Flow, Secret, run objects, the code executor). */
 export function runnerServices(runtime: Runtime): RunnerServices {
   const { runs, taskRuns, events } = createRunStores(runtime);
   const bucket = runtime.config.bucket('artifacts');
@@ -35,7 +37,12 @@ export function runnerServices(runtime: Runtime): RunnerServices {
     taskRuns,
     events,
     objects: new RunObjectStore(runtime.aws.s3, bucket),
-    executor: new TaskExecutor(new ArtifactCache(runtime.aws.s3, bucket), secretSourceFromRuntime(runtime)),
+    executor: new TaskExecutor(
+      new ArtifactLinks(runtime.aws.s3, bucket, () => runtime.clock.nowMs()),
+      secretSourceFromRuntime(runtime),
+      lambdaCodeExecutor(runtime.aws.lambda, runtime.config.required(ENV.codeExecutorFunction)),
+      egressPolicyOf(runtime.config),
+    ),
     flows: new FlowCache(new FlowRepository(runtime.aws.ddb, runtime.config.table('Flow'))),
     get sfn() {
       return runtime.aws.sfn;

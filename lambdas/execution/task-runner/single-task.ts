@@ -41,7 +41,7 @@ function errorText(error: unknown): string {
  * changes nothing. Returns the transition (the caller publishes its event).
  */
 export async function recordAttempt(
-  s: RunnerServices,
+  s: Pick<RunnerServices, 'objects' | 'taskRuns' | 'clock' | 'logger'>,
   run: RunContext,
   task: NormalizedTaskSpec,
   attempt: number,
@@ -96,6 +96,11 @@ export async function runSingleTask(
   host: { remainingMs?: () => number; signal?: AbortSignal } = {},
 ): Promise<TaskRunRecord | null> {
   const run: RunContext = { org_id: event.org_id, run_id: event.run_id, ...event.run };
+  // At most once: a duplicate or stale delivery of this attempt runs nothing and records nothing.
+  if (!(await s.taskRuns.claimAttempt(event.org_id, event.run_id, event.task_name, event.attempt))) {
+    s.logger.warn('attempt already claimed or no longer current: not run', { org_id: event.org_id, run_id: event.run_id, task_name: event.task_name, attempt: event.attempt });
+    return null;
+  }
   const startedAt = isoNow(s.clock);
   let outcome: AttemptOutcome;
   try {

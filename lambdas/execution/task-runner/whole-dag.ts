@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { NormalizedFlowSpec, TaskUpdateEvent } from '../../engine';
 import { CANCELLED_MESSAGE, criticalPath, graphOf, retryDelaySeconds, runDagInProcess, taskParameters } from '../../engine';
 import type { RunContext } from '../run-events';
@@ -21,6 +22,8 @@ export interface DagHost {
   /** Aborted when the host is told to stop (the ECS task receives SIGTERM). */
   signal?: AbortSignal;
   cancelPollMs?: number;
+  /** Who claims the run (the Lambda request id). */
+  invocationId?: string;
 }
 
 /**
@@ -57,6 +60,8 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   const run: RunRecord | null = await s.runs.get(org_id, run_id, { consistent: true });
   if (run === null) throw new Error(`run ${run_id} not found`);
   if (run.status !== 'RUNNING') return { status: 'NOT_RUN' };
+  // At most once: a duplicate invocation of the same run finds it claimed and runs nothing.
+  if (!(await s.runs.claimDagRunner(org_id, run_id, host.invocationId ?? randomUUID()))) return { status: 'NOT_RUN' };
   const flow = await s.flows.get(org_id, run.flow_name, run.flow_version);
   const { spec } = flow;
   let listed = await s.taskRuns.listForRun(org_id, run_id, { consistent: true });

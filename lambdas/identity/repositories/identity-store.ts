@@ -3,6 +3,7 @@ import { AccessLogRepository } from './access-log-repository';
 import { AccessTokenRepository } from './access-token-repository';
 import { ApiKeyRepository } from './api-key-repository';
 import { AuditWrites } from './audit-writes';
+import { InvitationRepository } from './invitation-repository';
 import { MembershipRepository } from './membership-repository';
 import { OrganizationRepository } from './organization-repository';
 import { transact, type TxOp } from '../../shared/dynamo/transact';
@@ -14,6 +15,7 @@ export interface IdentityStore {
   tokens: AccessTokenRepository;
   orgs: OrganizationRepository;
   members: MembershipRepository;
+  invitations: InvitationRepository;
   apiKeys: ApiKeyRepository;
   accessLogs: AccessLogRepository;
   audit: AuditWrites;
@@ -28,6 +30,7 @@ export function createIdentityStore(runtime: Runtime): IdentityStore {
     tokens: new AccessTokenRepository(ddb, config.table('AccessToken')),
     orgs: new OrganizationRepository(ddb, config.table('Organization'), config.table('Environment')),
     members: new MembershipRepository(ddb, config.table('Membership')),
+    invitations: new InvitationRepository(ddb, config.table('Membership')),
     apiKeys: new ApiKeyRepository(ddb, config.table('ApiKey')),
     accessLogs: new AccessLogRepository(ddb, config.table('AccessLog')),
     audit: new AuditWrites(config.table('AuditLog')),

@@ -43,6 +43,9 @@ export class MembershipRepository {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'org_id = :org',
+        // Invitations share the partition (invitation-repository.ts) and are not members; a
+        // filter cannot name the sort key, so it goes by the attribute only invitations carry.
+        FilterExpression: 'attribute_not_exists(invitation_id)',
         ExpressionAttributeValues: { ':org': orgId },
         Limit: page.limit,
         ExclusiveStartKey: startKeyWithin(page, 'org_id', orgId),

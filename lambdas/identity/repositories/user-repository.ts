@@ -1,6 +1,6 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Role } from '../../catalogue/roles';
-import { ValidationError } from '../../shared/errors';
+import { ConflictError, ValidationError } from '../../shared/errors';
 import type { TxOp } from '../../shared/dynamo/transact';
 
 /** A user account. org_roles mirrors the user's memberships ({org_id: role}) so the authorizer
@@ -22,17 +22,22 @@ export interface CredentialRecord {
   created_at: string;
 }
 
-export interface LoginState {
-  credential: CredentialRecord | undefined;
-  /** Failures in the current window (0 when none or the window is over). */
-  failures: number;
-  windowEndsEpoch: number;
-}
+/** A login-attempt counter's verdict: taken, or refused until the window ends. */
+export type AttemptVerdict = { taken: true } | { taken: false; windowEndsEpoch: number };
+
+/** What a login-attempt counter counts: failures per email, or per source address. */
+export type AttemptCounter = { email: string } | { source: string };
 
 // Item kinds of the User table, each under its own partition key prefix (see tables.ts).
 export const userKey = (userId: string) => ({ pk: `user#${userId}` });
 const credentialKey = (normalizedEmail: string) => ({ pk: `email#${normalizedEmail}` });
 const failureKey = (normalizedEmail: string) => ({ pk: `loginfail#${normalizedEmail}` });
+const sourceKey = (sourceAddress: string) => ({ pk: `loginsrc#${sourceAddress}` });
+const counterKey = (counter: AttemptCounter) => ('email' in counter ? failureKey(counter.email) : sourceKey(counter.source));
+/** Rounds of "the window was opened or closed under us" before giving up (each is a real race). */
+const ATTEMPT_ROUNDS = 5;
+/** One item per platform: written with the first owner by the bootstrap, so it happens once. */
+const bootstrapKey = () => ({ pk: 'bootstrap#first-owner' });
 
 /** Attributes the authorizer reads from a user item. */
 export const USER_AUTH_PROJECTION = 'user_id, email, org_roles';
@@ -63,6 +68,20 @@ export class UserRepository {
     ];
   }
 
+  /** The platform's one bootstrap marker; a second bootstrap cancels its transaction with a 409. */
+  putBootstrapMarker(userId: string, email: string, at: string): TxOp {
+    return {
+      item: {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...bootstrapKey(), item_type: 'bootstrap', user_id: userId, email, created_at: at },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        },
+      },
+      onConditionFailed: () => new ConflictError('this platform is already bootstrapped: its first owner exists', 'already_bootstrapped'),
+    };
+  }
+
   async get(userId: string): Promise<UserRecord | undefined> {
     const out = await this.ddb.send(new GetCommand({ TableName: this.tableName, Key: userKey(userId), ConsistentRead: true }));
     return out.Item === undefined ? undefined : toUser(out.Item);
@@ -73,57 +92,74 @@ export class UserRepository {
     return out.Item === undefined ? undefined : toCredential(out.Item);
   }
 
-  /** Credential and failure counter of an email in one request (same work for known and unknown emails). */
-  async getLoginState(normalizedEmail: string, nowEpoch: number): Promise<LoginState> {
-    const keys = [credentialKey(normalizedEmail), failureKey(normalizedEmail)];
-    let pending: Array<Record<string, unknown>> = keys;
-    const found: Array<Record<string, unknown>> = [];
-    for (let attempt = 0; pending.length > 0 && attempt < 4; attempt++) {
-      const out = await this.ddb.send(
-        new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: pending, ConsistentRead: true } } }),
-      );
-      found.push(...(out.Responses?.[this.tableName] ?? []));
-      pending = (out.UnprocessedKeys?.[this.tableName]?.Keys as Array<Record<string, unknown>> | undefined) ?? [];
+  /**
+   * Takes one login attempt from a counter, atomically, BEFORE the password is checked: an
+   * UpdateItem ADD conditional on a live window with room left, so N parallel attempts can never
+   * all pass a read-then-write check. The window opens with its first attempt and lasts
+   * `windowSeconds` (the item's TTL); a full counter refuses until the window ends. A successful
+   * login gives its attempt back (releaseAttempt) or clears the counter.
+   */
+  async takeAttempt(counter: AttemptCounter, nowEpoch: number, windowSeconds: number, max: number): Promise<AttemptVerdict> {
+    const key = counterKey(counter);
+    for (let round = 0; round < ATTEMPT_ROUNDS; round++) {
+      try {
+        await this.ddb.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: key,
+            UpdateExpression: 'ADD failures :one',
+            ConditionExpression: 'window_ends_epoch > :now AND failures < :max',
+            ExpressionAttributeValues: { ':one': 1, ':now': nowEpoch, ':max': max },
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { taken: true };
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+        // The item as the refused write saw it (raw attribute values, not unmarshalled).
+        const old = (error as { Item?: Record<string, { N?: string }> }).Item;
+        const windowEnds = Number(old?.window_ends_epoch?.N ?? 0);
+        if (windowEnds > nowEpoch) return { taken: false, windowEndsEpoch: windowEnds };
+      }
+      // No live window (none yet, or over and not yet removed by TTL): open one with this attempt.
+      // Conditional too: of two openers one wins, the other goes round and counts in its window.
+      const ends = nowEpoch + windowSeconds;
+      try {
+        await this.ddb.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: { ...key, item_type: 'login_failures', failures: 1, window_ends_epoch: ends, expires_at_epoch: ends },
+            ConditionExpression: 'attribute_not_exists(pk) OR window_ends_epoch <= :now',
+            ExpressionAttributeValues: { ':now': nowEpoch },
+          }),
+        );
+        return { taken: true };
+      } catch (error) {
+        if (!isConditionFailed(error)) throw error;
+      }
     }
-    if (pending.length > 0) throw new Error('login state read was throttled');
-    const credential = found.find((i) => i.pk === keys[0]!.pk);
-    const failure = found.find((i) => i.pk === keys[1]!.pk);
-    const windowEnds = typeof failure?.window_ends_epoch === 'number' ? failure.window_ends_epoch : 0;
-    const live = failure !== undefined && windowEnds > nowEpoch;
-    return {
-      credential: credential === undefined ? undefined : toCredential(credential),
-      failures: live && typeof failure.failures === 'number' ? failure.failures : 0,
-      windowEndsEpoch: live ? windowEnds : 0,
-    };
+    throw new Error('login attempt counter kept changing under concurrent writes');
   }
 
-  /** Counts a failed login in the current window, or opens a new window. */
-  async recordLoginFailure(normalizedEmail: string, nowEpoch: number, windowSeconds: number): Promise<void> {
+  /** Gives back an attempt taken for a login that succeeded (while its window lives). */
+  async releaseAttempt(counter: AttemptCounter, nowEpoch: number): Promise<void> {
     try {
       await this.ddb.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: failureKey(normalizedEmail),
-          UpdateExpression: 'ADD failures :one',
-          ConditionExpression: 'window_ends_epoch > :now',
-          ExpressionAttributeValues: { ':one': 1, ':now': nowEpoch },
+          Key: counterKey(counter),
+          UpdateExpression: 'ADD failures :minus',
+          ConditionExpression: 'window_ends_epoch > :now AND failures > :zero',
+          ExpressionAttributeValues: { ':minus': -1, ':now': nowEpoch, ':zero': 0 },
         }),
       );
     } catch (error) {
-      if (!(error instanceof Error && error.name === 'ConditionalCheckFailedException')) throw error;
-      // No live window (none yet, or over and not yet removed by TTL): start one.
-      const ends = nowEpoch + windowSeconds;
-      await this.ddb.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { ...failureKey(normalizedEmail), item_type: 'login_failures', failures: 1, window_ends_epoch: ends, expires_at_epoch: ends },
-        }),
-      );
+      if (!isConditionFailed(error)) throw error;
     }
   }
 
-  async clearLoginFailures(normalizedEmail: string): Promise<void> {
-    await this.ddb.send(new DeleteCommand({ TableName: this.tableName, Key: failureKey(normalizedEmail) }));
+  async clearAttempts(counter: AttemptCounter): Promise<void> {
+    await this.ddb.send(new DeleteCommand({ TableName: this.tableName, Key: counterKey(counter) }));
   }
 
   /** Mirrors a membership's role onto the user (the user must exist). */
@@ -177,4 +213,8 @@ function toCredential(item: Record<string, unknown>): CredentialRecord {
     password_hash: String(item.password_hash),
     created_at: String(item.created_at ?? ''),
   };
+}
+
+function isConditionFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }

@@ -1,6 +1,6 @@
 import type { Role } from '../../catalogue/roles';
 import { epochSeconds, isoNow, type Clock } from '../../shared/clock';
-import { BadRequestError, TooManyRequestsError, UnauthorizedError } from '../../shared/errors';
+import { BadRequestError, ForbiddenError, TooManyRequestsError, UnauthorizedError } from '../../shared/errors';
 import type { Principal } from '../../shared/http/types';
 import { shortId, uuidv7 } from '../../shared/ids';
 import { bearerSecret } from '../credential-resolver';
@@ -28,9 +28,16 @@ export interface SignupInput {
   org_name: string;
 }
 
+export interface SignupResult {
+  user: UserRecord;
+  organization: OrganizationRecord;
+  role: Role;
+  access_token: IssuedToken;
+}
+
 const INVALID_LOGIN = 'invalid email or password';
 
-/** Accounts and sessions: signup, login (throttled per email), logout, who-am-I. */
+/** Accounts and sessions: signup, login (throttled per email and per source address), logout, who-am-I. */
 export class AuthService {
   constructor(
     private readonly store: IdentityStore,
@@ -57,7 +64,22 @@ export class AuthService {
   }
 
   /** A user, their organization (they own it, with its default environments) and a token: all or nothing. */
-  async signup(input: SignupInput, ipAddress: string): Promise<{ user: UserRecord; organization: OrganizationRecord; role: Role; access_token: IssuedToken }> {
+  async signup(input: SignupInput, ipAddress: string): Promise<SignupResult> {
+    if (!this.settings.signupEnabled) {
+      throw new ForbiddenError('signup is turned off on this platform; an admin of an organization can add you as a member');
+    }
+    return this.createAccount(input, ipAddress, false);
+  }
+
+  /**
+   * The platform's first owner, created once by an operator (a direct invocation of the identity
+   * function, see docs/operations.md) whether or not signup is open; the second call is a 409.
+   */
+  async bootstrap(input: SignupInput): Promise<SignupResult> {
+    return this.createAccount(input, 'bootstrap', true);
+  }
+
+  private async createAccount(input: SignupInput, ipAddress: string, bootstrap: boolean): Promise<SignupResult> {
     const email = normalizeEmail(input.email);
     const password_hash = await hashPassword(input.password);
     const now = isoNow(this.clock);
@@ -68,6 +90,7 @@ export class AuthService {
     const { issued, record } = this.newToken(user_id);
     const { users, orgs, members, tokens, audit } = this.store;
     await this.store.transact([
+      ...(bootstrap ? [users.putBootstrapMarker(user_id, email, now)] : []),
       ...users.putNewUser(user, { email, user_id, password_hash, created_at: now }),
       ...orgs.putNew(organization),
       members.put({ org_id, user_id, email, name: input.name, role: 'owner', created_at: now, updated_at: now }),
@@ -91,7 +114,10 @@ export class AuthService {
 
   /**
    * A known email with a wrong password and an unknown email answer the same 401 after the same
-   * work (one read, one scrypt, one counter write); after too many failures the email gets 429.
+   * work (two counter writes, one read, one scrypt). Each attempt is counted atomically BEFORE the
+   * password is checked, per email and per source address: once either counter is full, the next
+   * attempts answer 429 until its window ends, however many arrive in parallel. A successful login
+   * clears the email's counter and gives its attempt back to the source's.
    */
   async login(
     input: { email: string; password: string },
@@ -100,20 +126,24 @@ export class AuthService {
   ): Promise<{ user: UserRecord; access_token: IssuedToken; organizations: Array<{ org_id: string; name: string; role: Role }> }> {
     const email = normalizeEmail(input.email);
     const nowEpoch = epochSeconds(this.clock);
-    const state = await this.store.users.getLoginState(email, nowEpoch);
-    if (state.failures >= this.settings.loginMaxFailures) {
-      throw new TooManyRequestsError('too many failed logins for this email; try again later', Math.max(1, state.windowEndsEpoch - nowEpoch));
+    const { users } = this.store;
+    const window = this.settings.loginLockoutSeconds;
+    const byEmail = await users.takeAttempt({ email }, nowEpoch, window, this.settings.loginMaxFailures);
+    if (!byEmail.taken) {
+      throw new TooManyRequestsError('too many failed logins for this email; try again later', Math.max(1, byEmail.windowEndsEpoch - nowEpoch));
     }
-    const matches = state.credential
-      ? await verifyPassword(input.password, state.credential.password_hash)
-      : await verifyAgainstDummy(input.password);
-    if (!matches || state.credential === undefined) {
-      await this.store.users.recordLoginFailure(email, nowEpoch, this.settings.loginLockoutSeconds);
-      throw new UnauthorizedError(INVALID_LOGIN);
+    const bySource = await users.takeAttempt({ source: ipAddress }, nowEpoch, window, this.settings.loginMaxFailuresPerSource);
+    if (!bySource.taken) {
+      await users.releaseAttempt({ email }, nowEpoch);
+      throw new TooManyRequestsError('too many failed logins from this address; try again later', Math.max(1, bySource.windowEndsEpoch - nowEpoch));
     }
-    const user = await this.store.users.get(state.credential.user_id);
+    const credential = await users.getCredential(email);
+    const matches = credential ? await verifyPassword(input.password, credential.password_hash) : await verifyAgainstDummy(input.password);
+    // A failure keeps both attempts counted.
+    if (!matches || credential === undefined) throw new UnauthorizedError(INVALID_LOGIN);
+    await Promise.all([users.clearAttempts({ email }), users.releaseAttempt({ source: ipAddress }, nowEpoch)]);
+    const user = await this.store.users.get(credential.user_id);
     if (user === undefined) throw new UnauthorizedError(INVALID_LOGIN);
-    if (state.failures > 0) await this.store.users.clearLoginFailures(email);
 
     const { issued, record } = this.newToken(user.user_id);
     const auditOrg = sessionAuditOrg(user.org_roles, selectedOrg);

@@ -3,9 +3,9 @@ import { isoNow, type Clock } from '../../shared/clock';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../shared/errors';
 import type { Page, PageRequest } from '../../shared/http/pagination';
 import type { OrgPrincipal } from '../../shared/http/types';
-import { normalizeEmail } from '../emails';
 import type { IdentityStore } from '../repositories/identity-store';
 import type { MembershipRecord } from '../repositories/membership-repository';
+import type { UserRecord } from '../repositories/user-repository';
 import type { TxOp } from '../../shared/dynamo/transact';
 import { memberView } from '../views';
 import type { Actor } from './actor';
@@ -30,7 +30,7 @@ export class MemberService {
     return this.store.members.list(principal.org_id, page);
   }
 
-  private assertMayGrant(principal: OrgPrincipal, role: Role): void {
+  assertMayGrant(principal: OrgPrincipal, role: Role): void {
     if (roleRank(role) > roleRank(principal.role)) throw new ForbiddenError(`you cannot grant a role above your own (${principal.role})`);
   }
 
@@ -41,19 +41,21 @@ export class MemberService {
     return member;
   }
 
-  async add(principal: OrgPrincipal, input: { email: string; role: Role }, actor: Actor): Promise<MembershipRecord> {
-    this.assertMayGrant(principal, input.role);
-    const credential = await this.store.users.getCredential(normalizeEmail(input.email));
-    const user = credential === undefined ? undefined : await this.store.users.get(credential.user_id);
-    if (user === undefined) throw new NotFoundError('user with this email');
+  /**
+   * Makes a registered user a member with `role`: the membership, the user's role mirror, the
+   * owner count and the audit record, plus `extra` (the accepted invitation's removal), all in
+   * one transaction. Reached only through an accepted invitation (invitation-service.ts).
+   */
+  async join(orgId: string, user: UserRecord, role: Role, actor: Actor, extra: { ops: TxOp[]; audit: Record<string, unknown> }): Promise<MembershipRecord> {
     const now = isoNow(this.clock);
-    const member: MembershipRecord = { org_id: principal.org_id, user_id: user.user_id, email: user.email, name: user.name, role: input.role, created_at: now, updated_at: now };
+    const member: MembershipRecord = { org_id: orgId, user_id: user.user_id, email: user.email, name: user.name, role, created_at: now, updated_at: now };
     const ops: TxOp[] = [
       this.store.members.put(member),
-      this.store.users.setOrgRole(user.user_id, principal.org_id, input.role, now, () => new NotFoundError('user with this email')),
+      this.store.users.setOrgRole(user.user_id, orgId, role, now, () => new NotFoundError('user')),
+      ...extra.ops,
     ];
-    if (input.role === 'owner') ops.push(this.store.orgs.addOwner(principal.org_id));
-    ops.push(this.store.audit.put({ ...actor, resource_type: 'member', resource_id: user.user_id, action: 'create', before: null, after: memberView(member) }, now));
+    if (role === 'owner') ops.push(this.store.orgs.addOwner(orgId));
+    ops.push(this.store.audit.put({ ...actor, resource_type: 'member', resource_id: user.user_id, action: 'create', before: null, after: { ...memberView(member), ...extra.audit } }, now));
     await this.store.transact(ops);
     return member;
   }

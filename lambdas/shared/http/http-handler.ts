@@ -131,7 +131,7 @@ export function createHttpHandler(options: HttpAppOptions): HttpHandler {
     logger.info('request', {
       request_id: event.requestContext.requestId,
       method: event.requestContext.http.method,
-      path: event.rawPath,
+      path: api === undefined ? event.rawPath : loggablePath(api),
       route: api === undefined ? null : `${api.route.method} ${api.route.path}`,
       status: response.statusCode,
       latency_ms: latency,
@@ -150,7 +150,7 @@ export function createHttpHandler(options: HttpAppOptions): HttpHandler {
           actor_email: principal.email,
           method: api.method,
           route: `${api.route.method} ${api.route.path}`,
-          path: api.path,
+          path: loggablePath(api),
           status: response.statusCode ?? 0,
           ip_address: api.sourceIp,
           user_agent: api.userAgent,
@@ -205,4 +205,10 @@ export function createHttpHandler(options: HttpAppOptions): HttpHandler {
     .use(observe)
     .handler((event) => core(event));
   return (event, context) => handler(event, context ?? ({} as Context));
+}
+
+/** The request path as logs keep it: a `{token}` path parameter is a credential, masked. */
+function loggablePath(api: ApiRequest): string {
+  const token = api.pathParameters.token;
+  return token === undefined || token === '' ? api.path : api.path.split(token).join('***');
 }

@@ -3,27 +3,33 @@ import { describeExecutorScenarios, expectNoOpenTaskRun } from './executors-scen
 import { registerFlow, startRun, taskRun, waitForRun } from './executors-support';
 
 describeExecutorScenarios('ecs', (fx) => {
-  test('a crash of the runner container itself fails the run and settles its task runs', async () => {
+  test('a crash of the runner container itself fails the run and settles its task runs; what it reported is kept', async () => {
     const flow = await registerFlow(fx().api, {
       tasks: [
         { name: 'seed', timeout_seconds: 30 },
-        { name: 'kill', timeout_seconds: 30 },
+        { name: 'hold', handler: 'sleepy', timeout_seconds: 60, parameters: { ms: 30_000 } },
         { name: 'after', handler: 'add', timeout_seconds: 30 },
       ],
       edges: [
-        { from: 'seed', to: 'kill' },
-        { from: 'kill', to: 'after' },
+        { from: 'seed', to: 'hold' },
+        { from: 'hold', to: 'after' },
       ],
     });
-    const run = await waitForRun(fx().api, (await startRun(fx().api, { ...flow, executor: 'ecs', parameters: { start: 1 } })).run_id);
+    const started = await startRun(fx().api, { ...flow, executor: 'ecs', parameters: { start: 1 } });
+    // Progress is live although the container writes nothing but its presigned result.
+    await waitForRun(fx().api, started.run_id, (r) => taskRun(r, 'seed').status === 'SUCCEEDED' && taskRun(r, 'hold').status === 'RUNNING');
+    const ecs = localEcsOf(fx().platform.emulator);
+    const container = ecs.list().find((t) => t.lastStatus === 'RUNNING');
+    expect(container).toBeDefined();
+    expect(ecs.crash(container!.taskArn)).toBe(true);
+    const run = await waitForRun(fx().api, started.run_id);
     expect(run.status).toBe('FAILED');
     expect(run.error_message).toMatch(/ECS runner failed \(exit code 137\)/);
     expectNoOpenTaskRun(run);
     expect(taskRun(run, 'seed').status).toBe('SUCCEEDED');
-    expect(taskRun(run, 'kill').status).toBe('FAILED');
+    expect(taskRun(run, 'hold').status).toBe('FAILED');
     expect(taskRun(run, 'after').status).toBe('SKIPPED');
-    // It ran in its own process, which is gone.
-    const tasks = localEcsOf(fx().platform.emulator).list();
+    const tasks = ecs.list();
     expect(tasks.some((t) => t.exitCode === 137)).toBe(true);
     expect(tasks.every((t) => t.lastStatus === 'STOPPED')).toBe(true);
   }, 60_000);

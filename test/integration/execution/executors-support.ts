@@ -66,8 +66,12 @@ export async function notJson() {
 export async function secretsSeen({ secrets }) {
   return { keys: Object.keys(secrets).sort(), length: (secrets.API_TOKEN ?? '').length };
 }
+export async function countHit({ parameters }) {
+  await fetch(parameters.counter);
+  return { counted: true };
+}
 export async function kill() {
-  // Task code runs in a sandbox process whose parent is the runner: kill the runner itself.
+  // Task code runs in a sandbox process whose parent is its code executor: try to kill it (refused).
   process.kill(process.ppid, 'SIGKILL');
   await sleep(10000);
 }
@@ -96,7 +100,8 @@ export async function startExecutorFixture(overrides: Parameters<typeof startTes
 export function testArtifact(extraFiles: Record<string, string> = {}): string {
   const files: Record<string, Uint8Array> = { 'tasks/lib.mjs': Buffer.from(TEST_TASKS) };
   for (const [path, text] of Object.entries(extraFiles)) files[path] = Buffer.from(text);
-  return Buffer.from(zipSync(files)).toString('base64');
+  // A fixed entry time: the same files give the same bytes (hence the same code_hash) whenever zipped.
+  return Buffer.from(zipSync(files, { mtime: new Date('2026-01-01T00:00:00Z') })).toString('base64');
 }
 
 let flowCounter = 0;

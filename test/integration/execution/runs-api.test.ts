@@ -55,7 +55,7 @@ describe('runs API', () => {
   }
 
   beforeAll(async () => {
-    platform = await startTestPlatform();
+    platform = await startTestPlatform({ allowLoopbackEgress: true });
     platform.emulator.register('AWSStepFunctions.StartExecution', async (body) => {
       if (failStart !== null) throw new AwsApiError('ServiceUnavailable', failStart, 503);
       started.push(body);
@@ -112,9 +112,11 @@ describe('runs API', () => {
   it('honours Idempotency-Key: the same run again, one execution', async () => {
     const headers = { 'idempotency-key': `k-${Date.now()}` };
     const first = await startRun(alice, {}, headers);
-    const second = await startRun(alice, { parameters: { day: '2026-12-31' } }, headers);
+    const second = await startRun(alice, {}, headers);
     expect(first.status).toBe(202);
     expect(second.status).toBe(202);
+    // The same key with another body is a reuse, not a replay (idempotency-keys.test.ts).
+    expect((await startRun(alice, { parameters: { day: '2026-12-31' } }, headers)).status).toBe(409);
     expect(second.body.run_id).toBe(first.body.run_id);
     expect(first.headers.get('idempotency-replayed')).toBeNull();
     expect(second.headers.get('idempotency-replayed')).toBe('true');

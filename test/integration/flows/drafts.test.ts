@@ -166,4 +166,25 @@ describe('drafts API', () => {
     expect((await developer.inOrg.delete(`/v1/drafts/${second.body.draft_id}`)).status).toBe(204);
     expect((await developer.inOrg.get(`/v1/drafts/${first.body.draft_id}`)).status).toBe(404);
   });
+  it('keeps the builder layout beside the spec: saved, read back, validated, never published', async () => {
+    const layout = { fetch: { x: 10, y: 20.5 }, load: { x: 260, y: -40 } };
+    const created = await developer.inOrg.post('/v1/drafts', { name: 'laid out', flow_name: 'laid-out', flow_spec: httpSpec(), layout });
+    expect(created.status).toBe(201);
+    expect(created.body.layout).toEqual(layout);
+    const id: string = created.body.draft_id;
+    expect((await viewer.inOrg.get(`/v1/drafts/${id}`)).body.layout).toEqual(layout);
+
+    const bad = await developer.inOrg.put(`/v1/drafts/${id}`, { flow_spec: httpSpec(), layout: { fetch: { x: 'left', y: 1 } }, version: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('layout.fetch.x');
+    expect((await viewer.inOrg.get(`/v1/drafts/${id}`)).body).toMatchObject({ version: 1, layout });
+
+    // A PUT replaces the whole content: without a layout the positions are gone.
+    const moved = await developer.inOrg.put(`/v1/drafts/${id}`, { flow_name: 'laid-out', flow_spec: httpSpec(), version: 1 });
+    expect(moved.body.layout).toEqual({});
+    expect((await developer.inOrg.post(`/v1/drafts/${id}/validate`)).body.valid).toBe(true);
+    const published = await developer.inOrg.post(`/v1/drafts/${id}/publish`, { flow_version: '1.0.0' });
+    expect(published.status).toBe(201);
+    expect(published.body.flow_spec).toEqual(httpSpec());
+  });
 });

@@ -8,8 +8,11 @@ export { auditRecords, documentClient, scanAll } from '../../support/tables';
 export function zipOf(files: Record<string, string>): Buffer {
   const entries: Record<string, Uint8Array> = {};
   for (const [name, text] of Object.entries(files)) entries[name] = strToU8(text);
-  return Buffer.from(zipSync(entries));
+  // A fixed entry time: the same files must give the same bytes (hence code_hash) whenever zipped.
+  return Buffer.from(zipSync(entries, { mtime: FIXED_ZIP_TIME }));
 }
+
+const FIXED_ZIP_TIME = new Date('2026-01-01T00:00:00Z');
 
 export const TASK_CODE = {
   'tasks/extract.js': 'export async function run() { return { rows: 3 }; }\n',

@@ -64,8 +64,9 @@ describe('identity: bad input and login throttling', () => {
     expect(past.body.error.details).toEqual([{ path: 'expires_at', message: 'must be in the future' }]);
     const notDate = await owner.api.post('/v1/api-keys', { name: 'k', role: 'viewer', expires_at: 'tomorrow' });
     expect(notDate.body.error.details.map((d: { path: string }) => d.path)).toEqual(['expires_at']);
+    // Someone without an account yet can be invited (they accept once signed up with that email).
     const unknownUser = await owner.api.post('/v1/members', { email: 'nobody-here@example.com', role: 'viewer' });
-    expect(unknownUser.status).toBe(404);
+    expect(unknownUser.status).toBe(201);
     const already = await owner.api.post('/v1/members', { email: owner.email, role: 'viewer' });
     expect(already.status).toBe(409);
     expect((await owner.api.get('/v1/members?limit=0')).status).toBe(400);

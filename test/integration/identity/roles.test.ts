@@ -58,7 +58,10 @@ describe('identity: roles', () => {
     const extra = await signUpTenant(platform.url, 'extra');
     const asOwner = await admin.inOrg.post('/v1/members', { email: extra.email, role: 'owner' });
     expect(asOwner.status).toBe(403);
-    const added = await admin.inOrg.post('/v1/members', { email: extra.email, role: 'viewer' });
+    const invited = await admin.inOrg.post('/v1/members', { email: extra.email, role: 'viewer' });
+    expect(invited.status).toBe(201);
+    expect(invited.body.invitation).toMatchObject({ email: extra.email, role: 'viewer', org_id: owner.org_id, status: 'pending' });
+    const added = await extra.api.post(invited.body.accept_path);
     expect(added.status).toBe(201);
     expect(added.body.member).toMatchObject({ user_id: extra.user_id, role: 'viewer', org_id: owner.org_id });
     expect((await admin.inOrg.patch(`/v1/members/${extra.user_id}`, { role: 'admin' })).status).toBe(200);
@@ -159,8 +162,14 @@ describe('identity: roles', () => {
     const count = async () => (await auditRecords(platform, org.org_id)).length;
     expect(await count()).toBe(1); // the signup
     const user = await signUpTenant(platform.url, 'audited-member');
+    let acceptPath = '';
     const steps: Array<() => Promise<{ status: number }>> = [
-      () => org.api.post('/v1/members', { email: user.email, role: 'viewer' }),
+      async () => {
+        const invited = await org.api.post('/v1/members', { email: user.email, role: 'viewer' });
+        acceptPath = invited.body.accept_path;
+        return invited;
+      },
+      () => user.api.post(acceptPath),
       () => org.api.patch(`/v1/members/${user.user_id}`, { role: 'developer' }),
       () => org.api.delete(`/v1/members/${user.user_id}`),
       () => org.api.patch('/v1/org', { name: 'Renamed' }),
@@ -180,6 +189,7 @@ describe('identity: roles', () => {
     const records = await auditRecords(platform, org.org_id);
     expect(records.map((r) => `${r.resource_type}:${r.action}`)).toEqual([
       'user:create',
+      'invitation:create',
       'member:create',
       'member:update',
       'member:delete',
@@ -187,6 +197,8 @@ describe('identity: roles', () => {
       'api_key:create',
       'api_key:delete',
     ]);
-    expect(records[1]).toMatchObject({ actor_email: org.email, resource_id: user.user_id });
+    // The owner invites; the member's creation is recorded as the invitee's own act (accepting).
+    expect(records[1]).toMatchObject({ actor_email: org.email, resource_type: 'invitation' });
+    expect(records[2]).toMatchObject({ actor_email: user.email, resource_id: user.user_id });
   });
 });

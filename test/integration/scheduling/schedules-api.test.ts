@@ -18,7 +18,7 @@ describe('schedules API', () => {
   const clock = new ManualClock(START * 1000);
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ clock });
+    platform = await startTestPlatform({ clock, allowLoopbackEgress: true });
     recordExecutions(platform);
     [alice, bob] = await Promise.all([signUpTenant(platform.url, 'alice'), signUpTenant(platform.url, 'bob')]);
     await registerFlow(alice);

@@ -21,7 +21,7 @@ describe('s3 and polling sensors', () => {
   const clock = new ManualClock(START);
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ clock });
+    platform = await startTestPlatform({ clock, allowLoopbackEgress: true });
     recordExecutions(platform);
     [alice, bob] = await Promise.all([signUpTenant(platform.url, 'alice'), signUpTenant(platform.url, 'bob')]);
     await Promise.all([registerFlow(alice), registerFlow(bob)]);

@@ -25,7 +25,7 @@ describe('sensors API and webhooks', () => {
   const ingest = () => platform.resources.buckets.ingest;
 
   beforeAll(async () => {
-    platform = await startTestPlatform({ clock });
+    platform = await startTestPlatform({ clock, allowLoopbackEgress: true });
     recordExecutions(platform);
     [alice, bob] = await Promise.all([signUpTenant(platform.url, 'alice'), signUpTenant(platform.url, 'bob')]);
     await registerFlow(alice);
@@ -44,6 +44,16 @@ describe('sensors API and webhooks', () => {
 
   function signed(body: string, at = Math.floor(clock.nowMs() / 1000), secret = SECRET) {
     return { 'content-type': 'application/json', 'x-dagy-timestamp': String(at), 'x-dagy-signature': `sha256=${signWebhook(secret, at, body)}` };
+  }
+
+  /** Signed with the delivery id in the material (the current scheme). */
+  function delivered(body: string, delivery: string, secret = SECRET, at = Math.floor(clock.nowMs() / 1000)) {
+    return {
+      'content-type': 'application/json',
+      'x-dagy-timestamp': String(at),
+      'x-dagy-delivery': delivery,
+      'x-dagy-signature': `sha256=${signWebhook(secret, at, body, delivery)}`,
+    };
   }
 
   const runsOf = async (sensorId: string) => (await listRuns(alice)).filter((r) => r.trigger.id === sensorId);
@@ -223,7 +233,7 @@ describe('sensors API and webhooks', () => {
       const hook = await createWebhook({ signing_secret: SECRET, rate_limit_per_minute: 50 });
       const path = `/v1/hooks/${hook.webhook_token}`;
       const body = JSON.stringify({ day: '2030-05-04' });
-      expect((await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'rot-1' })).status).toBe(202);
+      expect((await anonymous().post(path, body, delivered(body, 'rot-1'))).status).toBe(202);
       const before = await storedConfig(hook.sensor_id);
 
       const rotated = await alice.api.patch(`/v1/sensors/${hook.sensor_id}`, { config: { signing_secret: NEW_SECRET, rate_limit_per_minute: 50 } });
@@ -235,10 +245,10 @@ describe('sensors API and webhooks', () => {
       expect(after.signing_secret_sealed).not.toEqual(before.signing_secret_sealed);
 
       // The old secret's signature (even for a fresh delivery) is refused; the new one verifies.
-      const old = await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'rot-2' });
+      const old = await anonymous().post(path, body, delivered(body, 'rot-2'));
       expect(old.status).toBe(401);
       expect(old.body.error.message).toContain('signature');
-      const fresh = await anonymous().post(path, body, { ...signed(body, undefined, NEW_SECRET), 'x-dagy-delivery': 'rot-2' });
+      const fresh = await anonymous().post(path, body, delivered(body, 'rot-2', NEW_SECRET));
       expect(fresh.status).toBe(202);
       expect(await runsOf(hook.sensor_id)).toHaveLength(2);
 
@@ -263,15 +273,15 @@ describe('sensors API and webhooks', () => {
       const path = `/v1/hooks/${hook.webhook_token}`;
       const body = JSON.stringify({ day: '2030-05-05' });
       expect((await alice.api.get(`/v1/sensors/${hook.sensor_id}`)).body.config).toEqual({ signing_secret_set: true });
-      expect((await anonymous().post(path, body, { ...signed(body, undefined, NEW_SECRET), 'x-dagy-delivery': 'leg-1' })).status).toBe(401);
-      expect((await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'leg-1' })).status).toBe(202);
+      expect((await anonymous().post(path, body, delivered(body, 'leg-1', NEW_SECRET))).status).toBe(401);
+      expect((await anonymous().post(path, body, delivered(body, 'leg-1'))).status).toBe(202);
 
       expect((await alice.api.patch(`/v1/sensors/${hook.sensor_id}`, { name: 'migrated' })).status).toBe(200);
       const stored = await storedConfig(hook.sensor_id);
       expect(stored.signing_secret).toBeUndefined();
       expect(stored.signing_secret_sealed).toEqual({ encrypted_value: expect.any(String), encrypted_data_key: expect.any(String) });
       expect(JSON.stringify(await rawItem(platform, platform.resources.tables.Sensor, key))).not.toContain(SECRET);
-      expect((await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'leg-2' })).status).toBe(202);
+      expect((await anonymous().post(path, body, delivered(body, 'leg-2'))).status).toBe(202);
       expect(await runsOf(hook.sensor_id)).toHaveLength(2);
     });
 
@@ -279,17 +289,53 @@ describe('sensors API and webhooks', () => {
       const hook = await createWebhook({ signing_secret: SECRET });
       const path = `/v1/hooks/${hook.webhook_token}`;
       const body = JSON.stringify({ day: '2030-05-03' });
-      const first = await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'evt-1' });
+      const first = await anonymous().post(path, body, delivered(body, 'evt-1'));
       expect(first.status).toBe(202);
       clock.advance(1000);
-      const again = await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'evt-1' });
+      const again = await anonymous().post(path, body, delivered(body, 'evt-1'));
       expect(again.status).toBe(200);
       expect(again.body.run_id).toBe(first.body.run_id);
-      const other = await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'evt-2' });
+      const other = await anonymous().post(path, body, delivered(body, 'evt-2'));
       expect(other.status).toBe(202);
       expect(await runsOf(hook.sensor_id)).toHaveLength(2);
-      const bad = await anonymous().post(path, body, { ...signed(body), 'x-dagy-delivery': 'no spaces allowed' });
+      const bad = await anonymous().post(path, body, delivered(body, 'no spaces allowed'));
       expect(bad.status).toBe(400);
+    });
+
+    it('a captured request replayed with another delivery id (or none) is refused: the delivery id is signed', async () => {
+      const hook = await createWebhook({ signing_secret: SECRET, rate_limit_per_minute: 50 });
+      const path = `/v1/hooks/${hook.webhook_token}`;
+      const body = JSON.stringify({ day: '2030-05-06' });
+      const captured = delivered(body, 'cap-1');
+      expect((await anonymous().post(path, body, captured)).status).toBe(202);
+      clock.advance(5000);
+      const changed = await anonymous().post(path, body, { ...captured, 'x-dagy-delivery': 'cap-2' });
+      expect(changed.status).toBe(401);
+      expect(changed.body.error).toMatchObject({ code: 'unauthorized', message: expect.stringContaining('signature-mismatch') });
+      const viaIdempotencyKey = { ...captured, 'idempotency-key': 'cap-3' } as Record<string, string>;
+      delete viaIdempotencyKey['x-dagy-delivery'];
+      expect((await anonymous().post(path, body, viaIdempotencyKey)).status).toBe(401);
+      const stripped = { ...captured } as Record<string, string>;
+      delete stripped['x-dagy-delivery'];
+      expect((await anonymous().post(path, body, stripped)).status).toBe(401);
+      const replay = await anonymous().post(path, body, captured);
+      expect(replay.status).toBe(200);
+      expect(await runsOf(hook.sensor_id)).toHaveLength(1);
+    });
+
+    it('signed the first way (no delivery id in the material): an added delivery id is ignored, the signature keys the run', async () => {
+      const hook = await createWebhook({ signing_secret: SECRET, rate_limit_per_minute: 50 });
+      const path = `/v1/hooks/${hook.webhook_token}`;
+      const body = JSON.stringify({ day: '2030-05-07' });
+      const headers = signed(body);
+      const first = await anonymous().post(path, body, { ...headers, 'x-dagy-delivery': 'old-1' });
+      expect(first.status).toBe(202);
+      for (const delivery of ['old-2', 'old-3']) {
+        const replay = await anonymous().post(path, body, { ...headers, 'x-dagy-delivery': delivery });
+        expect(replay.status).toBe(200);
+        expect(replay.body.run_id).toBe(first.body.run_id);
+      }
+      expect(await runsOf(hook.sensor_id)).toHaveLength(1);
     });
 
     it('rate limit per sensor: N per minute, then 429 with Retry-After; the next minute accepts again', async () => {

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-// DESIGN: lambdas/engine is pure: no AWS SDK, no Node I/O, no import from other lambdas code.
+// docs/architecture.md: lambdas/engine is pure: no AWS SDK, no Node I/O, no import from other lambdas code.
 const engineDir = join(__dirname, '../../../lambdas/engine');
 const ALLOWED_PACKAGES = new Set(['zod']);
 

@@ -33,7 +33,7 @@ const designExample = {
 };
 
 describe('validateFlowSpec: valid specs', () => {
-  it('accepts the DESIGN example and fills in every default', () => {
+  it('accepts the registration example of docs/flow-spec.md and fills in every default', () => {
     const result = validateFlowSpec(designExample);
     if (!result.ok) throw new Error(JSON.stringify(result.issues));
     const [extract, transform, notify] = result.spec.tasks;

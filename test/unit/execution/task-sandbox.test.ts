@@ -9,7 +9,7 @@ import {
   sandboxNodeFlags,
   sandboxReadDirectory,
   type SandboxRequest,
-} from '../../../lambdas/execution/task-runner/task-sandbox';
+} from '../../../lambdas/execution/code-executor/task-sandbox';
 
 const MODULE = `
 let calls = 0;

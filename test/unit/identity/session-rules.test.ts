@@ -50,7 +50,7 @@ describe('identity settings', () => {
 
   it('defaults to a 12 hour token lifetime and 5 failures per 15 minutes', () => {
     const settings = loadIdentitySettings(loadFunctionConfig('http-identity', env()));
-    expect(settings).toEqual({ accessTokenTtlSeconds: 12 * 3600, loginMaxFailures: 5, loginLockoutSeconds: 900 });
+    expect(settings).toEqual({ accessTokenTtlSeconds: 12 * 3600, loginMaxFailures: 5, loginMaxFailuresPerSource: 50, loginLockoutSeconds: 900, signupEnabled: true });
     expect(settings.accessTokenTtlSeconds).toBe(IDENTITY_DEFAULTS.accessTokenTtlSeconds);
   });
 
@@ -59,6 +59,15 @@ describe('identity settings', () => {
     expect(loadIdentitySettings(config).accessTokenTtlSeconds).toBe(3600);
     const bad = loadFunctionConfig('http-identity', { ...env(), [IDENTITY_ENV.loginMaxFailures]: '0' });
     expect(() => loadIdentitySettings(bad)).toThrow(/DAGY_LOGIN_MAX_FAILURES/);
+  });
+
+  it('reads DAGY_SIGNUP_ENABLED as exactly "true" or "false"', () => {
+    const off = loadFunctionConfig('http-identity', { ...env(), [IDENTITY_ENV.signupEnabled]: 'false' });
+    expect(loadIdentitySettings(off).signupEnabled).toBe(false);
+    const on = loadFunctionConfig('http-identity', { ...env(), [IDENTITY_ENV.signupEnabled]: 'true' });
+    expect(loadIdentitySettings(on).signupEnabled).toBe(true);
+    const bad = loadFunctionConfig('http-identity', { ...env(), [IDENTITY_ENV.signupEnabled]: 'no' });
+    expect(() => loadIdentitySettings(bad)).toThrow('DAGY_SIGNUP_ENABLED must be "true" or "false", got "no"');
   });
 });
 

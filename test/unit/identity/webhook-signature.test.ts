@@ -35,17 +35,17 @@ describe('signWebhook', () => {
 
 describe('verifyWebhookSignature', () => {
   it('accepts a fresh, correct signature (also with a sha256= prefix or upper-case hex)', () => {
-    expect(verify()).toEqual({ ok: true });
-    expect(verify({ signatureHeader: `sha256=${signWebhook(secret, ts, body)}` })).toEqual({ ok: true });
-    expect(verify({ signatureHeader: signWebhook(secret, ts, body).toUpperCase() })).toEqual({ ok: true });
+    expect(verify()).toMatchObject({ ok: true });
+    expect(verify({ signatureHeader: `sha256=${signWebhook(secret, ts, body)}` })).toMatchObject({ ok: true });
+    expect(verify({ signatureHeader: signWebhook(secret, ts, body).toUpperCase() })).toMatchObject({ ok: true });
   });
 
   it('accepts exactly at the tolerance edge and refuses one second beyond, both directions', () => {
-    expect(verify({ nowEpochSeconds: ts + 300 })).toEqual({ ok: true });
-    expect(verify({ nowEpochSeconds: ts - 300 })).toEqual({ ok: true });
+    expect(verify({ nowEpochSeconds: ts + 300 })).toMatchObject({ ok: true });
+    expect(verify({ nowEpochSeconds: ts - 300 })).toMatchObject({ ok: true });
     expect(verify({ nowEpochSeconds: ts + 301 })).toEqual({ ok: false, reason: 'timestamp-out-of-tolerance' });
     expect(verify({ nowEpochSeconds: ts - 301 })).toEqual({ ok: false, reason: 'timestamp-out-of-tolerance' });
-    expect(verify({ nowEpochSeconds: ts + 10, toleranceSeconds: 10 })).toEqual({ ok: true });
+    expect(verify({ nowEpochSeconds: ts + 10, toleranceSeconds: 10 })).toMatchObject({ ok: true });
     expect(verify({ nowEpochSeconds: ts + 11, toleranceSeconds: 10 })).toEqual({ ok: false, reason: 'timestamp-out-of-tolerance' });
   });
 
@@ -62,5 +62,31 @@ describe('verifyWebhookSignature', () => {
     expect(verify({ signatureHeader: undefined })).toEqual({ ok: false, reason: 'missing-signature' });
     expect(verify({ signatureHeader: 'abc' })).toEqual({ ok: false, reason: 'malformed-signature' });
     expect(verify({ signatureHeader: 'z'.repeat(64) })).toEqual({ ok: false, reason: 'malformed-signature' });
+  });
+});
+
+describe('the delivery id is signed', () => {
+  const delivery = 'evt-42';
+  const signedWithDelivery = signWebhook(secret, ts, body, delivery);
+
+  it('is HMAC over "timestamp.delivery.body"', () => {
+    expect(signedWithDelivery).toBe(createHmac('sha256', secret).update(`${ts}.${delivery}.${body}`).digest('hex'));
+    expect(signedWithDelivery).not.toBe(signWebhook(secret, ts, body));
+  });
+
+  it('verifies with the delivery id it was signed with, and says so', () => {
+    expect(verify({ signatureHeader: signedWithDelivery, deliveryId: delivery })).toEqual({ ok: true, delivery_signed: true, signature: signedWithDelivery });
+  });
+
+  it('refuses the same signature with a changed or missing delivery id (a replay cannot pick a new one)', () => {
+    expect(verify({ signatureHeader: signedWithDelivery, deliveryId: 'evt-43' })).toEqual({ ok: false, reason: 'signature-mismatch' });
+    expect(verify({ signatureHeader: signedWithDelivery, deliveryId: undefined })).toEqual({ ok: false, reason: 'signature-mismatch' });
+    expect(verify({ signatureHeader: signedWithDelivery, deliveryId: delivery, rawBody: `${body} ` })).toEqual({ ok: false, reason: 'signature-mismatch' });
+  });
+
+  it('a signature of the first scheme still verifies, flagged as not covering the delivery id', () => {
+    const legacy = signWebhook(secret, ts, body);
+    expect(verify({ signatureHeader: `sha256=${legacy.toUpperCase()}`, deliveryId: 'anything' })).toEqual({ ok: true, delivery_signed: false, signature: legacy });
+    expect(verify({ signatureHeader: legacy })).toEqual({ ok: true, delivery_signed: false, signature: legacy });
   });
 });

@@ -1,5 +1,6 @@
 import { conditionHolds, fieldSegments } from '../../../lambdas/sensors/poller';
-import { isNonPublicAddress } from '../../../lambdas/sensors/http-probe';
+import { createServer, type Server } from 'node:http';
+import { createJsonFetcher } from '../../../lambdas/sensors/http-probe';
 import { objectVersionKey, s3SensorMatches, type S3ObjectDetail } from '../../../lambdas/sensors/s3-sensor';
 import type { SensorRecord } from '../../../lambdas/sensors/sensor-record';
 import type { HttpPollConfig } from '../../../lambdas/sensors/sensor-config';
@@ -70,11 +71,49 @@ describe('polling conditions', () => {
   });
 });
 
-describe('poll targets', () => {
-  it('refuses loopback, private, link-local and unique-local addresses', () => {
-    for (const ip of ['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '0.0.0.0', '100.64.0.1', '::1', 'fd00::1', 'fe80::1', '::ffff:127.0.0.1']) {
-      expect({ ip, refused: isNonPublicAddress(ip) }).toEqual({ ip, refused: true });
-    }
-    for (const ip of ['8.8.8.8', '172.32.0.1', '2606:4700::1111']) expect({ ip, refused: isNonPublicAddress(ip) }).toEqual({ ip, refused: false });
+describe('poll targets (through the egress guard)', () => {
+  let server: Server;
+  let port = 0;
+  let hits = 0;
+  beforeAll(async () => {
+    server = createServer((_req, res) => {
+      hits++;
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{"data":{"state":"done"}}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const address = server.address();
+    port = typeof address === 'object' && address !== null ? address.port : 0;
+  });
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  it('refuses loopback in every spelling, private, link-local and unique-local addresses; nothing is sent', async () => {
+    const fetchJson = createJsonFetcher({ allowLoopbackHttp: false });
+    const urls = [
+      `http://[::ffff:127.0.0.1]:${port}/`,
+      `https://[::ffff:127.0.0.1]:${port}/`,
+      `https://127.0.0.1:${port}/`,
+      `https://2130706433:${port}/`,
+      `https://[::1]:${port}/`,
+      'https://10.1.2.3/',
+      'https://172.16.0.1/',
+      'https://192.168.1.1/',
+      'https://169.254.169.254/',
+      'https://0.0.0.0/',
+      'https://100.64.0.1/',
+      'https://[fd00::1]/',
+      'https://[fe80::1]/',
+    ];
+    for (const url of urls) await expect(fetchJson(url, {})).rejects.toThrow(/^egress refused: /);
+    expect(hits).toBe(0);
+  });
+
+  it('with the local platform\'s loopback flag, http://[::ffff:127.0.0.1]:PORT/ reaches the receiver', async () => {
+    const fetchJson = createJsonFetcher({ allowLoopbackHttp: true });
+    expect(await fetchJson(`http://[::ffff:127.0.0.1]:${port}/`, {})).toEqual({ data: { state: 'done' } });
+    expect(hits).toBe(1);
+    await expect(fetchJson('http://169.254.169.254/latest/meta-data/', {})).rejects.toThrow(/link-local/);
   });
 });

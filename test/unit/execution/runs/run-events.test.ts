@@ -40,6 +40,7 @@ const run: RunRecord = {
   wait_token: null,
   loop_iteration: 3,
   orchestration: null,
+  cost: null,
 };
 
 const taskRun = (name: string): TaskRunRecord => ({
@@ -57,6 +58,7 @@ const taskRun = (name: string): TaskRunRecord => ({
   output_ref: null,
   not_before: null,
   reused_from_run_id: null,
+  cost: null,
   created_at: '2026-03-01T09:59:00.000Z',
   updated_at: '2026-03-01T10:01:00.000Z',
 });
@@ -95,6 +97,7 @@ describe('run event publisher', () => {
       started_at: run.started_at,
       completed_at: run.completed_at,
       error_message: 'task x failed',
+      cost_usd: null,
       occurred_at: '2026-03-01T10:01:00.000Z',
     });
   });

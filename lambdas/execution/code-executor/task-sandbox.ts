@@ -19,13 +19,9 @@ import { fileURLToPath } from 'node:url';
  * the next attempt of the same code; any other ending discards it.
  */
 
-/** What the task's exported function receives (DESIGN.md "Task code"), context.log added. */
-export interface TaskCallArgs {
-  parameters: Record<string, unknown>;
-  inputs: Record<string, unknown>;
-  secrets: Record<string, string>;
-  context: { run_id: string; task_name: string; attempt: number };
-}
+import type { TaskCallArgs } from './contract';
+
+export type { TaskCallArgs };
 
 export interface SandboxRequest {
   /** file:// URL of the module inside the unpacked artifact. */
@@ -56,6 +52,19 @@ export const MAX_ATTEMPT_LOG_BYTES = 1024 * 1024;
 // channel (structured-clone serialization, so non-JSON values arrive as what they are).
 const CHILD_SOURCE = String.raw`
 const util = require('node:util');
+// Task code may signal only itself: not its host (the code executor), not the platform, and it
+// may not start another process's inspector (_debugProcess sends SIGUSR1). process.kill looks
+// _kill up on each call, so replacing it covers both. The inspector of this process is off under
+// the permission model, and a SIGUSR1 handler keeps it off on hosts that lack the flag.
+{
+  const rawKill = process._kill.bind(process);
+  const refuse = () => { const e = new Error('task code may not signal other processes'); e.code = 'EPERM'; throw e; };
+  const lock = (name, value) => Object.defineProperty(process, name, { value, writable: false, configurable: false });
+  lock('_kill', (pid, signal) => (Number(pid) === process.pid ? rawKill(pid, signal) : refuse()));
+  lock('_debugProcess', refuse);
+  lock('_debugEnd', refuse);
+  process.on('SIGUSR1', () => {});
+}
 let current = 0;
 let crashed = false;
 

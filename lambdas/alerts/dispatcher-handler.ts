@@ -1,0 +1,3 @@
+import { createDispatcherFunction } from './dispatcher-app';
+
+export const handler = createDispatcherFunction(process.env);

@@ -1,0 +1,3 @@
+import { createFunction } from './app';
+
+export const handler = createFunction(process.env);

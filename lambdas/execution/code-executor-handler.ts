@@ -1,0 +1,3 @@
+import { createFunction } from './code-executor/app';
+
+export const handler = createFunction(process.env);

@@ -1,0 +1,186 @@
+import type { NormalizedTaskSpec } from '../../engine';
+import { graphOf, taskParameters } from '../../engine';
+import type { FlowVersionForRun } from '../orchestrator/flow-cache';
+import type { OrchestratorServices } from '../orchestrator/orchestrator-services';
+import type { RunRecord } from '../run-repository';
+import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import type { RunDagOutcome, RunTaskEvent } from '../task-runner/runner-events';
+import { logSection } from '../task-runner/run-object-store';
+import { SecretMasker } from '../task-runner/secret-mask';
+import { recordAttempt } from '../task-runner/single-task';
+import { checkOutcome, type AttemptOutcome } from '../task-runner/task-executor';
+import { ECS_ORDERS_PREFIX } from '../../catalogue/environment';
+import { wakeRunLoop } from '../orchestrator/loop-protocol';
+import { dagSlot, parseEcsResult, taskSlot, type EcsDagOrder, type EcsResult, type EcsTaskOrder, type EcsTaskResult, type EcsTaskWork } from './ecs-order';
+
+/*
+ * The trusted side of ECS runs: prepares each container's work order (with only the declared
+ * secrets of its tasks) and records what a container reports, after checking and masking it,
+ * through the same task-run transitions as every other executor.
+ */
+
+async function workOf(o: OrchestratorServices, run: RunRecord, task: NormalizedTaskSpec): Promise<EcsTaskWork> {
+  return { parameters: taskParameters(run.parameters, task), secrets: await o.secrets.resolve(run.org_id, run.run_id, task.secrets) };
+}
+
+async function artifactOf(o: OrchestratorServices, flow: FlowVersionForRun): Promise<{ code_hash: string; url: string } | null> {
+  if (flow.artifact.artifact_s3_uri === null) return null;
+  return { code_hash: flow.artifact.code_hash, url: await o.artifactLinks.url(flow.artifact) };
+}
+
+/** The whole run's order (executor `ecs`); returns the container's environment overrides. */
+export async function prepareDagOrder(o: OrchestratorServices, run: RunRecord, flow: FlowVersionForRun): Promise<Record<string, string>> {
+  const { spec } = flow;
+  const taskRuns = await o.taskRuns.listForRun(run.org_id, run.run_id, { consistent: true });
+  const graph = graphOf(spec);
+  const succeeded: EcsDagOrder['succeeded'] = {};
+  for (const t of taskRuns) {
+    if (t.status !== 'SUCCEEDED') continue;
+    const needed = graph.downstreams.get(t.task_name)?.some((down) => taskRuns.find((x) => x.task_name === down)?.status !== 'SUCCEEDED') ?? false;
+    succeeded[t.task_name] = { attempt: t.attempt, output: needed && t.output_ref !== null ? await o.objects.getOutput(run.org_id, t.output_ref) : null };
+  }
+  const work: Record<string, EcsTaskWork> = {};
+  for (const task of spec.tasks) if (succeeded[task.name] === undefined) work[task.name] = await workOf(o, run, task);
+  const order: EcsDagOrder = { mode: 'dag', org_id: run.org_id, run_id: run.run_id, artifact: await artifactOf(o, flow), spec, work, succeeded };
+  return o.ecsExchange.prepare(order, dagSlot());
+}
+
+/** One attempt's order (task executor `ecs` of a step-functions run). */
+export async function prepareTaskOrder(o: OrchestratorServices, run: RunRecord, event: RunTaskEvent): Promise<Record<string, string>> {
+  const flow = await o.flows.get(run.org_id, run.flow_name, run.flow_version);
+  const inputs: Record<string, unknown> = {};
+  for (const [upstream, ref] of Object.entries(event.inputs)) inputs[upstream] = await o.objects.getOutput(run.org_id, ref);
+  const order: EcsTaskOrder = {
+    mode: 'task',
+    org_id: run.org_id,
+    run_id: run.run_id,
+    artifact: await artifactOf(o, flow),
+    task: event.task,
+    attempt: event.attempt,
+    work: await workOf(o, run, event.task),
+    inputs,
+    loop: { token: event.loop.token, iteration: event.loop.iteration, heartbeat_seconds: event.loop.heartbeat_seconds },
+  };
+  return o.ecsExchange.prepare(order, taskSlot(event.task.name, event.attempt));
+}
+
+/** A reported attempt as the trusted side records it: checked and masked. */
+async function checkedOutcome(o: OrchestratorServices, run: RunRecord, task: NormalizedTaskSpec, reported: EcsTaskResult['attempts'][number]): Promise<AttemptOutcome> {
+  const masker = new SecretMasker(await o.secrets.resolve(run.org_id, run.run_id, task.secrets));
+  const raw = reported.outcome ?? { ok: false as const, error: 'the ECS runner stopped before the attempt ended' };
+  return checkOutcome(raw.ok ? { ok: true, output: raw.output, log: reported.log } : { ok: false, error: raw.error, log: reported.log }, masker);
+}
+
+/**
+ * The step-functions loop's look at its RUNNING ecs attempts: each one whose container stored a
+ * result is recorded (retry, success or failure, like a Lambda attempt). Returns the transitions.
+ */
+export async function collectTaskResults(o: OrchestratorServices, run: RunRecord, tasks: ReadonlyMap<string, NormalizedTaskSpec>, running: TaskRunRecord[]): Promise<TaskRunTransition[]> {
+  const transitions: TaskRunTransition[] = [];
+  for (const taskRun of running) {
+    const task = tasks.get(taskRun.task_name);
+    if (task === undefined || task.executor !== 'ecs' || taskRun.status !== 'RUNNING') continue;
+    const slot = taskSlot(task.name, taskRun.attempt);
+    const raw = await o.ecsExchange.readResult(run.org_id, run.run_id, slot);
+    if (raw === null) continue;
+    const reported = parseEcsResult(raw, [task.name]).tasks[task.name]?.attempts.find((a) => a.attempt === taskRun.attempt);
+    const outcome: AttemptOutcome =
+      reported === undefined ? { ok: false, error: 'the ECS runner stored a result that is not one', log: '' } : await checkedOutcome(o, run, task, reported);
+    transitions.push(await recordAttempt(o, run, task, taskRun.attempt, outcome, reported?.started_at ?? taskRun.started_at ?? new Date(o.clock.nowMs()).toISOString()));
+    await o.ecsExchange.discard(run.org_id, run.run_id, slot).catch(() => undefined);
+  }
+  return transitions;
+}
+
+/**
+ * Replays each task's reported attempts as task-run transitions (start, retry, ..., outcome), each
+ * conditional like every writer: applying the same or an older snapshot again changes nothing.
+ */
+async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: FlowVersionForRun, result: EcsResult): Promise<void> {
+  const { org_id: orgId, run_id: runId } = run;
+  const graph = graphOf(flow.spec);
+  const won: TaskRunRecord[] = [];
+  const keep = (t: TaskRunTransition) => {
+    if (t.won) won.push(t.taskRun);
+  };
+  for (const [name, entry] of Object.entries(result.tasks)) {
+    const task = graph.specs.get(name)!;
+    let logText = '';
+    for (const reported of entry.attempts) {
+      keep(await o.taskRuns.startDetailed(orgId, runId, name, { executor: 'ecs', attempt: reported.attempt - 1 }));
+      if (reported.outcome === null) {
+        logText += logSection(reported.attempt, reported.started_at, '', 'running');
+        break;
+      }
+      const outcome = await checkedOutcome(o, run, task, reported);
+      const last = reported.attempt === entry.attempts.length;
+      const verdict = outcome.ok ? 'succeeded' : `failed: ${outcome.error}`;
+      logText += logSection(reported.attempt, reported.started_at, outcome.log, verdict);
+      if (!last) {
+        keep(await o.taskRuns.scheduleRetryDetailed(orgId, runId, name, { not_before: reported.started_at, error_message: outcome.ok ? 'retried' : outcome.error, attempt: reported.attempt }));
+      } else if (entry.status === 'SUCCEEDED' && outcome.ok) {
+        const ref = await o.objects.putOutput(orgId, runId, name, outcome.json);
+        keep(await o.taskRuns.succeedDetailed(orgId, runId, name, { output_ref: ref, attempt: reported.attempt }));
+      } else if (entry.status === 'FAILED' || !outcome.ok) {
+        keep(await o.taskRuns.failDetailed(orgId, runId, name, { error_message: outcome.ok ? 'failed' : outcome.error, attempt: reported.attempt }));
+      }
+    }
+    if (logText !== '') await o.objects.writeLog(orgId, runId, name, logText);
+    if (entry.status === 'SKIPPED' && entry.attempts.length === 0) keep(await o.taskRuns.skipDetailed(orgId, runId, name, { reason: entry.reason ?? 'skipped' }));
+  }
+  if (won.length > 0) await o.events.taskRunStatusChanged(run, won);
+}
+
+/**
+ * After the whole-run container stopped (`CollectEcs`): records its last report. Tasks it left
+ * open are settled by Finalize.
+ */
+export async function collectDagResult(o: OrchestratorServices, orgId: string, runId: string): Promise<RunDagOutcome> {
+  const run = await o.runs.get(orgId, runId, { consistent: true });
+  if (run === null) throw new Error(`run ${runId} not found`);
+  const flow = await o.flows.get(orgId, run.flow_name, run.flow_version);
+  const raw = await o.ecsExchange.readResult(orgId, runId, dagSlot());
+  if (raw === null) return { status: 'FAILED', error: 'the ECS runner stored no result' };
+  const result = parseEcsResult(raw, flow.spec.tasks.map((t) => t.name));
+  await applyDagResult(o, run, flow, result);
+  await o.ecsExchange.discard(orgId, runId, dagSlot()).catch(() => undefined);
+  if (!result.final) return { status: 'FAILED', error: result.error ?? 'the ECS runner stopped before the run ended' };
+  return result.error === undefined ? { status: 'SUCCEEDED' } : { status: 'FAILED', error: result.error };
+}
+
+/** `ecs-orders/<org>/<run>/<slot>/result.json` → its parts; null for any other key. */
+export function parseEcsResultKey(key: string): { orgId: string; runId: string; slot: string } | null {
+  const match = new RegExp(`^${ECS_ORDERS_PREFIX}/([^/]+)/([^/]+)/([^/]+)/result\\.json$`).exec(key);
+  return match === null ? null : { orgId: match[1]!, runId: match[2]!, slot: match[3]! };
+}
+
+/**
+ * A container stored progress or a result (S3 Object Created, rule `ecs-result-stored`): record it
+ * now, so a run on ECS shows its tasks live and a finished attempt wakes its loop at once. The
+ * object is read back from the bucket: the event only says where to look.
+ */
+export async function syncEcsObject(o: OrchestratorServices, key: string): Promise<void> {
+  const parsed = parseEcsResultKey(key);
+  if (parsed === null) return;
+  const { orgId, runId, slot } = parsed;
+  const run = await o.runs.get(orgId, runId, { consistent: true });
+  if (run === null || run.status === 'QUEUED') return;
+  const flow = await o.flows.get(orgId, run.flow_name, run.flow_version);
+  // A cancelled run's container still reports how its attempts ended (their logs); every
+  // transition is conditional, so nothing settled by the cancel is reopened.
+  if (slot === dagSlot()) {
+    if (run.executor !== 'ecs') return;
+    const raw = await o.ecsExchange.readResult(orgId, runId, slot);
+    if (raw !== null) await applyDagResult(o, run, flow, parseEcsResult(raw, flow.spec.tasks.map((t) => t.name)));
+    return;
+  }
+  if (run.status !== 'RUNNING') return;
+  const graph = graphOf(flow.spec);
+  const taskRuns = await o.taskRuns.listForRun(orgId, runId, { consistent: true });
+  const running = taskRuns.filter((t) => t.status === 'RUNNING' && taskSlot(t.task_name, t.attempt) === slot);
+  const transitions = await collectTaskResults(o, run, graph.specs, running);
+  if (transitions.some((t) => t.won)) {
+    await o.events.taskRunStatusChanged(run, transitions.flatMap((t) => (t.won ? [t.taskRun] : [])));
+    await wakeRunLoop({ sfn: o.sfn, runs: o.runs, logger: o.logger }, { org_id: orgId, run_id: runId });
+  }
+}

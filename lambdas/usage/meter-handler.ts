@@ -1,0 +1,3 @@
+import { createFunction } from './meter-app';
+
+export const handler = createFunction(process.env);
