@@ -10,6 +10,8 @@ import { ConsoleStack } from './stacks/console-stack';
 import { DataStack } from './stacks/data-stack';
 import { EventsStack, eventFunctionNames } from './stacks/events-stack';
 import { ORCHESTRATION_FUNCTIONS, OrchestrationStack } from './stacks/orchestration-stack';
+import { pascal } from './names';
+import { MonitoringStack } from './stacks/monitoring-stack';
 import { stageFromContext } from './stage';
 import type { StageConfig } from './stage';
 
@@ -22,6 +24,7 @@ export interface DagyStacks {
   readonly orchestration: OrchestrationStack;
   readonly api: ApiStack;
   readonly events: EventsStack;
+  readonly monitoring: MonitoringStack;
   readonly console: ConsoleStack;
 }
 
@@ -48,7 +51,8 @@ export function buildDagyApp(app: App, options: BuildOptions = {}): DagyStacks {
     }
   }
 
-  const prefix = `Dagy-${stage.name}`;
+  // Dagy-dev for the default instance; <Instance>-<stage> for another install in the same account.
+  const prefix = `${pascal(stage.instance)}-${stage.name}`;
   const description = (what: string): string => `Dagy ${stage.name}: ${what}`;
   const data = new DataStack(app, `${prefix}-Data`, { stage, description: description('tables, secrets key, buckets, event bus') });
   const orchestration = new OrchestrationStack(app, `${prefix}-Orchestration`, {
@@ -72,6 +76,13 @@ export function buildDagyApp(app: App, options: BuildOptions = {}): DagyStacks {
     codeMode,
     description: description('schedules, sensors and their rules'),
   });
+  const monitoring = new MonitoringStack(app, `${prefix}-Monitoring`, {
+    stage,
+    orchestration,
+    api,
+    events,
+    description: description('alarms and the operations dashboard'),
+  });
   const consoleStack = new ConsoleStack(app, `${prefix}-Console`, {
     stage,
     api,
@@ -83,7 +94,7 @@ export function buildDagyApp(app: App, options: BuildOptions = {}): DagyStacks {
       Annotations.of(stack).addInfo(`${SKIP_BUNDLING_CONTEXT}: Lambda code is a placeholder; do not deploy this synth`);
     }
   }
-  return { stage, data, orchestration, api, events, console: consoleStack };
+  return { stage, data, orchestration, api, events, monitoring, console: consoleStack };
 }
 
 /** cdk-nag's AwsSolutions pack on every synth: a finding that is neither fixed nor acknowledged fails it. */

@@ -1,4 +1,5 @@
 import {
+  OBSERVABILITY_ENV,
   BUCKET_ENV,
   CAPABILITY_ENV,
   ENV,
@@ -21,6 +22,8 @@ export interface LocalResources {
   emulatorEndpoint: string;
   dynamodbEndpoint: string;
   s3Endpoint: string;
+  /** Functions' log level (npm start --log-level); INFO when absent. */
+  logLevel?: string;
   /** Tenant requests may reach loopback receivers (the platform's test flag; never by default). */
   allowLoopbackEgress?: boolean;
 }
@@ -59,6 +62,11 @@ export function localFunctionEnv(name: FunctionName, r: LocalResources): Record<
   env[ENV.sfnEndpoint] = r.emulatorEndpoint;
   env[ENV.lambdaEndpoint] = r.emulatorEndpoint;
   env[ENV.ecsEndpoint] = r.emulatorEndpoint;
+  // Powertools as CDK sets it, except what would reach AWS: no X-Ray, no EMF lines on stdout.
+  env[OBSERVABILITY_ENV.serviceName] = name;
+  env[OBSERVABILITY_ENV.logLevel] = r.logLevel ?? 'INFO';
+  env[OBSERVABILITY_ENV.traceEnabled] = 'false';
+  env[OBSERVABILITY_ENV.metricsDisabled] = 'true';
   env[ENV.sesEndpoint] = r.emulatorEndpoint;
   env[ENV.snsEndpoint] = r.emulatorEndpoint;
   if (r.allowLoopbackEgress === true && TENANT_EGRESS_FUNCTIONS.includes(name)) env[ENV.egressAllowLoopbackHttp] = 'true';

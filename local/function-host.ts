@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { FunctionName } from '../lambdas/catalogue';
+import { instrumentedFunction } from '../lambdas/shared/instrument';
 import type { FunctionDeps, FunctionHandler } from '../lambdas/shared/runtime';
 import { FUNCTION_LOADERS } from './functions';
 
@@ -37,7 +38,8 @@ export function createFunctionHost(envFor: (name: FunctionName) => Record<string
       if (instance === undefined) {
         const loader = FUNCTION_LOADERS[name];
         if (loader === undefined) throw new Error(`function ${name} is not available on the local platform`);
-        instance = loader().then((factory) => factory(envFor(name), deps));
+        // Wrapped as the Lambda entries are: request ids, correlation keys, error stacks in the logs.
+        instance = loader().then((factory) => instrumentedFunction(factory, envFor(name), deps));
         instances.set(name, instance);
       }
       const handler = await instance;

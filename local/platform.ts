@@ -4,7 +4,9 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { RULES, type FunctionName } from '../lambdas/catalogue';
 import { systemClock, type Clock } from '../lambdas/shared/clock';
-import type { LogSink } from '../lambdas/shared/logger';
+import type { AwsClientMiddleware } from '../lambdas/shared/aws-clients';
+import { isLogLevel, type LogSink } from '../lambdas/shared/logger';
+import type { MetricSink } from '../lambdas/shared/metrics';
 import type { Runtime } from '../lambdas/shared/runtime';
 import { startAwsEmulator, type AwsEmulator } from './aws-emulator';
 import { startCodeExecutorHost, type CodeExecutorHost } from './code-executor/host';
@@ -33,8 +35,23 @@ export interface PlatformOptions {
   clock?: Clock;
   /** Platform messages (one line per HTTP request among them). */
   log?: (line: string) => void;
-  /** Where functions' JSON log lines go (default: discarded locally unless given). */
+  /** Where functions' JSON log lines go (default: discarded locally unless given; see local/function-logs.ts). */
   functionLogSink?: LogSink;
+  /** Functions' log level (POWERTOOLS_LOG_LEVEL): TRACE, DEBUG, INFO (default), WARN, ERROR. */
+  functionLogLevel?: string;
+  /** Sees every business metric point any function records (tests, the bench). */
+  functionMetricSink?: MetricSink;
+  /**
+   * Test-only hook: a middleware on every function's AWS clients (fault injection: it may throw
+   * instead of calling next, e.g. ProvisionedThroughputExceeded on some DynamoDB writes).
+   */
+  awsMiddleware?: AwsClientMiddleware;
+  /**
+   * Run one reconcile sweep at start, before the API listens (npm start). Every execution of the
+   * previous process died with it (the local Step Functions are in memory), so every run left
+   * QUEUED or RUNNING on the data directory is finished or started at once.
+   */
+  reconcileOnStart?: boolean;
   /** Run the catalogue's rate(...) rules on timers (npm start: yes; tests: invoke by hand). */
   runTimers?: boolean;
   /** Sees every AWS command any hosted function sends (benchmarks). */
@@ -78,6 +95,9 @@ async function choosePort(requested: number | undefined, what: string): Promise<
 /** Starts Dagy on this machine: the same catalogues and handlers as in AWS, on local stores. */
 export async function startPlatform(options: PlatformOptions): Promise<Platform> {
   const log = options.log ?? (() => undefined);
+  if (options.functionLogLevel !== undefined && !isLogLevel(options.functionLogLevel)) {
+    throw new Error(`log level ${JSON.stringify(options.functionLogLevel)} is not one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT`);
+  }
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -129,6 +149,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       emulatorEndpoint: emulator.endpoint,
       dynamodbEndpoint,
       s3Endpoint: s3Local.endpoint,
+      ...(options.functionLogLevel !== undefined ? { logLevel: options.functionLogLevel } : {}),
       allowLoopbackEgress: options.allowLoopbackEgress === true,
     };
     const envFor = (name: FunctionName) => ({ ...localFunctionEnv(name, resources), ...options.functionEnv });
@@ -141,6 +162,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       clock,
       onRuntime: (runtime) => runtimes.push(runtime),
       ...(options.observeAws ? { observeAws: options.observeAws } : {}),
+      ...(options.functionMetricSink ? { metricSink: options.functionMetricSink } : {}),
+      ...(options.awsMiddleware ? { awsMiddleware: options.awsMiddleware } : {}),
       ...(options.functionLogSink ? { logSink: options.functionLogSink } : { logSink: () => undefined }),
     });
     const invoke = (name: FunctionName, event: unknown) => host.invoke(name, event);
@@ -179,6 +202,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
         }, rule.everySeconds * 1000);
         stoppers.push(async () => clearInterval(timer));
       }
+    }
+
+    if (options.reconcileOnStart) {
+      const report = (await invoke('run-reconciler', { options: { staleAfterMs: 0 } })) as { stuck: number };
+      if (report.stuck > 0) log(`reconciled ${report.stuck} run(s) left unfinished by the previous process`);
     }
 
     const gateway: Gateway = await startGateway({

@@ -2,6 +2,7 @@ import {
   CreateTableCommand,
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
   waitUntilTableExists,
   type AttributeDefinition,
@@ -69,6 +70,8 @@ export async function ensureTables(client: DynamoDBClient, names: Record<EntityN
           if (!(error instanceof Error && error.name === 'ResourceInUseException')) throw error;
         }
         await waitUntilTableExists({ client, maxWaitTime: 60 }, { TableName });
+      } else {
+        await addMissingIndexes(client, TableName, table);
       }
       if (table.ttlAttribute !== undefined) {
         const ttl = await client.send(new DescribeTimeToLiveCommand({ TableName }));
@@ -84,4 +87,25 @@ export async function ensureTables(client: DynamoDBClient, names: Record<EntityN
     }),
   );
   return { created };
+}
+
+/**
+ * A data directory created before an index joined the catalogue gets it added (one UpdateTable per
+ * index, as DynamoDB allows), so `npm start` on old data keeps working.
+ */
+async function addMissingIndexes(client: DynamoDBClient, TableName: string, table: TableDef): Promise<void> {
+  const described = await client.send(new DescribeTableCommand({ TableName }));
+  const present = new Set((described.Table?.GlobalSecondaryIndexes ?? []).map((i) => i.IndexName));
+  for (const index of table.indexes) {
+    if (present.has(index.name)) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName,
+        AttributeDefinitions: attributeDefinitions(table),
+        GlobalSecondaryIndexUpdates: [
+          { Create: { IndexName: index.name, KeySchema: keySchema(index.partitionKey, index.sortKey), Projection: { ProjectionType: index.projection } } },
+        ],
+      }),
+    );
+  }
 }

@@ -11,6 +11,8 @@ interface DevOptions {
   dataDir: string;
   inMemory?: boolean;
   allowLoopbackEgress?: boolean;
+  logLevel?: string;
+  jsonLogs?: boolean;
 }
 
 function port(value: string | undefined, name: string): number | undefined {
@@ -30,12 +32,15 @@ export function registerDevCommand(program: Command): void {
     .option('--s3-port <n>', 'local S3 port (default: a free port)')
     .option('--data-dir <path>', 'where data lives', '.dagy')
     .option('--in-memory', 'keep DynamoDB data in memory')
+    .option('--log-level <level>', "functions' log level: DEBUG, INFO (default), WARN, ERROR")
+    .option('--json-logs', 'print function logs as the JSON lines CloudWatch gets')
     .option('--allow-loopback-egress', 'let HTTP tasks and polling sensors reach http://127.0.0.1 (local receivers; off by default)')
     .action(async (options: DevOptions) => {
       // Node 20 is supported by the locked SDK release; its notice about 2027 releases is noise here.
       process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
       const { startPlatform } = await import('../../local/platform');
       const { seedDemo } = await import('../../local/seed-demo');
+      const { functionLogPrinter } = await import('../../local/function-logs');
       const started = Date.now();
       const dataDir = options.dataDir;
       const inMemory = options.inMemory ?? false;
@@ -49,7 +54,10 @@ export function registerDevCommand(program: Command): void {
           s3: port(options.s3Port, '--s3-port'),
         },
         runTimers: true,
+        reconcileOnStart: true,
         log: (line) => process.stdout.write(`${line}\n`),
+        functionLogLevel: (options.logLevel ?? 'INFO').toUpperCase(),
+        functionLogSink: functionLogPrinter({ json: options.jsonLogs ?? false, write: (text) => process.stdout.write(text) }),
       });
       const demo = await seedDemo(platform.url, dataDir, { persist: !inMemory }).catch(async (error: unknown) => {
         await platform.stop();

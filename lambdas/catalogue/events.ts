@@ -59,6 +59,14 @@ export const RULES: RuleDef[] = [
     description: 'poll due polling sensors every minute',
   },
   {
+    kind: 'schedule',
+    name: 'run-reconciler-tick',
+    expression: 'rate(1 minute)',
+    everySeconds: 60,
+    target: 'run-reconciler',
+    description: 'sweep runs left QUEUED or RUNNING without a live execution',
+  },
+  {
     kind: 'pattern',
     name: 'ingest-object-created',
     bus: 'default',

@@ -5,3 +5,4 @@ export * from './functions';
 export * from './environment';
 export * from './events';
 export * from './routes';
+export * from './observability';

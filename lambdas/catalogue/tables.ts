@@ -34,6 +34,8 @@ const N = (name: string, format: string): KeyAttribute => ({ name, type: 'N', fo
 
 /** Number of shards of the due-schedules index: spreads the evaluator's reads over partitions. */
 export const SCHEDULE_DUE_SHARDS = 8;
+/** Number of shards of the Run table's `active` index (runs QUEUED or RUNNING), swept by the reconciler. */
+export const RUN_ACTIVE_SHARDS = 4;
 
 /**
  * Every table, keyed by entity. Composite keys use generic `pk`/`sk` attributes so that the
@@ -108,6 +110,15 @@ export const TABLES: Record<EntityName, TableDef> = {
         sparse: true,
         projection: 'ALL',
         purpose: 'runs of an org in a status, newest first',
+      },
+      {
+        // by-status is per org (org_id#status): a sweep across every org reads this one instead.
+        name: 'active',
+        partitionKey: S('active_shard', `shard-0..shard-${RUN_ACTIVE_SHARDS - 1} by hash of org_id#run_id (present only while QUEUED or RUNNING)`),
+        sortKey: S('created_sort', 'created_at#run_id'),
+        sparse: true,
+        projection: 'ALL',
+        purpose: 'runs not yet terminal, oldest first, across orgs: the run reconciler sweeps it',
       },
     ],
   },

@@ -1,8 +1,11 @@
 import { PutEventsCommand, type EventBridgeClient, type PutEventsRequestEntry } from '@aws-sdk/client-eventbridge';
 import { EMITTED_EVENTS } from '../catalogue/events';
+import { METRIC } from '../catalogue/observability';
 import type { RunStatus, TaskStatus } from '../engine';
+import { isTerminalRunStatus, isTerminalTaskStatus } from '../engine';
 import { isoNow, type Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
+import type { MetricsRecorder } from '../shared/metrics';
 import type { RunRecord } from './run-repository';
 import type { TaskRunRecord } from './task-run-repository';
 
@@ -64,6 +67,8 @@ export interface RunEventPublisherOptions {
   busName: string;
   clock: Clock;
   logger: Logger;
+  /** Run and task outcomes and durations by executor are counted here, where every transition is published. */
+  metrics?: MetricsRecorder;
   /**
    * Failures are logged and swallowed by default: the state change they report is already
    * committed and must not be undone or retried by the caller because a notification failed.
@@ -137,8 +142,17 @@ export function createRunEventPublisher(options: RunEventPublisherOptions): RunE
     }
   }
 
+  const metrics = options.metrics;
+  const durationMs = (startedAt: string | null, completedAt: string | null): number | null =>
+    startedAt === null || completedAt === null ? null : Math.max(0, Date.parse(completedAt) - Date.parse(startedAt));
+
   return {
     async runStatusChanged(run, previous) {
+      if (metrics !== undefined && isTerminalRunStatus(run.status)) {
+        metrics.count(METRIC.runsFinished, 1, { executor: run.executor, status: run.status });
+        const ms = durationMs(run.started_at, run.completed_at);
+        if (ms !== null) metrics.durationMs(METRIC.runDuration, ms, { executor: run.executor });
+      }
       const detail = runStatusChangedDetail(run, previous === undefined ? run.previous_status : previous, isoNow(clock));
       await put([
         {
@@ -153,6 +167,13 @@ export function createRunEventPublisher(options: RunEventPublisherOptions): RunE
     async taskRunStatusChanged(run, taskRuns) {
       const list = Array.isArray(taskRuns) ? taskRuns : [taskRuns];
       const now = isoNow(clock);
+      for (const t of metrics === undefined ? [] : list) {
+        if (!isTerminalTaskStatus(t.status) || t.status === 'SKIPPED') continue;
+        const executor = t.executor ?? 'none';
+        metrics!.count(METRIC.taskRunsFinished, 1, { executor, status: t.status });
+        const ms = durationMs(t.started_at, t.completed_at);
+        if (ms !== null) metrics!.durationMs(METRIC.taskRunDuration, ms, { executor });
+      }
       await put(
         list.map((t) => ({
           EventBusName: busName,

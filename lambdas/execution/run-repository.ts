@@ -14,6 +14,8 @@ import { isTerminalRunStatus } from '../engine';
 import type { JsonObject } from '../engine';
 import { epochSeconds, isoNow, type Clock } from '../shared/clock';
 import { ValidationError } from '../shared/errors';
+import { shardNames, shardOf } from '../shared/dynamo/shard';
+import { RUN_ACTIVE_SHARDS } from '../catalogue/tables';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
 import type { RunCost } from '../usage/cost-model';
@@ -21,6 +23,7 @@ import type { RunCost } from '../usage/cost-model';
 // The Run table (see lambdas/catalogue/tables.ts). This module is the only code that knows its keys:
 //   run items          pk = org_id#run_id, with org_id, created_sort, flow_key, status_key and
 //                      deployment_key (when the run has a deployment) feeding the sparse GSIs
+//                      and active_shard (only while QUEUED or RUNNING: the reconciler's sweep)
 //   idempotency items  pk = org_id#idem#<key>, {run_id, expires_at_epoch, request_hash?}; NO
 //                      org_id/created_sort, so they never appear in a GSI; TTL deletes them late,
 //                      reads check expiry. Clients' keys arrive namespaced by the run starter.
@@ -183,6 +186,10 @@ const idemPk = (orgId: string, key: string) => `${orgId}#idem#${key}`;
 const createdSort = (createdAt: string, runId: string) => `${createdAt}#${runId}`;
 const statusKey = (orgId: string, status: RunStatus) => `${orgId}#${status}`;
 
+/** The shards of the Run table's sparse `active` index (runs QUEUED or RUNNING). */
+export const ACTIVE_SHARDS: readonly string[] = shardNames(RUN_ACTIVE_SHARDS);
+const activeShard = (orgId: string, runId: string) => shardOf(ACTIVE_SHARDS, orgId, runId);
+
 function toRun(item: Record<string, unknown>): RunRecord {
   const s = (k: string): string | null => (typeof item[k] === 'string' ? (item[k] as string) : null);
   const o = (k: string): JsonObject | null => (typeof item[k] === 'object' && item[k] !== null ? (item[k] as JsonObject) : null);
@@ -283,6 +290,7 @@ export class RunRepository {
       created_sort: createdSort(now, input.run_id),
       flow_key: `${input.org_id}#${input.flow_name}`,
       status_key: statusKey(input.org_id, 'QUEUED'),
+      active_shard: activeShard(input.org_id, input.run_id),
       loop_iteration: 0,
     };
     if (input.deployment_name !== null) item.deployment_key = `${input.org_id}#${input.deployment_name}`;
@@ -422,6 +430,32 @@ export class RunRepository {
     return (out.Items ?? []).filter((item) => isRunItem(item) && item.org_id === orgId && item.status === 'QUEUED').map(toRun);
   }
 
+  /**
+   * One page of the runs of a shard of the `active` index (QUEUED or RUNNING, every org) created
+   * before `createdBefore` (ISO), oldest first: the reconciler's sweep. Eventually consistent:
+   * the sweep re-reads each run strongly before acting on it.
+   */
+  async listActive(
+    shard: string,
+    createdBefore: string,
+    limit: number,
+    startKey?: Record<string, unknown>,
+  ): Promise<{ items: RunRecord[]; next: Record<string, unknown> | undefined }> {
+    const out = await this.ddb.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'active',
+        KeyConditionExpression: '#s = :s AND #c < :c',
+        ExpressionAttributeNames: { '#s': 'active_shard', '#c': 'created_sort' },
+        ExpressionAttributeValues: { ':s': shard, ':c': createdBefore },
+        ScanIndexForward: true,
+        Limit: limit,
+        ...(startKey !== undefined ? { ExclusiveStartKey: startKey } : {}),
+      }),
+    );
+    return { items: (out.Items ?? []).filter(isRunItem).map(toRun), next: out.LastEvaluatedKey };
+  }
+
   private async query(input: QueryCommandInput) {
     try {
       return await this.ddb.send(new QueryCommand(input));
@@ -469,7 +503,11 @@ export class RunRepository {
     b.set('status_key', statusKey(orgId, to));
     b.set('updated_at', now);
     if (to === 'RUNNING') b.setExpr(`${b.name('started_at')} = if_not_exists(${b.name('started_at')}, ${b.value(now)})`);
-    if (isTerminalRunStatus(to)) b.set('completed_at', now);
+    if (isTerminalRunStatus(to)) {
+      b.set('completed_at', now);
+      // Out of the reconciler's sweep once terminal (sparse index).
+      b.remove('active_shard');
+    }
     applyFields(b, fields);
     const conditions = ['attribute_exists(run_slug)', b.inList('status', from)];
     const extraPuts = options.extraPuts ?? [];

@@ -19,11 +19,11 @@ export interface RunStores {
  * when the function has the events:put capability). Every execution function uses this one call.
  */
 export function createRunStores(runtime: Runtime): RunStores {
-  const { aws, config, clock, logger } = runtime;
+  const { aws, config, clock, logger, metrics } = runtime;
   return {
     runs: new RunRepository({ ddb: aws.ddb, tableName: config.table('Run'), clock }),
     taskRuns: new TaskRunRepository({ ddb: aws.ddb, tableName: config.table('TaskRun'), clock }),
-    events: createRunEventPublisher({ events: aws.events, busName: config.required(ENV.eventBusName), clock, logger }),
+    events: createRunEventPublisher({ events: aws.events, busName: config.required(ENV.eventBusName), clock, logger, metrics }),
     ledger: costContextOf(config),
   };
 }

@@ -1,3 +1,5 @@
+import { instrumentedFunction } from '../shared/instrument';
 import { createPollerFunction } from './poller-app';
 
-export const handler = createPollerFunction(process.env);
+/** Lambda entry: the factory with process.env, wrapped for request ids, correlation keys and error stacks. */
+export const handler = instrumentedFunction(createPollerFunction, process.env);

@@ -1,3 +1,5 @@
+import { instrumentedFunction } from '../shared/instrument';
 import { createS3SensorFunction } from './s3-sensor-app';
 
-export const handler = createS3SensorFunction(process.env);
+/** Lambda entry: the factory with process.env, wrapped for request ids, correlation keys and error stacks. */
+export const handler = instrumentedFunction(createS3SensorFunction, process.env);

@@ -1,18 +1,25 @@
 import type { Context } from 'aws-lambda';
 import type { FunctionName } from '../catalogue/functions';
-import { createAwsClients, type AwsClients, type AwsCommandObserver } from './aws-clients';
+import { OBSERVABILITY_ENV } from '../catalogue/observability';
+import { createAwsClients, type AwsClientMiddleware, type AwsClients, type AwsCommandObserver } from './aws-clients';
 import { systemClock, type Clock } from './clock';
-import { loadFunctionConfig, type EnvSource, type FunctionConfig } from './config';
-import { createLogger, type LogSink, type Logger } from './logger';
+import { ConfigError, loadFunctionConfig, type EnvSource, type FunctionConfig } from './config';
+import { createLogger, isLogLevel, type LogSink, type Logger, type LoggerSettings } from './logger';
+import { createMetrics, type MetricSink, type MetricsRecorder } from './metrics';
+import { createTracer } from './tracer';
 
 /** What the host (Lambda or the local platform) may inject into a function. */
 export interface FunctionDeps {
   clock?: Clock;
   logSink?: LogSink;
+  /** Sees every business metric point (the local platform, tests); EMF output follows the env. */
+  metricSink?: MetricSink;
   /** Sees every AWS command a function sends (benchmarks count DynamoDB requests with it). */
   observeAws?: AwsCommandObserver;
   /** Told of every runtime created, so a long-lived host (the local platform) can close it. */
   onRuntime?: (runtime: Runtime) => void;
+  /** Each function's AWS clients get this middleware (fault injection on the local platform). */
+  awsMiddleware?: AwsClientMiddleware;
 }
 
 /** Everything a function needs at run time, built once per cold start. */
@@ -21,15 +28,36 @@ export interface Runtime {
   aws: AwsClients;
   clock: Clock;
   logger: Logger;
+  metrics: MetricsRecorder;
+}
+
+/** The function's logging settings: level from POWERTOOLS_LOG_LEVEL (or LOG_LEVEL), default INFO. */
+export function loggerSettings(name: string, env: EnvSource): LoggerSettings {
+  const raw = (env[OBSERVABILITY_ENV.logLevel] || env[OBSERVABILITY_ENV.logLevelAlias] || 'INFO').toUpperCase();
+  if (!isLogLevel(raw)) throw new ConfigError(`function ${name}: ${OBSERVABILITY_ENV.logLevel}=${raw} is not a log level`);
+  const rate = env[OBSERVABILITY_ENV.logSampleRate];
+  const sampleRate = rate === undefined || rate === '' ? 0 : Number(rate);
+  if (!(sampleRate >= 0 && sampleRate <= 1)) throw new ConfigError(`function ${name}: ${OBSERVABILITY_ENV.logSampleRate}=${String(rate)} is not within 0..1`);
+  return { serviceName: env[OBSERVABILITY_ENV.serviceName] || name, level: raw, sampleRate };
 }
 
 export function createRuntime(name: FunctionName, env: EnvSource, deps: FunctionDeps = {}): Runtime {
   const config = loadFunctionConfig(name, env);
+  const settings = loggerSettings(name, env);
+  const tracer = createTracer(settings.serviceName, env);
   const runtime: Runtime = {
     config,
-    aws: createAwsClients(config, deps.observeAws),
+    aws: createAwsClients(config, { observe: deps.observeAws, tracer, middleware: deps.awsMiddleware }),
     clock: deps.clock ?? systemClock,
-    logger: createLogger(name, deps.logSink),
+    logger: createLogger(settings, deps.logSink),
+    metrics: createMetrics(
+      {
+        namespace: env[OBSERVABILITY_ENV.metricsNamespace] || `Dagy/${config.stage}`,
+        serviceName: settings.serviceName,
+        disabled: env[OBSERVABILITY_ENV.metricsDisabled] === 'true',
+      },
+      deps.metricSink,
+    ),
   };
   deps.onRuntime?.(runtime);
   return runtime;

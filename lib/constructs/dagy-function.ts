@@ -1,19 +1,22 @@
 import { existsSync } from 'node:fs';
 import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, TenancyConfig, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { IConstruct } from 'constructs';
-import { ENV } from '../../lambdas/catalogue';
+import { ENV, OBSERVABILITY_ENV, metricsNamespace } from '../../lambdas/catalogue';
 import type { BucketAccess, BucketName, EntityName, FunctionDef, TableAccess } from '../../lambdas/catalogue';
 import { acknowledge, REASONS } from '../nag-suppressions';
 import { PROJECT_ROOT, fromRoot } from '../paths';
 import type { StageConfig } from '../stage';
 import { bindBucket, bindFunctionDef, bindTable } from './bindings';
+import { DeadLetters } from './dead-letters';
 import type { BindTarget, BucketRef, CatalogueResources, TableRef } from './bindings';
 
 /**
@@ -27,7 +30,16 @@ export interface DagyFunctionProps {
   readonly def: FunctionDef;
   readonly stage: StageConfig;
   readonly codeMode: CodeMode;
+  /**
+   * Lambda's own retries of an asynchronous invocation (EventBridge targets, Event invokes) before
+   * it goes to the stack's dead-letter queue. Default 2; 0 where the caller owns retries (the
+   * task runner: a Lambda-level retry would run the same attempt twice).
+   */
+  readonly asyncRetryAttempts?: number;
 }
+
+/** How long an asynchronous event may wait for a successful invocation before it is dead-lettered. */
+const MAX_EVENT_AGE = Duration.hours(1);
 
 const RUNTIME = Runtime.NODEJS_22_X;
 
@@ -49,6 +61,8 @@ export class DagyFunction extends Construct implements BindTarget {
   readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
+  /** Errors and throttles of this function (alarms named `<instance>-<stage>-<function>-…`). */
+  readonly alarms: { errors: Alarm; throttles: Alarm };
   private readonly env = new Set<string>();
 
   constructor(scope: Construct, id: string, props: DagyFunctionProps) {
@@ -85,6 +99,11 @@ export class DagyFunction extends Construct implements BindTarget {
         [ENV.stage]: stage.name,
         // Stack traces point at the TypeScript sources through the bundled source maps.
         NODE_OPTIONS: '--enable-source-maps',
+        // Powertools (lambdas/shared/logger.ts, metrics.ts, tracer.ts), the same on every function.
+        [OBSERVABILITY_ENV.serviceName]: def.name,
+        [OBSERVABILITY_ENV.logLevel]: stage.logLevel,
+        [OBSERVABILITY_ENV.logSampleRate]: String(stage.logSampleRate),
+        [OBSERVABILITY_ENV.metricsNamespace]: metricsNamespace(stage.instance, stage.name),
       },
     };
 
@@ -111,6 +130,31 @@ export class DagyFunction extends Construct implements BindTarget {
             },
           });
     for (const name of Object.keys(common.environment ?? {})) this.env.add(name);
+
+    // Every asynchronous invocation ends somewhere visible: bounded retries, then the stack's DLQ.
+    // Untrusted code (the code executor) is only invoked synchronously and holds no grant at all,
+    // not even to a queue.
+    if (def.untrusted !== true) {
+      this.function.configureAsyncInvoke({
+        retryAttempts: props.asyncRetryAttempts ?? 2,
+        maxEventAge: MAX_EVENT_AGE,
+        onFailure: new SqsDestination(DeadLetters.of(this, stage).queue),
+      });
+    }
+    const alarm = (id: string, what: string, metric: ReturnType<LambdaFunction['metricErrors']>) =>
+      new Alarm(this, id, {
+        alarmName: `${stage.prefix}-${def.name}-${what}`,
+        alarmDescription: `Dagy ${stage.prefix}: ${def.name} ${what}`,
+        metric,
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    this.alarms = {
+      errors: alarm('ErrorsAlarm', 'errors', this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })),
+      throttles: alarm('ThrottlesAlarm', 'throttles', this.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' })),
+    };
 
     acknowledge(this, 'AwsSolutions-L1', REASONS.nodeRuntime);
     if (!untrusted) acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);

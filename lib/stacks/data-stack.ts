@@ -118,7 +118,7 @@ export class DataStack extends Stack {
     }
 
     // A custom bus for Dagy's own events (run status, sensor fired): consumers never see AWS noise.
-    this.eventBus = new EventBus(this, 'Bus', { eventBusName: `dagy-${stage.name}` });
+    this.eventBus = new EventBus(this, 'Bus', { eventBusName: stage.prefix });
     this.exports.publish('EventBusName', this.eventBus.eventBusName);
     this.exports.publish('EventBusArn', this.eventBus.eventBusArn);
   }

@@ -8,6 +8,7 @@ import { FUNCTIONS, RULES } from '../../lambdas/catalogue';
 import type { FunctionName, RuleDef } from '../../lambdas/catalogue';
 import type { CatalogueResources } from '../constructs/bindings';
 import { DagyFunction } from '../constructs/dagy-function';
+import { DeadLetters } from '../constructs/dead-letters';
 import type { CodeMode } from '../constructs/dagy-function';
 import { pascal } from '../names';
 import type { StageConfig } from '../stage';
@@ -26,8 +27,13 @@ export function orchestrationRules(): RuleDef[] {
 
 /** One catalogued rule on `scope`, targeting `target`. */
 export function catalogueRule(scope: Construct, rule: RuleDef, target: DagyFunction, resources: CatalogueResources, stage: StageConfig): Rule {
-  // A failed tick is retried briefly; the next tick a minute later covers the rest.
-  const lambdaTarget = new LambdaFunction(target.function, { retryAttempts: 2, maxEventAge: Duration.hours(1) });
+  // A failed delivery is retried briefly, then dead-lettered (a malformed event never loops);
+  // the function's own async failures go to the same queue (DagyFunction).
+  const lambdaTarget = new LambdaFunction(target.function, {
+    retryAttempts: 2,
+    maxEventAge: Duration.hours(1),
+    deadLetterQueue: DeadLetters.of(scope, stage).queue,
+  });
   const dagyBus = rule.kind === 'pattern' && rule.bus === 'dagy' ? EventBus.fromEventBusArn(scope, `Bus${pascal(rule.name)}`, resources.eventBus.eventBusArn) : undefined;
   return new Rule(scope, `Rule${pascal(rule.name)}`, {
     description: `Dagy ${stage.name}: ${rule.description}`,

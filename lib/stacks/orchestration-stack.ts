@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Fn, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { FlowLogDestination, FlowLogTrafficType, SecurityGroup, SubnetType, Vpc } from 'aws-cdk-lib/aws-ec2';
 import {
@@ -137,14 +137,13 @@ export class OrchestrationStack extends Stack {
       passRoleArns: [this.runnerTaskDefinition.taskRole.roleArn, executionRole.roleArn],
     };
 
-    const taskRunner = new DagyFunction(this, 'TaskRunner', { def: FUNCTIONS['task-runner'], stage, codeMode });
+    // The orchestrator invokes the task runner asynchronously and owns every retry (the task's
+    // retry policy, recorded attempts): a Lambda-level retry would run the same attempt twice.
+    const taskRunner = new DagyFunction(this, 'TaskRunner', { def: FUNCTIONS['task-runner'], stage, codeMode, asyncRetryAttempts: 0 });
     const orchestrator = new DagyFunction(this, 'RunOrchestrator', { def: FUNCTIONS['run-orchestrator'], stage, codeMode });
     // Tenant code runs here and nowhere else: no grants, per-tenant execution environments.
     const codeExecutor = new DagyFunction(this, 'CodeExecutor', { def: FUNCTIONS['code-executor'], stage, codeMode });
     this.functions = { 'task-runner': taskRunner, 'run-orchestrator': orchestrator, 'code-executor': codeExecutor };
-    // The orchestrator invokes the task runner asynchronously and owns every retry (the task's
-    // retry policy, recorded attempts): a Lambda-level retry would run the same attempt twice.
-    taskRunner.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: Duration.hours(1) });
 
     const resources: CatalogueResources = {
       ...data.importInto(this),

@@ -6,4 +6,5 @@ export const EXECUTION_LOADERS: FunctionLoaders = {
   'run-orchestrator': async () => (await import('../../lambdas/execution/orchestrator/app')).createFunction,
   'task-runner': async () => (await import('../../lambdas/execution/task-runner/app')).createFunction,
   'lease-sweeper': async () => (await import('../../lambdas/execution/lease-sweeper-app')).createLeaseSweeperFunction,
+  'run-reconciler': async () => (await import('../../lambdas/execution/reconciler/app')).createFunction,
 };

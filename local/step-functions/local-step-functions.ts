@@ -45,6 +45,8 @@ interface Execution extends LocalExecutionInfo {
 export interface LocalStepFunctionsOptions {
   /** Wait state durations in ms by state name (e.g. {SleepUntilRetry: 0}); default: as defined. */
   waitTimeOverrides?: Record<string, number>;
+  /** Retry waits in ms by state name (e.g. {Advance: 0}); default: IntervalSeconds with backoff and jitter. */
+  retryIntervalOverrides?: Record<string, number | number[]>;
 }
 
 /** An error a Task state fails with (its name is the ASL error name, its message the Cause). */
@@ -192,6 +194,7 @@ export class LocalStepFunctions {
       overrides: {
         taskResourceLocalHandlers: this.taskHandlers(e) as TaskHandlers,
         ...(this.options.waitTimeOverrides ? { waitTimeOverrides: this.options.waitTimeOverrides } : {}),
+        ...(this.options.retryIntervalOverrides ? { retryIntervalOverrides: this.options.retryIntervalOverrides } : {}),
       },
       noThrowOnAbort: true,
       context: {

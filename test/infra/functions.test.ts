@@ -8,6 +8,7 @@ import {
   tableEnvVar,
 } from '../../lambdas/catalogue';
 import type { BucketAccess, BucketName, Capability, EntityName, FunctionDef, TableAccess } from '../../lambdas/catalogue';
+import { OBSERVABILITY_ENV } from '../../lambdas/catalogue';
 import { RUN_OBJECT_WRITE_PREFIXES } from '../../lambdas/catalogue';
 import { stageConfig } from '../../lib/stage';
 import { synthDagy } from './synth';
@@ -54,6 +55,8 @@ const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
 };
 const CALLBACK_ACTIONS = CAPABILITY_ACTIONS['states:callback'];
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+/** The async-invoke failure destination: its stack's dead-letter queue (and no other queue, checked below). */
+const DLQ_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
 
 let dev: Synth;
 let data: DataIndex;
@@ -76,8 +79,11 @@ const actionsOf = (statements: Statement[]): Set<string> =>
   new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => s.Action));
 const catalogue = Object.values(FUNCTIONS).map((def) => [def.name, def] as const);
 
+/** Set on every function by DagyFunction (the ECS container runs without them: defaults apply). */
+const POWERTOOLS_ENV = [OBSERVABILITY_ENV.serviceName, OBSERVABILITY_ENV.logLevel, OBSERVABILITY_ENV.logSampleRate, OBSERVABILITY_ENV.metricsNamespace];
+
 function expectedEnvKeys(def: FunctionDef): string[] {
-  const keys = new Set([...requiredEnvVars(def), 'NODE_OPTIONS']);
+  const keys = new Set([...requiredEnvVars(def), 'NODE_OPTIONS', ...POWERTOOLS_ENV]);
   if (def.capabilities.includes('kms:secrets')) keys.add(ENV.kmsKeyId);
   // The stage's signup setting (lib/stage.ts), read by the identity function only.
   if (def.name === 'http-identity') keys.add(ENV.signupEnabled);
@@ -153,6 +159,7 @@ describe('every catalogued function', () => {
     const statements = roleStatements(h.template, h.roleId);
     const allowed = new Set([
       ...BASELINE_ACTIONS,
+      ...DLQ_ACTIONS,
       ...Object.values(def.tables).flatMap((access) => EXPECTED_TABLE_ACTIONS[access]),
       ...Object.values(def.buckets).flatMap((access) => EXPECTED_BUCKET_ACTIONS[access]),
       ...def.capabilities.flatMap((c) => CAPABILITY_ACTIONS[c]),

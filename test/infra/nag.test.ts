@@ -27,6 +27,7 @@ const stacksOf = (synth: Synth): [Stack, Template][] => [
   [synth.stacks.orchestration, synth.orchestration],
   [synth.stacks.api, synth.api],
   [synth.stacks.events, synth.events],
+  [synth.stacks.monitoring, synth.monitoring],
   [synth.stacks.console, synth.console],
 ];
 

@@ -15,6 +15,7 @@ export interface Synth {
   readonly orchestration: Template;
   readonly api: Template;
   readonly events: Template;
+  readonly monitoring: Template;
   readonly console: Template;
 }
 
@@ -52,6 +53,7 @@ export function synthDagy(stage: StageName = 'dev', options: SynthOptions = {}):
     orchestration: Template.fromStack(stacks.orchestration),
     api: Template.fromStack(stacks.api),
     events: Template.fromStack(stacks.events),
+    monitoring: Template.fromStack(stacks.monitoring),
     console: Template.fromStack(stacks.console),
   };
 }

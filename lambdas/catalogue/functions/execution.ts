@@ -81,4 +81,15 @@ export const EXECUTION_FUNCTIONS: FunctionDef[] = [
     reservedConcurrency: CODE_EXECUTOR_RESERVED_CONCURRENCY,
     untrusted: true,
   },
+  {
+    name: 'run-reconciler',
+    entry: 'lambdas/execution/reconciler-handler.ts',
+    description: 'every minute: starts runs QUEUED without an execution, finalizes runs whose execution ended or vanished',
+    // Subscription/UsageAggregate/Deployment: a finalized run gives its slot back and starts the next waiting run.
+    tables: { Run: 'readwrite', TaskRun: 'readwrite', Flow: 'read', Subscription: 'readwrite', UsageAggregate: 'readwrite', Deployment: 'read' },
+    buckets: { artifacts: 'read' },
+    capabilities: ['states:start', 'events:put'],
+    memoryMb: 512,
+    timeoutSeconds: 120,
+  },
 ];

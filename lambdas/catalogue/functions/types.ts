@@ -23,6 +23,7 @@ export type FunctionName =
   | 'authorizer'
   | 'run-orchestrator'
   | 'task-runner'
+  | 'run-reconciler'
   | 'code-executor'
   | 'schedule-evaluator'
   | 's3-sensor'

@@ -3,6 +3,7 @@ import { createRuntime, type FunctionFactory } from '../../shared/runtime';
 import type { RunDagOutcome } from '../task-runner/runner-events';
 import { advanceRun, type AdvanceRequest } from './advance';
 import { continueRun, type ContinueRequest } from './continue-run';
+import { classifyError } from './errors';
 import { collectDagResult, syncEcsObject } from '../ecs/ecs-orchestration';
 import { finalizeRun } from './finalize';
 import type { LoopSignal } from './loop-protocol';
@@ -78,11 +79,14 @@ async function handle(o: OrchestratorServices, event: OrchestratorEvent | S3Obje
     case 'advance':
       try {
         return await advanceRun(o, event);
-      } catch (error) {
-        // The state waits for its token, not for this function: fail it explicitly.
+      } catch (caught) {
+        // The state waits for its token, not for this function: fail it explicitly, with the
+        // class the ASL retries (Dagy.Retryable) or catches.
+        const error = classifyError(caught);
+        const name = error instanceof Error ? error.name : 'Error';
         const message = error instanceof Error ? error.message : String(error);
         await o.sfn
-          .send(new SendTaskFailureCommand({ taskToken: event.token, error: 'AdvanceFailed', cause: clip(message) }))
+          .send(new SendTaskFailureCommand({ taskToken: event.token, error: name, cause: clip(message) }))
           .catch(() => undefined);
         throw error;
       }
@@ -108,5 +112,12 @@ async function handle(o: OrchestratorServices, event: OrchestratorEvent | S3Obje
 export const createFunction: FunctionFactory<OrchestratorEvent | S3ObjectCreated, OrchestratorResult> = (env, deps) => {
   const runtime = createRuntime('run-orchestrator', env, deps);
   const services = orchestratorServices(runtime);
-  return (event) => handle(services, event);
+  return async (event) => {
+    try {
+      return await handle(services, event);
+    } catch (error) {
+      // Step Functions sees the error's name: Dagy.Retryable is retried, the rest caught.
+      throw classifyError(error);
+    }
+  };
 };

@@ -82,6 +82,9 @@ function failureMessage(spec: NormalizedFlowSpec, taskRuns: TaskRunRecord[]): st
   return null;
 }
 
+/** What finalizing a run reads and writes (the orchestrator's Finalize step and the run reconciler). */
+export type FinalizeServices = Pick<OrchestratorServices, 'runs' | 'taskRuns' | 'events' | 'objects' | 'flows' | 'logger' | 'ledger' | 'clock' | 'queue'>;
+
 export interface FinalizeOptions {
   /** The run must FAIL with this reason whatever its tasks say (an orchestration error). */
   error?: string;
@@ -98,7 +101,7 @@ export interface FinalizeOptions {
  * (settleRun). The release comes first so the run's terminal status is the last thing written
  * before the execution ends; both steps are idempotent, so a retried Finalize is safe.
  */
-export async function finalizeRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
+export async function finalizeRun(o: FinalizeServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
   await o.queue.releaseAndPromote({ org_id: orgId, run_id: runId });
   return settleRun(o, orgId, runId, options);
 }
@@ -108,7 +111,7 @@ export async function finalizeRun(o: OrchestratorServices, orgId: string, runId:
  * `error`), stores its resolved outputs, moves it RUNNING (or QUEUED) → SUCCEEDED|FAILED and
  * publishes the event. Idempotent: a run already terminal is returned as it is.
  */
-async function settleRun(o: OrchestratorServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
+async function settleRun(o: FinalizeServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
   const run = options.run ?? (await o.runs.get(orgId, runId, { consistent: true }));
   if (run === null || isTerminalRunStatus(run.status)) return run;
   let spec: NormalizedFlowSpec | null = null;

@@ -2,6 +2,7 @@ import type { NormalizedFlowSpec } from '../../engine';
 import { parseFlowSpec } from '../../engine';
 import type { FlowRepository } from '../../flows/flow-repository';
 import type { ArtifactRef } from '../task-runner/artifact-cache';
+import { FatalError } from './errors';
 
 /** What executing a run needs of its flow version. */
 export interface FlowVersionForRun {
@@ -36,7 +37,7 @@ export class FlowCache {
 
   private async load(orgId: string, flowName: string, flowVersion: string): Promise<FlowVersionForRun> {
     const flow = await this.flows.get(orgId, flowName, flowVersion);
-    if (flow === null) throw new Error(`flow version ${flowName}@${flowVersion} not found`);
+    if (flow === null) throw new FatalError(`flow version ${flowName}@${flowVersion} not found`);
     return {
       flow_name: flow.flow_name,
       flow_version: flow.flow_version,

@@ -4,6 +4,7 @@ import { isRunExecutor } from '../run-repository';
 import type { LoopOptions, LoopSignal } from './loop-protocol';
 import { loopOptions, loopOptionsJson } from './loop-protocol';
 import type { OrchestratorServices } from './orchestrator-services';
+import { FatalError } from './errors';
 import type { FlowVersionForRun } from './flow-cache';
 import { prepareDagOrder } from '../ecs/ecs-orchestration';
 import { ECS_ORDER_ENV } from '../ecs/ecs-order';
@@ -63,9 +64,9 @@ export async function startRun(o: OrchestratorServices, request: StartRequest): 
   const { org_id, run_id } = request.input;
   const done = { next: 'done' as const, org_id, run_id };
   let run: RunRecord | null = await o.runs.get(org_id, run_id, { consistent: true });
-  if (run === null) throw new Error(`run ${run_id} not found`);
+  if (run === null) throw new FatalError(`run ${run_id} not found`);
   if (isTerminalRunStatus(run.status)) return done;
-  if (!isRunExecutor(run.executor)) throw new Error(`run ${run_id} has an unknown executor ${JSON.stringify(run.executor)}`);
+  if (!isRunExecutor(run.executor)) throw new FatalError(`run ${run_id} has an unknown executor ${JSON.stringify(run.executor)}`);
   // Fails early (caught: the run FAILS) when the flow version cannot be read.
   const flow = await o.flows.get(org_id, run.flow_name, run.flow_version);
   const segment = segmentOf(request.input);

@@ -15,6 +15,8 @@ import {
   TooManyRequestsError,
 } from '../errors';
 import type { Logger } from '../logger';
+import type { MetricsRecorder } from '../metrics';
+import { METRIC } from '../../catalogue/observability';
 import { DynamoAccessLogWriter, type AccessLogWriter } from './access-log';
 import type { Runtime } from '../runtime';
 import { FUNCTIONS } from '../../catalogue/functions';
@@ -81,8 +83,10 @@ export function toHttpResult(response: ApiResponse): HttpResult {
     : { statusCode: response.status, headers, body: JSON.stringify(response.body) };
 }
 
-function errorResult(error: unknown, logger: Logger, requestId: string): HttpResult {
+function errorResult(error: unknown, logger: Logger, requestId: string, metrics?: MetricsRecorder): HttpResult {
   if (error instanceof DagyError) {
+    // Work refused at admission (plan limits, rate limits): counted by the code that refused it.
+    if (error instanceof TooManyRequestsError) metrics?.count(METRIC.admissionRefused, 1, { reason: error.code });
     const headers: Record<string, string> = {};
     if (error instanceof TooManyRequestsError && error.retryAfterSeconds !== undefined) {
       headers['retry-after'] = String(error.retryAfterSeconds);
@@ -116,7 +120,7 @@ export function createHttpHandler(options: HttpAppOptions): HttpHandler {
     },
     after: async (request) => finish(request.event, request.response!, request.internal),
     onError: async (request) => {
-      request.response = errorResult(request.error, logger, request.event.requestContext.requestId);
+      request.response = errorResult(request.error, logger, request.event.requestContext.requestId, options.runtime.metrics);
       await finish(request.event, request.response, request.internal);
     },
   };

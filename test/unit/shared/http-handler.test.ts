@@ -5,13 +5,16 @@ import { ManualClock } from '../../../lambdas/shared/clock';
 import { ValidationError } from '../../../lambdas/shared/errors';
 import { FUNCTIONS, requiredEnvVars } from '../../../lambdas/catalogue';
 import type { Runtime } from '../../../lambdas/shared/runtime';
+import { createMetrics } from '../../../lambdas/shared/metrics';
 
 function runtime(lines: string[]): Runtime {
   const env: Record<string, string> = {};
   for (const v of requiredEnvVars(FUNCTIONS['http-platform'])) env[v] = 'x';
   const config = loadFunctionConfig('http-platform', env);
   const log = (level: string) => (message: string, fields?: Record<string, unknown>) => lines.push(JSON.stringify({ level, message, ...fields }));
-  return { config, aws: createAwsClients(config), clock: new ManualClock(0), logger: { info: log('info'), warn: log('warn'), error: log('error') } };
+  return { config, aws: createAwsClients(config), clock: new ManualClock(0), logger: { info: log('info'), warn: log('warn'), error: log('error') },
+    metrics: createMetrics({ namespace: 'test', serviceName: 'http-platform', disabled: true }),
+  };
 }
 
 function event(method: string, path: string, body?: string): HttpEvent {

@@ -1,0 +1,169 @@
+import { localEcsOf } from '../../../local/ecs/local-ecs';
+import { localStepFunctionsOf } from '../../../local/step-functions/local-step-functions';
+import type { ReconcileReport } from '../../../lambdas/execution/reconciler/reconcile';
+import { expectNoOpenTaskRun } from '../execution/executors-scenarios';
+import {
+  createQueuedRun,
+  getRun,
+  registerFlow,
+  startExecution,
+  startExecutorFixture,
+  startRun,
+  taskRun,
+  waitForRun,
+  type ExecutorFixture,
+  type RunView,
+} from '../execution/executors-support';
+import { createFaultInjector, isDynamoWrite, throttleError } from '../../../local/fault-injection';
+
+/*
+ * Faults injected into the local platform while runs execute. In each case every run reaches a
+ * terminal state within the reconcile window (the reconciler invoked as its rule would, more
+ * often), and no completion that was recorded is lost.
+ */
+const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+
+describe('fault injection', () => {
+  let fx: ExecutorFixture;
+  const faults = createFaultInjector();
+  beforeAll(async () => {
+    fx = await startExecutorFixture({ awsMiddleware: faults.middleware });
+    // Retries of the state machine without their backoff, so the test measures behaviour, not waits.
+    localStepFunctionsOf(fx.platform.emulator).configure({ retryIntervalOverrides: { Start: 50, Advance: 50, Finalize: 50, ContinueAsNew: 50 } });
+  }, 60_000);
+  afterEach(() => faults.clear());
+  afterAll(async () => {
+    await fx?.platform.stop();
+  });
+
+  const reconcile = async () => (await fx.platform.invoke('run-reconciler', { options: { staleAfterMs: 2_000 } })) as ReconcileReport;
+
+  /** Runs of the flow started as the run starter does, with a short heartbeat (a stalled loop looks again soon). */
+  async function startRuns(flow: { flow_name: string; flow_version: string }, tasks: string[], count: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < count; i++) {
+      const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, tasks, { parameters: { start: i } });
+      await startExecution(fx.platform, runId, { org_id: fx.tenant.org_id, run_id: runId, options: { heartbeat_seconds: 2 } });
+      ids.push(runId);
+    }
+    return ids;
+  }
+
+  /**
+   * Polls until every run is terminal, sweeping with the reconciler meanwhile; remembers every
+   * SUCCEEDED task run seen on the way, and checks none of them is lost at the end.
+   */
+  async function settleAll(runIds: string[], limitMs: number): Promise<{ runs: RunView[]; settledMs: number }> {
+    const started = Date.now();
+    const succeeded = new Map<string, string | null>();
+    let lastSweep = 0;
+    for (;;) {
+      const runs = await Promise.all(runIds.map((id) => getRun(fx.api, id)));
+      for (const run of runs) for (const t of run.task_runs) if (t.status === 'SUCCEEDED') succeeded.set(`${run.run_id}/${t.task_name}`, t.output_ref);
+      if (runs.every((r) => TERMINAL.has(r.status))) {
+        for (const run of runs) {
+          expectNoOpenTaskRun(run);
+          for (const t of run.task_runs) {
+            const key = `${run.run_id}/${t.task_name}`;
+            if (succeeded.has(key)) expect({ key, status: t.status, output_ref: t.output_ref }).toEqual({ key, status: 'SUCCEEDED', output_ref: succeeded.get(key) });
+          }
+        }
+        return { runs, settledMs: Date.now() - started };
+      }
+      if (Date.now() - started > limitMs) throw new Error(`not settled: ${runs.filter((r) => !TERMINAL.has(r.status)).map((r) => `${r.run_id}:${r.status}`).join(', ')}`);
+      if (Date.now() - lastSweep > 3_000) {
+        lastSweep = Date.now();
+        await reconcile();
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  test('the orchestrator throws once in the middle of an advance: the step is retried and the run succeeds', async () => {
+    const flow = await registerFlow(fx.api, {
+      tasks: [
+        { name: 'seed', timeout_seconds: 30 },
+        { name: 'left', handler: 'add', parameters: { n: 1 }, timeout_seconds: 30 },
+        { name: 'right', handler: 'add', parameters: { n: 2 }, timeout_seconds: 30 },
+      ],
+      edges: [
+        { from: 'seed', to: 'left' },
+        { from: 'seed', to: 'right' },
+      ],
+    });
+    const taskRunTable = fx.platform.resources.tables.TaskRun;
+    // The first task-run write of an advance (a dispatch's PENDING → RUNNING) fails: the advance
+    // has already parked its token and read the task runs when it throws.
+    const rule = faults.add({
+      match: (call) => call.functionName === 'run-orchestrator' && isDynamoWrite(call) && (call.input as { TableName?: string }).TableName === taskRunTable,
+      rate: 1,
+      times: 1,
+      error: throttleError,
+    });
+    const [runId] = await startRuns(flow, ['seed', 'left', 'right'], 1);
+    const { runs } = await settleAll([runId!], 60_000);
+    expect(rule.failed).toHaveLength(1);
+    expect(runs[0]!.status).toBe('SUCCEEDED');
+    for (const name of ['seed', 'left', 'right']) expect(taskRun(runs[0]!, name).attempt).toBe(1);
+    const execution = localStepFunctionsOf(fx.platform.emulator).describe(runs[0]!.external_id!)!;
+    expect(execution.status).toBe('SUCCEEDED');
+  }, 90_000);
+
+  test('10% of DynamoDB writes answer ProvisionedThroughputExceeded for a while: every run ends, no completion lost', async () => {
+    const flow = await registerFlow(fx.api, {
+      tasks: [
+        { name: 'seed', timeout_seconds: 5, retries: 1, retry_delay_seconds: 1 },
+        { name: 'next', handler: 'add', parameters: { n: 1 }, timeout_seconds: 5, retries: 1, retry_delay_seconds: 1 },
+      ],
+      edges: [{ from: 'seed', to: 'next' }],
+    });
+    // Only the functions' clients are faulty: the test's own writes (creating the runs) get through.
+    const rule = faults.add({ match: isDynamoWrite, rate: 0.1, times: Infinity, error: throttleError });
+    const runIds = await startRuns(flow, ['seed', 'next'], 10);
+    await new Promise((r) => setTimeout(r, 3_000));
+    rule.stop();
+    const { runs } = await settleAll(runIds, 150_000);
+    expect(rule.failed.length).toBeGreaterThan(0);
+    expect(runs.every((r) => TERMINAL.has(r.status))).toBe(true);
+  }, 200_000);
+
+  test("the task runner's invocation dies mid-task (nothing it would record gets written): the attempt is declared lost and retried", async () => {
+    const flow = await registerFlow(fx.api, { tasks: [{ name: 'seed', timeout_seconds: 3, retries: 1, retry_delay_seconds: 1 }] });
+    const id = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed'], { parameters: { start: 5 } });
+    // Every write the runner makes for this run fails while the first attempt runs: as if its
+    // process died before recording anything. The orchestrator had marked the attempt RUNNING.
+    const rule = faults.add({
+      match: (call) => call.functionName === 'task-runner' && isDynamoWrite(call) && JSON.stringify(call.input).includes(id),
+      rate: 1,
+      times: Infinity,
+      error: () => Object.assign(new Error('injected: the runner process died'), { name: 'RunnerDied' }),
+    });
+    await startExecution(fx.platform, id, { org_id: fx.tenant.org_id, run_id: id, options: { heartbeat_seconds: 2 } });
+    await waitForRun(fx.api, id, (r) => rule.failed.length > 0 || TERMINAL.has(r.status), 30_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    rule.stop();
+    const { runs } = await settleAll([id], 150_000);
+    expect(rule.failed.length).toBeGreaterThan(0);
+    expect(runs[0]!.status).toBe('SUCCEEDED');
+    expect(taskRun(runs[0]!, 'seed').attempt).toBe(2);
+  }, 200_000);
+
+  test('an ECS task stopped from outside: the run ends FAILED with its tasks settled', async () => {
+    const flow = await registerFlow(fx.api, {
+      tasks: [
+        { name: 'seed', timeout_seconds: 60 },
+        { name: 'slow', handler: 'sleepy', parameters: { ms: 30_000 }, timeout_seconds: 60 },
+      ],
+      edges: [{ from: 'seed', to: 'slow' }],
+    });
+    const started = await startRun(fx.api, { ...flow, executor: 'ecs', parameters: { start: 1 } });
+    await waitForRun(fx.api, started.run_id, (r) => taskRun(r, 'slow').status === 'RUNNING' || TERMINAL.has(r.status), 60_000);
+    const ecs = localEcsOf(fx.platform.emulator);
+    const running = ecs.list().filter((t) => t.lastStatus !== 'STOPPED');
+    expect(running.length).toBeGreaterThanOrEqual(1);
+    for (const task of running) ecs.stopTask(task.taskArn, 'stopped from the console');
+    const { runs } = await settleAll([started.run_id], 60_000);
+    expect(runs[0]!.status).toBe('FAILED');
+    expect(taskRun(runs[0]!, 'seed').status).toBe('SUCCEEDED');
+  }, 120_000);
+});
