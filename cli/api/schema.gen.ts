@@ -79,10 +79,11 @@ export interface paths {
                 org_id: string;
                 rule_id: string;
                 name: string;
-                condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+                condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures" | "budget_threshold";
                 sla_seconds: number | null;
                 threshold: number | null;
                 scope: "flow" | "deployment" | null;
+                threshold_percent: number | null;
                 filters: {
                   [key: string]: unknown;
                 };
@@ -119,10 +120,11 @@ export interface paths {
         content: {
           "application/json": {
             name: string;
-            condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+            condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures" | "budget_threshold";
             sla_seconds?: number;
             threshold?: number;
             scope?: "flow" | "deployment";
+            threshold_percent?: number;
             filters?: {
               flow_name?: string;
               deployment_name?: string;
@@ -145,10 +147,11 @@ export interface paths {
               org_id: string;
               rule_id: string;
               name: string;
-              condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+              condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures" | "budget_threshold";
               sla_seconds: number | null;
               threshold: number | null;
               scope: "flow" | "deployment" | null;
+              threshold_percent: number | null;
               filters: {
                 [key: string]: unknown;
               };
@@ -197,10 +200,11 @@ export interface paths {
               org_id: string;
               rule_id: string;
               name: string;
-              condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+              condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures" | "budget_threshold";
               sla_seconds: number | null;
               threshold: number | null;
               scope: "flow" | "deployment" | null;
+              threshold_percent: number | null;
               filters: {
                 [key: string]: unknown;
               };
@@ -267,6 +271,7 @@ export interface paths {
             sla_seconds?: number;
             threshold?: number;
             scope?: "flow" | "deployment";
+            threshold_percent?: number;
             filters?: {
               flow_name?: string;
               deployment_name?: string;
@@ -290,10 +295,11 @@ export interface paths {
               org_id: string;
               rule_id: string;
               name: string;
-              condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures";
+              condition: "run_failed" | "run_succeeded" | "run_cancelled" | "run_duration_exceeded" | "consecutive_failures" | "budget_threshold";
               sla_seconds: number | null;
               threshold: number | null;
               scope: "flow" | "deployment" | null;
+              threshold_percent: number | null;
               filters: {
                 [key: string]: unknown;
               };

@@ -55,3 +55,28 @@ export function alertMessage(input: {
     },
   };
 }
+
+/** What a budget_threshold rule saw: the organization's period, its spend and its budget. */
+export interface AlertBudgetFacts {
+  period: string;
+  spent_usd: number;
+  monthly_budget_usd: number;
+  threshold_percent: number;
+  /** spent_usd as a percent of monthly_budget_usd. */
+  percent_spent: number;
+}
+
+const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** The message of a budget_threshold alert (no run: the organization's period as a whole). */
+export function budgetAlertMessage(input: { org_id: string; rule: { rule_id: string; name: string; condition: string }; budget: AlertBudgetFacts; occurred_at: string }): AlertMessage {
+  const { budget: b } = input;
+  const reason = `${b.percent_spent.toFixed(1)}% of the monthly budget spent in ${b.period} (threshold ${b.threshold_percent}%)`;
+  const subject = `[Dagy] ${b.threshold_percent}% of the ${b.period} budget reached (${input.rule.name})`;
+  const text = `Period ${b.period}: ${usd(b.spent_usd)} of modelled cost spent of a ${usd(b.monthly_budget_usd)} monthly budget (${b.percent_spent.toFixed(1)}%, threshold ${b.threshold_percent}%). New runs are refused once the budget is spent.`;
+  return {
+    subject,
+    text,
+    payload: { type: 'dagy.alert', org_id: input.org_id, rule: input.rule, reason, budget: b, occurred_at: input.occurred_at, text },
+  };
+}

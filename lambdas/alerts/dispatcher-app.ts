@@ -5,6 +5,7 @@ import { TaskRunRepository } from '../execution/task-run-repository';
 import { DeploymentRepository } from '../flows/deployment-repository';
 import { FlowRepository } from '../flows/flow-repository';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
+import { budgetStatusFromRuntime } from '../usage/budget';
 import { AlertDispatcher, type DispatchReport } from './dispatcher';
 import { alertDeps } from './runtime-deps';
 
@@ -17,7 +18,7 @@ export interface DispatcherEvent {
 
 /**
  * The alert-dispatcher function: the run-status-alerts rule (finished runs) and the
- * alert-sla-tick rule (every minute) of lambdas/catalogue/events.ts.
+ * alert-sla-tick rule (every minute: SLA and budget_threshold rules) of lambdas/catalogue/events.ts.
  */
 export const createDispatcherFunction: FunctionFactory<DispatcherEvent, DispatchReport> = (env, deps) => {
   const runtime = createRuntime('alert-dispatcher', env, deps);
@@ -31,6 +32,7 @@ export const createDispatcherFunction: FunctionFactory<DispatcherEvent, Dispatch
     taskRuns: new TaskRunRepository({ ddb, tableName: runtime.config.table('TaskRun'), clock: runtime.clock }),
     deployments: new DeploymentRepository(ddb, runtime.config.table('Deployment')),
     flows: new FlowRepository(ddb, runtime.config.table('Flow')),
+    budgetStatus: budgetStatusFromRuntime(runtime),
     clock: runtime.clock,
     logger: runtime.logger,
   });
@@ -38,6 +40,6 @@ export const createDispatcherFunction: FunctionFactory<DispatcherEvent, Dispatch
     const run = EMITTED_EVENTS.runStatusChanged;
     if (event.source === run.source && event['detail-type'] === run.detailType) return dispatcher.onRunStatusChanged(event.detail as RunStatusChangedDetail);
     // Anything else is the schedule rule's tick (source aws.events, detail-type Scheduled Event).
-    return dispatcher.checkSlas();
+    return dispatcher.tick();
   };
 };

@@ -1,7 +1,8 @@
-// The alert dispatcher: a finished run ("Run Status Changed") or the minute tick (SLA) against the
-// organization's alert rules. A matching rule fires at most once per run (a firing mark) and at
-// most once per throttle window (a conditional write on last_fired), then every enabled channel
-// of the rule gets the message, each delivery retried and recorded by the notifier.
+// The alert dispatcher: a finished run ("Run Status Changed") or the minute tick (SLA and budget)
+// against the organization's alert rules. A matching rule fires at most once per run (a firing
+// mark; budget_threshold: once per period) and at most once per throttle window (a conditional
+// write on last_fired), then every enabled channel of the rule gets the message, each delivery
+// retried and recorded by the notifier.
 import type { RunStatusChangedDetail } from '../execution/run-events';
 import type { RunRecord, RunRepository } from '../execution/run-repository';
 import type { TaskRunRepository } from '../execution/task-run-repository';
@@ -10,11 +11,12 @@ import type { FlowRepository } from '../flows/flow-repository';
 import { epochSeconds, isoNow, type Clock } from '../shared/clock';
 import { decodeCursor } from '../shared/http/pagination';
 import type { Logger } from '../shared/logger';
-import { alertMessage, type AlertRunFacts } from './alert-message';
+import type { BudgetStatus } from '../usage/budget';
+import { alertMessage, budgetAlertMessage, type AlertMessage, type AlertRunFacts } from './alert-message';
 import type { ChannelRepository } from './channel-repository';
 import type { Notifier } from './notifier';
 import type { AlertCondition, RuleRecord } from './rule-record';
-import { SLA_SHARDS, type RuleRepository } from './rule-repository';
+import { budgetFiringSubject, PERIOD_MARK_SECONDS, SLA_SHARDS, type RuleRepository } from './rule-repository';
 
 export interface DispatcherDeps {
   rules: RuleRepository;
@@ -24,13 +26,15 @@ export interface DispatcherDeps {
   taskRuns: TaskRunRepository;
   deployments: DeploymentRepository;
   flows: FlowRepository;
+  /** The organization's current period, budget and spend (lambdas/usage/budget.ts). */
+  budgetStatus: (orgId: string) => Promise<BudgetStatus>;
   clock: Clock;
   logger: Logger;
 }
 
 export interface DispatchReport {
-  /** Rules that fired (each sent to its channels). */
-  fired: Array<{ rule_id: string; run_id: string; deliveries: number }>;
+  /** Rules that fired (each sent to its channels): for a run, or (budget_threshold) for a period. */
+  fired: Array<{ rule_id: string; run_id: string | null; period?: string; deliveries: number }>;
   /** Rules that matched but were throttled or had already fired for the run. */
   suppressed: number;
 }
@@ -76,13 +80,27 @@ export class AlertDispatcher {
     return report;
   }
 
-  /** The minute tick: enabled SLA rules (sparse index) against their organizations' RUNNING runs. */
-  async checkSlas(): Promise<DispatchReport> {
+  /**
+   * The minute tick: the enabled periodic rules (sparse index, every organization): SLA rules
+   * against their organizations' RUNNING runs, budget_threshold rules against their
+   * organizations' current period.
+   */
+  async tick(): Promise<DispatchReport> {
     const report: DispatchReport = { fired: [], suppressed: 0 };
-    const byOrg = new Map<string, RuleRecord[]>();
+    const slas = new Map<string, RuleRecord[]>();
+    const budgets = new Map<string, RuleRecord[]>();
     for (const shard of SLA_SHARDS) {
-      for (const rule of await this.deps.rules.slaRules(shard)) byOrg.set(rule.org_id, [...(byOrg.get(rule.org_id) ?? []), rule]);
+      for (const rule of await this.deps.rules.slaRules(shard)) {
+        const byOrg = rule.condition === 'budget_threshold' ? budgets : rule.condition === 'run_duration_exceeded' ? slas : undefined;
+        byOrg?.set(rule.org_id, [...(byOrg.get(rule.org_id) ?? []), rule]);
+      }
     }
+    await this.checkSlas(slas, report);
+    await this.checkBudgets(budgets, report);
+    return report;
+  }
+
+  private async checkSlas(byOrg: Map<string, RuleRecord[]>, report: DispatchReport): Promise<void> {
     const nowMs = this.deps.clock.nowMs();
     for (const [orgId, rules] of byOrg) {
       for (const run of await this.runningRuns(orgId)) {
@@ -96,7 +114,42 @@ export class AlertDispatcher {
         }
       }
     }
-    return report;
+  }
+
+  /**
+   * budget_threshold: once the period's cost reaches threshold_percent of the monthly budget (an
+   * organization without a budget has nothing to warn about), each rule fires once per period.
+   * The budget and spend are read once per organization, whatever its number of rules.
+   */
+  private async checkBudgets(byOrg: Map<string, RuleRecord[]>, report: DispatchReport): Promise<void> {
+    const { clock } = this.deps;
+    for (const [orgId, rules] of byOrg) {
+      const status = await this.deps.budgetStatus(orgId);
+      const budget = status.monthly_budget_usd;
+      if (budget === null) continue;
+      for (const rule of rules) {
+        const percent = rule.threshold_percent;
+        if (percent === null || status.spent_usd < (budget * percent) / 100) continue;
+        if (!(await this.deps.rules.claimFiring(rule, budgetFiringSubject(status.period), epochSeconds(clock), isoNow(clock), PERIOD_MARK_SECONDS))) {
+          report.suppressed++;
+          continue;
+        }
+        const message = budgetAlertMessage({
+          org_id: orgId,
+          rule: { rule_id: rule.rule_id, name: rule.name, condition: rule.condition },
+          budget: {
+            period: status.period,
+            spent_usd: status.spent_usd,
+            monthly_budget_usd: budget,
+            threshold_percent: percent,
+            percent_spent: budget > 0 ? (status.spent_usd / budget) * 100 : 100,
+          },
+          occurred_at: isoNow(clock),
+        });
+        const deliveries = await this.deliver(rule, message, null);
+        report.fired.push({ rule_id: rule.rule_id, run_id: null, period: status.period, deliveries });
+      }
+    }
   }
 
   private async runningRuns(orgId: string): Promise<RunRecord[]> {
@@ -177,14 +230,20 @@ export class AlertDispatcher {
       reason,
       occurred_at: isoNow(clock),
     });
-    const channels = await Promise.all(rule.channel_ids.map((id) => this.deps.channels.get(run.org_id, id)));
+    const deliveries = await this.deliver(rule, message, run.run_id);
+    report.fired.push({ rule_id: rule.rule_id, run_id: run.run_id, deliveries });
+  }
+
+  /** The message to every enabled channel of the rule (each delivery retried and recorded); how many. */
+  private async deliver(rule: RuleRecord, message: AlertMessage, runId: string | null): Promise<number> {
+    const channels = await Promise.all(rule.channel_ids.map((id) => this.deps.channels.get(rule.org_id, id)));
     const deliveries = await Promise.all(
       channels
         .filter((c) => c !== undefined && c.enabled)
-        .map((c) => this.deps.notifier.deliver(c!, message, { rule_id: rule.rule_id, run_id: run.run_id, event: rule.condition })),
+        .map((c) => this.deps.notifier.deliver(c!, message, { rule_id: rule.rule_id, run_id: runId, event: rule.condition })),
     );
-    report.fired.push({ rule_id: rule.rule_id, run_id: run.run_id, deliveries: deliveries.length });
-    this.deps.logger.info('alert fired', { org_id: run.org_id, rule_id: rule.rule_id, run_id: run.run_id, deliveries: deliveries.map((d) => ({ channel_id: d.channel_id, status: d.status, attempts: d.attempts })) });
+    this.deps.logger.info('alert fired', { org_id: rule.org_id, rule_id: rule.rule_id, run_id: runId, deliveries: deliveries.map((d) => ({ channel_id: d.channel_id, status: d.status, attempts: d.attempts })) });
+    return deliveries.length;
   }
 
   private async facts(run: RunView): Promise<AlertRunFacts> {

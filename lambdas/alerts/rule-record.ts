@@ -1,6 +1,6 @@
 // An AlertRule as the alerts code sees it; keys live in rule-repository.ts only.
 
-export const ALERT_CONDITIONS = ['run_failed', 'run_succeeded', 'run_cancelled', 'run_duration_exceeded', 'consecutive_failures'] as const;
+export const ALERT_CONDITIONS = ['run_failed', 'run_succeeded', 'run_cancelled', 'run_duration_exceeded', 'consecutive_failures', 'budget_threshold'] as const;
 export type AlertCondition = (typeof ALERT_CONDITIONS)[number];
 
 /** consecutive_failures counts the runs of one flow, or of one deployment. */
@@ -26,6 +26,8 @@ export interface RuleRecord {
   threshold: number | null;
   /** consecutive_failures: per flow or per deployment. */
   scope: StreakScope | null;
+  /** budget_threshold: alert once the period's cost reaches this percent of the monthly budget. */
+  threshold_percent: number | null;
   filters: RuleFilters;
   channel_ids: string[];
   /** At most one alert per this many minutes (0: no throttle). */

@@ -1,8 +1,10 @@
 // The AlertRule table (lambdas/catalogue/tables.ts). This module is the only code that knows its keys:
 //   rules          org_id, rule_id = alr_...; sla_shard + sla_sort only on enabled
-//                  run_duration_exceeded rules (the sla-rules index the periodic check reads)
+//                  run_duration_exceeded and budget_threshold rules (the sla-rules index the
+//                  periodic check reads: the rules evaluated by the tick, not by run events)
 //   firing marks   org_id, rule_id = fired#<rule_id>#<run_id>, TTL expires_at_epoch: a rule alerts
-//                  at most once per run, however often the event is delivered or the SLA checked
+//                  at most once per run, however often the event is delivered or the SLA checked;
+//                  budget_threshold: fired#<rule_id>#budget#<YYYY-MM>, once per period
 import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
@@ -17,8 +19,14 @@ export const SLA_RULES_INDEX = 'sla-rules';
 export const SLA_SHARDS: readonly string[] = shardNames(4);
 /** How long a firing mark is kept: longer than any run is watched. */
 export const FIRING_MARK_SECONDS = 14 * 24 * 3600;
+/** How long a period's firing mark is kept: longer than any period (a month) lasts. */
+export const PERIOD_MARK_SECONDS = 40 * 24 * 3600;
+/** Conditions the periodic tick evaluates (indexed in sla-rules while enabled). */
+const PERIODIC_CONDITIONS: readonly AlertCondition[] = ['run_duration_exceeded', 'budget_threshold'];
 
-const firingKey = (orgId: string, ruleId: string, runId: string) => ({ org_id: orgId, rule_id: `fired#${ruleId}#${runId}` });
+const firingKey = (orgId: string, ruleId: string, subject: string) => ({ org_id: orgId, rule_id: `fired#${ruleId}#${subject}` });
+/** The firing-mark subject of a budget_threshold rule: one per period. */
+export const budgetFiringSubject = (period: string) => `budget#${period}`;
 
 function toRuleItem(r: RuleRecord): Record<string, unknown> {
   const item: Record<string, unknown> = {
@@ -37,11 +45,12 @@ function toRuleItem(r: RuleRecord): Record<string, unknown> {
   if (r.sla_seconds !== null) item.sla_seconds = r.sla_seconds;
   if (r.threshold !== null) item.threshold = r.threshold;
   if (r.scope !== null) item.scope = r.scope;
+  if (r.threshold_percent !== null) item.threshold_percent = r.threshold_percent;
   if (r.last_fired_at !== null) {
     item.last_fired_at = r.last_fired_at;
     item.last_fired_epoch = Math.floor(Date.parse(r.last_fired_at) / 1000);
   }
-  if (r.enabled && r.condition === 'run_duration_exceeded') {
+  if (r.enabled && PERIODIC_CONDITIONS.includes(r.condition)) {
     item.sla_shard = shardOf(SLA_SHARDS, r.org_id, r.rule_id);
     item.sla_sort = `${r.org_id}#${r.rule_id}`;
   }
@@ -59,6 +68,7 @@ function toRule(item: Record<string, unknown>): RuleRecord {
     sla_seconds: num(item.sla_seconds),
     threshold: num(item.threshold),
     scope: (typeof item.scope === 'string' ? item.scope : null) as StreakScope | null,
+    threshold_percent: num(item.threshold_percent),
     filters: JSON.parse(String(item.filters_json ?? '{}')) as RuleFilters,
     channel_ids: Array.isArray(item.channel_ids) ? item.channel_ids.map(String) : [],
     throttle_minutes: num(item.throttle_minutes) ?? 0,
@@ -111,7 +121,7 @@ export class RuleRepository {
     return items.filter(isRuleItem).map(toRule);
   }
 
-  /** Enabled run_duration_exceeded rules of one shard, every organization (sparse index). */
+  /** Enabled run_duration_exceeded and budget_threshold rules of one shard, every organization (sparse index). */
   async slaRules(shard: string): Promise<RuleRecord[]> {
     const items = await queryAll(this.ddb, {
       TableName: this.tableName,
@@ -141,7 +151,7 @@ export class RuleRepository {
     const values: Record<string, unknown> = { ':v': expectedVersion };
     const sets: string[] = [];
     const removes: string[] = [];
-    for (const attr of ['name', 'condition', 'filters_json', 'channel_ids', 'throttle_minutes', 'enabled', 'updated_at', 'version', 'sla_seconds', 'threshold', 'scope', 'sla_shard', 'sla_sort']) {
+    for (const attr of ['name', 'condition', 'filters_json', 'channel_ids', 'throttle_minutes', 'enabled', 'updated_at', 'version', 'sla_seconds', 'threshold', 'scope', 'threshold_percent', 'sla_shard', 'sla_sort']) {
       names[`#${attr}`] = attr;
       if (item[attr] === undefined) removes.push(`#${attr}`);
       else {
@@ -179,11 +189,12 @@ export class RuleRepository {
   }
 
   /**
-   * Claims one alert of `rule` for `runId`, in one transaction: the firing mark is new (this rule
-   * never alerted for this run) and the throttle window has passed since last_fired (conditional
-   * on the value stored, so two dispatchers racing never both fire). False when either fails.
+   * Claims one alert of `rule` for `subject` (a run id, or budgetFiringSubject(period)), in one
+   * transaction: the firing mark is new (this rule never alerted for this run or period) and the
+   * throttle window has passed since last_fired (conditional on the value stored, so two
+   * dispatchers racing never both fire). False when either fails.
    */
-  async claimFiring(rule: RuleRecord, runId: string, nowEpoch: number, nowIso: string): Promise<boolean> {
+  async claimFiring(rule: RuleRecord, subject: string, nowEpoch: number, nowIso: string, markSeconds = FIRING_MARK_SECONDS): Promise<boolean> {
     const windowStart = nowEpoch - rule.throttle_minutes * 60;
     try {
       await this.ddb.send(
@@ -192,7 +203,7 @@ export class RuleRepository {
             {
               Put: {
                 TableName: this.tableName,
-                Item: { ...firingKey(rule.org_id, rule.rule_id, runId), fired_at: nowIso, expires_at_epoch: nowEpoch + FIRING_MARK_SECONDS },
+                Item: { ...firingKey(rule.org_id, rule.rule_id, subject), fired_at: nowIso, expires_at_epoch: nowEpoch + markSeconds },
                 ConditionExpression: 'attribute_not_exists(rule_id)',
               },
             },

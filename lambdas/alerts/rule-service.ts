@@ -1,5 +1,6 @@
 // The alert rules API's rules: a condition with the fields it needs (sla_seconds for
-// run_duration_exceeded, threshold for consecutive_failures; 400 at that path otherwise), filters,
+// run_duration_exceeded, threshold for consecutive_failures, threshold_percent for
+// budget_threshold; 400 at that path otherwise), filters (runs only: not on budget_threshold),
 // channels of the caller's organization only (another org's or a missing channel: 404 naming
 // `channel_ids[i]`, checked again inside the write transaction so a channel deleted meanwhile is
 // not referenced), optimistic concurrency and one AuditLog record with each change.
@@ -26,14 +27,17 @@ export interface RuleServiceDeps {
 }
 
 /** Problems with the condition-specific fields of a rule as it would be stored. */
-function conditionIssues(r: Pick<RuleRecord, 'condition' | 'sla_seconds' | 'threshold' | 'scope'>): ErrorDetail[] {
+function conditionIssues(r: Pick<RuleRecord, 'condition' | 'sla_seconds' | 'threshold' | 'scope' | 'threshold_percent' | 'filters'>): ErrorDetail[] {
   const issues: ErrorDetail[] = [];
-  const needs = (field: 'sla_seconds' | 'threshold', condition: AlertCondition) => {
+  const needs = (field: 'sla_seconds' | 'threshold' | 'threshold_percent', condition: AlertCondition) => {
     if (r.condition === condition && r[field] === null) issues.push({ path: field, message: `required for condition ${condition}` });
     if (r.condition !== condition && r[field] !== null) issues.push({ path: field, message: `applies only to condition ${condition}` });
   };
   needs('sla_seconds', 'run_duration_exceeded');
   needs('threshold', 'consecutive_failures');
+  needs('threshold_percent', 'budget_threshold');
+  // A budget is the organization's, not a run's: run filters would never apply.
+  if (r.condition === 'budget_threshold' && Object.keys(r.filters).length > 0) issues.push({ path: 'filters', message: 'do not apply to condition budget_threshold' });
   if (r.condition !== 'consecutive_failures' && r.scope !== null) issues.push({ path: 'scope', message: 'applies only to condition consecutive_failures' });
   return issues;
 }
@@ -72,6 +76,7 @@ export class RuleService {
       condition: data.condition,
       sla_seconds: data.sla_seconds ?? null,
       threshold: data.threshold ?? null,
+      threshold_percent: data.threshold_percent ?? null,
       scope: data.scope ?? (data.condition === 'consecutive_failures' ? 'flow' : null),
       filters: data.filters ?? {},
       channel_ids: data.channel_ids,
@@ -114,6 +119,7 @@ export class RuleService {
         name: data.name ?? current.name,
         sla_seconds: data.sla_seconds ?? current.sla_seconds,
         threshold: data.threshold ?? current.threshold,
+        threshold_percent: data.threshold_percent ?? current.threshold_percent,
         scope: data.scope ?? current.scope,
         filters: data.filters ?? current.filters,
         channel_ids: data.channel_ids ?? current.channel_ids,

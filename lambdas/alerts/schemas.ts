@@ -52,6 +52,8 @@ const ruleFields = {
   threshold: z.number().int().min(1).max(100),
   /** consecutive_failures: count per flow (default) or per deployment. */
   scope: z.enum(STREAK_SCOPES),
+  /** budget_threshold: alert once per period when its cost reaches this percent of the monthly budget. */
+  threshold_percent: z.number().min(1).max(100),
   filters,
   channel_ids: z.array(z.string().regex(ID, 'not a channel id')).min(1).max(10),
   /** At most one alert per rule per this many minutes (0: every match alerts). */
@@ -65,6 +67,7 @@ export const createRuleBody = z
     sla_seconds: ruleFields.sla_seconds.optional(),
     threshold: ruleFields.threshold.optional(),
     scope: ruleFields.scope.optional(),
+    threshold_percent: ruleFields.threshold_percent.optional(),
     filters: filters.optional(),
     throttle_minutes: ruleFields.throttle_minutes.optional(),
     enabled: ruleFields.enabled.optional(),
@@ -78,6 +81,7 @@ export const updateRuleBody = z
     sla_seconds: ruleFields.sla_seconds.optional(),
     threshold: ruleFields.threshold.optional(),
     scope: ruleFields.scope.optional(),
+    threshold_percent: ruleFields.threshold_percent.optional(),
     filters: filters.optional(),
     channel_ids: ruleFields.channel_ids.optional(),
     throttle_minutes: ruleFields.throttle_minutes.optional(),
@@ -128,6 +132,7 @@ const ruleView = z.object({
   sla_seconds: z.number().nullable(),
   threshold: z.number().nullable(),
   scope: z.enum(STREAK_SCOPES).nullable(),
+  threshold_percent: z.number().nullable(),
   filters: record,
   channel_ids: z.array(z.string()),
   throttle_minutes: z.number(),

@@ -103,7 +103,7 @@ export const RULES: RuleDef[] = [
     expression: 'rate(1 minute)',
     everySeconds: 60,
     target: 'alert-dispatcher',
-    description: 'every minute: run_duration_exceeded rules against RUNNING runs',
+    description: 'every minute: run_duration_exceeded rules against RUNNING runs, budget_threshold rules against the period spend',
   },
   {
     kind: 'pattern',

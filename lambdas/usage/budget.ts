@@ -48,17 +48,33 @@ export interface BudgetStatus {
 export type BudgetCheck = (orgId: string, known?: { monthly_budget_usd: number | null }) => Promise<BudgetStatus>;
 
 /**
+ * The organization's current period, its budget and what the period has spent (the `cost_usd`
+ * aggregate), without judging it: admission (below) and the budget_threshold alert
+ * (lambdas/alerts/dispatcher.ts) read it the same way. Without a budget the spend is not read.
+ */
+export function readBudgetStatus(deps: BudgetCheckDeps): (orgId: string, known?: { monthly_budget_usd: number | null }) => Promise<BudgetStatus> {
+  return async (orgId, known) => {
+    const period = currentPeriod(deps.clock);
+    // `known`: the subscription the caller already read (plan admission); no second read.
+    const budget = known !== undefined ? known.monthly_budget_usd : await deps.budgets.monthlyBudgetUsd(orgId);
+    if (budget === null) return { period, monthly_budget_usd: null, spent_usd: 0 };
+    const spent = await deps.usage.total(orgId, period, COST_METRIC);
+    return { period, monthly_budget_usd: budget, spent_usd: spent };
+  };
+}
+
+/**
  * Refuses a new run with 402 budget_exceeded once the period's modelled cost (the `cost_usd`
  * aggregate) has reached the organization's monthly budget. Without a budget it reads one item
  * (the Subscription); with one, two. Runs already admitted are not stopped: the check is at
  * admission, so a period may end slightly over its budget by the runs in flight.
  */
 export function checkBudget(deps: BudgetCheckDeps): BudgetCheck {
+  const read = readBudgetStatus(deps);
   return async (orgId, known) => {
-    const period = currentPeriod(deps.clock);
-    const budget = known !== undefined ? known.monthly_budget_usd : await deps.budgets.monthlyBudgetUsd(orgId);
-    if (budget === null) return { period, monthly_budget_usd: null, spent_usd: 0 };
-    const spent = await deps.usage.total(orgId, period, COST_METRIC);
+    const status = await read(orgId, known);
+    const { period, monthly_budget_usd: budget, spent_usd: spent } = status;
+    if (budget === null) return status;
     if (spent >= budget) {
       throw new PaymentRequiredError(
         `the organization's monthly budget of $${budget} is spent for ${period} ($${spent.toFixed(6)} of modelled cost); no new runs until the next period or a higher budget`,
@@ -66,16 +82,26 @@ export function checkBudget(deps: BudgetCheckDeps): BudgetCheck {
         [{ path: MONTHLY_BUDGET_ATTRIBUTE, message: `spent ${spent} of ${budget} USD in ${period}` }],
       );
     }
-    return { period, monthly_budget_usd: budget, spent_usd: spent };
+    return status;
+  };
+}
+
+/** What a function bound to the Subscription and UsageAggregate tables (read) reads a budget with. */
+function budgetDepsFromRuntime(runtime: Runtime): BudgetCheckDeps {
+  const { aws, config, clock } = runtime;
+  return {
+    budgets: new SubscriptionBudgetSource(aws.ddb, config.table('Subscription')),
+    usage: new UsageRepository({ ddb: aws.ddb, aggregatesTable: config.table('UsageAggregate'), clock }),
+    clock,
   };
 }
 
 /** The budget check of a function bound to the Subscription and UsageAggregate tables (read). */
 export function budgetCheckFromRuntime(runtime: Runtime): BudgetCheck {
-  const { aws, config, clock } = runtime;
-  return checkBudget({
-    budgets: new SubscriptionBudgetSource(aws.ddb, config.table('Subscription')),
-    usage: new UsageRepository({ ddb: aws.ddb, aggregatesTable: config.table('UsageAggregate'), clock }),
-    clock,
-  });
+  return checkBudget(budgetDepsFromRuntime(runtime));
+}
+
+/** The budget status reader of a function bound to the Subscription and UsageAggregate tables (read). */
+export function budgetStatusFromRuntime(runtime: Runtime): (orgId: string) => Promise<BudgetStatus> {
+  return readBudgetStatus(budgetDepsFromRuntime(runtime));
 }

@@ -2,7 +2,7 @@ import { ENV, RULES, matchesPattern } from '../../lambdas/catalogue';
 import type { RuleDef } from '../../lambdas/catalogue';
 import { synthDagy } from './synth';
 import type { Synth } from './synth';
-import { DataIndex, hostedFunctions, logicalIdOf, resource, roleStatements, tableGrants } from './template-helpers';
+import { DataIndex, hostedFunctions, logicalIdOf, resource, roleStatements, sorted, tableGrants } from './template-helpers';
 import type { HostedFunction, Json } from './template-helpers';
 
 // What the alerts need of the infrastructure: the Run Status Changed rule on the Dagy bus and the
@@ -80,6 +80,19 @@ describe('alert dispatcher and alerts API grants', () => {
     expect([...grants.get('AlertRule')!.indexes]).toEqual(['sla-rules']);
     for (const entity of ['NotificationChannel', 'AlertRule'] as const) expect(grants.get(entity)!.actions.has('dynamodb:UpdateItem')).toBe(true);
     for (const entity of ['TaskRun', 'Deployment', 'Flow'] as const) expect(grants.get(entity)!.actions.has('dynamodb:PutItem')).toBe(false);
+  });
+
+  test('budget_threshold: the dispatcher reads the Subscription (budget) and UsageAggregate (cost_usd) items, and writes neither', () => {
+    const grants = tableGrants(data, roleStatements(dispatcher.template, dispatcher.roleId));
+    for (const entity of ['Subscription', 'UsageAggregate'] as const) {
+      const grant = grants.get(entity)!;
+      expect(grant).toBeDefined();
+      expect(grant.actions.has('dynamodb:GetItem')).toBe(true);
+      for (const write of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:Scan']) expect(grant.actions.has(write)).toBe(false);
+    }
+    // Nothing else of usage or billing: not the events, not the run-admission leases.
+    expect(grants.has('UsageEvent')).toBe(false);
+    expect(sorted(grants.keys())).toEqual(sorted(['NotificationChannel', 'AlertRule', 'Run', 'TaskRun', 'Deployment', 'Flow', 'Subscription', 'UsageAggregate']));
   });
 
   test('the alert tables expire deliveries and firing marks by TTL; enabled SLA rules have a sparse index', () => {

@@ -72,13 +72,15 @@ describe('usage HTTP function and the budget check', () => {
     }
   });
 
-  test('every function that starts runs may read the subscription and the aggregates, and no more', () => {
+  test('every function that starts runs reads the subscription and the aggregates (budget) and updates them (plan quota, slot leases), nothing more', () => {
     const starters = ['http-execution', 'http-sensors', 's3-sensor', 'sensor-poller', 'schedule-evaluator'];
     for (const name of starters) {
       const grants = grantsOf(name);
       for (const entity of ['Subscription', 'UsageAggregate'] as const) {
         const actions = grants.get(entity)?.actions ?? new Set<string>();
-        expect({ name, entity, get: actions.has('dynamodb:GetItem'), update: actions.has('dynamodb:UpdateItem') }).toEqual({ name, entity, get: true, update: false });
+        // Plan admission counts runs with a conditional ADD and leases slots with conditional updates.
+        expect({ name, entity, get: actions.has('dynamodb:GetItem'), update: actions.has('dynamodb:UpdateItem') }).toEqual({ name, entity, get: true, update: true });
+        expect({ name, entity, scan: actions.has('dynamodb:Scan') }).toEqual({ name, entity, scan: false });
       }
     }
   });

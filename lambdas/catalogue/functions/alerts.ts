@@ -20,7 +20,7 @@ export const ALERTS_FUNCTIONS: FunctionDef[] = [
   {
     name: 'alert-dispatcher',
     entry: 'lambdas/alerts/dispatcher-handler.ts',
-    description: 'Run Status Changed and every minute (SLA): matches alert rules and delivers to their channels',
+    description: 'Run Status Changed and every minute (SLA, budget): matches alert rules and delivers to their channels',
     tables: {
       NotificationChannel: 'readwrite',
       AlertRule: 'readwrite',
@@ -31,6 +31,9 @@ export const ALERTS_FUNCTIONS: FunctionDef[] = [
       // Tags filters match the run's deployment's (or flow version's) tags.
       Deployment: 'read',
       Flow: 'read',
+      // budget_threshold: the monthly budget (Subscription item) and the period's cost_usd aggregate.
+      Subscription: 'read',
+      UsageAggregate: 'read',
     },
     buckets: {},
     capabilities: ['kms:secrets', 'ses:send', 'sns:publish'],

@@ -1,4 +1,4 @@
-import { alertMessage, runLinkPath } from '../../../lambdas/alerts/alert-message';
+import { alertMessage, budgetAlertMessage, runLinkPath } from '../../../lambdas/alerts/alert-message';
 import { CONFIG_SCHEMAS, maskUrl, publicConfig, urlCarriesCredential } from '../../../lambdas/alerts/channel-config';
 import { backoffMs, DEFAULT_DELIVERY_POLICY, deliveryPolicyOf } from '../../../lambdas/alerts/delivery-policy';
 import { ENV, FUNCTIONS, requiredEnvVars } from '../../../lambdas/catalogue';
@@ -80,5 +80,18 @@ describe('alert message', () => {
     expect(message.text).toBe('Run brisk-falcon-0001 (r-1) of flow etl 1.0.0 is FAILED after 42s: run FAILED; task transform failed: bad data. /runs/r-1');
     expect(message.subject).toBe('[Dagy] etl run brisk-falcon-0001 FAILED (etl failures)');
     expect(message.payload).toMatchObject({ link_path: runLinkPath('r-1'), run: { failed_task: { task_name: 'transform' }, duration_seconds: 42 } });
+  });
+
+  it('a budget alert names the period, the spend, the budget and the percents, and no run', () => {
+    const message = budgetAlertMessage({
+      org_id: 'org_1',
+      rule: { rule_id: 'alr_2', name: 'budget 80', condition: 'budget_threshold' },
+      budget: { period: '2026-11', spent_usd: 8.456, monthly_budget_usd: 10, threshold_percent: 80, percent_spent: 84.56 },
+      occurred_at: '2026-11-30T00:00:00.000Z',
+    });
+    expect(message.subject).toBe('[Dagy] 80% of the 2026-11 budget reached (budget 80)');
+    expect(message.text).toBe('Period 2026-11: $8.46 of modelled cost spent of a $10.00 monthly budget (84.6%, threshold 80%). New runs are refused once the budget is spent.');
+    expect(message.payload).toMatchObject({ type: 'dagy.alert', reason: '84.6% of the monthly budget spent in 2026-11 (threshold 80%)', budget: { period: '2026-11', spent_usd: 8.456 } });
+    expect(message.payload).not.toHaveProperty('run');
   });
 });
