@@ -1,13 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { strToU8, zipSync } from 'fflate';
 import type { Platform } from '../local/platform';
 import { localStepFunctionsOf } from '../local/step-functions/local-step-functions';
-import { criticalPath, parseFlowSpec, type FlowSpec } from '../lambdas/engine';
+import type { FlowSpec } from '../lambdas/engine';
 import { createRunStores } from '../lambdas/execution/run-stores';
 import type { RunRecord } from '../lambdas/execution/run-repository';
 import { isTerminalRunStatus } from '../lambdas/engine';
 import { createRuntime } from '../lambdas/shared/runtime';
 import { withBenchPlatform } from './support';
+import { measureBundles } from './execution/bundles';
+import { measureWriteFloor, MIN_SEQUENTIAL_WRITES_PER_TASK, shapeFloors } from './execution/floor';
+import { artifactBase64, chain, criticalPathMs, fanOut, unevenDag } from './execution/shapes';
 
 /*
  * The step-functions executor, measured on the local platform (the same ASL, orchestrator and task
@@ -18,60 +20,21 @@ import { withBenchPlatform } from './support';
  * - wall time of a 100-task chain and a 200-task fan-out (trivial tasks);
  * - makespan ÷ critical path on a DAG with uneven task durations (goal ≤ 1.2);
  * - modelled AWS cost per 1,000 task runs for each executor (goal ≤ $0.05 with step-functions),
- *   from the cost ledger of the runs above (the cost each run recorded when it ended, see
- *   lambdas/usage/cost-model.ts), and of a 20-task chain on the lambda and ecs executors (run
- *   after every other figure is taken, so they change none of them).
+ *   from the cost ledger of the runs below (the cost each run recorded when it ended, see
+ *   lambdas/usage/cost-model.ts).
+ * The same shapes run through every executor (`executors.<executor>`), read against the floor that
+ * DynamoDB Local's write latency sets, measured in the same run (`floor`); then each function's
+ * minified bundle size and cold import time (`bundles`).
  */
 
-const TASK_CODE = `
-export async function run({ parameters }) {
-  const ms = typeof parameters.ms === 'number' ? parameters.ms : 0;
-  if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
-  return { ms };
-}
-`;
-
-function artifactBase64(): string {
-  return Buffer.from(zipSync({ 'tasks/sleep.mjs': strToU8(TASK_CODE) })).toString('base64');
-}
-
-type Task = FlowSpec['tasks'][number];
-const task = (name: string, ms = 0): Task => ({ name, type: 'code', handler: 'tasks/sleep.mjs:run', parameters: { ms } });
-
-function chain(n: number): FlowSpec {
-  const tasks = Array.from({ length: n }, (_, i) => task(`t${String(i).padStart(3, '0')}`));
-  return { tasks, edges: tasks.slice(1).map((t, i) => ({ from: tasks[i]!.name, to: t.name })) };
-}
-
-function fanOut(n: number): FlowSpec {
-  const leaves = Array.from({ length: n }, (_, i) => task(`leaf${String(i).padStart(3, '0')}`));
-  return { tasks: [task('root'), ...leaves], edges: leaves.map((l) => ({ from: 'root', to: l.name })) };
-}
-
+type Executor = 'step-functions' | 'lambda' | 'ecs';
+const ALL_EXECUTORS: Executor[] = ['step-functions', 'lambda', 'ecs'];
 /**
- * Three branches whose slow task sits at a different depth, then a join: a level-by-level
- * executor waits for the slow task of every level (≈ 3 × slow), an eager one only for the slowest
- * branch (≈ slow + 2 × fast).
+ * BENCH_EXECUTORS=lambda,ecs narrows the run to some executors (A/B runs, profiles); the
+ * step-functions figures at the top level are then absent. BENCH_BUNDLES=0 skips the bundles.
  */
-function unevenDag(slowMs: number, fastMs: number): FlowSpec {
-  const tasks: Task[] = [];
-  const edges: Array<{ from: string; to: string }> = [];
-  for (const [b, slowAt] of [['a', 0], ['b', 1], ['c', 2]] as const) {
-    for (let i = 0; i < 3; i++) {
-      tasks.push(task(`${b}${i}`, i === slowAt ? slowMs : fastMs));
-      if (i > 0) edges.push({ from: `${b}${i - 1}`, to: `${b}${i}` });
-    }
-    edges.push({ from: `${b}2`, to: 'join' });
-  }
-  tasks.push(task('join', fastMs));
-  return { tasks, edges };
-}
-
-function criticalPathMs(spec: FlowSpec): number {
-  const normalized = parseFlowSpec(spec);
-  const durations = Object.fromEntries(normalized.tasks.map((t) => [t.name, Number((t.parameters as { ms?: number }).ms ?? 0)]));
-  return criticalPath(normalized, (name) => durations[name] ?? 0).duration;
-}
+const EXECUTORS: Executor[] = process.env.BENCH_EXECUTORS ? ALL_EXECUTORS.filter((e) => process.env.BENCH_EXECUTORS!.split(',').includes(e)) : ALL_EXECUTORS;
+const WITH_BUNDLES = process.env.BENCH_BUNDLES !== '0';
 
 interface Api {
   post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -143,7 +106,7 @@ export async function run(): Promise<Record<string, unknown>> {
         if (res.status !== 201 && res.status !== 200) throw new Error(`register ${name}: ${res.status} ${JSON.stringify(res.body)}`);
       }
 
-      async function runToEnd(name: string, executor = 'step-functions'): Promise<{ run: RunRecord; wallMs: number; transitions: number; startDdb: number; admissionDdb: number }> {
+      async function runToEnd(name: string, executor: Executor = 'step-functions'): Promise<{ run: RunRecord; wallMs: number; transitions: number; startDdb: number; admissionDdb: number }> {
         counts.clear();
         admission = 0;
         counting = true;
@@ -168,26 +131,74 @@ export async function run(): Promise<Record<string, unknown>> {
 
       const round = (x: number, d = 2) => Math.round(x * 10 ** d) / 10 ** d;
 
-      // 1. DynamoDB requests and state transitions per task (20-task chain).
+      // 0. The storage floor, measured before any run (the platform is idle).
+      const floor = await measureWriteFloor(platform.dynamodb);
+
       await register('chain20', chain(20));
-      meterDdb = 0;
-      const c20 = await runToEnd('chain20');
-      const ddbExecution = sum('ddb:');
-      const ddbUsageMeter = meterDdb;
-      const ddbByCommand = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('ddb:')).sort());
-
-      // 2. Wall time: 100-task chain, 200-task fan-out.
       await register('chain100', chain(100));
-      const c100 = await runToEnd('chain100');
       await register('fanout200', fanOut(200));
-      const f200 = await runToEnd('fanout200');
-
-      // 3. Makespan ÷ critical path, uneven durations.
       const uneven = unevenDag(1500, 150);
       await register('uneven', uneven);
-      const u = await runToEnd('uneven');
-      const makespan = Date.parse(u.run.completed_at!) - Date.parse(u.run.started_at!);
       const critical = criticalPathMs(uneven);
+
+      // The same shapes through each executor, one after another.
+      const measure = async (executor: Executor) => {
+        // 1. DynamoDB requests and state transitions per task (20-task chain).
+        meterDdb = 0;
+        const c20 = await runToEnd('chain20', executor);
+        const ddbExecution = sum('ddb:');
+        const ddbUsageMeter = meterDdb;
+        const ddbByCommand = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('ddb:')).sort());
+        // Every AWS request (any service) per task run: the platform's CPU goes mostly to them.
+        const byService: Record<string, number> = {};
+        for (const [k, v] of counts) byService[k.split(':')[0]!] = (byService[k.split(':')[0]!] ?? 0) + v;
+        const awsPerTask = Object.fromEntries(Object.entries(byService).sort().map(([k, v]) => [k, round(v / 20)]));
+        // 2. Wall time: 100-task chain, 200-task fan-out.
+        const c100 = await runToEnd('chain100', executor);
+        const f200 = await runToEnd('fanout200', executor);
+        // 3. Makespan ÷ critical path, uneven durations.
+        const u = await runToEnd('uneven', executor);
+        const makespan = Date.parse(u.run.completed_at!) - Date.parse(u.run.started_at!);
+        return { c20, ddbExecution, ddbUsageMeter, ddbByCommand, awsPerTask, c100, f200, u, makespan };
+      };
+      const measured = new Map<Executor, Awaited<ReturnType<typeof measure>>>();
+      for (const executor of EXECUTORS) measured.set(executor, await measure(executor));
+      const floors = shapeFloors(floor);
+
+      const executors = Object.fromEntries(
+        EXECUTORS.map((executor) => {
+          const m = measured.get(executor)!;
+          return [
+            executor,
+            {
+              chain100_wall_ms: Math.round(m.c100.wallMs),
+              fanout200_wall_ms: Math.round(m.f200.wallMs),
+              chain100_over_floor: round(m.c100.wallMs / floors.chain100_floor_ms, 1),
+              fanout200_over_floor: round(m.f200.wallMs / floors.fanout200_floor_ms, 1),
+              makespan_over_critical_path: round(m.makespan / critical, 3),
+              uneven_dag_makespan_ms: m.makespan,
+              ddb_requests_per_task_run: round(m.ddbExecution / 20),
+              ddb_requests_chain20_by_command: m.ddbByCommand,
+              aws_requests_per_task_run_by_service: m.awsPerTask,
+              ...(executor === 'step-functions'
+                ? {
+                    state_transitions_per_task: round(m.c20.transitions / 20),
+                    chain100_state_transitions: m.c100.transitions,
+                    fanout200_state_transitions: m.f200.transitions,
+                  }
+                : {}),
+            },
+          ];
+        }),
+      );
+
+      // 4. Lambda bundles: minified size and cold import time per function entry.
+      const bundles = WITH_BUNDLES ? measureBundles((name) => platform.envFor(name)) : {};
+      const floorFigures = { ...floor, min_sequential_writes_per_task: MIN_SEQUENTIAL_WRITES_PER_TASK, ...floors };
+      const bundleFigures = WITH_BUNDLES ? { bundles, bundle_max_minified_bytes: Math.max(...Object.values(bundles).map((b) => b.minified_bytes)) } : {};
+
+      const sf = measured.get('step-functions');
+      if (sf === undefined) return { executors, floor: floorFigures, ...bundleFigures };
       // What a "Map over the ready set, then advance" loop would need at best: each level waits
       // for its slowest task (1500 ms at each of the three levels, then the join).
       const levelByLevelBound = 3 * 1500 + 150;
@@ -206,48 +217,52 @@ export async function run(): Promise<Record<string, unknown>> {
           by_component: Object.fromEntries(Object.entries(byComponent).map(([k, v]) => [k, round((v / tasks) * 1000, 6)])),
         };
       };
-      const sfnCost = perThousand([
-        { run: c20.run, tasks: 20 },
-        { run: c100.run, tasks: 100 },
-        { run: f200.run, tasks: 201 },
-        { run: u.run, tasks: uneven.tasks.length },
-      ]);
-      // The whole-DAG executors refuse a DAG whose worst case (timeouts × retries) exceeds their cap:
-      // the same chain with 10-second task timeouts.
-      const short = chain(20);
-      short.tasks = short.tasks.map((t) => ({ ...t, timeout_seconds: 10 }));
-      await register('chain20short', short);
-      const lambdaCost = perThousand([{ run: (await runToEnd('chain20short', 'lambda')).run, tasks: 20 }]);
-      const ecsCost = perThousand([{ run: (await runToEnd('chain20short', 'ecs')).run, tasks: 20 }]);
+      // Each executor priced on its own runs of the shapes (short task timeouts: the whole-DAG
+      // executors accept them).
+      const costOf = (m: Awaited<ReturnType<typeof measure>> | undefined) =>
+        m === undefined
+          ? undefined
+          : perThousand([
+              { run: m.c20.run, tasks: 20 },
+              { run: m.c100.run, tasks: 100 },
+              { run: m.f200.run, tasks: 201 },
+              { run: m.u.run, tasks: uneven.tasks.length },
+            ]);
+      const sfnCost = costOf(sf)!;
+      const lambdaCost = costOf(measured.get('lambda'));
+      const ecsCost = costOf(measured.get('ecs'));
 
       return {
         executor: 'step-functions',
-        ddb_requests_per_task_run: round(ddbExecution / 20),
+        ddb_requests_per_task_run: round(sf.ddbExecution / 20),
         ddb_requests_per_task_run_goal: 4,
-        ddb_requests_chain20_execution: ddbExecution,
-        ddb_requests_chain20_by_command: ddbByCommand,
-        ddb_requests_start_request: c20.startDdb,
-        ddb_requests_usage_meter_chain20: ddbUsageMeter,
+        ddb_requests_chain20_execution: sf.ddbExecution,
+        ddb_requests_chain20_by_command: sf.ddbByCommand,
+        ddb_requests_start_request: sf.c20.startDdb,
+        ddb_requests_usage_meter_chain20: sf.ddbUsageMeter,
         // Start (subscription read, quota ADD, slot lease) and end (release, queued-runs query) of
         // a run; the org's first run also creates its lease map (c20 here).
-        admission_ddb_requests_per_run: c100.admissionDdb,
-        admission_ddb_requests_first_run_of_org: c20.admissionDdb,
-        state_transitions_per_task: round(c20.transitions / 20),
+        admission_ddb_requests_per_run: sf.c100.admissionDdb,
+        admission_ddb_requests_first_run_of_org: sf.c20.admissionDdb,
+        state_transitions_per_task: round(sf.c20.transitions / 20),
         state_transitions_per_task_goal: 4,
-        state_transitions_chain20: c20.transitions,
-        chain100_wall_ms: Math.round(c100.wallMs),
-        chain100_state_transitions: c100.transitions,
-        fanout200_wall_ms: Math.round(f200.wallMs),
-        fanout200_state_transitions: f200.transitions,
-        uneven_dag_makespan_ms: makespan,
+        state_transitions_chain20: sf.c20.transitions,
+        chain100_wall_ms: Math.round(sf.c100.wallMs),
+        chain100_state_transitions: sf.c100.transitions,
+        fanout200_wall_ms: Math.round(sf.f200.wallMs),
+        fanout200_state_transitions: sf.f200.transitions,
+        uneven_dag_makespan_ms: sf.makespan,
         uneven_dag_critical_path_ms: critical,
         uneven_dag_level_by_level_bound_ms: levelByLevelBound,
-        makespan_over_critical_path: round(makespan / critical, 3),
+        makespan_over_critical_path: round(sf.makespan / critical, 3),
         makespan_over_critical_path_goal: 1.2,
-        modelled_cost_usd_per_1000_task_runs: { 'step-functions': sfnCost.usd, lambda: lambdaCost.usd, ecs: ecsCost.usd },
+        executors,
+        floor: floorFigures,
+        ...bundleFigures,
+        modelled_cost_usd_per_1000_task_runs: { 'step-functions': sfnCost.usd, lambda: lambdaCost?.usd ?? null, ecs: ecsCost?.usd ?? null },
         modelled_cost_usd_per_1000_task_runs_goal_step_functions: 0.05,
-        modelled_cost_usd_per_1000_task_runs_by_component: { 'step-functions': sfnCost.by_component, lambda: lambdaCost.by_component, ecs: ecsCost.by_component },
-        modelled_cost_task_runs_priced: { 'step-functions': sfnCost.task_runs, lambda: lambdaCost.task_runs, ecs: ecsCost.task_runs },
+        modelled_cost_usd_per_1000_task_runs_by_component: { 'step-functions': sfnCost.by_component, lambda: lambdaCost?.by_component ?? null, ecs: ecsCost?.by_component ?? null },
+        modelled_cost_task_runs_priced: { 'step-functions': sfnCost.task_runs, lambda: lambdaCost?.task_runs ?? null, ecs: ecsCost?.task_runs ?? null },
       };
     },
     { observeAws },

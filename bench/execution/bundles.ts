@@ -1,0 +1,55 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { FUNCTIONS, type FunctionName } from '../../lambdas/catalogue/functions';
+import { ESM_REQUIRE_BANNER } from '../../lib/constructs/dagy-function';
+import { PROJECT_ROOT, fromRoot } from '../../lib/paths';
+
+/**
+ * Each catalogued function's Lambda bundle, built as lib/constructs/dagy-function.ts builds it
+ * (esbuild, minified, ESM for Node.js 22, every dependency inside), without the source map, and
+ * its cold import time: a fresh `node` importing the bundle with the function's environment
+ * (its handler reads its configuration at import), median of `imports` fresh processes.
+ */
+export interface BundleFigures {
+  minified_bytes: number;
+  cold_import_ms: number;
+}
+
+export function measureBundles(envFor: (name: FunctionName) => Record<string, string>, imports = 3): Record<string, BundleFigures> {
+  const dir = mkdtempSync(join(tmpdir(), 'dagy-bench-bundles-'));
+  const out: Record<string, BundleFigures> = {};
+  try {
+    for (const def of Object.values(FUNCTIONS)) {
+      const outfile = join(dir, `${def.name}.mjs`);
+      buildSync({
+        entryPoints: [fromRoot(def.entry)],
+        outfile,
+        absWorkingDir: PROJECT_ROOT,
+        bundle: true,
+        platform: 'node',
+        target: 'node22',
+        format: 'esm',
+        mainFields: ['module', 'main'],
+        banner: { js: ESM_REQUIRE_BANNER },
+        minify: true,
+        logLevel: 'silent',
+      });
+      const probe = join(dir, `${def.name}.probe.mjs`);
+      writeFileSync(probe, `const t0 = performance.now(); await import(${JSON.stringify(outfile)}); process.stdout.write(String(performance.now() - t0));\n`);
+      const samples: number[] = [];
+      for (let i = 0; i < imports; i++) {
+        const r = spawnSync(process.execPath, [probe], { env: { PATH: process.env.PATH ?? '', ...envFor(def.name as FunctionName) }, encoding: 'utf8', timeout: 60_000 });
+        if (r.status !== 0) throw new Error(`cold import of ${def.name} failed: ${r.stderr.slice(0, 500)}`);
+        samples.push(Number(r.stdout));
+      }
+      samples.sort((a, b) => a - b);
+      out[def.name] = { minified_bytes: statSync(outfile).size, cold_import_ms: Math.round(samples[Math.floor(samples.length / 2)]!) };
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return out;
+}
