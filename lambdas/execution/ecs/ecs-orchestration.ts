@@ -65,8 +65,19 @@ export async function prepareTaskOrder(o: OrchestratorServices, run: RunRecord, 
 }
 
 /** A reported attempt as the trusted side records it: checked and masked. */
-async function checkedOutcome(o: OrchestratorServices, run: RunRecord, task: NormalizedTaskSpec, reported: EcsTaskResult['attempts'][number]): Promise<AttemptOutcome> {
-  const masker = new SecretMasker(await o.secrets.resolve(run.org_id, run.run_id, task.secrets));
+async function checkedOutcome(
+  o: OrchestratorServices,
+  run: RunRecord,
+  task: NormalizedTaskSpec,
+  reported: EcsTaskResult['attempts'][number],
+  maskers: Map<string, SecretMasker> = new Map(),
+): Promise<AttemptOutcome> {
+  // One secrets read per task per report, however many attempts the report replays.
+  let masker = maskers.get(task.name);
+  if (masker === undefined) {
+    masker = new SecretMasker(await o.secrets.resolve(run.org_id, run.run_id, task.secrets));
+    maskers.set(task.name, masker);
+  }
   const raw = reported.outcome ?? { ok: false as const, error: 'the ECS runner stopped before the attempt ended' };
   return checkOutcome(raw.ok ? { ok: true, output: raw.output, log: reported.log } : { ok: false, error: raw.error, log: reported.log }, masker);
 }
@@ -103,6 +114,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
   const keep = (t: TaskRunTransition) => {
     if (t.won) won.push(t.taskRun);
   };
+  const maskers = new Map<string, SecretMasker>();
   for (const [name, entry] of Object.entries(result.tasks)) {
     const task = graph.specs.get(name)!;
     let logText = '';
@@ -112,7 +124,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
         logText += logSection(reported.attempt, reported.started_at, '', 'running');
         break;
       }
-      const outcome = await checkedOutcome(o, run, task, reported);
+      const outcome = await checkedOutcome(o, run, task, reported, maskers);
       const last = reported.attempt === entry.attempts.length;
       const verdict = outcome.ok ? 'succeeded' : `failed: ${outcome.error}`;
       logText += logSection(reported.attempt, reported.started_at, outcome.log, verdict);
