@@ -47,4 +47,8 @@ module.exports = {
     },
   ],
   testTimeout: 30000,
+  // Two workers on two cores: the integration files mostly wait on DynamoDB Local, the local
+  // platform's timers and child processes, so a second file overlaps the first's waits (jest's
+  // default, cores − 1, would run them one at a time).
+  maxWorkers: 2,
 };

@@ -174,7 +174,9 @@ describe('dagy CLI end to end', () => {
     const waitUrl = `http://127.0.0.1:${(gate.address() as AddressInfo).port}/release`;
     try {
       // `script` gives the CLI a pseudo-terminal: a live table, and \x03 on it is a real Ctrl-C.
-      const command = `${TSX} bin/dagy.ts run slow-fail@1.0.0 --param wait_url=${waitUrl} --watch`;
+      // One process (node --import tsx), not tsx's CLI: that wrapper relays SIGINT to its child and
+      // SIGKILLs it when the child has not acknowledged within 30 ms, which a loaded machine misses.
+      const command = `${process.execPath} --import tsx bin/dagy.ts run slow-fail@1.0.0 --param wait_url=${waitUrl} --watch`;
       const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
       let output = '';
       let stage: 'running' | 'asked' | 'answered' = 'running';

@@ -15,6 +15,7 @@ import {
   type RunView,
 } from '../execution/executors-support';
 import { createFaultInjector, isDynamoWrite, throttleError } from '../../../local/fault-injection';
+import type { Clock } from '../../../lambdas/shared/clock';
 
 /*
  * Faults injected into the local platform while runs execute. In each case every run reaches a
@@ -23,15 +24,27 @@ import { createFaultInjector, isDynamoWrite, throttleError } from '../../../loca
  */
 const TERMINAL = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED']);
 
+/** The platform's clock: real time plus what the test lets pass at once (a lost attempt's grace). */
+class OffsetClock implements Clock {
+  offsetMs = 0;
+  nowMs(): number {
+    return Date.now() + this.offsetMs;
+  }
+}
+
 describe('fault injection', () => {
   let fx: ExecutorFixture;
   const faults = createFaultInjector();
+  const clock = new OffsetClock();
   beforeAll(async () => {
-    fx = await startExecutorFixture({ awsMiddleware: faults.middleware });
+    fx = await startExecutorFixture({ awsMiddleware: faults.middleware, clock });
     // Retries of the state machine without their backoff, so the test measures behaviour, not waits.
     localStepFunctionsOf(fx.platform.emulator).configure({ retryIntervalOverrides: { Start: 50, Advance: 50, Finalize: 50, ContinueAsNew: 50 } });
   }, 60_000);
-  afterEach(() => faults.clear());
+  afterEach(() => {
+    faults.clear();
+    clock.offsetMs = 0;
+  });
   afterAll(async () => {
     await fx?.platform.stop();
   });
@@ -51,9 +64,12 @@ describe('fault injection', () => {
 
   /**
    * Polls until every run is terminal, sweeping with the reconciler meanwhile; remembers every
-   * SUCCEEDED task run seen on the way, and checks none of them is lost at the end.
+   * SUCCEEDED task run seen on the way, and checks none of them is lost at the end. When runs are
+   * still open after `graceAfterMs`, the platform's clock jumps past the lost-attempt grace (a
+   * Lambda attempt's result is awaited for its timeout plus 60 s): what a real minute would do.
    */
-  async function settleAll(runIds: string[], limitMs: number): Promise<{ runs: RunView[]; settledMs: number }> {
+  async function settleAll(runIds: string[], limitMs: number, graceAfterMs = Infinity): Promise<{ runs: RunView[]; settledMs: number }> {
+    let graceGiven = false;
     const started = Date.now();
     const succeeded = new Map<string, string | null>();
     let lastSweep = 0;
@@ -71,6 +87,10 @@ describe('fault injection', () => {
         return { runs, settledMs: Date.now() - started };
       }
       if (Date.now() - started > limitMs) throw new Error(`not settled: ${runs.filter((r) => !TERMINAL.has(r.status)).map((r) => `${r.run_id}:${r.status}`).join(', ')}`);
+      if (!graceGiven && Date.now() - started > graceAfterMs) {
+        graceGiven = true;
+        clock.offsetMs += 65_000;
+      }
       if (Date.now() - lastSweep > 3_000) {
         lastSweep = Date.now();
         await reconcile();
@@ -105,8 +125,8 @@ describe('fault injection', () => {
     expect(rule.failed).toHaveLength(1);
     expect(runs[0]!.status).toBe('SUCCEEDED');
     for (const name of ['seed', 'left', 'right']) expect(taskRun(runs[0]!, name).attempt).toBe(1);
-    const execution = localStepFunctionsOf(fx.platform.emulator).describe(runs[0]!.external_id!)!;
-    expect(execution.status).toBe('SUCCEEDED');
+    // Finalize records the run before its execution ends: wait for the execution's own end.
+    expect((await localStepFunctionsOf(fx.platform.emulator).settled(runs[0]!.external_id!))?.status).toBe('SUCCEEDED');
   }, 90_000);
 
   test('10% of DynamoDB writes answer ProvisionedThroughputExceeded for a while: every run ends, no completion lost', async () => {
@@ -122,10 +142,10 @@ describe('fault injection', () => {
     const runIds = await startRuns(flow, ['seed', 'next'], 10);
     await new Promise((r) => setTimeout(r, 3_000));
     rule.stop();
-    const { runs } = await settleAll(runIds, 150_000);
+    const { runs } = await settleAll(runIds, 60_000, 5_000);
     expect(rule.failed.length).toBeGreaterThan(0);
     expect(runs.every((r) => TERMINAL.has(r.status))).toBe(true);
-  }, 200_000);
+  }, 120_000);
 
   test("the task runner's invocation dies mid-task (nothing it would record gets written): the attempt is declared lost and retried", async () => {
     const flow = await registerFlow(fx.api, { tasks: [{ name: 'seed', timeout_seconds: 3, retries: 1, retry_delay_seconds: 1 }] });
@@ -142,11 +162,11 @@ describe('fault injection', () => {
     await waitForRun(fx.api, id, (r) => rule.failed.length > 0 || TERMINAL.has(r.status), 30_000);
     await new Promise((r) => setTimeout(r, 1_000));
     rule.stop();
-    const { runs } = await settleAll([id], 150_000);
+    const { runs } = await settleAll([id], 60_000, 3_000);
     expect(rule.failed.length).toBeGreaterThan(0);
     expect(runs[0]!.status).toBe('SUCCEEDED');
     expect(taskRun(runs[0]!, 'seed').attempt).toBe(2);
-  }, 200_000);
+  }, 120_000);
 
   test('an ECS task stopped from outside: the run ends FAILED with its tasks settled', async () => {
     const flow = await registerFlow(fx.api, {
