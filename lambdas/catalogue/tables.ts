@@ -235,7 +235,7 @@ export const TABLES: Record<EntityName, TableDef> = {
   UsageAggregate: {
     entity: 'UsageAggregate',
     partitionKey: S('org_id', 'org_id'),
-    sortKey: S('sk', 'period#metric | limits#period#runs_admitted (the plan quota counter)'),
+    sortKey: S('sk', 'period#metric | limits#period#runs_admitted (the plan quota counter) | limits#<resource> (the guard of a capped resource)'),
     orgScoped: true,
     indexes: [],
   },
