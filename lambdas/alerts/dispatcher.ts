@@ -74,6 +74,7 @@ export class AlertDispatcher {
     const stored = await this.deps.runs.get(detail.org_id, detail.run_id, { consistent: true });
     const run: RunView = stored ?? { ...detail, environment: null };
     const tags = this.tagsLoader(run);
+    const failures: unknown[] = [];
     for (const rule of rules) {
       if (!(await this.matchesFilters(rule, run, tags))) continue;
       let reason = `run ${run.status}`;
@@ -82,8 +83,11 @@ export class AlertDispatcher {
         if (streak !== rule.threshold) continue;
         reason = `${streak} consecutive failures of ${rule.scope === 'deployment' ? `deployment ${run.deployment_name}` : `flow ${run.flow_name}`}`;
       }
-      await this.fire(rule, run, reason, report);
+      // One rule's failed send (its claim given up) does not hold back the others; the event's
+      // retry then resumes it, and the rules already sent are not sent again.
+      await this.fire(rule, run, reason, report).catch((error: unknown) => failures.push(error));
     }
+    if (failures.length > 0) throw failures[0];
     return report;
   }
 
@@ -102,9 +106,13 @@ export class AlertDispatcher {
         byOrg?.set(rule.org_id, [...(byOrg.get(rule.org_id) ?? []), rule]);
       }
     }
-    await this.checkSlas(slas, report);
-    await this.checkBudgets(budgets, report);
-    await this.resumeStalled(report);
+    // Each phase runs even when another failed (a failing send must not starve the others);
+    // the first failure is thrown at the end, so the invocation still counts as failed.
+    const failures: unknown[] = [];
+    for (const phase of [() => this.checkSlas(slas, report), () => this.checkBudgets(budgets, report), () => this.resumeStalled(report)]) {
+      await phase().catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0) throw failures[0];
     return report;
   }
 
