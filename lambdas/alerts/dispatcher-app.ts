@@ -7,6 +7,7 @@ import { FlowRepository } from '../flows/flow-repository';
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
 import { budgetStatusFromRuntime } from '../usage/budget';
 import { AlertDispatcher, type DispatchReport } from './dispatcher';
+import { FiringRepository } from './firing-repository';
 import { alertDeps } from './runtime-deps';
 
 /** What EventBridge hands the dispatcher: a "Run Status Changed" event, or the minute tick. */
@@ -26,6 +27,7 @@ export const createDispatcherFunction: FunctionFactory<DispatcherEvent, Dispatch
   const shared = alertDeps(runtime, env);
   const dispatcher = new AlertDispatcher({
     rules: shared.rules,
+    firings: new FiringRepository(ddb, runtime.config.table('AlertRule')),
     channels: shared.channels,
     notifier: shared.notifier,
     runs: new RunRepository({ ddb, tableName: runtime.config.table('Run'), clock: runtime.clock }),

@@ -2,7 +2,9 @@
 // against the organization's alert rules. A matching rule fires at most once per run (a firing
 // mark; budget_threshold: once per period) and at most once per throttle window (a conditional
 // write on last_fired), then every enabled channel of the rule gets the message, each delivery
-// retried and recorded by the notifier.
+// retried and recorded by the notifier. The mark is written PENDING with the message before
+// anything is sent and finished after (firing-repository.ts): a sender that dies in between is
+// resumed by a retry of the event or by the next tick, and a finished alert is never sent again.
 import type { RunStatusChangedDetail } from '../execution/run-events';
 import type { RunRecord, RunRepository } from '../execution/run-repository';
 import type { TaskRunRepository } from '../execution/task-run-repository';
@@ -12,14 +14,16 @@ import { epochSeconds, isoNow, type Clock } from '../shared/clock';
 import { decodeCursor } from '../shared/http/pagination';
 import type { Logger } from '../shared/logger';
 import type { BudgetStatus } from '../usage/budget';
-import { alertMessage, budgetAlertMessage, type AlertMessage, type AlertRunFacts } from './alert-message';
+import { alertMessage, budgetAlertMessage, type AlertRunFacts } from './alert-message';
 import type { ChannelRepository } from './channel-repository';
+import { budgetFiringSubject, PENDING_SHARDS, PERIOD_MARK_SECONDS, subjectOf, type FiringClaim, type FiringRepository } from './firing-repository';
 import type { Notifier } from './notifier';
 import type { AlertCondition, RuleRecord } from './rule-record';
-import { budgetFiringSubject, PERIOD_MARK_SECONDS, SLA_SHARDS, type RuleRepository } from './rule-repository';
+import { SLA_SHARDS, type RuleRepository } from './rule-repository';
 
 export interface DispatcherDeps {
   rules: RuleRepository;
+  firings: FiringRepository;
   channels: ChannelRepository;
   notifier: Notifier;
   runs: RunRepository;
@@ -33,8 +37,11 @@ export interface DispatcherDeps {
 }
 
 export interface DispatchReport {
-  /** Rules that fired (each sent to its channels): for a run, or (budget_threshold) for a period. */
-  fired: Array<{ rule_id: string; run_id: string | null; period?: string; deliveries: number }>;
+  /**
+   * Rules that fired (each sent to its channels): for a run, or (budget_threshold) for a period;
+   * `resumed` when the alert was claimed before by a sender that stopped before it finished.
+   */
+  fired: Array<{ rule_id: string; run_id: string | null; period?: string; deliveries: number; resumed?: true }>;
   /** Rules that matched but were throttled or had already fired for the run. */
   suppressed: number;
 }
@@ -67,6 +74,7 @@ export class AlertDispatcher {
     const stored = await this.deps.runs.get(detail.org_id, detail.run_id, { consistent: true });
     const run: RunView = stored ?? { ...detail, environment: null };
     const tags = this.tagsLoader(run);
+    const failures: unknown[] = [];
     for (const rule of rules) {
       if (!(await this.matchesFilters(rule, run, tags))) continue;
       let reason = `run ${run.status}`;
@@ -75,8 +83,11 @@ export class AlertDispatcher {
         if (streak !== rule.threshold) continue;
         reason = `${streak} consecutive failures of ${rule.scope === 'deployment' ? `deployment ${run.deployment_name}` : `flow ${run.flow_name}`}`;
       }
-      await this.fire(rule, run, reason, report);
+      // One rule's failed send (its claim given up) does not hold back the others; the event's
+      // retry then resumes it, and the rules already sent are not sent again.
+      await this.fire(rule, run, reason, report).catch((error: unknown) => failures.push(error));
     }
+    if (failures.length > 0) throw failures[0];
     return report;
   }
 
@@ -95,9 +106,32 @@ export class AlertDispatcher {
         byOrg?.set(rule.org_id, [...(byOrg.get(rule.org_id) ?? []), rule]);
       }
     }
-    await this.checkSlas(slas, report);
-    await this.checkBudgets(budgets, report);
+    // Each phase runs even when another failed (a failing send must not starve the others);
+    // the first failure is thrown at the end, so the invocation still counts as failed.
+    const failures: unknown[] = [];
+    for (const phase of [() => this.checkSlas(slas, report), () => this.checkBudgets(budgets, report), () => this.resumeStalled(report)]) {
+      await phase().catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0) throw failures[0];
     return report;
+  }
+
+  /** Alerts left PENDING by a sender that died (its claim expired): sent now to the channels not yet done. */
+  private async resumeStalled(report: DispatchReport): Promise<void> {
+    const nowEpoch = epochSeconds(this.deps.clock);
+    for (const shard of PENDING_SHARDS) {
+      for (const stalled of await this.deps.firings.stalled(shard, nowEpoch)) {
+        const claim = await this.deps.firings.takeOver(stalled, nowEpoch);
+        if (claim === null) continue;
+        const rule = await this.deps.rules.get(claim.org_id, claim.rule_id);
+        if (rule === undefined) {
+          // The rule was deleted meanwhile: nobody to send for any more.
+          await this.deps.firings.finish(claim, 'FAILED');
+          continue;
+        }
+        await this.send(rule, claim, report);
+      }
+    }
   }
 
   private async checkSlas(byOrg: Map<string, RuleRecord[]>, report: DispatchReport): Promise<void> {
@@ -130,10 +164,6 @@ export class AlertDispatcher {
       for (const rule of rules) {
         const percent = rule.threshold_percent;
         if (percent === null || status.spent_usd < (budget * percent) / 100) continue;
-        if (!(await this.deps.rules.claimFiring(rule, budgetFiringSubject(status.period), epochSeconds(clock), isoNow(clock), PERIOD_MARK_SECONDS))) {
-          report.suppressed++;
-          continue;
-        }
         const message = budgetAlertMessage({
           org_id: orgId,
           rule: { rule_id: rule.rule_id, name: rule.name, condition: rule.condition },
@@ -146,8 +176,9 @@ export class AlertDispatcher {
           },
           occurred_at: isoNow(clock),
         });
-        const deliveries = await this.deliver(rule, message, null);
-        report.fired.push({ rule_id: rule.rule_id, run_id: null, period: status.period, deliveries });
+        const claim = await this.deps.firings.claim(rule, budgetFiringSubject(status.period), message, epochSeconds(clock), isoNow(clock), PERIOD_MARK_SECONDS);
+        if (claim === null) report.suppressed++;
+        else await this.send(rule, claim, report);
       }
     }
   }
@@ -219,10 +250,7 @@ export class AlertDispatcher {
 
   private async fire(rule: RuleRecord, run: RunView, reason: string, report: DispatchReport): Promise<void> {
     const { clock } = this.deps;
-    if (!(await this.deps.rules.claimFiring(rule, run.run_id, epochSeconds(clock), isoNow(clock)))) {
-      report.suppressed++;
-      return;
-    }
+    // Built before the claim: the claim stores it, so a resumed alert sends this very message.
     const message = alertMessage({
       org_id: run.org_id,
       rule: { rule_id: rule.rule_id, name: rule.name, condition: rule.condition },
@@ -230,20 +258,52 @@ export class AlertDispatcher {
       reason,
       occurred_at: isoNow(clock),
     });
-    const deliveries = await this.deliver(rule, message, run.run_id);
-    report.fired.push({ rule_id: rule.rule_id, run_id: run.run_id, deliveries });
+    const claim = await this.deps.firings.claim(rule, run.run_id, message, epochSeconds(clock), isoNow(clock));
+    if (claim === null) report.suppressed++;
+    else await this.send(rule, claim, report);
   }
 
-  /** The message to every enabled channel of the rule (each delivery retried and recorded); how many. */
-  private async deliver(rule: RuleRecord, message: AlertMessage, runId: string | null): Promise<number> {
-    const channels = await Promise.all(rule.channel_ids.map((id) => this.deps.channels.get(rule.org_id, id)));
-    const deliveries = await Promise.all(
-      channels
-        .filter((c) => c !== undefined && c.enabled)
-        .map((c) => this.deps.notifier.deliver(c!, message, { rule_id: rule.rule_id, run_id: runId, event: rule.condition })),
-    );
-    this.deps.logger.info('alert fired', { org_id: rule.org_id, rule_id: rule.rule_id, run_id: runId, deliveries: deliveries.map((d) => ({ channel_id: d.channel_id, status: d.status, attempts: d.attempts })) });
-    return deliveries.length;
+  /**
+   * Sends a claimed alert to every enabled channel of the rule not done yet (each delivery retried
+   * and recorded by the notifier), records each channel's outcome on the mark, then finishes it.
+   * A failure on the way gives the claim up and is thrown, so the event's retry resumes at once.
+   */
+  private async send(rule: RuleRecord, claim: FiringClaim, report: DispatchReport): Promise<void> {
+    const about = subjectOf(claim.subject);
+    const runId = about.run_id;
+    try {
+      const channels = await Promise.all(rule.channel_ids.filter((id) => !claim.done_channels.includes(id)).map((id) => this.deps.channels.get(rule.org_id, id)));
+      // Settled, not raced: a failing channel lets the others finish and record their outcome
+      // before the claim is given up, so the retry sends only to the channels still open.
+      const settled = await Promise.allSettled(
+        channels
+          .filter((c) => c !== undefined && c.enabled)
+          .map(async (c) => {
+            const delivery = await this.deps.notifier.deliver(c!, claim.message, { rule_id: rule.rule_id, run_id: runId, event: rule.condition });
+            await this.deps.firings.recordChannel(claim, c!.channel_id, delivery.status === 'SUCCEEDED');
+            return delivery;
+          }),
+      );
+      const broken = settled.find((s) => s.status === 'rejected');
+      if (broken !== undefined) throw broken.reason;
+      const deliveries = settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+      const failed = claim.failed_channels.length > 0 || deliveries.some((d) => d.status !== 'SUCCEEDED');
+      await this.deps.firings.finish(claim, failed ? 'FAILED' : 'DELIVERED');
+      this.deps.logger.info('alert fired', { org_id: rule.org_id, rule_id: rule.rule_id, subject: claim.subject, resumed: claim.resumed, deliveries: deliveries.map((d) => ({ channel_id: d.channel_id, status: d.status, attempts: d.attempts })) });
+      report.fired.push({
+        rule_id: rule.rule_id,
+        run_id: runId,
+        ...(about.period !== undefined ? { period: about.period } : {}),
+        deliveries: deliveries.length,
+        ...(claim.resumed ? { resumed: true as const } : {}),
+      });
+    } catch (error) {
+      await this.deps.firings.release(claim).catch((releaseError: unknown) => {
+        // The claim then expires by itself (FIRING_CLAIM_SECONDS) and the tick resumes the alert.
+        this.deps.logger.warn('alert claim not released', { org_id: rule.org_id, rule_id: rule.rule_id, subject: claim.subject, error: String(releaseError) });
+      });
+      throw error;
+    }
   }
 
   private async facts(run: RunView): Promise<AlertRunFacts> {

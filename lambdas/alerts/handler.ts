@@ -1,3 +1,5 @@
+import { instrumentedFunction } from '../shared/instrument';
 import { createFunction } from './app';
 
-export const handler = createFunction(process.env);
+/** Lambda entry: the factory with process.env, wrapped for request ids, correlation keys and error stacks. */
+export const handler = instrumentedFunction(createFunction, process.env);

@@ -2,10 +2,10 @@
 //   rules          org_id, rule_id = alr_...; sla_shard + sla_sort only on enabled
 //                  run_duration_exceeded and budget_threshold rules (the sla-rules index the
 //                  periodic check reads: the rules evaluated by the tick, not by run events)
-//   firing marks   org_id, rule_id = fired#<rule_id>#<run_id>, TTL expires_at_epoch: a rule alerts
-//                  at most once per run, however often the event is delivered or the SLA checked;
-//                  budget_threshold: fired#<rule_id>#budget#<YYYY-MM>, once per period
-import { GetCommand, QueryCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+//   firing marks   org_id, rule_id = fired#<rule_id>#<subject>: a rule alerts at most once per run
+//                  (budget_threshold: per period); their attributes are known to
+//                  firing-repository.ts only
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
@@ -17,16 +17,9 @@ import type { AlertCondition, RuleFilters, RuleRecord, StreakScope } from './rul
 export const RULE_ID_PREFIX = 'alr';
 export const SLA_RULES_INDEX = 'sla-rules';
 export const SLA_SHARDS: readonly string[] = shardNames(4);
-/** How long a firing mark is kept: longer than any run is watched. */
-export const FIRING_MARK_SECONDS = 14 * 24 * 3600;
-/** How long a period's firing mark is kept: longer than any period (a month) lasts. */
-export const PERIOD_MARK_SECONDS = 40 * 24 * 3600;
 /** Conditions the periodic tick evaluates (indexed in sla-rules while enabled). */
 const PERIODIC_CONDITIONS: readonly AlertCondition[] = ['run_duration_exceeded', 'budget_threshold'];
 
-const firingKey = (orgId: string, ruleId: string, subject: string) => ({ org_id: orgId, rule_id: `fired#${ruleId}#${subject}` });
-/** The firing-mark subject of a budget_threshold rule: one per period. */
-export const budgetFiringSubject = (period: string) => `budget#${period}`;
 
 function toRuleItem(r: RuleRecord): Record<string, unknown> {
   const item: Record<string, unknown> = {
@@ -186,46 +179,5 @@ export class RuleRepository {
       },
       onConditionFailed: onStale,
     };
-  }
-
-  /**
-   * Claims one alert of `rule` for `subject` (a run id, or budgetFiringSubject(period)), in one
-   * transaction: the firing mark is new (this rule never alerted for this run or period) and the
-   * throttle window has passed since last_fired (conditional on the value stored, so two
-   * dispatchers racing never both fire). False when either fails.
-   */
-  async claimFiring(rule: RuleRecord, subject: string, nowEpoch: number, nowIso: string, markSeconds = FIRING_MARK_SECONDS): Promise<boolean> {
-    const windowStart = nowEpoch - rule.throttle_minutes * 60;
-    try {
-      await this.ddb.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: { ...firingKey(rule.org_id, rule.rule_id, subject), fired_at: nowIso, expires_at_epoch: nowEpoch + markSeconds },
-                ConditionExpression: 'attribute_not_exists(rule_id)',
-              },
-            },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: { org_id: rule.org_id, rule_id: rule.rule_id },
-                UpdateExpression: 'SET last_fired_at = :iso, last_fired_epoch = :now',
-                ConditionExpression:
-                  rule.throttle_minutes > 0
-                    ? 'attribute_exists(rule_id) AND enabled = :on AND (attribute_not_exists(last_fired_epoch) OR last_fired_epoch <= :window)'
-                    : 'attribute_exists(rule_id) AND enabled = :on',
-                ExpressionAttributeValues: { ':iso': nowIso, ':now': nowEpoch, ':on': true, ...(rule.throttle_minutes > 0 ? { ':window': windowStart } : {}) },
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof Error && error.name === 'TransactionCanceledException') return false;
-      throw error;
-    }
   }
 }

@@ -235,7 +235,7 @@ export const TABLES: Record<EntityName, TableDef> = {
   UsageAggregate: {
     entity: 'UsageAggregate',
     partitionKey: S('org_id', 'org_id'),
-    sortKey: S('sk', 'period#metric | limits#period#runs_admitted (the plan quota counter)'),
+    sortKey: S('sk', 'period#metric | limits#period#runs_admitted (the plan quota counter) | limits#<resource> (the guard of a capped resource)'),
     orgScoped: true,
     indexes: [],
   },
@@ -286,13 +286,13 @@ export const TABLES: Record<EntityName, TableDef> = {
   AlertRule: {
     entity: 'AlertRule',
     partitionKey: S('org_id', 'org_id'),
-    sortKey: S('rule_id', 'rule_id (rules) | fired#<rule_id>#<run_id> (one alert per rule and run, TTL)'),
+    sortKey: S('rule_id', 'rule_id (rules) | fired#<rule_id>#<run_id> (one alert per rule and run, PENDING until sent, TTL)'),
     orgScoped: true,
     ttlAttribute: 'expires_at_epoch',
     indexes: [
       {
         name: 'sla-rules',
-        partitionKey: S('sla_shard', 'shard-0..shard-3 by hash of org_id#rule_id (present only on enabled run_duration_exceeded rules)'),
+        partitionKey: S('sla_shard', 'shard-0..shard-3 by hash of org_id#rule_id (present only on enabled run_duration_exceeded and budget_threshold rules); pending#shard-N on firing marks while PENDING'),
         sortKey: S('sla_sort', 'org_id#rule_id'),
         sparse: true,
         projection: 'ALL',

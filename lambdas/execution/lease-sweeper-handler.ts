@@ -1,3 +1,5 @@
+import { instrumentedFunction } from '../shared/instrument';
 import { createLeaseSweeperFunction } from './lease-sweeper-app';
 
-export const handler = createLeaseSweeperFunction(process.env);
+/** Lambda entry: the factory with process.env, wrapped for request ids, correlation keys and error stacks. */
+export const handler = instrumentedFunction(createLeaseSweeperFunction, process.env);

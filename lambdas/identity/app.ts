@@ -20,7 +20,7 @@ export const createFunction: FunctionFactory<HttpEvent | BootstrapEvent, HttpRes
   const settings = loadIdentitySettings(runtime.config);
   const store = createIdentityStore(runtime);
   const { clock } = runtime;
-  const members = new MemberService(store, clock, createPlanLimitCheck(runtime.aws.ddb, runtime.config.table('Subscription')));
+  const members = new MemberService(store, clock, createPlanLimitCheck(runtime.aws.ddb, { subscription: runtime.config.table('Subscription'), usageAggregate: runtime.config.table('UsageAggregate') }, runtime.clock));
   const auth = new AuthService(store, clock, settings);
   const http = createHttpHandler({
     domain: 'identity',

@@ -50,7 +50,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
     auditTable: runtime.config.table('AuditLog'),
     targets: flowTargets(runtime),
     clock: runtime.clock,
-    planLimits: createPlanLimitCheck(runtime.aws.ddb, runtime.config.table('Subscription')),
+    planLimits: createPlanLimitCheck(runtime.aws.ddb, { subscription: runtime.config.table('Subscription'), usageAggregate: runtime.config.table('UsageAggregate') }, runtime.clock),
   });
   return createHttpHandler({ domain: 'scheduling', runtime, operations: scheduleOperations(service) });
 };

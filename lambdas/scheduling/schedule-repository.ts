@@ -196,7 +196,7 @@ export class ScheduleRepository {
 
   /** Schedules of the organization (its own and deployment-managed): the plan's schedule limit counts them. */
   countForOrg(orgId: string): Promise<number> {
-    return countAll(this.ddb, { TableName: this.tableName, KeyConditionExpression: 'org_id = :o', ExpressionAttributeValues: { ':o': orgId } });
+    return countAll(this.ddb, { TableName: this.tableName, ConsistentRead: true, KeyConditionExpression: 'org_id = :o', ExpressionAttributeValues: { ':o': orgId } });
   }
 
   async list(orgId: string, page: PageRequest): Promise<Page<ScheduleRecord>> {

@@ -87,7 +87,6 @@ export class ScheduleService {
     const input: CreateScheduleInput = data;
     const resolved = await resolveTarget(this.deps.targets, actor.org_id, input);
     checkScheduleParameters(resolved, (input.parameters ?? {}) as JsonObject);
-    await this.deps.planLimits.assertRoomFor(actor.org_id, 'schedules', () => this.deps.repo.countForOrg(actor.org_id));
     const target = resolved.target;
     const now = this.deps.clock.nowMs();
     const timing: ScheduleTiming = {
@@ -133,7 +132,10 @@ export class ScheduleService {
       version: 1,
     };
     const audit = { ...actor, resource_type: 'schedule', resource_id: schedule.schedule_id, action: 'create', before: null, after: scheduleView(schedule) };
-    await transact(this.deps.ddb, [this.deps.repo.create(schedule), { item: auditTransactPut(this.deps.auditTable, audit, nowIso) }]);
+    // Within the plan's schedule cap, atomically with the schedule (402 plan_limit_exceeded, nothing written).
+    await this.deps.planLimits.addWithin(actor.org_id, 'schedules', () => this.deps.repo.countForOrg(actor.org_id), (limitOps) =>
+      transact(this.deps.ddb, [this.deps.repo.create(schedule), { item: auditTransactPut(this.deps.auditTable, audit, nowIso) }, ...limitOps]),
+    );
     return schedule;
   }
 

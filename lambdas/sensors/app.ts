@@ -66,7 +66,7 @@ export const createFunction: FunctionFactory<HttpEvent, HttpResult> = (env, deps
     ingestBucket: runtime.config.bucket('ingest'),
     keyProvider,
     clock: runtime.clock,
-    planLimits: createPlanLimitCheck(runtime.aws.ddb, runtime.config.table('Subscription')),
+    planLimits: createPlanLimitCheck(runtime.aws.ddb, { subscription: runtime.config.table('Subscription'), usageAggregate: runtime.config.table('UsageAggregate') }, runtime.clock),
   });
   return createHttpHandler({
     domain: 'sensors',

@@ -122,7 +122,7 @@ export class SensorRepository {
 
   /** Sensors of the organization (the partition holds only sensors): the plan's sensor limit counts them. */
   countForOrg(orgId: string): Promise<number> {
-    return countAll(this.ddb, { TableName: this.tableName, KeyConditionExpression: 'pk = :o', ExpressionAttributeValues: { ':o': orgId } });
+    return countAll(this.ddb, { TableName: this.tableName, ConsistentRead: true, KeyConditionExpression: 'pk = :o', ExpressionAttributeValues: { ':o': orgId } });
   }
 
   async list(orgId: string, page: PageRequest): Promise<Page<SensorRecord>> {

@@ -102,7 +102,6 @@ export class SensorService {
     }
     if (issues.length > 0 || data === null || config === null) throw new ValidationError(issues);
     const { target } = await resolveTarget(this.deps.targets, actor.org_id, data);
-    await this.deps.planLimits.assertRoomFor(actor.org_id, 'sensors', () => this.deps.repo.countForOrg(actor.org_id));
     const token = data.sensor_type === 'webhook' ? newWebhookToken() : undefined;
     const nowIso = isoNow(this.deps.clock);
     const enabled = data.enabled ?? true;
@@ -127,10 +126,14 @@ export class SensorService {
       last_polled_at: null,
       last_poll_error: null,
     };
-    await transact(this.deps.ddb, [
-      this.deps.repo.create(sensor),
-      { item: auditTransactPut(this.deps.auditTable, { ...actor, resource_type: 'sensor', resource_id: sensor.sensor_id, action: 'create', before: null, after: sensorView(sensor) }, nowIso) },
-    ]);
+    // Within the plan's sensor cap, atomically with the sensor (402 plan_limit_exceeded, nothing written).
+    await this.deps.planLimits.addWithin(actor.org_id, 'sensors', () => this.deps.repo.countForOrg(actor.org_id), (limitOps) =>
+      transact(this.deps.ddb, [
+        this.deps.repo.create(sensor),
+        { item: auditTransactPut(this.deps.auditTable, { ...actor, resource_type: 'sensor', resource_id: sensor.sensor_id, action: 'create', before: null, after: sensorView(sensor) }, nowIso) },
+        ...limitOps,
+      ]),
+    );
     return token === undefined ? { sensor } : { sensor, webhook_token: token };
   }
 

@@ -17,6 +17,8 @@ export const IDENTITY_FUNCTIONS: FunctionDef[] = [
       AuditLog: 'append',
       // A new organization's free subscription; the plan's member limit on member adds.
       Subscription: 'readwrite',
+      // The member limit's guard (limits#members, lambdas/billing/limit-guard.ts).
+      UsageAggregate: 'readwrite',
     },
     buckets: {},
     capabilities: [],

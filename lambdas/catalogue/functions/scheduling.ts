@@ -7,8 +7,8 @@ export const SCHEDULING_FUNCTIONS: FunctionDef[] = [
     description: 'schedules',
     tables: {
       AccessLog: 'append', Schedule: 'readwrite', Flow: 'read', Deployment: 'read', AuditLog: 'append',
-      // The plan's schedule limit (read only).
-      Subscription: 'read' },
+      // The plan's schedule limit (read), and its guard (limits#schedules, lambdas/billing/limit-guard.ts).
+      Subscription: 'read', UsageAggregate: 'readwrite' },
     buckets: {},
     capabilities: [],
     memoryMb: 256,

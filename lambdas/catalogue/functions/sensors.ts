@@ -15,7 +15,8 @@ export const SENSORS_FUNCTIONS: FunctionDef[] = [
       AuditLog: 'append',
       // The run starter checks that declared secrets exist (names only, nothing decrypted).
       Secret: 'read',
-      // Plan limits (admission of the runs a webhook starts, the sensor count on create) and the monthly budget.
+      // Plan limits (admission of the runs a webhook starts, the sensor count on create and its guard
+      // limits#sensors, lambdas/billing/limit-guard.ts) and the monthly budget.
       Subscription: 'readwrite',
       UsageAggregate: 'readwrite',
     },

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { unpackArtifact } from '../task-runner/artifact-cache';
+import { unpackArtifact } from '../task-runner/artifact-unpack';
 import type { CodeAttemptRequest, CodeAttemptResponse } from './contract';
 import { SandboxPool } from './task-sandbox';
 

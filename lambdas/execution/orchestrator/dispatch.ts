@@ -4,7 +4,7 @@ import type { NormalizedTaskSpec } from '../../engine';
 import { retryDelaySeconds, shouldRetry, taskParameters } from '../../engine';
 import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
-import type { ArtifactRef } from '../task-runner/artifact-cache';
+import type { ArtifactRef } from '../task-runner/artifact-unpack';
 import { RUNNER_ENV } from '../task-runner/ecs-contract';
 import type { RunTaskEvent } from '../task-runner/runner-events';
 import type { OrchestratorServices } from './orchestrator-services';

@@ -1,7 +1,7 @@
 import type { NormalizedFlowSpec } from '../../engine';
 import { parseFlowSpec } from '../../engine';
 import type { FlowRepository } from '../../flows/flow-repository';
-import type { ArtifactRef } from '../task-runner/artifact-cache';
+import type { ArtifactRef } from '../task-runner/artifact-unpack';
 import { FatalError } from './errors';
 
 /** What executing a run needs of its flow version. */

@@ -1,5 +1,5 @@
 import type { JsonObject, NormalizedTaskSpec } from '../../engine';
-import type { ArtifactRef } from './artifact-cache';
+import type { ArtifactRef } from './artifact-unpack';
 
 /** The run fields a task runner needs for events (a RunRecord fits). */
 export interface RunRef {

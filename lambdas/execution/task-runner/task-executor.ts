@@ -4,7 +4,7 @@ import type { JsonObject, NormalizedTaskSpec } from '../../engine';
 import { findNonJson, parseHandler } from '../../engine';
 import type { EgressPolicy } from '../../shared/egress';
 import type { CodeAttemptRequest } from '../code-executor/contract';
-import { ArtifactError, parseS3Uri, type ArtifactRef } from './artifact-cache';
+import { ArtifactError, parseS3Uri, type ArtifactRef } from './artifact-unpack';
 import type { CodeExecutorClient } from './code-executor-client';
 import { runHttpTask } from './http-task';
 import { OUTPUT_TOO_LARGE, serializeOutput } from './run-object-store';

@@ -44,6 +44,8 @@ export class MembershipRepository {
   countForOrg(orgId: string): Promise<number> {
     return countAll(this.ddb, {
       TableName: this.tableName,
+      // Consistent: plan-limit-check.ts counts after reading its guard and must see every add before it.
+      ConsistentRead: true,
       KeyConditionExpression: 'org_id = :org',
       FilterExpression: 'attribute_not_exists(invitation_id)',
       ExpressionAttributeValues: { ':org': orgId },

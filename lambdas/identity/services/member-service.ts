@@ -43,7 +43,7 @@ export class MemberService {
     return member;
   }
 
-  /** 402 when the organization's plan has no room for another member (checked at invite and at accept). */
+  /** 402 when the organization's plan has no room for another member (the early check at invite; join decides). */
   assertRoomForMember(orgId: string): Promise<void> {
     return this.planLimits.assertRoomFor(orgId, 'members', () => this.store.members.countForOrg(orgId));
   }
@@ -54,7 +54,6 @@ export class MemberService {
    * one transaction. Reached only through an accepted invitation (invitation-service.ts).
    */
   async join(orgId: string, user: UserRecord, role: Role, actor: Actor, extra: { ops: TxOp[]; audit: Record<string, unknown> }): Promise<MembershipRecord> {
-    await this.assertRoomForMember(orgId);
     const now = isoNow(this.clock);
     const member: MembershipRecord = { org_id: orgId, user_id: user.user_id, email: user.email, name: user.name, role, created_at: now, updated_at: now };
     const ops: TxOp[] = [
@@ -64,7 +63,8 @@ export class MemberService {
     ];
     if (role === 'owner') ops.push(this.store.orgs.addOwner(orgId));
     ops.push(this.store.audit.put({ ...actor, resource_type: 'member', resource_id: user.user_id, action: 'create', before: null, after: { ...memberView(member), ...extra.audit } }, now));
-    await this.store.transact(ops);
+    // Within the plan's member cap, atomically with the membership (402 plan_limit_exceeded, nothing written).
+    await this.planLimits.addWithin(orgId, 'members', () => this.store.members.countForOrg(orgId), (limitOps) => this.store.transact([...ops, ...limitOps]));
     return member;
   }
 

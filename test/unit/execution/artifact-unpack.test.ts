@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { zipSync } from 'fflate';
-import { ArtifactError, parseS3Uri, unpackArtifact } from '../../../lambdas/execution/task-runner/artifact-cache';
+import { ArtifactError, parseS3Uri, unpackArtifact } from '../../../lambdas/execution/task-runner/artifact-unpack';
 
 let dir: string;
 beforeEach(() => {
