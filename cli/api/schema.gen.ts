@@ -449,6 +449,52 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/artifacts/copy": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Copy a flow version's artifact to a new upload key (a draft's artifact) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            flow_name: string;
+            flow_version: string;
+          };
+        };
+      };
+      responses: {
+        201: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              upload_key: string;
+              flow_name: string;
+              flow_version: string;
+              bytes: number;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/artifacts/upload-url": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get?: never;

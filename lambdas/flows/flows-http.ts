@@ -8,6 +8,7 @@ import { flowVersionView, type ArtifactSource, type FlowService, type RegisterFl
 import { actorOf, pathName } from './request-context';
 import { DEFAULT_NAMESPACE } from './resource-names';
 import {
+  copyArtifactBody,
   listFlowsQuery,
   MAX_INLINE_ARTIFACT_BYTES,
   MAX_SPEC_BYTES,
@@ -73,6 +74,11 @@ function parseTag(tag: string | undefined): { key: string; value?: string } | un
 export function flowOperations(flows: FlowService): Record<string, Operation> {
   return {
     createUploadUrl: async (request) => created(await flows.createUploadUrl(actorOf(request))),
+
+    copyArtifact: async (request) => {
+      const body = parseWith(copyArtifactBody, request.body);
+      return created(await flows.copyArtifact(actorOf(request), body.flow_name, body.flow_version));
+    },
 
     registerFlow: async (request) => {
       const input = parseRegistration(request.body);

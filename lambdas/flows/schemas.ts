@@ -189,6 +189,8 @@ export const createDraftBody = z.strictObject({
 });
 export const updateDraftBody = createDraftBody.extend({ version: versionField.optional() });
 export const publishDraftBody = z.strictObject({ flow_version: resourceName() });
+/** The flow version whose artifact a draft reuses (POST /v1/artifacts/copy). */
+export const copyArtifactBody = z.strictObject({ flow_name: resourceName(), flow_version: resourceName() });
 
 const draftSummarySchema = z.object({
   draft_id: z.string(),
@@ -214,6 +216,10 @@ const draftValidationSchema = z.object({
 export const FLOWS_SCHEMAS: OperationSchemas = {
   createUploadUrl: {
     response: { status: 201, body: z.object({ upload_key: z.string(), url: z.string(), expires_at: z.string(), max_bytes: z.int() }) },
+  },
+  copyArtifact: {
+    body: copyArtifactBody,
+    response: { status: 201, body: z.object({ upload_key: z.string(), flow_name: z.string(), flow_version: z.string(), bytes: z.int() }) },
   },
   registerFlow: { body: registerFlowBody, response: { status: 201, body: flowVersionSchema } },
   listFlows: { query: listFlowsQuery, response: { status: 200, body: pageOf(flowVersionSummarySchema) } },
