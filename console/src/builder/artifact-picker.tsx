@@ -1,0 +1,77 @@
+import { useId, useState } from 'react';
+import { api } from '../api/client';
+import type { Page } from '../api/types';
+import { ErrorBox, useResource } from '../shell/ui';
+
+interface VersionWithArtifact {
+  flow_name: string;
+  flow_version: string;
+  artifact_s3_uri: string | null;
+}
+
+export type DraftArtifact = { upload_key: string } | null;
+
+/**
+ * The code a draft's code tasks run: the artifact of a registered flow version, copied by the
+ * API to an upload key of this organization (POST /v1/artifacts/copy) that the draft then names.
+ * Validation (and so publishing) checks that every code task's handler module is in it.
+ */
+export function ArtifactPicker(props: { artifact: DraftArtifact; onChange: (artifact: DraftArtifact) => void; disabled?: boolean }) {
+  const versions = useResource('flows-with-artifacts', () => api<Page<VersionWithArtifact>>('GET', '/v1/flows?limit=100'));
+  const withCode = (versions.data?.items ?? []).filter((v) => v.artifact_s3_uri !== null);
+  const [choice, setChoice] = useState('');
+  const [source, setSource] = useState<{ key: string; label: string } | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [busy, setBusy] = useState(false);
+  const id = useId();
+
+  const use = async () => {
+    const chosen = withCode[Number(choice)];
+    if (chosen === undefined) return;
+    setBusy(true);
+    setError(null);
+    try {
+      const copy = await api<{ upload_key: string; bytes: number }>('POST', '/v1/artifacts/copy', { flow_name: chosen.flow_name, flow_version: chosen.flow_version });
+      setSource({ key: copy.upload_key, label: `the code of ${chosen.flow_name} ${chosen.flow_version} (${Math.max(1, Math.round(copy.bytes / 1024))} KB)` });
+      props.onChange({ upload_key: copy.upload_key });
+    } catch (e) {
+      setError(e);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const current =
+    props.artifact === null ? 'none (http tasks need none; code tasks need one)' : source?.key === props.artifact.upload_key ? source.label : `an uploaded ZIP (${props.artifact.upload_key.split('/').pop()})`;
+  return (
+    <section className="panel artifact-picker" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`}>Artifact</h2>
+      <p aria-live="polite">
+        Code for the draft's code tasks: <strong>{current}</strong>
+      </p>
+      <div className="artifact-choice">
+        <label>
+          Code from flow version
+          <select value={choice} onChange={(e) => setChoice(e.target.value)} disabled={props.disabled}>
+            <option value="">{versions.loading ? 'Loading…' : withCode.length === 0 ? 'No version with code yet' : 'Choose a version…'}</option>
+            {withCode.map((v, i) => (
+              <option key={`${v.flow_name}@${v.flow_version}`} value={i}>
+                {v.flow_name} {v.flow_version}
+              </option>
+            ))}
+          </select>
+        </label>
+        <button type="button" onClick={() => void use()} disabled={props.disabled || busy || choice === ''}>
+          Use its code
+        </button>
+        {props.artifact !== null && (
+          <button type="button" onClick={() => props.onChange(null)} disabled={props.disabled}>
+            Remove artifact
+          </button>
+        )}
+      </div>
+      <ErrorBox error={versions.error} />
+      <ErrorBox error={error} />
+    </section>
+  );
+}
