@@ -75,10 +75,11 @@ describe('web console', () => {
   /**
    * Drags a connection from one React Flow handle to another with the real mouse: pressed on
    * the source handle, moved in steps (React Flow tracks the pointer to find the closest handle),
-   * released on the target. Both positions are read once the canvas has settled: locator.dragTo
-   * reads the target while the mouse is already down, and a viewport change between its reads
-   * (the builder fits the view after each added task) left the press or the release off the
-   * handles, so no connection was made.
+   * released on the target. Both positions are read once the canvas has settled. locator.dragTo
+   * pressed wherever the source was when it looked, and then looked for the target: with the
+   * draft still being saved and validated, the handles moved in between (validation issue text
+   * resized the nodes, whose handles sat at half their height; the view is fitted after each
+   * added task), so the press or the release could miss the 6-pixel handles.
    */
   async function dragConnection(source: Locator, target: Locator): Promise<void> {
     const from = await settledCentre(source);
@@ -137,6 +138,14 @@ describe('web console', () => {
     await page.screenshot({ path: join(artifactsDir(), 'run-page.png'), fullPage: true });
 
     // Time to interactive of the run page: a fresh load until the DAG shows its states.
+    // The console started this run, so it knows its flow and has its (immutable) spec: the
+    // load reads the run alone, not the run and then the flow version.
+    const apiCalls: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/v1/')) apiCalls.push(path);
+    };
+    page.on('request', onRequest);
     const started = Date.now();
     await page.goto(runUrl);
     await page.locator('.task-node[data-status="SUCCEEDED"]').first().waitFor();
@@ -144,7 +153,23 @@ describe('web console', () => {
     metrics.run_page_interactive_mark_ms = Math.round(
       await page.evaluate<number>("performance.getEntriesByName('dagy:run-page-interactive')[0]?.startTime ?? -1"),
     );
+    // Where the time goes: when the run was asked for (script loaded and rendered), and how long the API took.
+    const runCall = await page.evaluate<{ startTime: number; responseEnd: number } | null>(
+      `(() => { const e = performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === ${JSON.stringify(new URL(runUrl).pathname.replace('/runs/', '/v1/runs/'))}); return e ? { startTime: e.startTime, responseEnd: e.responseEnd } : null; })()`,
+    );
+    page.off('request', onRequest);
     expect(metrics.run_page_interactive_mark_ms).toBeGreaterThan(0);
+    expect(runCall).not.toBeNull();
+    metrics.run_page_run_request_start_ms = Math.round(runCall!.startTime);
+    metrics.run_page_run_request_ms = Math.round(runCall!.responseEnd - runCall!.startTime);
+    expect(apiCalls.filter((p) => p.startsWith('/v1/flows/'))).toEqual([]);
+    // For comparison, a deep link to a run this tab has not seen: the run, then its flow version.
+    await page.evaluate('sessionStorage.clear()');
+    await page.goto(runUrl);
+    await page.locator('.task-node[data-status="SUCCEEDED"]').first().waitFor();
+    metrics.run_page_interactive_unseen_run_mark_ms = Math.round(
+      await page.evaluate<number>("performance.getEntriesByName('dagy:run-page-interactive')[0]?.startTime ?? -1"),
+    );
 
     // Readable at phone width: the DAG and the facts stay on screen without sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
