@@ -534,6 +534,49 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/artifacts/uploads": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Store a ZIP sent inline (at most 4 MB) under a new upload key (a draft's artifact, same origin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            zip_base64: string;
+          };
+        };
+      };
+      responses: {
+        201: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              upload_key: string;
+              bytes: number;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/audit-logs": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     /** Audit records by resource or time range, newest first */

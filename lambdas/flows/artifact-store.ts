@@ -47,6 +47,10 @@ export class ArtifactStore {
     return { kind: 'ok', bytes };
   }
 
+  putUpload(key: string, bytes: Uint8Array): Promise<unknown> {
+    return this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: 'application/zip' }));
+  }
+
   /**
    * Copies a stored artifact (an s3:// URI that putArtifact returned for this organization) to an
    * upload key, so a draft can name it as if it had been uploaded; answers its size in bytes.

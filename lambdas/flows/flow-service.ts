@@ -81,6 +81,13 @@ export class FlowService {
     return { upload_key, url, expires_at, max_bytes: MAX_UPLOADED_ARTIFACT_BYTES };
   }
 
+  /** A new upload key holding a ZIP the client sent inline (checked to be a ZIP by the caller). */
+  async storeUpload(actor: Actor, bytes: Buffer): Promise<{ upload_key: string; bytes: number }> {
+    const upload_key = this.deps.artifacts.newUploadKey(actor.org_id);
+    await this.deps.artifacts.putUpload(upload_key, bytes);
+    return { upload_key, bytes: bytes.length };
+  }
+
   /**
    * A new upload key holding the artifact of an existing version: how a builder draft reuses
    * code already registered (the draft names upload keys only). Nothing is registered, as with

@@ -249,6 +249,12 @@ describe('web console', () => {
     await first.getByLabel('Handler').fill('tasks/hello.mjs:hello');
     await page.getByText('artifact required: flow_spec has code tasks').waitFor();
     await expect(page.getByRole('button', { name: 'Publish' }).isDisabled()).resolves.toBe(true);
+    // A ZIP from this computer without the module: the issue lands on task_1's node.
+    const otherZip = Buffer.from(zipSync({ 'tasks/other.mjs': strToU8('export const x = 1;\n') }));
+    await page.getByLabel('Or upload a ZIP').setInputFiles({ name: 'other.zip', mimeType: 'application/zip', buffer: otherZip });
+    await page.getByText('other.zip (1 KB)').waitFor();
+    await page.locator('.task-node.has-issues[data-task="task_1"]').filter({ hasText: "module 'tasks/hello.mjs' is not in the artifact" }).waitFor();
+    // The code of a registered version has it.
     await page.getByLabel('Code from flow version').selectOption({ label: 'slow 1.0.0' });
     await page.getByRole('button', { name: 'Use its code' }).click();
     await page.getByText(/the code of slow 1\.0\.0/).waitFor();
@@ -358,6 +364,10 @@ describe('web console', () => {
     await schedule.getByRole('button', { name: 'Create schedule' }).click();
     await schedule.getByRole('status').filter({ hasText: 'Created schedule' }).waitFor();
     await page.getByRole('cell', { name: '0 6 * * *' }).waitFor();
+    // The form and the list stay readable at phone width (no sideways scrolling).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).resolves.toBeLessThanOrEqual(1);
+    await page.setViewportSize({ width: 1280, height: 800 });
     expect((await alice.api.get('/v1/schedules')).body.items).toEqual([expect.objectContaining({ flow_name: 'etl', cron_expression: '0 6 * * *' })]);
 
     await page.goto(url('/secrets'));

@@ -166,6 +166,25 @@ describe('drafts API', () => {
     expect((await viewer.inOrg.post('/v1/artifacts/copy', { flow_name: 'reused', flow_version: '1.0.0' })).status).toBe(403);
   });
 
+  it('stores a ZIP sent inline as an upload a draft can name (the console uploads this way, same origin)', async () => {
+    const zip = zipOf(TASK_CODE);
+    const { result: upload, records } = await auditedBy(platform, owner.org_id, () => developer.inOrg.post('/v1/artifacts/uploads', { zip_base64: zip.toString('base64') }));
+    expect(upload.status).toBe(201);
+    expect(upload.body).toEqual({ upload_key: expect.stringMatching(new RegExp(`^uploads/${owner.org_id}/.+\\.zip$`)), bytes: zip.length });
+    expect(records).toHaveLength(0);
+    const draft = await developer.inOrg.post('/v1/drafts', { flow_name: 'inline-up', flow_spec: codeSpec(), artifact: { upload_key: upload.body.upload_key } });
+    expect((await developer.inOrg.post(`/v1/drafts/${draft.body.draft_id}/validate`)).body).toEqual({ valid: true, errors: [] });
+    expect((await developer.inOrg.post(`/v1/drafts/${draft.body.draft_id}/publish`, { flow_version: '1.0.0' })).status).toBe(201);
+
+    const notZip = await developer.inOrg.post('/v1/artifacts/uploads', { zip_base64: Buffer.from('plain text').toString('base64') });
+    expect(notZip.status).toBe(400);
+    expect(notZip.body.error.details).toEqual([{ path: 'zip_base64', message: 'is not a ZIP archive' }]);
+    const notBase64 = await developer.inOrg.post('/v1/artifacts/uploads', { zip_base64: '***' });
+    expect(notBase64.body.error.details).toEqual([{ path: 'zip_base64', message: 'is not base64' }]);
+    expect((await developer.inOrg.post('/v1/artifacts/uploads', {})).body.error.details[0].path).toBe('zip_base64');
+    expect((await viewer.inOrg.post('/v1/artifacts/uploads', { zip_base64: zip.toString('base64') })).status).toBe(403);
+  });
+
   it('refuses another org’s upload key, deletes with an optional version, lists newest first, hides drafts from other orgs', async () => {
     const theirs = await stranger.api.post('/v1/artifacts/upload-url');
     const foreign = await developer.inOrg.post('/v1/drafts', { flow_spec: codeSpec(), artifact: { upload_key: theirs.body.upload_key } });
