@@ -449,6 +449,52 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/v1/artifacts/copy": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Copy a flow version's artifact to a new upload key (a draft's artifact) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            flow_name: string;
+            flow_version: string;
+          };
+        };
+      };
+      responses: {
+        201: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              upload_key: string;
+              flow_name: string;
+              flow_version: string;
+              bytes: number;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/v1/artifacts/upload-url": {
     parameters: { query?: never; header?: never; path?: never; cookie?: never };
     get?: never;
@@ -471,6 +517,49 @@ export interface paths {
               url: string;
               expires_at: string;
               max_bytes: number;
+            };
+          };
+        };
+        default: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": components["schemas"]["Error"];
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/v1/artifacts/uploads": {
+    parameters: { query?: never; header?: never; path?: never; cookie?: never };
+    get?: never;
+    put?: never;
+    /** Store a ZIP sent inline (at most 4 MB) under a new upload key (a draft's artifact, same origin) */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            zip_base64: string;
+          };
+        };
+      };
+      responses: {
+        201: {
+          headers: { [name: string]: unknown };
+          content: {
+            "application/json": {
+              upload_key: string;
+              bytes: number;
             };
           };
         };

@@ -1,4 +1,4 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { randomUUID } from 'node:crypto';
 
@@ -45,6 +45,24 @@ export class ArtifactStore {
     const bytes = Buffer.from(await out.Body!.transformToByteArray());
     if (bytes.length > MAX_UPLOADED_ARTIFACT_BYTES) return { kind: 'too_large', size: bytes.length };
     return { kind: 'ok', bytes };
+  }
+
+  putUpload(key: string, bytes: Uint8Array): Promise<unknown> {
+    return this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: bytes, ContentType: 'application/zip' }));
+  }
+
+  /**
+   * Copies a stored artifact (an s3:// URI that putArtifact returned for this organization) to an
+   * upload key, so a draft can name it as if it had been uploaded; answers its size in bytes.
+   */
+  async copyToUpload(orgId: string, artifactUri: string, uploadKey: string): Promise<number> {
+    const prefix = `s3://${this.bucket}/`;
+    const source = artifactUri.startsWith(prefix) ? artifactUri.slice(prefix.length) : null;
+    // The URI comes from the organization's own Flow item; checked anyway so no other key is ever read.
+    if (source === null || !source.startsWith(`artifacts/${orgId}/`)) throw new Error(`not an artifact of organization ${orgId}: ${artifactUri}`);
+    await this.s3.send(new CopyObjectCommand({ Bucket: this.bucket, Key: uploadKey, CopySource: `${this.bucket}/${source.split('/').map(encodeURIComponent).join('/')}` }));
+    const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: uploadKey }));
+    return head.ContentLength ?? 0;
   }
 
   /**

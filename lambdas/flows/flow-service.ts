@@ -81,6 +81,28 @@ export class FlowService {
     return { upload_key, url, expires_at, max_bytes: MAX_UPLOADED_ARTIFACT_BYTES };
   }
 
+  /** A new upload key holding a ZIP the client sent inline (checked to be a ZIP by the caller). */
+  async storeUpload(actor: Actor, bytes: Buffer): Promise<{ upload_key: string; bytes: number }> {
+    const upload_key = this.deps.artifacts.newUploadKey(actor.org_id);
+    await this.deps.artifacts.putUpload(upload_key, bytes);
+    return { upload_key, bytes: bytes.length };
+  }
+
+  /**
+   * A new upload key holding the artifact of an existing version: how a builder draft reuses
+   * code already registered (the draft names upload keys only). Nothing is registered, as with
+   * createUploadUrl, so there is no audit record; the copy expires with the other uploads.
+   */
+  async copyArtifact(actor: Actor, flowName: string, flowVersion: string): Promise<{ upload_key: string; flow_name: string; flow_version: string; bytes: number }> {
+    const version = await this.get(actor.org_id, flowName, flowVersion);
+    if (version.artifact_s3_uri === null) {
+      throw new ValidationError([{ path: 'flow_version', message: `${flowName}@${flowVersion} has no artifact (it has no code tasks)` }]);
+    }
+    const upload_key = this.deps.artifacts.newUploadKey(actor.org_id);
+    const bytes = await this.deps.artifacts.copyToUpload(actor.org_id, version.artifact_s3_uri, upload_key);
+    return { upload_key, flow_name: flowName, flow_version: flowVersion, bytes };
+  }
+
   /**
    * Registers a version. The same version with the same code_hash answers the stored version
    * unchanged; with another code_hash a 409. The artifact is stored (content-addressed, so a

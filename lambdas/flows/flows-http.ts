@@ -8,13 +8,16 @@ import { flowVersionView, type ArtifactSource, type FlowService, type RegisterFl
 import { actorOf, pathName } from './request-context';
 import { DEFAULT_NAMESPACE } from './resource-names';
 import {
+  copyArtifactBody,
   listFlowsQuery,
   MAX_INLINE_ARTIFACT_BYTES,
   MAX_SPEC_BYTES,
   pageQuery,
   registerFlowEnvelope,
   updateFlowVersionBody,
+  uploadArtifactBody,
 } from './schemas';
+import { zipEntryNames } from './artifact-zip';
 
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
@@ -22,13 +25,13 @@ function tooLarge(message: string): DagyError {
   return new DagyError(413, 'payload_too_large', message);
 }
 
-function decodeInlineArtifact(zipBase64: string): Buffer {
+function decodeInlineArtifact(zipBase64: string, path = 'artifact.zip_base64'): Buffer {
   const text = zipBase64.replace(/\s+/g, '');
   // Estimated before decoding: an oversize artifact costs no allocation.
   if (Math.floor((text.length * 3) / 4) - (text.match(/=+$/)?.[0].length ?? 0) > MAX_INLINE_ARTIFACT_BYTES) {
-    throw tooLarge(`artifact.zip_base64 exceeds ${MAX_INLINE_ARTIFACT_BYTES} bytes decoded (upload larger artifacts through POST /v1/artifacts/upload-url)`);
+    throw tooLarge(`${path} exceeds ${MAX_INLINE_ARTIFACT_BYTES} bytes decoded (upload larger artifacts through POST /v1/artifacts/upload-url)`);
   }
-  if (!BASE64.test(text)) throw new ValidationError([{ path: 'artifact.zip_base64', message: 'is not base64' }]);
+  if (!BASE64.test(text)) throw new ValidationError([{ path, message: 'is not base64' }]);
   return Buffer.from(text, 'base64');
 }
 
@@ -73,6 +76,18 @@ function parseTag(tag: string | undefined): { key: string; value?: string } | un
 export function flowOperations(flows: FlowService): Record<string, Operation> {
   return {
     createUploadUrl: async (request) => created(await flows.createUploadUrl(actorOf(request))),
+
+    uploadArtifact: async (request) => {
+      const body = parseWith(uploadArtifactBody, request.body);
+      const bytes = decodeInlineArtifact(body.zip_base64, 'zip_base64');
+      if (zipEntryNames(bytes) === null) throw new ValidationError([{ path: 'zip_base64', message: 'is not a ZIP archive' }]);
+      return created(await flows.storeUpload(actorOf(request), bytes));
+    },
+
+    copyArtifact: async (request) => {
+      const body = parseWith(copyArtifactBody, request.body);
+      return created(await flows.copyArtifact(actorOf(request), body.flow_name, body.flow_version));
+    },
 
     registerFlow: async (request) => {
       const input = parseRegistration(request.body);

@@ -189,6 +189,10 @@ export const createDraftBody = z.strictObject({
 });
 export const updateDraftBody = createDraftBody.extend({ version: versionField.optional() });
 export const publishDraftBody = z.strictObject({ flow_version: resourceName() });
+/** A ZIP sent inline to become an upload (POST /v1/artifacts/uploads): the browser's way, with no cross-origin PUT. */
+export const uploadArtifactBody = z.strictObject({ zip_base64: z.string() });
+/** The flow version whose artifact a draft reuses (POST /v1/artifacts/copy). */
+export const copyArtifactBody = z.strictObject({ flow_name: resourceName(), flow_version: resourceName() });
 
 const draftSummarySchema = z.object({
   draft_id: z.string(),
@@ -214,6 +218,11 @@ const draftValidationSchema = z.object({
 export const FLOWS_SCHEMAS: OperationSchemas = {
   createUploadUrl: {
     response: { status: 201, body: z.object({ upload_key: z.string(), url: z.string(), expires_at: z.string(), max_bytes: z.int() }) },
+  },
+  uploadArtifact: { body: uploadArtifactBody, response: { status: 201, body: z.object({ upload_key: z.string(), bytes: z.int() }) } },
+  copyArtifact: {
+    body: copyArtifactBody,
+    response: { status: 201, body: z.object({ upload_key: z.string(), flow_name: z.string(), flow_version: z.string(), bytes: z.int() }) },
   },
   registerFlow: { body: registerFlowBody, response: { status: 201, body: flowVersionSchema } },
   listFlows: { query: listFlowsQuery, response: { status: 200, body: pageOf(flowVersionSummarySchema) } },

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { strToU8, zipSync } from 'fflate';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Locator, Page } from 'playwright-core';
 import { etlRegistration } from '../../examples/etl/artifact';
 import { fromRoot } from '../../lib/paths';
 import type { Platform } from '../../local/platform';
@@ -28,6 +28,10 @@ describe('web console', () => {
   return { waited: parameters.wait_ms };
 }`;
 
+  const helloCode = `export async function hello() {
+  return { hello: 'from the slow flow artifact' };
+}`;
+
   beforeAll(async () => {
     [platform, chrome] = await Promise.all([startTestPlatform({ consoleDir: fromRoot('console/dist'), allowLoopbackEgress: true }), launchBrowser()]);
     const signedUp = await signUpTenant(platform.url, 'console');
@@ -39,7 +43,8 @@ describe('web console', () => {
       flow_version: '1.0.0',
       default_executor: 'step-functions',
       flow_spec: { tasks: [{ name: 'wait', type: 'code', handler: 'tasks/slow.mjs:wait', parameters: { wait_ms: 60_000 } }] },
-      artifact: { zip_base64: Buffer.from(zipSync({ 'tasks/slow.mjs': strToU8(slowCode) })).toString('base64') },
+      // hello.mjs is for the builder: its draft's code task runs it from this version's artifact.
+      artifact: { zip_base64: Buffer.from(zipSync({ 'tasks/slow.mjs': strToU8(slowCode), 'tasks/hello.mjs': strToU8(helloCode) })).toString('base64') },
     });
     expect(slow.status).toBe(201);
     context = await chrome.browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -51,6 +56,40 @@ describe('web console', () => {
     await chrome?.close();
     await platform?.stop();
   });
+
+  /** The centre of an element once it stops moving: the same box in two reads a few frames apart. */
+  async function settledCentre(locator: Locator): Promise<{ x: number; y: number }> {
+    await locator.scrollIntoViewIfNeeded();
+    let last: { x: number; y: number; width: number; height: number } | null = null;
+    for (let i = 0; i < 100; i++) {
+      const box = await locator.boundingBox();
+      if (box !== null && last !== null && box.x === last.x && box.y === last.y && box.width === last.width && box.height === last.height) {
+        return { x: box.x + box.width / 2, y: box.y + box.height / 2 };
+      }
+      last = box;
+      await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+    }
+    throw new Error(`${locator.toString()} never stopped moving`);
+  }
+
+  /**
+   * Drags a connection from one React Flow handle to another with the real mouse: pressed on
+   * the source handle, moved in steps (React Flow tracks the pointer to find the closest handle),
+   * released on the target. Both positions are read once the canvas has settled. locator.dragTo
+   * pressed wherever the source was when it looked, and then looked for the target: with the
+   * draft still being saved and validated, the handles moved in between (validation issue text
+   * resized the nodes, whose handles sat at half their height; the view is fitted after each
+   * added task), so the press or the release could miss the 6-pixel handles.
+   */
+  async function dragConnection(source: Locator, target: Locator): Promise<void> {
+    const from = await settledCentre(source);
+    const to = await settledCentre(target);
+    await page.mouse.move(from.x, from.y);
+    await page.mouse.down();
+    await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 5 });
+    await page.mouse.move(to.x, to.y, { steps: 5 });
+    await page.mouse.up();
+  }
 
   async function signIn(): Promise<void> {
     await page.getByLabel('Email').fill(alice.email);
@@ -99,6 +138,14 @@ describe('web console', () => {
     await page.screenshot({ path: join(artifactsDir(), 'run-page.png'), fullPage: true });
 
     // Time to interactive of the run page: a fresh load until the DAG shows its states.
+    // The console started this run, so it knows its flow and has its (immutable) spec: the
+    // load reads the run alone, not the run and then the flow version.
+    const apiCalls: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/v1/')) apiCalls.push(path);
+    };
+    page.on('request', onRequest);
     const started = Date.now();
     await page.goto(runUrl);
     await page.locator('.task-node[data-status="SUCCEEDED"]').first().waitFor();
@@ -106,7 +153,23 @@ describe('web console', () => {
     metrics.run_page_interactive_mark_ms = Math.round(
       await page.evaluate<number>("performance.getEntriesByName('dagy:run-page-interactive')[0]?.startTime ?? -1"),
     );
+    // Where the time goes: when the run was asked for (script loaded and rendered), and how long the API took.
+    const runCall = await page.evaluate<{ startTime: number; responseEnd: number } | null>(
+      `(() => { const e = performance.getEntriesByType('resource').find((r) => new URL(r.name).pathname === ${JSON.stringify(new URL(runUrl).pathname.replace('/runs/', '/v1/runs/'))}); return e ? { startTime: e.startTime, responseEnd: e.responseEnd } : null; })()`,
+    );
+    page.off('request', onRequest);
     expect(metrics.run_page_interactive_mark_ms).toBeGreaterThan(0);
+    expect(runCall).not.toBeNull();
+    metrics.run_page_run_request_start_ms = Math.round(runCall!.startTime);
+    metrics.run_page_run_request_ms = Math.round(runCall!.responseEnd - runCall!.startTime);
+    expect(apiCalls.filter((p) => p.startsWith('/v1/flows/'))).toEqual([]);
+    // For comparison, a deep link to a run this tab has not seen: the run, then its flow version.
+    await page.evaluate('sessionStorage.clear()');
+    await page.goto(runUrl);
+    await page.locator('.task-node[data-status="SUCCEEDED"]').first().waitFor();
+    metrics.run_page_interactive_unseen_run_mark_ms = Math.round(
+      await page.evaluate<number>("performance.getEntriesByName('dagy:run-page-interactive')[0]?.startTime ?? -1"),
+    );
 
     // Readable at phone width: the DAG and the facts stay on screen without sideways scrolling.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -140,9 +203,14 @@ describe('web console', () => {
     await page.getByLabel('Default executor').selectOption('step-functions');
     for (let i = 0; i < 3; i++) await page.getByRole('button', { name: 'Add task' }).click();
     await page.locator('.react-flow__node[data-id="task_3"]').waitFor();
+    // The three tasks are saved and validated: the page above the canvas has stopped changing.
+    await saved.waitFor();
     // Connect task_1 → task_2 by dragging from its output handle to the other's input handle.
-    await page.locator('.react-flow__node[data-id="task_1"] .react-flow__handle.source').dragTo(page.locator('.react-flow__node[data-id="task_2"] .react-flow__handle.target'));
-    await page.locator('.react-flow__edge[data-id="task_1->task_2"]').waitFor({ state: 'attached' });
+    await dragConnection(
+      page.locator('.react-flow__node[data-id="task_1"] .react-flow__handle.source'),
+      page.locator('.react-flow__node[data-id="task_2"] .react-flow__handle.target'),
+    );
+    await page.locator('.react-flow__edge[data-id="task_1->task_2"]').waitFor({ state: 'attached', timeout: 5_000 });
     // And task_2 → task_3 from the side panel (the keyboard way).
     await page.locator('.react-flow__node[data-id="task_3"]').click();
     await page.getByRole('complementary', { name: 'Task task_3' }).getByLabel('task_2').check();
@@ -173,6 +241,26 @@ describe('web console', () => {
       { from: 'task_2', to: 'task_3' },
     ]);
     expect(stored.body.default_executor).toBe('step-functions');
+
+    // task_1 becomes a code task: publishing needs an artifact, chosen as a registered version's code.
+    await page.locator('.react-flow__node[data-id="task_1"]').click();
+    const first = page.getByRole('complementary', { name: 'Task task_1' });
+    await first.getByRole('combobox', { name: /^Type/ }).selectOption('code');
+    await first.getByLabel('Handler').fill('tasks/hello.mjs:hello');
+    await page.getByText('artifact required: flow_spec has code tasks').waitFor();
+    await expect(page.getByRole('button', { name: 'Publish' }).isDisabled()).resolves.toBe(true);
+    // A ZIP from this computer without the module: the issue lands on task_1's node.
+    const otherZip = Buffer.from(zipSync({ 'tasks/other.mjs': strToU8('export const x = 1;\n') }));
+    await page.getByLabel('Or upload a ZIP').setInputFiles({ name: 'other.zip', mimeType: 'application/zip', buffer: otherZip });
+    await page.getByText('other.zip (1 KB)').waitFor();
+    await page.locator('.task-node.has-issues[data-task="task_1"]').filter({ hasText: "module 'tasks/hello.mjs' is not in the artifact" }).waitFor();
+    // The code of a registered version has it.
+    await page.getByLabel('Code from flow version').selectOption({ label: 'slow 1.0.0' });
+    await page.getByRole('button', { name: 'Use its code' }).click();
+    await page.getByText(/the code of slow 1\.0\.0/).waitFor();
+    await page.getByText('The draft is valid.').waitFor();
+    await saved.waitFor();
+    expect((await alice.api.get(`/v1/drafts/${draftId}`)).body.artifact.upload_key).toMatch(new RegExp(`^uploads/${alice.org_id}/`));
     await page.screenshot({ path: join(artifactsDir(), 'builder.png') });
 
     await page.getByRole('button', { name: 'Publish' }).click();
@@ -183,6 +271,9 @@ describe('web console', () => {
     for (const task of ['task_1', 'task_2', 'task_3']) {
       await page.locator(`.task-node[data-task="${task}"][data-status="SUCCEEDED"]`).waitFor({ timeout: 60_000 });
     }
+    const built = await alice.api.get('/v1/flows/built/versions/1.0.0');
+    expect(built.body.artifact_s3_uri).toMatch(/\.zip$/);
+    expect(built.body.flow_spec.tasks[0]).toMatchObject({ name: 'task_1', type: 'code', handler: 'tasks/hello.mjs:hello' });
   });
 
   it("shows another organization's run as not found, and an expired session goes to sign in and back", async () => {
@@ -253,6 +344,68 @@ describe('web console', () => {
     expect(await page.content()).not.toContain('hunter2-very-secret');
   });
 
+  it("creates a schedule, a secret and an API key from their pages, with the API's errors on their fields", async () => {
+    /** The text of the descriptions (help, error) of a form control. */
+    type Described = { getAttribute(name: string): string | null; ownerDocument: { getElementById(id: string): { textContent: string | null } | null } };
+    const described = (control: Locator) =>
+      control.evaluate((el: Described) => (el.getAttribute('aria-describedby') ?? '').split(' ').map((id) => el.ownerDocument.getElementById(id)?.textContent ?? '').join(' '));
+
+    await page.goto(url('/schedules'));
+    const schedule = page.getByRole('form', { name: 'New schedule' });
+    await schedule.getByLabel('a flow version').check();
+    await schedule.getByLabel('Flow name', { exact: true }).fill('etl');
+    await schedule.getByLabel('Flow version', { exact: true }).fill('1.0.0');
+    const cron = schedule.getByLabel('Cron expression');
+    await cron.fill('every morning');
+    await schedule.getByRole('button', { name: 'Create schedule' }).click();
+    await cron.and(page.locator('[aria-invalid="true"]')).waitFor();
+    expect(await described(cron)).toMatch(/5 fields/);
+    await cron.fill('0 6 * * *');
+    await schedule.getByRole('button', { name: 'Create schedule' }).click();
+    await schedule.getByRole('status').filter({ hasText: 'Created schedule' }).waitFor();
+    await page.getByRole('cell', { name: '0 6 * * *' }).waitFor();
+    // The form and the list stay readable at phone width (no sideways scrolling).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect(page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).resolves.toBeLessThanOrEqual(1);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    expect((await alice.api.get('/v1/schedules')).body.items).toEqual([expect.objectContaining({ flow_name: 'etl', cron_expression: '0 6 * * *' })]);
+
+    await page.goto(url('/secrets'));
+    const secret = page.getByRole('form', { name: 'New secret' });
+    const secretName = secret.getByLabel('Secret name');
+    await secretName.fill('not a name!');
+    await secret.getByLabel('Value', { exact: true }).fill('console-typed-secret-42');
+    await secret.getByRole('button', { name: 'Create secret' }).click();
+    await secretName.and(page.locator('[aria-invalid="true"]')).waitFor();
+    await secretName.fill('CONSOLE_TOKEN');
+    await secret.getByRole('button', { name: 'Create secret' }).click();
+    await secret.getByRole('status').filter({ hasText: 'Created secret CONSOLE_TOKEN' }).waitFor();
+    await page.getByRole('cell', { name: 'CONSOLE_TOKEN' }).waitFor();
+    await expect(secret.getByLabel('Value', { exact: true }).inputValue()).resolves.toBe('');
+    expect(await page.content()).not.toContain('console-typed-secret-42');
+    expect((await alice.api.get('/v1/secrets/CONSOLE_TOKEN')).status).toBe(200);
+
+    await page.goto(url('/members'));
+    const keyForm = page.getByRole('form', { name: 'New API key' });
+    await keyForm.getByRole('button', { name: 'Create API key' }).click();
+    await keyForm.getByLabel('Key name').and(page.locator('[aria-invalid="true"]')).waitFor();
+    await keyForm.getByLabel('Key name').fill('ci deploys');
+    await keyForm.getByLabel('Role').selectOption('developer');
+    await keyForm.getByRole('button', { name: 'Create API key' }).click();
+    const shown = keyForm.getByLabel('Secret of ci deploys');
+    await shown.waitFor();
+    const key = await shown.inputValue();
+    const me = await fetch(url('/v1/me'), { headers: { authorization: `Bearer ${key}` } });
+    expect(((await me.json()) as { role: string }).role).toBe('developer');
+    await page.getByRole('cell', { name: 'ci deploys' }).waitFor();
+    // Shown once: gone when hidden, and not there after a reload.
+    await keyForm.getByRole('button', { name: 'Done, hide it' }).click();
+    await expect(shown.count()).resolves.toBe(0);
+    await page.reload();
+    await page.getByRole('cell', { name: 'ci deploys' }).waitFor();
+    expect(await page.content()).not.toContain(key);
+  });
+
   it('switches organization: the runs are the chosen one’s, with its role', async () => {
     // Adding a member is an invitation the invitee accepts.
     const invited = await theirRun.owner.api.post('/v1/members', { email: alice.email, role: 'viewer' });
@@ -278,7 +431,10 @@ describe('web console', () => {
     await page.getByRole('heading', { name: 'Runs' }).waitFor();
     await page.getByRole('link', { name: /.+/ }).filter({ hasText: /-/ }).first().click();
     await page.locator('.task-node').first().waitFor();
-    // A viewer reads runs but is offered neither cancel nor retry.
+    // A viewer reads runs but is offered neither cancel nor retry, nor the create forms.
     await expect(page.getByRole('button', { name: /Cancel run|Retry run/ }).count()).resolves.toBe(0);
+    await page.goto(url('/schedules'));
+    await page.getByRole('heading', { name: 'Schedules', exact: true }).waitFor();
+    await expect(page.getByRole('form').count()).resolves.toBe(0);
   });
 });

@@ -2,9 +2,14 @@ import { useState } from 'react';
 import { api } from '../api/client';
 import type { Page } from '../api/types';
 import { ErrorBox, formatTime, StatusBadge, Table, useResource } from '../shell/ui';
+import { can } from './form-kit';
+import { ApiKeyForm, InviteForm } from './member-forms';
+import { ScheduleForm } from './schedule-form';
+import { SecretForm } from './secret-form';
+import { SensorForm } from './sensor-form';
 
-// Read-mostly pages over the organization's other resources. Each is one list from the API;
-// writes stay in the CLI and API except where a page says otherwise.
+// Pages over the organization's other resources: a list from the API, and a create form for
+// the roles that may create (the others see the list only; the API refuses them anyway).
 
 interface Schedule {
   schedule_id: string;
@@ -46,6 +51,7 @@ export function SchedulesPage() {
     <section>
       <h1>Schedules</h1>
       <ErrorBox error={list.error} />
+      {can('schedules:write') && <ScheduleForm onCreated={() => void list.reload()} />}
       <Table
         caption="Schedules"
         rows={list.data?.items ?? []}
@@ -83,6 +89,7 @@ export function SensorsPage() {
       <h1>Sensors</h1>
       <p className="muted">A webhook sensor is called at {location.origin}/v1/hooks/&lt;token&gt;; the token is shown once, when the sensor is created.</p>
       <ErrorBox error={list.error} />
+      {can('sensors:write') && <SensorForm onCreated={() => void list.reload()} />}
       <Table
         caption="Sensors"
         rows={list.data?.items ?? []}
@@ -115,6 +122,7 @@ export function SecretsPage() {
       <h1>Secrets</h1>
       <p className="muted">Names and scopes only: the console never reads a secret's value.</p>
       <ErrorBox error={list.error} />
+      {can('secrets:manage') && <SecretForm onCreated={() => void list.reload()} />}
       <Table
         caption="Secrets"
         rows={list.data?.items ?? []}
@@ -195,6 +203,7 @@ export function MembersPage() {
     <section>
       <h1>Members</h1>
       <ErrorBox error={members.error} />
+      {can('members:manage') && <InviteForm onCreated={() => void members.reload()} />}
       <Table
         caption="Members"
         rows={members.data?.items ?? []}
@@ -206,6 +215,7 @@ export function MembersPage() {
         ]}
       />
       <h2>API keys</h2>
+      {can('api_keys:manage') && <ApiKeyForm onCreated={() => void keys.reload()} />}
       {keys.error ? (
         <p className="muted">Only admins see the organization's API keys.</p>
       ) : (

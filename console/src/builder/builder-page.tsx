@@ -19,6 +19,7 @@ import { NODE_TYPES, type TaskNodeData } from '../graph/dag-view';
 import { layoutDag } from '../graph/layout';
 import { ErrorBox, Link } from '../shell/ui';
 import { addTask, asFlowSpec, connect, disconnect, edgeIssues, newTaskName, removeTask, taskIssueText, updateTask } from './draft-model';
+import { ArtifactPicker, type DraftArtifact } from './artifact-picker';
 import { TaskPanel } from './task-panel';
 
 type SaveState = 'saved' | 'saving' | 'unsaved' | 'failed';
@@ -34,6 +35,7 @@ export function BuilderPage({ draftId }: { draftId: string }) {
   const [spec, setSpec] = useState<FlowSpec>({ tasks: [], edges: [] });
   const [flowName, setFlowName] = useState('');
   const [executor, setExecutor] = useState('');
+  const [artifact, setArtifact] = useState<DraftArtifact>(null);
   const flow = useRef<ReactFlowInstance<Node<TaskNodeData>, Edge> | null>(null);
   const [layout, setLayout] = useState<Layout>({});
   const [nodes, setNodes] = useState<Node<TaskNodeData>[]>([]);
@@ -47,8 +49,8 @@ export function BuilderPage({ draftId }: { draftId: string }) {
   const [publishError, setPublishError] = useState<unknown>(null);
 
   // The latest edits, read by the save loop (saves are sequential: each carries the version the previous one returned).
-  const latest = useRef({ spec, flowName, layout, executor });
-  latest.current = { spec, flowName, layout, executor };
+  const latest = useRef({ spec, flowName, layout, executor, artifact });
+  latest.current = { spec, flowName, layout, executor, artifact };
   const version = useRef(0);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const saving = useRef<Promise<void> | null>(null);
@@ -68,6 +70,7 @@ export function BuilderPage({ draftId }: { draftId: string }) {
         setSpec(s);
         setFlowName(d.flow_name ?? '');
         setExecutor(d.default_executor ?? '');
+        setArtifact(d.artifact);
         setLayout(auto);
         version.current = d.version;
         void validate().catch(() => undefined);
@@ -86,7 +89,7 @@ export function BuilderPage({ draftId }: { draftId: string }) {
       do {
         again.current = false;
         setSaveState('saving');
-        const { spec: s, flowName: f, layout: l, executor: x } = latest.current;
+        const { spec: s, flowName: f, layout: l, executor: x, artifact: a } = latest.current;
         const names = new Set(s.tasks.map((t) => t.name));
         const body = {
           name: draft.name,
@@ -95,7 +98,7 @@ export function BuilderPage({ draftId }: { draftId: string }) {
           namespace: draft.namespace,
           tags: draft.tags,
           default_executor: x === '' ? null : x,
-          artifact: draft.artifact,
+          artifact: a,
           flow_spec: s,
           layout: Object.fromEntries(Object.entries(l).filter(([k]) => names.has(k))),
           version: version.current,
@@ -365,6 +368,14 @@ export function BuilderPage({ draftId }: { draftId: string }) {
           </aside>
         )}
       </div>
+      <ArtifactPicker
+        artifact={artifact}
+        onChange={(next) => {
+          latest.current.artifact = next;
+          setArtifact(next);
+          changed();
+        }}
+      />
     </section>
   );
 }

@@ -1,11 +1,12 @@
 import { useMemo, useState } from 'react';
 import { api, query } from '../api/client';
 import { loadSession } from '../api/session';
-import type { FlowVersion, Page } from '../api/types';
+import type { FlowVersion, Page, Run } from '../api/types';
 import { roleAtLeast } from '../../../lambdas/catalogue/roles';
 import { SchemaForm } from '../forms/schema-form';
 import { DagView } from '../graph/dag-view';
 import { navigate } from '../router';
+import { rememberRunFlows } from '../runs/flow-spec-cache';
 import { ErrorBox, formatTime, Link, StatusBadge, Table, useResource } from '../shell/ui';
 
 export function FlowsPage() {
@@ -41,7 +42,8 @@ export function FlowsPage() {
 
 /** Starts a run and opens its page. */
 export async function startRun(body: Record<string, unknown>): Promise<void> {
-  const run = await api<{ run_id: string }>('POST', '/v1/runs', body);
+  const run = await api<Run>('POST', '/v1/runs', body);
+  rememberRunFlows([run]);
   navigate(`/runs/${run.run_id}`);
 }
 

@@ -1,12 +1,13 @@
 import { useEffect, useMemo, useState } from 'react';
 import { api } from '../api/client';
 import { loadSession } from '../api/session';
-import type { FlowVersion, RunDetail } from '../api/types';
+import type { RunDetail } from '../api/types';
 import { roleAtLeast } from '../../../lambdas/catalogue/roles';
 import { DagView } from '../graph/dag-view';
 import { latestAttempts } from '../graph/layout';
 import { navigate } from '../router';
 import { duration, ErrorBox, formatTime, Link, StatusBadge, useResource } from '../shell/ui';
+import { flowSpecOf, knownRunFlow, rememberRunFlows } from './flow-spec-cache';
 import { TaskLogs } from './task-logs';
 import { Timeline } from './timeline';
 
@@ -20,14 +21,18 @@ export function RunPage({ runId }: { runId: string }) {
   useEffect(() => {
     if (r !== undefined && TERMINAL.has(r.status)) setLive(false);
   }, [r]);
-  const specPath = r ? `/v1/flows/${encodeURIComponent(r.flow_name)}/versions/${encodeURIComponent(r.flow_version)}` : '';
-  const flow = useResource(specPath, () => (specPath === '' ? Promise.resolve(undefined) : api<FlowVersion>('GET', specPath)));
+  // The flow is known before the run is read when the console listed or started this run: the
+  // spec is then fetched (or taken from the cache) at the same time as the run, not after it.
+  const [known] = useState(() => knownRunFlow(runId));
+  const flowOf = r ?? known;
+  const specKey = flowOf ? `${flowOf.flow_name}@${flowOf.flow_version}` : '';
+  const flow = useResource(specKey, () => (flowOf === undefined ? Promise.resolve(undefined) : flowSpecOf(flowOf.flow_name, flowOf.flow_version)));
   const [selected, setSelected] = useState<string | null>(null);
   const [actionError, setActionError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
 
-  const tasks = useMemo(() => flow.data?.flow_spec?.tasks.map((t) => t.name) ?? [], [flow.data]);
-  const edges = useMemo(() => flow.data?.flow_spec?.edges ?? [], [flow.data]);
+  const tasks = useMemo(() => flow.data?.tasks.map((t) => t.name) ?? [], [flow.data]);
+  const edges = useMemo(() => flow.data?.edges ?? [], [flow.data]);
   const latest = useMemo(() => latestAttempts(r?.task_runs ?? []), [r]);
   const ready = r !== undefined && tasks.length > 0;
   useEffect(() => {
@@ -43,8 +48,11 @@ export function RunPage({ runId }: { runId: string }) {
     setBusy(true);
     setActionError(null);
     try {
-      const answer = await api<{ run_id: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/${what}`, {});
-      if (what === 'retry') navigate(`/runs/${answer.run_id}`);
+      const answer = await api<{ run_id: string; flow_name: string; flow_version: string }>('POST', `/v1/runs/${encodeURIComponent(runId)}/${what}`, {});
+      if (what === 'retry') {
+        rememberRunFlows([answer]);
+        navigate(`/runs/${answer.run_id}`);
+      }
       else await run.reload();
     } catch (e) {
       setActionError(e);

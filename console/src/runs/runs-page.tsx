@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { api, query } from '../api/client';
 import { RUN_STATUSES, TRIGGER_TYPES, type Page, type Run } from '../api/types';
+import { rememberRunFlows } from './flow-spec-cache';
 import { formatTime, duration, ErrorBox, Link, StatusBadge, Table, useResource } from '../shell/ui';
 
 const SINCE: Array<{ label: string; ms: number | null }> = [
@@ -19,7 +20,15 @@ export function RunsPage() {
   const [since, setSince] = useState(0);
   const [live, setLive] = useState(true);
   const path = `/v1/runs${query({ status, flow_name: flow.trim(), deployment_name: deployment.trim(), limit: 100 })}`;
-  const runs = useResource(path, () => api<Page<Run>>('GET', path), { live, intervalMs: 2000 });
+  const runs = useResource(
+    path,
+    async () => {
+      const page = await api<Page<Run>>('GET', path);
+      rememberRunFlows(page.items);
+      return page;
+    },
+    { live, intervalMs: 2000 },
+  );
   const sinceMs = SINCE[since]!.ms;
   const rows = (runs.data?.items ?? []).filter(
     (r) => (trigger === '' || r.trigger.type === trigger) && (sinceMs === null || Date.parse(r.created_at) >= Date.now() - sinceMs),

@@ -34,4 +34,6 @@ export const FLOWS_ROUTES: RouteDef[] = [
   { method: 'DELETE', path: '/v1/drafts/{draft_id}', domain: 'flows', operation: 'deleteDraft', permission: 'drafts:write', summary: 'Delete a draft' },
   { method: 'POST', path: '/v1/drafts/{draft_id}/validate', domain: 'flows', operation: 'validateDraft', permission: 'drafts:read', summary: "Validate a draft: issues mapped to the tasks they concern" },
   { method: 'POST', path: '/v1/drafts/{draft_id}/publish', domain: 'flows', operation: 'publishDraft', permission: 'flows:write', summary: 'Register a flow version from a draft' },
+  { method: 'POST', path: '/v1/artifacts/uploads', domain: 'flows', operation: 'uploadArtifact', permission: 'flows:write', summary: 'Store a ZIP sent inline (at most 4 MB) under a new upload key (a draft\'s artifact, same origin)', maxBodyBytes: REGISTER_FLOW_BODY_LIMIT },
+  { method: 'POST', path: '/v1/artifacts/copy', domain: 'flows', operation: 'copyArtifact', permission: 'flows:write', summary: "Copy a flow version's artifact to a new upload key (a draft's artifact)", maxBodyBytes: 4096 },
 ];

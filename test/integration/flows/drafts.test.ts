@@ -1,7 +1,7 @@
 import type { Platform } from '../../../local/platform';
 import { signUpTenant, type TestTenant } from '../../support/auth';
 import { startTestPlatform } from '../../support/platform';
-import { addMember, auditedBy, codeSpec, httpSpec, parseJson, TASK_CODE, zipOf, type Member } from './helpers';
+import { addMember, auditedBy, codeRegistration, codeSpec, httpRegistration, httpSpec, parseJson, TASK_CODE, zipOf, type Member } from './helpers';
 
 // Drafts through HTTP: versions and 412, validation mapped to tasks, publishing a flow version.
 describe('drafts API', () => {
@@ -139,6 +139,50 @@ describe('drafts API', () => {
     expect((await developer.inOrg.post(`/v1/drafts/${nameless.body.draft_id}/publish`, { flow_version: '1.0.0' })).body.error.details[0].path).toBe('flow_name');
     expect((await developer.inOrg.post(`/v1/drafts/${httpDraft.body.draft_id}/publish`, { flow_version: 'bad version' })).status).toBe(400);
     expect((await viewer.inOrg.post(`/v1/drafts/${httpDraft.body.draft_id}/publish`, { flow_version: '2.0.0' })).status).toBe(403);
+  });
+
+  it("publishes a draft with the artifact of a registered version, copied to an upload key of the organization's own", async () => {
+    const registered = await developer.inOrg.post('/v1/flows', codeRegistration('reused', '1.0.0'));
+    expect(registered.status).toBe(201);
+    const { result: copy, records } = await auditedBy(platform, owner.org_id, () => developer.inOrg.post('/v1/artifacts/copy', { flow_name: 'reused', flow_version: '1.0.0' }));
+    expect(copy.status).toBe(201);
+    expect(copy.body).toEqual({ upload_key: expect.stringMatching(new RegExp(`^uploads/${owner.org_id}/`)), flow_name: 'reused', flow_version: '1.0.0', bytes: zipOf(TASK_CODE).length });
+    expect(records).toHaveLength(0);
+    const draft = await developer.inOrg.post('/v1/drafts', { flow_name: 'reused', flow_spec: codeSpec(), artifact: { upload_key: copy.body.upload_key } });
+    expect((await developer.inOrg.post(`/v1/drafts/${draft.body.draft_id}/validate`)).body).toEqual({ valid: true, errors: [] });
+    const published = await developer.inOrg.post(`/v1/drafts/${draft.body.draft_id}/publish`, { flow_version: '1.0.1' });
+    expect(published.status).toBe(201);
+    // The same spec and the same bytes: the same code.
+    expect(published.body.code_hash).toBe(registered.body.code_hash);
+
+    expect((await developer.inOrg.post('/v1/flows', httpRegistration('plain', '1.0.0'))).status).toBe(201);
+    const none = await developer.inOrg.post('/v1/artifacts/copy', { flow_name: 'plain', flow_version: '1.0.0' });
+    expect(none.status).toBe(400);
+    expect(none.body.error.details).toEqual([{ path: 'flow_version', message: expect.stringContaining('has no artifact') }]);
+    const bad = await developer.inOrg.post('/v1/artifacts/copy', { flow_name: 'reused' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details[0].path).toBe('flow_version');
+    expect((await stranger.api.post('/v1/artifacts/copy', { flow_name: 'reused', flow_version: '1.0.0' })).status).toBe(404);
+    expect((await viewer.inOrg.post('/v1/artifacts/copy', { flow_name: 'reused', flow_version: '1.0.0' })).status).toBe(403);
+  });
+
+  it('stores a ZIP sent inline as an upload a draft can name (the console uploads this way, same origin)', async () => {
+    const zip = zipOf(TASK_CODE);
+    const { result: upload, records } = await auditedBy(platform, owner.org_id, () => developer.inOrg.post('/v1/artifacts/uploads', { zip_base64: zip.toString('base64') }));
+    expect(upload.status).toBe(201);
+    expect(upload.body).toEqual({ upload_key: expect.stringMatching(new RegExp(`^uploads/${owner.org_id}/.+\\.zip$`)), bytes: zip.length });
+    expect(records).toHaveLength(0);
+    const draft = await developer.inOrg.post('/v1/drafts', { flow_name: 'inline-up', flow_spec: codeSpec(), artifact: { upload_key: upload.body.upload_key } });
+    expect((await developer.inOrg.post(`/v1/drafts/${draft.body.draft_id}/validate`)).body).toEqual({ valid: true, errors: [] });
+    expect((await developer.inOrg.post(`/v1/drafts/${draft.body.draft_id}/publish`, { flow_version: '1.0.0' })).status).toBe(201);
+
+    const notZip = await developer.inOrg.post('/v1/artifacts/uploads', { zip_base64: Buffer.from('plain text').toString('base64') });
+    expect(notZip.status).toBe(400);
+    expect(notZip.body.error.details).toEqual([{ path: 'zip_base64', message: 'is not a ZIP archive' }]);
+    const notBase64 = await developer.inOrg.post('/v1/artifacts/uploads', { zip_base64: '***' });
+    expect(notBase64.body.error.details).toEqual([{ path: 'zip_base64', message: 'is not base64' }]);
+    expect((await developer.inOrg.post('/v1/artifacts/uploads', {})).body.error.details[0].path).toBe('zip_base64');
+    expect((await viewer.inOrg.post('/v1/artifacts/uploads', { zip_base64: zip.toString('base64') })).status).toBe(403);
   });
 
   it('refuses another org’s upload key, deletes with an optional version, lists newest first, hides drafts from other orgs', async () => {
