@@ -21,6 +21,8 @@ describe('web console', () => {
   let page: Page;
   const metrics: Record<string, number> = {};
   let theirRun: { org_id: string; run_slug: string; owner: TestTenant };
+  /** The secret of the API key created in the console, revoked there later. */
+  let ciKey: string;
   const url = (path: string) => `${platform.url}${path}`;
 
   const slowCode = `export async function wait({ parameters }) {
@@ -363,7 +365,7 @@ describe('web console', () => {
     await cron.fill('0 6 * * *');
     await schedule.getByRole('button', { name: 'Create schedule' }).click();
     await schedule.getByRole('status').filter({ hasText: 'Created schedule' }).waitFor();
-    await page.getByRole('cell', { name: '0 6 * * *' }).waitFor();
+    await page.getByRole('cell', { name: '0 6 * * *', exact: true }).waitFor();
     // The form and the list stay readable at phone width (no sideways scrolling).
     await page.setViewportSize({ width: 390, height: 844 });
     await expect(page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth')).resolves.toBeLessThanOrEqual(1);
@@ -380,7 +382,7 @@ describe('web console', () => {
     await secretName.fill('CONSOLE_TOKEN');
     await secret.getByRole('button', { name: 'Create secret' }).click();
     await secret.getByRole('status').filter({ hasText: 'Created secret CONSOLE_TOKEN' }).waitFor();
-    await page.getByRole('cell', { name: 'CONSOLE_TOKEN' }).waitFor();
+    await page.getByRole('cell', { name: 'CONSOLE_TOKEN', exact: true }).waitFor();
     await expect(secret.getByLabel('Value', { exact: true }).inputValue()).resolves.toBe('');
     expect(await page.content()).not.toContain('console-typed-secret-42');
     expect((await alice.api.get('/v1/secrets/CONSOLE_TOKEN')).status).toBe(200);
@@ -395,15 +397,67 @@ describe('web console', () => {
     const shown = keyForm.getByLabel('Secret of ci deploys');
     await shown.waitFor();
     const key = await shown.inputValue();
+    ciKey = key;
     const me = await fetch(url('/v1/me'), { headers: { authorization: `Bearer ${key}` } });
     expect(((await me.json()) as { role: string }).role).toBe('developer');
-    await page.getByRole('cell', { name: 'ci deploys' }).waitFor();
+    await page.getByRole('cell', { name: 'ci deploys', exact: true }).waitFor();
     // Shown once: gone when hidden, and not there after a reload.
     await keyForm.getByRole('button', { name: 'Done, hide it' }).click();
     await expect(shown.count()).resolves.toBe(0);
     await page.reload();
-    await page.getByRole('cell', { name: 'ci deploys' }).waitFor();
+    await page.getByRole('cell', { name: 'ci deploys', exact: true }).waitFor();
     expect(await page.content()).not.toContain(key);
+  });
+
+  it('revokes an API key, disables and deletes a schedule, sets and deletes a secret, behind confirmation dialogs', async () => {
+    // The API key created above: revoked from its row, confirmed in a modal dialog by keyboard.
+    await page.goto(url('/members'));
+    await page.getByRole('button', { name: 'Revoke API key ci deploys' }).click();
+    const revoke = page.getByRole('dialog', { name: 'Revoke API key ci deploys?' });
+    // Cancel has the focus first; Tab to the destructive button, Enter to confirm.
+    await expect(revoke.getByRole('button', { name: 'Cancel' }).evaluate((el: { ownerDocument: { activeElement: unknown } }) => el.ownerDocument.activeElement === el)).resolves.toBe(true);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    await revoke.waitFor({ state: 'detached' });
+    await expect(page.getByRole('cell', { name: 'ci deploys', exact: true }).count()).resolves.toBe(0);
+    const refused = await fetch(url('/v1/me'), { headers: { authorization: `Bearer ${ciKey}` } });
+    expect([401, 403]).toContain(refused.status);
+    // Alice is the organization's only owner: she is not offered removing or demoting herself.
+    const aliceRow = page.getByRole('row').filter({ hasText: alice.email });
+    await aliceRow.getByText('the last owner').waitFor();
+    await expect(aliceRow.getByRole('button').count()).resolves.toBe(0);
+
+    // The schedule created above: disabled, then deleted (Escape first: nothing happens).
+    await page.goto(url('/schedules'));
+    await page.getByRole('button', { name: 'Disable schedule of etl (0 6 * * *)' }).click();
+    await page.getByRole('button', { name: 'Enable schedule of etl (0 6 * * *)' }).waitFor();
+    const [schedule] = (await alice.api.get('/v1/schedules')).body.items;
+    expect(schedule).toMatchObject({ cron_expression: '0 6 * * *', enabled: false });
+    await page.getByRole('button', { name: 'Delete schedule of etl (0 6 * * *)' }).click();
+    const deleteSchedule = page.getByRole('dialog', { name: /Delete the schedule of etl/ });
+    await deleteSchedule.waitFor();
+    await page.keyboard.press('Escape');
+    await deleteSchedule.waitFor({ state: 'detached' });
+    expect((await alice.api.get(`/v1/schedules/${schedule.schedule_id}`)).status).toBe(200);
+    await page.getByRole('button', { name: 'Delete schedule of etl (0 6 * * *)' }).click();
+    await deleteSchedule.getByRole('button', { name: 'Delete schedule' }).click();
+    await page.getByText('No schedules.').waitFor();
+    expect((await alice.api.get(`/v1/schedules/${schedule.schedule_id}`)).status).toBe(404);
+
+    // A secret's new value is write-only: sent, never shown; then the secret is deleted.
+    await page.goto(url('/secrets'));
+    await page.getByRole('button', { name: 'Set a new value of CONSOLE_TOKEN' }).click();
+    const setValue = page.getByRole('dialog', { name: 'New value of CONSOLE_TOKEN' });
+    await setValue.getByLabel('New value', { exact: true }).fill('rotated-secret-77');
+    await setValue.getByRole('button', { name: 'Set value' }).click();
+    await setValue.waitFor({ state: 'detached' });
+    expect(await page.content()).not.toContain('rotated-secret-77');
+    expect((await alice.api.post('/v1/secrets/CONSOLE_TOKEN/reveal', {})).body.value).toBe('rotated-secret-77');
+    await page.getByRole('button', { name: 'Delete secret CONSOLE_TOKEN' }).click();
+    await page.getByRole('dialog', { name: 'Delete secret CONSOLE_TOKEN?' }).getByRole('button', { name: 'Delete secret' }).click();
+    await page.getByRole('cell', { name: 'WAREHOUSE_PASSWORD', exact: true }).waitFor();
+    await expect(page.getByRole('cell', { name: 'CONSOLE_TOKEN', exact: true }).count()).resolves.toBe(0);
+    expect((await alice.api.get('/v1/secrets/CONSOLE_TOKEN')).status).toBe(404);
   });
 
   it('switches organization: the runs are the chosen one’s, with its role', async () => {
@@ -433,8 +487,17 @@ describe('web console', () => {
     await page.locator('.task-node').first().waitFor();
     // A viewer reads runs but is offered neither cancel nor retry, nor the create forms.
     await expect(page.getByRole('button', { name: /Cancel run|Retry run/ }).count()).resolves.toBe(0);
+    // Nor any change or removal: a schedule is listed without its actions, members and keys too.
+    const kept = await alice.api.post('/v1/schedules', { flow_name: 'etl', flow_version: '1.0.0', mode: 'interval', interval_seconds: 3600 });
+    expect(kept.status).toBe(201);
     await page.goto(url('/schedules'));
     await page.getByRole('heading', { name: 'Schedules', exact: true }).waitFor();
+    await page.getByRole('cell', { name: 'every 3600 s', exact: true }).waitFor();
     await expect(page.getByRole('form').count()).resolves.toBe(0);
+    await expect(page.getByRole('main').getByRole('button').count()).resolves.toBe(0);
+    await page.goto(url('/members'));
+    await page.getByRole('cell', { name: alice.email, exact: true }).waitFor();
+    await expect(page.getByRole('main').getByRole('button').count()).resolves.toBe(0);
+    await expect(page.getByRole('heading', { name: 'Invitations' }).count()).resolves.toBe(0);
   });
 });

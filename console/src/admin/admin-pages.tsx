@@ -38,6 +38,7 @@ interface Schedule {
   next_run_at: string | null;
   last_triggered_at: string | null;
   last_error: string | null;
+  managed_by: 'deployment' | null;
   version: number;
 }
 
@@ -65,6 +66,8 @@ function NextFires({ schedule }: { schedule: Schedule }) {
 function ScheduleActions({ schedule, onChange, run }: { schedule: Schedule; onChange: () => Promise<void>; run: (action: () => Promise<unknown>) => void }) {
   const path = `/v1/schedules/${encodeURIComponent(schedule.schedule_id)}`;
   const what = `schedule of ${schedule.deployment_name ?? schedule.flow_name} (${schedule.cron_expression ?? `every ${schedule.interval_seconds} s`})`;
+  // The API refuses changes to a deployment's own schedule: it follows the deployment.
+  if (schedule.managed_by === 'deployment') return <span className="muted">changed with its deployment</span>;
   return (
     <span className="actions">
       <button type="button" aria-label={`${schedule.enabled ? 'Disable' : 'Enable'} ${what}`} onClick={() => run(() => api('PATCH', path, toggleBody(schedule)))}>
