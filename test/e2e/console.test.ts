@@ -454,9 +454,12 @@ describe('web console', () => {
     expect(await page.content()).not.toContain('rotated-secret-77');
     expect((await alice.api.post('/v1/secrets/CONSOLE_TOKEN/reveal', {})).body.value).toBe('rotated-secret-77');
     await page.getByRole('button', { name: 'Delete secret CONSOLE_TOKEN' }).click();
-    await page.getByRole('dialog', { name: 'Delete secret CONSOLE_TOKEN?' }).getByRole('button', { name: 'Delete secret' }).click();
-    await page.getByRole('cell', { name: 'WAREHOUSE_PASSWORD', exact: true }).waitFor();
+    const deleteSecret = page.getByRole('dialog', { name: 'Delete secret CONSOLE_TOKEN?' });
+    await deleteSecret.getByRole('button', { name: 'Delete secret' }).click();
+    // The dialog closes once the list is read again without the secret.
+    await deleteSecret.waitFor({ state: 'detached' });
     await expect(page.getByRole('cell', { name: 'CONSOLE_TOKEN', exact: true }).count()).resolves.toBe(0);
+    await expect(page.getByRole('cell', { name: 'WAREHOUSE_PASSWORD', exact: true }).count()).resolves.toBe(1);
     expect((await alice.api.get('/v1/secrets/CONSOLE_TOKEN')).status).toBe(404);
   });
 
