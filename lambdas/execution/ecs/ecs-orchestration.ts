@@ -104,6 +104,22 @@ export async function collectTaskResults(o: OrchestratorServices, run: RunRecord
 }
 
 /**
+ * Each task's last report this container recorded in full (org#run#task → the report's JSON). A
+ * container of a whole-DAG run stores a snapshot of every task each time one changes, and each
+ * snapshot is replayed here (S3 Object Created, then CollectEcs): without this, every snapshot
+ * would send again every task's transitions, conditional writes that all lose. Only an
+ * optimization: another container (or a restart) replays them, and they lose there too.
+ */
+const REPORT_CACHE_SIZE = 20_000;
+const appliedReports = new Map<string, string>();
+
+function rememberReport(key: string, fingerprint: string): void {
+  appliedReports.delete(key);
+  appliedReports.set(key, fingerprint);
+  if (appliedReports.size > REPORT_CACHE_SIZE) appliedReports.delete(appliedReports.keys().next().value as string);
+}
+
+/**
  * Replays each task's reported attempts as task-run transitions (start, retry, ..., outcome), each
  * conditional like every writer: applying the same or an older snapshot again changes nothing.
  */
@@ -117,6 +133,10 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
   const maskers = new Map<string, SecretMasker>();
   for (const [name, entry] of Object.entries(result.tasks)) {
     const task = graph.specs.get(name)!;
+    const seenKey = `${orgId}#${runId}#${name}`;
+    const fingerprint = JSON.stringify(entry);
+    // This container already recorded this very report of the task: its writes would all lose.
+    if (appliedReports.get(seenKey) === fingerprint) continue;
     let logText = '';
     for (const reported of entry.attempts) {
       keep(await o.taskRuns.startDetailed(orgId, runId, name, { executor: 'ecs', attempt: reported.attempt - 1 }));
@@ -139,6 +159,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     }
     if (logText !== '') await o.objects.writeLog(orgId, runId, name, logText);
     if (entry.status === 'SKIPPED' && entry.attempts.length === 0) keep(await o.taskRuns.skipDetailed(orgId, runId, name, { reason: entry.reason ?? 'skipped' }));
+    rememberReport(seenKey, fingerprint);
   }
   if (won.length > 0) await o.events.taskRunStatusChanged(run, won);
 }

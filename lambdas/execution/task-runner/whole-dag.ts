@@ -122,8 +122,19 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   const logs = new Map<string, string>();
   const attemptStarts = new Map<string, string>();
   const outputs = new Map<string, string>();
+  // Events are not on the run's critical path: each goes out behind the previous one of its task
+  // (kept in order per task) while the DAG moves on, and all are out before the runner returns.
+  const published = new Map<string, Promise<void>>();
   const publish = async (transition: TaskRunTransition) => {
-    if (transition.won) await s.events.taskRunStatusChanged(runContext, transition.taskRun);
+    if (!transition.won) return;
+    const { taskRun } = transition;
+    const previous = published.get(taskRun.task_name) ?? Promise.resolve();
+    published.set(
+      taskRun.task_name,
+      previous.then(() => s.events.taskRunStatusChanged(runContext, taskRun)).catch((error: unknown) => {
+        s.logger.warn('could not publish the task run event', { org_id, run_id, task_name: taskRun.task_name, error: errorText(error) });
+      }),
+    );
   };
   const appendLog = async (task: string, attempt: number, body: string, verdict: string) => {
     const text = (logs.get(task) ?? '') + logSection(attempt, attemptStarts.get(task) ?? new Date(s.clock.nowMs()).toISOString(), body, verdict);
@@ -212,5 +223,6 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     endWatch();
     for (const timer of timers) clearTimeout(timer);
     host.signal?.removeEventListener('abort', onHostAbort);
+    await Promise.all(published.values());
   }
 }
