@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   BatchWriteCommand,
   GetCommand,
@@ -283,10 +284,13 @@ export class TaskRunRepository {
   ): Promise<TaskRunTransition> {
     const update = this.transitionUpdate(orgId, runId, taskName, from, to, fields, guard, extra, isoNow(this.clock));
     try {
-      const out = await this.ddb.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+      // On a lost condition DynamoDB returns the item as it was checked: no read after it.
+      const out = await this.ddb.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
       return { won: true, taskRun: toTaskRun(out.Attributes ?? {}) };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // No item with the error: the task run does not exist (or the store did not say); read it.
+      if (error.Item !== undefined) return { won: false, current: toTaskRun(unmarshall(error.Item)) };
       return { won: false, current: await this.get(orgId, runId, taskName, { consistent: true }) };
     }
   }
