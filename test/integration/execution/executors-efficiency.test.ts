@@ -46,6 +46,8 @@ async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ fro
     ddb,
     ddbPerTask: ddb / names.length,
     queries: counts.get('ddb:QueryCommand') ?? 0,
+    updates: counts.get('ddb:UpdateItemCommand') ?? 0,
+    transactions: counts.get('ddb:TransactWriteItemsCommand') ?? 0,
     iterations: execution!.stateCounts.Advance ?? 0,
     transitionsPerTask: execution!.transitions / names.length,
   };
@@ -78,7 +80,7 @@ test('a fan-out of 24 tasks then a join: DynamoDB requests stay within 4 per tas
   // release when the run ends.
   const leaves = Array.from({ length: 24 }, (_, i) => `leaf${i}`);
   const tasks = [{ name: 'root', handler: 'seed', timeout_seconds: 30 }, ...leaves.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })), { name: 'join', handler: 'add', timeout_seconds: 30 }];
-  const { run, ddb, iterations, transitionsPerTask } = await measure(
+  const { run, ddb, updates, transactions, iterations, transitionsPerTask } = await measure(
     tasks,
     [...leaves.map((leaf) => ({ from: 'root', to: leaf })), ...leaves.map((leaf) => ({ from: leaf, to: 'join' }))],
   );
@@ -86,5 +88,10 @@ test('a fan-out of 24 tasks then a join: DynamoDB requests stay within 4 per tas
   expect(run.task_runs.find((t) => t.task_name === 'join')).toMatchObject({ status: 'SUCCEEDED' });
   expect(iterations).toBeLessThanOrEqual(tasks.length + 1);
   expect(ddb).toBeLessThanOrEqual(4 * tasks.length + 2 * iterations + 8);
+  // The ready leaves start together (one TransactWriteItems per iteration that starts several; the
+  // run's cost ledger is one more), so single updates are the claims and completions, the root's and the join's starts, the parks,
+  // and the run's own few: one UpdateItem per start would add about 24.
+  expect(transactions).toBeGreaterThanOrEqual(2);
+  expect(updates).toBeLessThanOrEqual(2 * tasks.length + 2 + iterations + 6);
   expect(transitionsPerTask).toBeLessThanOrEqual(4);
 }, 60_000);
