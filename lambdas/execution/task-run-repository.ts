@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   BatchWriteCommand,
   GetCommand,
@@ -281,11 +282,35 @@ export class TaskRunRepository {
     guard: TaskRunGuard = {},
     extra: { incrementAttempt?: boolean; setStartedAt?: boolean } = {},
   ): Promise<TaskRunTransition> {
+    const update = this.transitionUpdate(orgId, runId, taskName, from, to, fields, guard, extra, isoNow(this.clock));
+    try {
+      // On a lost condition DynamoDB returns the item as it was checked: no read after it.
+      const out = await this.ddb.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
+      return { won: true, taskRun: toTaskRun(out.Attributes ?? {}) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // No item with the error: the task run does not exist (or the store did not say); read it.
+      if (error.Item !== undefined) return { won: false, current: toTaskRun(unmarshall(error.Item)) };
+      return { won: false, current: await this.get(orgId, runId, taskName, { consistent: true }) };
+    }
+  }
+
+  /** The conditional UpdateItem of a transition (see transitionDetailed). */
+  private transitionUpdate(
+    orgId: string,
+    runId: string,
+    taskName: string,
+    from: TaskStatus[],
+    to: TaskStatus,
+    fields: TaskRunFieldUpdates,
+    guard: TaskRunGuard,
+    extra: { incrementAttempt?: boolean; setStartedAt?: boolean },
+    now: string,
+  ) {
     if (from.length === 0) throw new Error('a task run transition needs at least one from status');
     for (const f of from) {
       if (!TASK_RUN_TRANSITIONS[f].includes(to)) throw new Error(`task run transition ${f} → ${to} is not allowed`);
     }
-    const now = isoNow(this.clock);
     const names: Record<string, string> = { '#status': 'status', '#prev': 'previous_status' };
     const values: Record<string, unknown> = { ':to': to, ':now': now };
     const sets = ['#prev = #status', '#status = :to', 'updated_at = :now'];
@@ -315,23 +340,14 @@ export class TaskRunRepository {
       values[':attempt'] = guard.attempt;
       conditions.push('attempt = :attempt');
     }
-    try {
-      const out = await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: taskPk(orgId, runId), task_name: taskName },
-          UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-          ConditionExpression: conditions.join(' AND '),
-          ExpressionAttributeNames: names,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return { won: true, taskRun: toTaskRun(out.Attributes ?? {}) };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return { won: false, current: await this.get(orgId, runId, taskName, { consistent: true }) };
-    }
+    return {
+      TableName: this.table,
+      Key: { pk: taskPk(orgId, runId), task_name: taskName },
+      UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+      ConditionExpression: conditions.join(' AND '),
+      ExpressionAttributeNames: names,
+      ExpressionAttributeValues: values,
+    };
   }
 
   /**
@@ -376,6 +392,57 @@ export class TaskRunRepository {
       guardOf(opts.attempt),
       { incrementAttempt: true, setStartedAt: true },
     );
+  }
+
+  /**
+   * Starts several task runs (PENDING → RUNNING, each guarded by the attempt of `before`, the task
+   * run as the caller last saw it) in one TransactWriteItems per 100: an advance that dispatches a
+   * fan-out pays one round trip, not one per task. The records after the start are derived from
+   * `before` (a start changes only the fields set here; the transaction's conditions proved status
+   * and attempt). When any condition fails the whole transaction is cancelled and each start is
+   * tried on its own, so the answers are those of startDetailed.
+   */
+  async startManyDetailed(orgId: string, runId: string, starts: Array<{ before: TaskRunRecord; executor: string }>): Promise<TaskRunTransition[]> {
+    const results: TaskRunTransition[] = [];
+    for (let i = 0; i < starts.length; i += TRANSACT_LIMIT) {
+      const chunk = starts.slice(i, i + TRANSACT_LIMIT);
+      if (chunk.length === 1) {
+        const { before, executor } = chunk[0]!;
+        results.push(await this.startDetailed(orgId, runId, before.task_name, { executor, attempt: before.attempt }));
+        continue;
+      }
+      const now = isoNow(this.clock);
+      try {
+        await this.ddb.send(
+          new TransactWriteCommand({
+            TransactItems: chunk.map(({ before, executor }) => ({
+              Update: this.transitionUpdate(
+                orgId,
+                runId,
+                before.task_name,
+                ['PENDING'],
+                'RUNNING',
+                { executor, not_before: null, error_message: null },
+                { attempt: before.attempt },
+                { incrementAttempt: true, setStartedAt: true },
+                now,
+              ),
+            })),
+          }),
+        );
+        for (const { before, executor } of chunk) {
+          results.push({
+            won: true,
+            taskRun: { ...before, status: 'RUNNING', previous_status: 'PENDING', attempt: before.attempt + 1, executor, started_at: now, not_before: null, error_message: null, updated_at: now },
+          });
+        }
+        continue;
+      } catch (error) {
+        if (!(error instanceof Error) || (error.name !== 'TransactionCanceledException' && error.name !== 'TransactionConflictException')) throw error;
+      }
+      for (const { before, executor } of chunk) results.push(await this.startDetailed(orgId, runId, before.task_name, { executor, attempt: before.attempt }));
+    }
+    return results;
   }
 
   /** RUNNING → SUCCEEDED with the output's object key (pass `attempt` so a stale attempt loses). */

@@ -104,6 +104,44 @@ export async function collectTaskResults(o: OrchestratorServices, run: RunRecord
 }
 
 /**
+ * Each task's last report this container recorded in full (org#run#task → the report's JSON). A
+ * container of a whole-DAG run stores a snapshot of every task each time one changes, and each
+ * snapshot is replayed here (S3 Object Created, then CollectEcs): without this, every snapshot
+ * would send again every task's transitions, conditional writes that all lose. Only an
+ * optimization: another container (or a restart) replays them, and they lose there too.
+ */
+const REPORT_CACHE_SIZE = 20_000;
+const appliedReports = new Map<string, string>();
+/**
+ * Likewise, how far each task run had got when this container last saw it (taskRunPosition). A
+ * task run only ever moves forward along that order, whoever writes it, so a replayed transition
+ * whose from-position lies behind what was seen would lose: it is not sent. (A snapshot that ends
+ * an attempt repeats that attempt's start, which the previous snapshot already recorded.)
+ */
+const seenPositions = new Map<string, number>();
+
+function rememberReport(key: string, fingerprint: string): void {
+  appliedReports.delete(key);
+  appliedReports.set(key, fingerprint);
+  if (appliedReports.size > REPORT_CACHE_SIZE) {
+    const oldest = appliedReports.keys().next().value as string;
+    appliedReports.delete(oldest);
+    seenPositions.delete(oldest);
+  }
+}
+
+/**
+ * A task run's place in its only possible order of states: PENDING at attempt 0 (0), RUNNING at
+ * attempt 1 (1), PENDING for a retry at attempt 1 (2), RUNNING at attempt 2 (3), ..., then a
+ * terminal status (after all). Every transition any writer makes moves it forward.
+ */
+export function taskRunPosition(t: Pick<TaskRunRecord, 'status' | 'attempt'>): number {
+  if (t.status === 'RUNNING') return 2 * t.attempt - 1;
+  if (t.status === 'PENDING') return 2 * t.attempt;
+  return Number.POSITIVE_INFINITY;
+}
+
+/**
  * Replays each task's reported attempts as task-run transitions (start, retry, ..., outcome), each
  * conditional like every writer: applying the same or an older snapshot again changes nothing.
  */
@@ -117,9 +155,27 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
   const maskers = new Map<string, SecretMasker>();
   for (const [name, entry] of Object.entries(result.tasks)) {
     const task = graph.specs.get(name)!;
+    const seenKey = `${orgId}#${runId}#${name}`;
+    const fingerprint = JSON.stringify(entry);
+    // This container already recorded this very report of the task: its writes would all lose.
+    if (appliedReports.get(seenKey) === fingerprint) continue;
     let logText = '';
+    // Sends a replayed transition whose task run must be at `from` (a position), unless this
+    // container already saw the task run past it; remembers where the write found or left it.
+    const replay = async (from: number, write: () => Promise<TaskRunTransition>) => {
+      if ((seenPositions.get(seenKey) ?? -1) > from) return;
+      const transition = await write();
+      keep(transition);
+      const now = transition.won ? transition.taskRun : transition.current;
+      if (now === null) return;
+      const seen = Math.max(seenPositions.get(seenKey) ?? -1, taskRunPosition(now));
+      seenPositions.delete(seenKey);
+      seenPositions.set(seenKey, seen);
+      if (seenPositions.size > REPORT_CACHE_SIZE) seenPositions.delete(seenPositions.keys().next().value as string);
+    };
     for (const reported of entry.attempts) {
-      keep(await o.taskRuns.startDetailed(orgId, runId, name, { executor: 'ecs', attempt: reported.attempt - 1 }));
+      const attempt = reported.attempt;
+      await replay(2 * (attempt - 1), () => o.taskRuns.startDetailed(orgId, runId, name, { executor: 'ecs', attempt: attempt - 1 }));
       if (reported.outcome === null) {
         logText += logSection(reported.attempt, reported.started_at, '', 'running');
         break;
@@ -128,17 +184,21 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
       const last = reported.attempt === entry.attempts.length;
       const verdict = outcome.ok ? 'succeeded' : `failed: ${outcome.error}`;
       logText += logSection(reported.attempt, reported.started_at, outcome.log, verdict);
+      const running = 2 * attempt - 1;
       if (!last) {
-        keep(await o.taskRuns.scheduleRetryDetailed(orgId, runId, name, { not_before: reported.started_at, error_message: outcome.ok ? 'retried' : outcome.error, attempt: reported.attempt }));
+        await replay(running, () => o.taskRuns.scheduleRetryDetailed(orgId, runId, name, { not_before: reported.started_at, error_message: outcome.ok ? 'retried' : outcome.error, attempt }));
       } else if (entry.status === 'SUCCEEDED' && outcome.ok) {
-        const ref = await o.objects.putOutput(orgId, runId, name, outcome.json);
-        keep(await o.taskRuns.succeedDetailed(orgId, runId, name, { output_ref: ref, attempt: reported.attempt }));
+        await replay(running, async () => {
+          const ref = await o.objects.putOutput(orgId, runId, name, outcome.json);
+          return o.taskRuns.succeedDetailed(orgId, runId, name, { output_ref: ref, attempt });
+        });
       } else if (entry.status === 'FAILED' || !outcome.ok) {
-        keep(await o.taskRuns.failDetailed(orgId, runId, name, { error_message: outcome.ok ? 'failed' : outcome.error, attempt: reported.attempt }));
+        await replay(running, () => o.taskRuns.failDetailed(orgId, runId, name, { error_message: outcome.ok ? 'failed' : outcome.error, attempt }));
       }
     }
     if (logText !== '') await o.objects.writeLog(orgId, runId, name, logText);
     if (entry.status === 'SKIPPED' && entry.attempts.length === 0) keep(await o.taskRuns.skipDetailed(orgId, runId, name, { reason: entry.reason ?? 'skipped' }));
+    rememberReport(seenKey, fingerprint);
   }
   if (won.length > 0) await o.events.taskRunStatusChanged(run, won);
 }

@@ -89,13 +89,16 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   const flow = await o.flows.get(org_id, run.flow_name, run.flow_version);
   const spec = flow.spec;
   const graph = graphOf(spec);
-  let listed = await o.taskRuns.listForRun(org_id, run_id, { consistent: true });
-  if (listed.length < graph.tasks.length) {
-    // The run starter writes every task run before the execution starts; complete an interrupted set.
-    await o.taskRuns.createMissing(org_id, run_id, graph.tasks.map((task_name) => ({ task_name })));
-    listed = await o.taskRuns.listForRun(org_id, run_id, { consistent: true });
+  let byName = viewAfterSoleCompletion(org_id, run_id, request.loop);
+  if (byName === null) {
+    let listed = await o.taskRuns.listForRun(org_id, run_id, { consistent: true });
+    if (listed.length < graph.tasks.length) {
+      // The run starter writes every task run before the execution starts; complete an interrupted set.
+      await o.taskRuns.createMissing(org_id, run_id, graph.tasks.map((task_name) => ({ task_name })));
+      listed = await o.taskRuns.listForRun(org_id, run_id, { consistent: true });
+    }
+    byName = new Map(listed.map((t) => [t.task_name, t]));
   }
-  const byName = new Map(listed.map((t) => [t.task_name, t]));
   const won: TaskRunRecord[] = [];
   const apply = (transition: TaskRunTransition) => {
     if (transition.won) {
@@ -146,11 +149,13 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   });
   const toStart = due.slice(0, Math.max(0, MAX_RUNNING_TASKS - running));
   const loop: LoopToken = { token, iteration, heartbeat_seconds: heartbeat, sole: running + toStart.length === 1 };
-  const outcomes = await mapLimit(toStart, DISPATCH_PARALLELISM, (name) => dispatch(o, run, spec, flow.artifact, byName, name, loop, apply));
+  const outcomes = await dispatchAll(o, run, spec, flow.artifact, byName, toStart, loop, apply);
   running += outcomes.filter((r) => r === 'started').length;
   const raced = outcomes.some((r) => r === 'raced' || r === 'launch-failed');
   await publish();
 
+  // The view this iteration ends with: the next one, woken by a sole completion, starts from it.
+  rememberView(org_id, run_id, iteration, byName, loop.sole === true && outcomes.every((r) => r === 'started'));
   if (running > 0) {
     // A container that finds its dispatch token stale cannot look up the newer one (it may read
     // nothing): while ECS attempts run, the loop also looks for their results every few seconds.
@@ -168,6 +173,42 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
     return signal({ next: 'sleep', iteration, wait_seconds: heartbeat, sleep_seconds: Math.max(0, Math.ceil((nextRetryMs - o.clock.nowMs()) / 1000)) });
   }
   throw new Error(`run ${run_id} stalled: no task is running, ready or waiting for a retry`);
+}
+
+/**
+ * The task runs as an iteration left them, kept per container for the next iteration. Kept only
+ * when that iteration left exactly one task running (sole): until that task's completion no other
+ * writer changes the run's task runs (no other attempt is running; the cancel route ends the
+ * execution), so the next iteration's view is this one plus the completion's record, which the
+ * completion sends with its wake-up (LoopSignal.task_run). Any other wake-up (a heartbeat, a stale
+ * token found on the Run, an ECS container, another container's view) reads every task run.
+ */
+const VIEW_CACHE_SIZE = 200;
+const viewCache = new Map<string, { iteration: number; byName: Map<string, TaskRunRecord> }>();
+
+function rememberView(orgId: string, runId: string, iteration: number, byName: Map<string, TaskRunRecord>, sole: boolean): void {
+  const key = `${orgId}#${runId}`;
+  viewCache.delete(key);
+  if (!sole) return;
+  viewCache.set(key, { iteration, byName });
+  if (viewCache.size > VIEW_CACHE_SIZE) viewCache.delete(viewCache.keys().next().value as string);
+}
+
+function viewAfterSoleCompletion(orgId: string, runId: string, loop: LoopSignal): Map<string, TaskRunRecord> | null {
+  const key = `${orgId}#${runId}`;
+  const cached = viewCache.get(key);
+  viewCache.delete(key);
+  const completed = loop.task_run;
+  if (cached === undefined || loop.sole !== true || completed === undefined || cached.iteration !== loop.iteration) return null;
+  if (completed.org_id !== orgId || completed.run_id !== runId) return null;
+  // The completion must be of the one attempt the view has running.
+  const before = cached.byName.get(completed.task_name);
+  if (before === undefined || before.status !== 'RUNNING' || before.attempt !== completed.attempt) return null;
+  const running = [...cached.byName.values()].filter((t) => t.status === 'RUNNING');
+  if (running.length !== 1) return null;
+  const byName = new Map(cached.byName);
+  byName.set(completed.task_name, completed);
+  return byName;
 }
 
 /**
@@ -195,7 +236,34 @@ async function cachedRun(o: OrchestratorServices, orgId: string, runId: string):
 
 type DispatchOutcome = 'started' | 'raced' | 'launch-failed';
 
-async function dispatch(
+/**
+ * Starts the ready tasks: every PENDING → RUNNING in one request (per 100, see
+ * TaskRunRepository.startManyDetailed), then each attempt's runner launched, a few at once.
+ */
+async function dispatchAll(
+  o: OrchestratorServices,
+  run: RunRecord,
+  spec: NormalizedFlowSpec,
+  artifact: { artifact_s3_uri: string | null; code_hash: string },
+  byName: Map<string, TaskRunRecord>,
+  names: string[],
+  loop: LoopToken,
+  apply: (transition: TaskRunTransition) => boolean,
+): Promise<DispatchOutcome[]> {
+  const graph = graphOf(spec);
+  const known = names.filter((name) => byName.has(name));
+  const starts = await o.taskRuns.startManyDetailed(
+    run.org_id,
+    run.run_id,
+    known.map((name) => ({ before: byName.get(name)!, executor: graph.specs.get(name)!.executor })),
+  );
+  const started = known.filter((_, i) => apply(starts[i]!));
+  const launched = await mapLimit(started, DISPATCH_PARALLELISM, (name) => launch(o, run, spec, artifact, byName, name, loop, apply));
+  return [...launched, ...Array.from({ length: names.length - started.length }, (): DispatchOutcome => 'raced')];
+}
+
+/** Launches the runner of an attempt the loop just started; a launch that fails ends the attempt. */
+async function launch(
   o: OrchestratorServices,
   run: RunRecord,
   spec: NormalizedFlowSpec,
@@ -207,9 +275,6 @@ async function dispatch(
 ): Promise<DispatchOutcome> {
   const graph = graphOf(spec);
   const task = graph.specs.get(name)!;
-  const before = byName.get(name);
-  if (before === undefined) return 'raced';
-  if (!apply(await o.taskRuns.startDetailed(run.org_id, run.run_id, name, { executor: task.executor, attempt: before.attempt }))) return 'raced';
   const started = byName.get(name)!;
   const inputs: Record<string, string> = {};
   for (const upstream of graph.upstreams.get(name)!) {

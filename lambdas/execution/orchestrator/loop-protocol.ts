@@ -2,6 +2,7 @@ import { SendTaskSuccessCommand, type SFNClient } from '@aws-sdk/client-sfn';
 import type { JsonObject } from '../../engine';
 import type { Logger } from '../../shared/logger';
 import type { RunRecord, RunRepository } from '../run-repository';
+import type { TaskRunRecord } from '../task-run-repository';
 
 /*
  * The step-functions executor's advance loop, as seen by everyone who wakes it.
@@ -52,6 +53,11 @@ export interface LoopSignal {
    * Advance need not park its token on the Run (every running task will hold the new one).
    */
   sole?: boolean;
+  /**
+   * With sole: the task run as its completion recorded it. The next Advance then needs no read of
+   * the task runs when it still holds the ended iteration's view (advance.ts, the loop view).
+   */
+  task_run?: TaskRunRecord;
 }
 
 /** Step Functions' answers for a token whose state is over (or never was): not an error here. */
@@ -94,6 +100,8 @@ export interface WakeRequest {
   heartbeat_seconds?: number;
   /** The task was the only one its iteration left running (see LoopSignal.sole). */
   sole?: boolean;
+  /** The completion's recorded task run (sent on with sole, see LoopSignal.task_run). */
+  task_run?: TaskRunRecord | null;
 }
 
 /**
@@ -108,6 +116,7 @@ export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; l
         iteration: request.iteration,
         wait_seconds: request.heartbeat_seconds ?? LOOP_DEFAULTS.heartbeat_seconds,
         ...(request.sole === true ? { sole: true } : {}),
+        ...(request.sole === true && request.task_run ? { task_run: request.task_run } : {}),
       };
       if (await redeemToken(deps.sfn, request.token, signal)) return;
     }

@@ -22,10 +22,37 @@ export function serializeOutput(output: unknown): string | null {
  * output (output.json) and log (logs.txt, one section per attempt).
  */
 export class RunObjectStore {
+  /**
+   * Outputs of SUCCEEDED task runs this container recorded (org#key → JSON text), so that the
+   * next task of a chain, dispatched to the same container, reads its input without a GET. Only
+   * outputs whose SUCCEEDED transition won are kept: a task run never leaves SUCCEEDED, so no
+   * later attempt rewrites the object (an attempt that lost may have, which is why a mere put is
+   * not kept). Bounded by bytes.
+   */
+  private readonly recorded = new Map<string, string>();
+  private recordedBytes = 0;
+
   constructor(
     private readonly s3: S3Client,
     private readonly bucket: string,
+    private readonly maxRecordedBytes = 8 * 1024 * 1024,
   ) {}
+
+  /** Keeps the output of a task run whose SUCCEEDED transition (with this output_ref) won. */
+  rememberOutput(orgId: string, outputRef: string, json: string): void {
+    if (!isOrgObjectKey(orgId, outputRef) || json.length > this.maxRecordedBytes / 8) return;
+    const key = `${orgId}#${outputRef}`;
+    const previous = this.recorded.get(key);
+    if (previous !== undefined) this.recordedBytes -= previous.length;
+    this.recorded.delete(key);
+    this.recorded.set(key, json);
+    this.recordedBytes += json.length;
+    while (this.recordedBytes > this.maxRecordedBytes) {
+      const [oldest, text] = this.recorded.entries().next().value as [string, string];
+      this.recorded.delete(oldest);
+      this.recordedBytes -= text.length;
+    }
+  }
 
   /** Stores a task's output (JSON text from serializeOutput); returns its key, the output_ref. */
   async putOutput(orgId: string, runId: string, taskName: string, json: string): Promise<string> {
@@ -37,7 +64,7 @@ export class RunObjectStore {
   /** A stored output by its output_ref; refuses a key outside the organization's run objects. */
   async getOutput(orgId: string, outputRef: string): Promise<unknown> {
     if (!isOrgObjectKey(orgId, outputRef)) throw new Error(`output_ref ${outputRef} does not belong to the organization`);
-    const text = await this.getText(outputRef);
+    const text = this.recorded.get(`${orgId}#${outputRef}`) ?? (await this.getText(outputRef));
     if (text === null) throw new Error(`output ${outputRef} is missing`);
     return JSON.parse(text) as unknown;
   }

@@ -73,6 +73,7 @@ export async function recordAttempt(
   let transition: TaskRunTransition;
   if (result.ok) {
     transition = await s.taskRuns.succeedDetailed(org_id, run_id, task.name, { output_ref: outputRef, attempt });
+    if (transition.won && outputRef !== null) s.objects.rememberOutput(org_id, outputRef, result.json);
   } else if (shouldRetry(task, attempt)) {
     transition = await s.taskRuns.scheduleRetryDetailed(org_id, run_id, task.name, {
       not_before: new Date(s.clock.nowMs() + (retrying ? delay : retryDelaySeconds(task, attempt)) * 1000).toISOString(),
@@ -161,6 +162,7 @@ export async function runSingleTask(
       iteration: event.loop.iteration,
       heartbeat_seconds: event.loop.heartbeat_seconds,
       sole: event.loop.sole === true,
+      task_run: recorded,
     },
   );
   // The event goes out after the loop is woken: it is not on the run's critical path.

@@ -11,6 +11,8 @@ import type { RunDagEvent, RunDagOutcome } from './runner-events';
 
 /** Most task attempts executing at once inside one invocation or container. */
 export const IN_PROCESS_MAX_CONCURRENCY = 16;
+/** Task-run events of a whole-DAG run being published at once (see runWholeDag). */
+const EVENTS_IN_FLIGHT = 8;
 /** Time kept back before a Lambda deadline to settle the task runs and return. */
 export const DAG_DEADLINE_RESERVE_MS = 30_000;
 
@@ -122,8 +124,25 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   const logs = new Map<string, string>();
   const attemptStarts = new Map<string, string>();
   const outputs = new Map<string, string>();
+  // Events are not on the run's critical path: each goes out behind the previous one of its task
+  // (kept in order per task) while the DAG moves on, and all are out before the runner returns.
+  // At most EVENTS_IN_FLIGHT at once: beyond, the task's update waits for one to finish, so a wide
+  // DAG does not flood the event bus (and what consumes it) while its tasks run.
+  const published = new Map<string, Promise<void>>();
+  const inFlight = new Set<Promise<void>>();
   const publish = async (transition: TaskRunTransition) => {
-    if (transition.won) await s.events.taskRunStatusChanged(runContext, transition.taskRun);
+    if (!transition.won) return;
+    const { taskRun } = transition;
+    while (inFlight.size >= EVENTS_IN_FLIGHT) await Promise.race(inFlight);
+    const previous = published.get(taskRun.task_name) ?? Promise.resolve();
+    const sent: Promise<void> = previous
+      .then(() => s.events.taskRunStatusChanged(runContext, taskRun))
+      .catch((error: unknown) => {
+        s.logger.warn('could not publish the task run event', { org_id, run_id, task_name: taskRun.task_name, error: errorText(error) });
+      })
+      .finally(() => inFlight.delete(sent));
+    inFlight.add(sent);
+    published.set(taskRun.task_name, sent);
   };
   const appendLog = async (task: string, attempt: number, body: string, verdict: string) => {
     const text = (logs.get(task) ?? '') + logSection(attempt, attemptStarts.get(task) ?? new Date(s.clock.nowMs()).toISOString(), body, verdict);
@@ -212,5 +231,6 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     endWatch();
     for (const timer of timers) clearTimeout(timer);
     host.signal?.removeEventListener('abort', onHostAbort);
+    await Promise.all(published.values());
   }
 }

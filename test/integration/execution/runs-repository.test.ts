@@ -214,6 +214,32 @@ describe('run and task run repositories', () => {
       expect(await stores.taskRuns.fail(org, runId, name, { error_message: 'late' })).toBe(false);
     });
 
+    it('starts many task runs in one transaction; the records it returns are those stored; one stale start makes each start on its own', async () => {
+      const org = newOrg();
+      const runId = uuidv7();
+      const created = await stores.taskRuns.createMany(org, runId, tasks(120));
+      // 120 starts: two transactions (100 + 20).
+      const starts = await stores.taskRuns.startManyDetailed(org, runId, created.map((before) => ({ before, executor: 'lambda' })));
+      expect(starts.every((s) => s.won)).toBe(true);
+      const stored = new Map((await stores.taskRuns.listForRun(org, runId, { consistent: true })).map((t) => [t.task_name, t]));
+      for (const s of starts) expect(s.won && s.taskRun).toEqual(stored.get(s.won ? s.taskRun.task_name : '')!);
+      expect(stored.get('task-007')).toMatchObject({ status: 'RUNNING', attempt: 1, previous_status: 'PENDING', executor: 'lambda' });
+
+      // Retry two of them; the caller's view of one is stale (attempt 0): that start loses, the
+      // other still wins, and the lost one reports the task run as it is.
+      for (const name of ['task-000', 'task-001']) {
+        expect(await stores.taskRuns.scheduleRetry(org, runId, name, { not_before: '2026-03-01T11:00:00.000Z', error_message: 'boom', attempt: 1 })).toBe(true);
+      }
+      const fresh = (await stores.taskRuns.get(org, runId, 'task-001', { consistent: true }))!;
+      const again = await stores.taskRuns.startManyDetailed(org, runId, [
+        { before: created[0]!, executor: 'ecs' },
+        { before: fresh, executor: 'ecs' },
+      ]);
+      expect(again[0]).toMatchObject({ won: false, current: { task_name: 'task-000', status: 'PENDING', attempt: 1 } });
+      expect(again[1]!.won && again[1]!.taskRun).toMatchObject({ task_name: 'task-001', status: 'RUNNING', attempt: 2, executor: 'ecs', error_message: null, not_before: null });
+      expect(again[1]!.won && again[1]!.taskRun).toEqual(await stores.taskRuns.get(org, runId, 'task-001', { consistent: true }));
+    });
+
     it('skips PENDING task runs only, and lets one of concurrent finishers win', async () => {
       const org = newOrg();
       const runId = uuidv7();
