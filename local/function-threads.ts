@@ -9,7 +9,8 @@ import type { MetricSink } from '../lambdas/shared/metrics';
 import type { FunctionHost } from './function-host';
 import type { ThreadError, ThreadMessage, ThreadRequest, ThreadSetup } from './function-thread-protocol';
 import { FUNCTION_LOADERS } from './functions';
-import { bundleProgram } from './untrusted-runtime';
+import { build } from 'esbuild';
+import { projectRoot } from './step-functions/definition';
 
 /*
  * Hosts the functions on worker threads instead of the platform's own thread, so that the work of
@@ -127,13 +128,31 @@ function rebuildError(fields: ThreadError): Error {
   return error;
 }
 
+/** The thread program and every function it can load, in one ESM file (no loader needed in a thread). */
+async function bundleThreadProgram(outFile: string): Promise<void> {
+  const root = projectRoot();
+  await build({
+    entryPoints: [join(root, 'local/function-thread-main.ts')],
+    outfile: outFile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    sourcemap: 'inline',
+    logLevel: 'silent',
+    // Tracing is off locally; see local/function-thread-tracer.ts for why the module is replaced.
+    alias: { '@aws-lambda-powertools/tracer': join(root, 'local/function-thread-tracer.ts') },
+    banner: { js: "import { createRequire as __dagyCreateRequire } from 'node:module'; const require = __dagyCreateRequire(import.meta.url);" },
+  });
+}
+
 /** Starts `threads` function threads (at least 1; with 2 or more, the API has a lane of its own). */
 export async function startFunctionThreads(options: FunctionThreadsOptions): Promise<FunctionThreads> {
   if (!Number.isInteger(options.threads) || options.threads < 1) throw new Error(`function threads: ${options.threads} is not a whole number ≥ 1`);
   const dir = mkdtempSync(join(tmpdir(), 'dagy-function-threads-'));
   const bundle = join(dir, 'function-thread.mjs');
   try {
-    await bundleProgram('local/function-thread-main.ts', bundle);
+    await bundleThreadProgram(bundle);
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw error;

@@ -31,9 +31,12 @@ export function single(): FlowSpec {
 
 /**
  * `n` tasks in `width` parallel chains joined at the end (n ≤ 2,000, the FlowSpec maximum): wide
- * enough to keep the executor busy, deep enough to take many orchestrator iterations.
+ * enough to keep the executor busy, deep enough to take many orchestrator iterations. Tasks carry
+ * only name, type and handler (defaults for the rest): a registered flow_spec is at most 256 KB,
+ * so 2,000 tasks and their edges have about 130 bytes each.
  */
 export function wideChains(n: number, width: number): FlowSpec {
+  const task = (name: string): Task => ({ name, type: 'code', handler: 'tasks/sleep.mjs:run' });
   const tasks: Task[] = [];
   const edges: Array<{ from: string; to: string }> = [];
   const depth = Math.ceil((n - 1) / width);
