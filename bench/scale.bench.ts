@@ -15,8 +15,9 @@ import { diamond, single } from './scale/shapes';
  * - burst1000: 1,000 one-task runs started in a burst, all finishing.
  * BENCH_SCALE=burst,api picks groups (default burst,api; BENCH_SCALE_LARGE=1 adds the two that
  * take minutes, flow2000 and burst1000). BENCH_FUNCTION_THREADS=n hosts the functions on n worker
- * threads (0: in the platform's own thread, as the tests do); unset: the platform's default.
+ * threads (0: in the platform's own thread, as the tests do); unset: 2, as `npm start` does.
  */
+const DEFAULT_FUNCTION_THREADS = 2;
 const GROUPS = ['burst', 'api', 'flow2000', 'burst1000'] as const;
 type Group = (typeof GROUPS)[number];
 
@@ -33,7 +34,7 @@ function selectedGroups(): Group[] {
 
 function platformOptions(): Partial<PlatformOptions> {
   const threads = process.env.BENCH_FUNCTION_THREADS;
-  if (threads === undefined || threads === '') return {};
+  if (threads === undefined || threads === '') return { functionThreads: DEFAULT_FUNCTION_THREADS };
   const n = Number(threads);
   if (!Number.isInteger(n) || n < 0) throw new Error(`BENCH_FUNCTION_THREADS=${threads} is not a whole number`);
   return { functionThreads: n };
@@ -71,5 +72,5 @@ export async function run(): Promise<Record<string, unknown>> {
     }, options);
     results[group] = { ...figures, group_wall_ms: Date.now() - started };
   }
-  return { ...results, function_threads: options.functionThreads ?? 'default' };
+  return { ...results, function_threads: options.functionThreads };
 }

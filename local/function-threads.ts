@@ -147,16 +147,31 @@ async function bundleThreadProgram(outFile: string): Promise<void> {
 }
 
 /** Starts `threads` function threads (at least 1; with 2 or more, the API has a lane of its own). */
-export async function startFunctionThreads(options: FunctionThreadsOptions): Promise<FunctionThreads> {
-  if (!Number.isInteger(options.threads) || options.threads < 1) throw new Error(`function threads: ${options.threads} is not a whole number ≥ 1`);
+export interface ThreadBundle {
+  file: string;
+  dispose(): void;
+}
+
+/**
+ * Bundles the thread program (seconds: every function's code). The platform starts this first, so
+ * it overlaps DynamoDB Local's start.
+ */
+export async function bundleFunctionThreads(): Promise<ThreadBundle> {
   const dir = mkdtempSync(join(tmpdir(), 'dagy-function-threads-'));
-  const bundle = join(dir, 'function-thread.mjs');
+  const dispose = () => rmSync(dir, { recursive: true, force: true });
+  const file = join(dir, 'function-thread.mjs');
   try {
-    await bundleThreadProgram(bundle);
+    await bundleThreadProgram(file);
   } catch (error) {
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
     throw error;
   }
+  return { file, dispose };
+}
+
+export async function startFunctionThreads(options: FunctionThreadsOptions, bundled: Promise<ThreadBundle> = bundleFunctionThreads()): Promise<FunctionThreads> {
+  if (!Number.isInteger(options.threads) || options.threads < 1) throw new Error(`function threads: ${options.threads} is not a whole number ≥ 1`);
+  const { file: bundle, dispose } = await bundled;
   const names = Object.keys(FUNCTIONS) as FunctionName[];
   const setup: ThreadSetup = {
     envs: Object.fromEntries(names.filter((n) => FUNCTION_LOADERS[n] !== undefined).map((n) => [n, options.envFor(n)])),
@@ -165,7 +180,7 @@ export async function startFunctionThreads(options: FunctionThreadsOptions): Pro
   const threads = Array.from({ length: options.threads }, () => new FunctionThread(bundle, setup, options));
   const stopAll = async () => {
     await Promise.all(threads.map((t) => t.stop()));
-    rmSync(dir, { recursive: true, force: true });
+    dispose();
   };
   try {
     await Promise.all(threads.map((t) => t.ready));

@@ -16,7 +16,7 @@ import { PLATFORM_EXTENSIONS, type ExtensionHandle, type PlatformContext } from 
 import { assertPortFree, freePort } from './free-port';
 import { localFunctionEnv, type LocalResources } from './function-env';
 import type { FunctionHost } from './function-host';
-import { startFunctionThreads } from './function-threads';
+import { bundleFunctionThreads, startFunctionThreads, type ThreadBundle } from './function-threads';
 import { startGateway, type Gateway } from './gateway';
 import { localCredentials, LOCAL_REGION } from './local-credentials';
 import { startS3Local, type S3LocalHandle } from './s3-local';
@@ -106,6 +106,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   if (options.functionLogLevel !== undefined && !isLogLevel(options.functionLogLevel)) {
     throw new Error(`log level ${JSON.stringify(options.functionLogLevel)} is not one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT`);
   }
+  const threads = options.functionThreads ?? 0;
+  if (threads > 0 && (options.clock !== undefined || options.awsMiddleware !== undefined)) {
+    // A clock or middleware object cannot be handed to another thread: refuse, never ignore it.
+    throw new Error('functionThreads needs the system clock and no awsMiddleware (they cannot cross threads)');
+  }
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -118,6 +123,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch((e: unknown) => log(`stop: ${String(e)}`));
   };
+  // Bundled while the stores start, so its seconds overlap DynamoDB Local's.
+  const threadBundle: Promise<ThreadBundle> | undefined = threads > 0 ? bundleFunctionThreads() : undefined;
+  let threadsStarted = false;
+  stoppers.push(async () => {
+    if (!threadsStarted) (await threadBundle?.catch(() => undefined))?.dispose();
+  });
   try {
     const ports = {
       http: await choosePort(options.ports?.http, 'the HTTP API'),
@@ -170,18 +181,19 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     });
     // Async invocations (task runners) still at work finish before their clients close.
     stoppers.push(() => emulator.drain(5000));
-    const threads = options.functionThreads ?? 0;
     let host: FunctionHost;
-    if (threads > 0) {
-      // A clock or middleware object cannot be handed to another thread: refuse, never ignore it.
-      if (options.clock !== undefined || options.awsMiddleware !== undefined) throw new Error('functionThreads needs the system clock and no awsMiddleware (they cannot cross threads)');
-      const threaded = await startFunctionThreads({
-        threads,
-        envFor,
-        ...(options.observeAws ? { observeAws: options.observeAws } : {}),
-        ...(options.functionMetricSink ? { metricSink: options.functionMetricSink } : {}),
-        ...(options.functionLogSink ? { logSink: options.functionLogSink } : {}),
-      });
+    if (threadBundle !== undefined) {
+      threadsStarted = true;
+      const threaded = await startFunctionThreads(
+        {
+          threads,
+          envFor,
+          ...(options.observeAws ? { observeAws: options.observeAws } : {}),
+          ...(options.functionMetricSink ? { metricSink: options.functionMetricSink } : {}),
+          ...(options.functionLogSink ? { logSink: options.functionLogSink } : {}),
+        },
+        threadBundle,
+      );
       stopThreads = () => threaded.stop();
       host = threaded;
     } else {

@@ -31,6 +31,9 @@ export async function startS3Local(port: number, dataDir: string, buckets: strin
   });
   headBucketWithoutListing(server);
   await server.run();
+  // As on the AWS emulator (local/aws-emulator.ts): idle keep-alive sockets stay open, so a
+  // request sent on one never races the server closing it.
+  (server as unknown as { httpServer?: { keepAliveTimeout: number } }).httpServer!.keepAliveTimeout = 0;
   const listeners: Array<(record: S3NotificationRecord) => void> = [];
   server.on('event', (event: { Records: S3NotificationRecord[] }) => {
     for (const record of event.Records) for (const listener of listeners) listener(record);
