@@ -70,6 +70,7 @@ export async function run(): Promise<Record<string, unknown>> {
           });
       }
     }, options);
+    process.stderr.write(`  scale ${group}: platform stopped\n`);
     results[group] = { ...figures, group_wall_ms: Date.now() - started };
   }
   return { ...results, function_threads: options.functionThreads };

@@ -41,7 +41,12 @@ export async function startS3Local(port: number, dataDir: string, buckets: strin
   return {
     endpoint: `http://127.0.0.1:${port}`,
     onObjectEvent: (listener) => listeners.push(listener),
-    stop: () => server.close(),
+    // Every connection closed first: clients' idle keep-alive sockets no longer time out on their
+    // own, and a graceful close would wait for them.
+    stop: () => {
+      (server as unknown as { httpServer?: { closeAllConnections(): void } }).httpServer?.closeAllConnections();
+      return server.close();
+    },
   };
 }
 

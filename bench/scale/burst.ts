@@ -34,6 +34,8 @@ export async function measureBurst(platform: Platform, plan: BurstPlan): Promise
   await new Promise((r) => setTimeout(r, 1500));
   const idleHealth = await idle.stop();
 
+  const progress = (line: string) => process.stderr.write(`    burst: ${line}\n`);
+  progress(`starting ${starts.length} runs`);
   const probe = startHealthProbe(platform);
   const t0 = performance.now();
   const responses = await Promise.all(
@@ -46,8 +48,10 @@ export async function measureBurst(platform: Platform, plan: BurstPlan): Promise
   const admittedMs = performance.now() - t0;
   const refused = responses.filter((r) => r.res.status !== 202);
   const runs = responses.filter((r) => r.res.status === 202).map((r) => ({ api: r.tenant.api, runId: String(r.res.body.run_id), executor: r.executor }));
+  progress(`all ${starts.length} started in ${Math.round(admittedMs)} ms; waiting for them to end`);
   const waited = await waitForExecutions(platform, runs.map((r) => r.runId), plan.timeoutMs);
   const settleMs = performance.now() - t0;
+  progress(`settled in ${Math.round(settleMs)} ms (${waited.unfinished} unfinished); verifying`);
   const loaded = await probe.stop();
   const verified = await verifyRuns(runs, tasksPerRun);
   return {
