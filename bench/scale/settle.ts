@@ -138,6 +138,7 @@ export function startHealthProbe(platform: Platform, gapMs = 100): { stop(): Pro
 }
 
 export function latencySummary(samples: number[]): { n: number; p50_ms: number; p99_ms: number; max_ms: number } {
-  const sorted = [...samples].sort((a, b) => a - b);
+  // A request that failed has no latency (NaN): it is counted as an error apart.
+  const sorted = samples.filter(Number.isFinite).sort((a, b) => a - b);
   return { n: sorted.length, p50_ms: round(percentile(sorted, 50)), p99_ms: round(percentile(sorted, 99)), max_ms: round(sorted[sorted.length - 1] ?? NaN) };
 }
