@@ -40,30 +40,38 @@ export async function measureBurst(platform: Platform, plan: BurstPlan): Promise
   const progress = (line: string) => process.stderr.write(`    burst: ${line}\n`);
   progress(`starting ${starts.length} runs`);
   const probe = startHealthProbe(platform);
-  const t0 = performance.now();
-  // At most POST_CONCURRENCY requests in flight (all 60 of the small burst at once): 1,000
-  // connections opened at once overflow the gateway's listen backlog, which measures the kernel.
-  const responses: Array<{ tenant: BenchTenant; executor: Executor; res: BenchResponse }> = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(POST_CONCURRENCY, starts.length) }, async () => {
-      while (next < starts.length) {
-        const { tenant, executor } = starts[next++]!;
-        const res = await tenant.api
-          .post('/v1/runs', { flow_name: plan.flow.name, flow_version: '1', executor })
-          .catch((error: unknown): BenchResponse => ({ status: 0, ms: NaN, body: { error: String(error) } }));
-        responses.push({ tenant, executor, res });
-      }
-    }),
-  );
-  const admittedMs = performance.now() - t0;
-  const refused = responses.filter((r) => r.res.status !== 202);
-  const runs = responses.filter((r) => r.res.status === 202).map((r) => ({ api: r.tenant.api, runId: String(r.res.body.run_id), executor: r.executor }));
-  progress(`all ${starts.length} started in ${Math.round(admittedMs)} ms; waiting for them to end`);
-  const waited = await waitForExecutions(platform, runs.map((r) => r.runId), plan.timeoutMs);
-  const settleMs = performance.now() - t0;
-  progress(`settled in ${Math.round(settleMs)} ms (${waited.unfinished} unfinished); verifying`);
-  const loaded = await probe.stop();
+  // The probe stops whatever happens: a failure must not leave it polling a stopped platform.
+  let measured;
+  let loaded: Record<string, number> = {};
+  try {
+    const t0 = performance.now();
+    // At most POST_CONCURRENCY requests in flight (all 60 of the small burst at once): 1,000
+    // connections opened at once overflow the gateway's listen backlog, which measures the kernel.
+    const responses: Array<{ tenant: BenchTenant; executor: Executor; res: BenchResponse }> = [];
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(POST_CONCURRENCY, starts.length) }, async () => {
+        while (next < starts.length) {
+          const { tenant, executor } = starts[next++]!;
+          const res = await tenant.api
+            .post('/v1/runs', { flow_name: plan.flow.name, flow_version: '1', executor })
+            .catch((error: unknown): BenchResponse => ({ status: 0, ms: NaN, body: { error: String(error) } }));
+          responses.push({ tenant, executor, res });
+        }
+      }),
+    );
+    const admittedMs = performance.now() - t0;
+    const refused = responses.filter((r) => r.res.status !== 202);
+    const runs = responses.filter((r) => r.res.status === 202).map((r) => ({ api: r.tenant.api, runId: String(r.res.body.run_id), executor: r.executor }));
+    progress(`all ${starts.length} started in ${Math.round(admittedMs)} ms; waiting for them to end`);
+    const waited = await waitForExecutions(platform, runs.map((r) => r.runId), plan.timeoutMs);
+    const settleMs = performance.now() - t0;
+    progress(`settled in ${Math.round(settleMs)} ms (${waited.unfinished} unfinished); verifying`);
+    measured = { admittedMs, refused, runs, waited, settleMs, responses };
+  } finally {
+    loaded = await probe.stop();
+  }
+  const { admittedMs, refused, runs, waited, settleMs, responses } = measured;
   const verified = await verifyRuns(runs, tasksPerRun);
   return {
     runs: starts.length,
