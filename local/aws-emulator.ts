@@ -134,6 +134,10 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
       }
     })();
   });
+  // The functions' SDK clients keep idle sockets open without a limit of their own: a server that
+  // closes them after 5 s (Node's default) races a request sent on one just then ("socket hang
+  // up"), which a busy event loop made frequent once functions ran on threads. Closed at stop.
+  server.keepAliveTimeout = 0;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());

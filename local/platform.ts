@@ -15,7 +15,8 @@ import { createLocalEventBus, s3RecordToBusEvent, type LocalEventBus } from './e
 import { PLATFORM_EXTENSIONS, type ExtensionHandle, type PlatformContext } from './extensions';
 import { assertPortFree, freePort } from './free-port';
 import { localFunctionEnv, type LocalResources } from './function-env';
-import { createFunctionHost } from './function-host';
+import type { FunctionHost } from './function-host';
+import { bundleFunctionThreads, startFunctionThreads, type ThreadBundle } from './function-threads';
 import { startGateway, type Gateway } from './gateway';
 import { localCredentials, LOCAL_REGION } from './local-credentials';
 import { startS3Local, type S3LocalHandle } from './s3-local';
@@ -67,6 +68,13 @@ export interface PlatformOptions {
   functionEnv?: Record<string, string>;
   /** Serve this built console (console/dist) at `/` (npm start and the browser tests). */
   consoleDir?: string;
+  /**
+   * Host the functions on this many worker threads (local/function-threads.ts; with 2 or more the
+   * API's functions get threads of their own) instead of the platform's own thread, so a burst of
+   * runs does not stall the gateway. 0 or absent: in this thread, where tests can inject a clock
+   * and AWS middleware and mock SDK clients (neither crosses threads, so both need 0).
+   */
+  functionThreads?: number;
 }
 
 export interface Platform {
@@ -98,6 +106,11 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   if (options.functionLogLevel !== undefined && !isLogLevel(options.functionLogLevel)) {
     throw new Error(`log level ${JSON.stringify(options.functionLogLevel)} is not one of TRACE, DEBUG, INFO, WARN, ERROR, CRITICAL, SILENT`);
   }
+  const threads = options.functionThreads ?? 0;
+  if (threads > 0 && (options.clock !== undefined || options.awsMiddleware !== undefined)) {
+    // A clock or middleware object cannot be handed to another thread: refuse, never ignore it.
+    throw new Error('functionThreads needs the system clock and no awsMiddleware (they cannot cross threads)');
+  }
   const clock = options.clock ?? systemClock;
   const dataDir = resolve(options.dataDir);
   mkdirSync(dataDir, { recursive: true });
@@ -110,6 +123,12 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
   const stop = async () => {
     for (const s of stoppers.reverse()) await s().catch((e: unknown) => log(`stop: ${String(e)}`));
   };
+  // Bundled while the stores start, so its seconds overlap DynamoDB Local's.
+  const threadBundle: Promise<ThreadBundle> | undefined = threads > 0 ? bundleFunctionThreads() : undefined;
+  let threadsStarted = false;
+  stoppers.push(async () => {
+    if (!threadsStarted) (await threadBundle?.catch(() => undefined))?.dispose();
+  });
   try {
     const ports = {
       http: await choosePort(options.ports?.http, 'the HTTP API'),
@@ -155,17 +174,41 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     const envFor = (name: FunctionName) => ({ ...localFunctionEnv(name, resources), ...options.functionEnv });
     const runtimes: Runtime[] = [];
     // Functions' SDK clients keep sockets open to the local stores: close them on stop.
-    stoppers.push(async () => runtimes.forEach((r) => r.aws.destroy()));
+    let stopThreads: () => Promise<void> = async () => undefined;
+    stoppers.push(async () => {
+      runtimes.forEach((r) => r.aws.destroy());
+      await stopThreads();
+    });
     // Async invocations (task runners) still at work finish before their clients close.
     stoppers.push(() => emulator.drain(5000));
-    const host = createFunctionHost(envFor, {
-      clock,
-      onRuntime: (runtime) => runtimes.push(runtime),
-      ...(options.observeAws ? { observeAws: options.observeAws } : {}),
-      ...(options.functionMetricSink ? { metricSink: options.functionMetricSink } : {}),
-      ...(options.awsMiddleware ? { awsMiddleware: options.awsMiddleware } : {}),
-      ...(options.functionLogSink ? { logSink: options.functionLogSink } : { logSink: () => undefined }),
-    });
+    let host: FunctionHost;
+    if (threadBundle !== undefined) {
+      threadsStarted = true;
+      const threaded = await startFunctionThreads(
+        {
+          threads,
+          envFor,
+          ...(options.observeAws ? { observeAws: options.observeAws } : {}),
+          ...(options.functionMetricSink ? { metricSink: options.functionMetricSink } : {}),
+          ...(options.functionLogSink ? { logSink: options.functionLogSink } : {}),
+        },
+        threadBundle,
+      );
+      stopThreads = () => threaded.stop();
+      host = threaded;
+    } else {
+      // Loaded only when used: the functions' modules (the tracer's async hook among them) then
+      // stay out of the platform's thread when they run on threads of their own.
+      const { createFunctionHost } = await import('./function-host');
+      host = createFunctionHost(envFor, {
+        clock,
+        onRuntime: (runtime) => runtimes.push(runtime),
+        ...(options.observeAws ? { observeAws: options.observeAws } : {}),
+        ...(options.functionMetricSink ? { metricSink: options.functionMetricSink } : {}),
+        ...(options.awsMiddleware ? { awsMiddleware: options.awsMiddleware } : {}),
+        ...(options.functionLogSink ? { logSink: options.functionLogSink } : { logSink: () => undefined }),
+      });
+    }
     const invoke = (name: FunctionName, event: unknown) => host.invoke(name, event);
     // Tenant code never runs in this process: the code executor is one process per organization.
     const codeExecutors = await startCodeExecutorHost();

@@ -29,7 +29,11 @@ export async function startS3Local(port: number, dataDir: string, buckets: strin
     vhostBuckets: false,
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
+  headBucketWithoutListing(server);
   await server.run();
+  // As on the AWS emulator (local/aws-emulator.ts): idle keep-alive sockets stay open, so a
+  // request sent on one never races the server closing it.
+  (server as unknown as { httpServer?: { keepAliveTimeout: number } }).httpServer!.keepAliveTimeout = 0;
   const listeners: Array<(record: S3NotificationRecord) => void> = [];
   server.on('event', (event: { Records: S3NotificationRecord[] }) => {
     for (const record of event.Records) for (const listener of listeners) listener(record);
@@ -37,6 +41,31 @@ export async function startS3Local(port: number, dataDir: string, buckets: strin
   return {
     endpoint: `http://127.0.0.1:${port}`,
     onObjectEvent: (listener) => listeners.push(listener),
-    stop: () => server.close(),
+    // Every connection closed first: clients' idle keep-alive sockets no longer time out on their
+    // own, and a graceful close would wait for them.
+    stop: () => {
+      (server as unknown as { httpServer?: { closeAllConnections(): void } }).httpServer?.closeAllConnections();
+      return server.close();
+    },
   };
+}
+
+/** What of s3rver (a Koa application) the HEAD shortcut uses. */
+interface KoaLike {
+  middleware: Array<(ctx: { method: string; path: string; querystring: string; status: number; body: unknown; app: { store: { getBucket(name: string): Promise<unknown> } } }, next: () => Promise<void>) => Promise<void>>;
+}
+
+/**
+ * HeadBucket answered from the bucket's directory alone. s3rver routes HEAD /<bucket> to its GET
+ * handler, which lists the whole bucket, stat-ing every object synchronously: every health check
+ * (GET /v1/health sends a HeadBucket) then blocked the platform's event loop for a time that grew
+ * with every run's outputs and logs. Same answer as S3: 200 when the bucket exists, else 404.
+ */
+function headBucketWithoutListing(server: unknown): void {
+  const app = server as KoaLike;
+  app.middleware.unshift(async (ctx, next) => {
+    const bucket = /^\/([^/]+)\/?$/.exec(ctx.path)?.[1];
+    if (ctx.method !== 'HEAD' || bucket === undefined || ctx.querystring !== '') return next();
+    ctx.status = (await ctx.app.store.getBucket(decodeURIComponent(bucket))) === null ? 404 : 200;
+  });
 }

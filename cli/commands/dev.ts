@@ -13,6 +13,17 @@ interface DevOptions {
   allowLoopbackEgress?: boolean;
   logLevel?: string;
   jsonLogs?: boolean;
+  functionThreads?: string;
+}
+
+/** Worker threads for the functions under `npm start` (one for the API, one for the rest). */
+const DEFAULT_FUNCTION_THREADS = 2;
+
+function threadCount(value: string | undefined): number {
+  if (value === undefined) return DEFAULT_FUNCTION_THREADS;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 16) throw new CliError(`--function-threads must be a whole number from 0 to 16, got "${value}"`);
+  return n;
 }
 
 function port(value: string | undefined, name: string): number | undefined {
@@ -34,6 +45,7 @@ export function registerDevCommand(program: Command): void {
     .option('--in-memory', 'keep DynamoDB data in memory')
     .option('--log-level <level>', "functions' log level: DEBUG, INFO (default), WARN, ERROR")
     .option('--json-logs', 'print function logs as the JSON lines CloudWatch gets')
+    .option('--function-threads <n>', `worker threads hosting the functions (default ${DEFAULT_FUNCTION_THREADS}: the API on one, runs on the other; 0: all in the platform's thread)`)
     .option('--allow-loopback-egress', 'let HTTP tasks and polling sensors reach http://127.0.0.1 (local receivers; off by default)')
     .action(async (options: DevOptions) => {
       // Node 20 is supported by the locked SDK release; its notice about 2027 releases is noise here.
@@ -44,7 +56,9 @@ export function registerDevCommand(program: Command): void {
       const started = Date.now();
       const dataDir = options.dataDir;
       const inMemory = options.inMemory ?? false;
+      const functionThreads = threadCount(options.functionThreads);
       const platform = await startPlatform({
+        functionThreads,
         allowLoopbackEgress: options.allowLoopbackEgress === true,
         dataDir,
         inMemory,

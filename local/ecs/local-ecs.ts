@@ -1,11 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { ENV } from '../../lambdas/catalogue';
 import { AwsApiError, type AwsEmulator, type JsonBody } from '../aws-emulator';
 import type { ExtensionHandle, PlatformContext } from '../extensions';
+import { startProcessLauncher, type LaunchedProcess, type ProcessLauncher } from '../process-launcher';
 import { bundleProgram, hostPermissionFlags, privateDirFor, unprivilegedUser, untrustedBase, untrustedEnv } from '../untrusted-runtime';
 
 /** The program the runner container runs (the same file CDK bundles for Fargate). */
@@ -68,7 +69,8 @@ export function describeTask(task: LocalEcsTask): JsonBody {
  * each task its ARN, as ECS_CONTAINER_METADATA_URI_V4 does in Fargate.
  */
 export class LocalEcs {
-  private readonly tasks = new Map<string, { task: LocalEcsTask; child: ChildProcess }>();
+  private readonly tasks = new Map<string, { task: LocalEcsTask; child: LaunchedProcess }>();
+  private launcher: ProcessLauncher | undefined;
   private metadata: Server | undefined;
   private metadataUrl = '';
   private base = '';
@@ -93,6 +95,8 @@ export class LocalEcs {
     mkdirSync(join(this.base, 'tasks'), { mode: 0o711 });
     this.bundle = join(this.bundleDir, 'ecs-runner.mjs');
     await bundleProgram(ECS_RUNNER_ENTRY, this.bundle);
+    // Containers start from the launcher: starting a process blocks the starter until it execs.
+    this.launcher = await startProcessLauncher();
     this.metadata = createServer((req, res) => {
       const match = /^\/v4\/([0-9a-f]+)\/task$/.exec(req.url ?? '');
       const entry = match === null ? undefined : [...this.tasks.values()].find((t) => t.task.taskArn.endsWith(`/${match[1]}`));
@@ -141,18 +145,12 @@ export class LocalEcs {
     };
     for (const o of overrides) for (const e of o.environment ?? []) if (e.name !== undefined) env[e.name] = e.value ?? '';
 
-    const child = spawn(process.execPath, [...hostPermissionFlags([this.bundleDir], scratch), '--enable-source-maps', this.bundle], {
-      cwd: scratch,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-      ...(asUser ?? {}),
-    });
+    if (this.launcher === undefined) throw new AwsApiError('ServerException', 'the local ECS is not started', 500);
+    const child = this.launcher.spawn(process.execPath, [...hostPermissionFlags([this.bundleDir], scratch), '--enable-source-maps', this.bundle], { cwd: scratch, env, user: asUser });
     let output = '';
-    const keep = (chunk: Buffer) => {
-      output = (output + chunk.toString('utf8')).slice(-KEPT_OUTPUT_BYTES);
-    };
-    child.stdout?.on('data', keep);
-    child.stderr?.on('data', keep);
+    child.onOutput((text) => {
+      output = (output + text).slice(-KEPT_OUTPUT_BYTES);
+    });
     const task: LocalEcsTask = {
       taskArn,
       clusterArn: expected.cluster,
@@ -174,11 +172,12 @@ export class LocalEcs {
           task.output = output;
           resolve(task);
         };
-        child.once('exit', (code, signal) => {
-          rmSync(scratch, { recursive: true, force: true });
-          finish(code, signal);
+        void child.ended.then(async (ended) => {
+          // Off the event loop: a container's scratch space can hold many files.
+          await rm(scratch, { recursive: true, force: true }).catch(() => undefined);
+          if ('error' in ended) finish(1, null, `CannotStartContainerError: ${ended.error}`);
+          else finish(ended.code, ended.signal);
         });
-        child.once('error', (error) => finish(1, null, `CannotStartContainerError: ${error.message}`));
       }),
     };
     this.tasks.set(taskArn, { task, child });
@@ -219,6 +218,7 @@ export class LocalEcs {
     for (const { task } of running) this.stopTask(task.taskArn, 'the local platform stopped');
     await Promise.all(running.map((t) => t.task.exited));
     await new Promise<void>((resolve) => (this.metadata === undefined ? resolve() : this.metadata.close(() => resolve())));
+    await this.launcher?.stop();
     if (this.base !== '') rmSync(this.base, { recursive: true, force: true });
   }
 
