@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { FUNCTIONS, type FunctionName } from '../../lambdas/catalogue/functions';
-import { ESM_REQUIRE_BANNER } from '../../lib/constructs/dagy-function';
-import { PROJECT_ROOT, fromRoot } from '../../lib/paths';
+import { esbuildOptions } from '../../lib/constructs/function-bundling';
 
 /**
- * Each catalogued function's Lambda bundle, built as lib/constructs/dagy-function.ts builds it
- * (esbuild, minified, ESM for Node.js 22, every dependency inside), without the source map, and
+ * Each catalogued function's Lambda bundle, built with the options lib/constructs/dagy-function.ts
+ * deploys (lib/constructs/function-bundling.ts: esbuild, minified, ESM for Node.js 22, every
+ * dependency inside, only the AWS clients the function is granted), without the source map, and
  * its cold import time: a fresh `node` importing the bundle with the function's environment
  * (its handler reads its configuration at import), median of `imports` fresh processes.
  */
@@ -24,19 +24,7 @@ export function measureBundles(envFor: (name: FunctionName) => Record<string, st
   try {
     for (const def of Object.values(FUNCTIONS)) {
       const outfile = join(dir, `${def.name}.mjs`);
-      buildSync({
-        entryPoints: [fromRoot(def.entry)],
-        outfile,
-        absWorkingDir: PROJECT_ROOT,
-        bundle: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'esm',
-        mainFields: ['module', 'main'],
-        banner: { js: ESM_REQUIRE_BANNER },
-        minify: true,
-        logLevel: 'silent',
-      });
+      buildSync(esbuildOptions(def, outfile));
       const probe = join(dir, `${def.name}.probe.mjs`);
       writeFileSync(probe, `const t0 = performance.now(); await import(${JSON.stringify(outfile)}); process.stdout.write(String(performance.now() - t0));\n`);
       const samples: number[] = [];
