@@ -18,7 +18,7 @@ const MAIN_FIELDS = ['module', 'main'];
  * AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY/AWS_SESSION_TOKEN and never AWS_PROFILE, so the first
  * link (fromEnv, bundled) always answers and these are never loaded: left external they cost
  * nothing, bundled they were ~90 KB of every function (SSO, STS and sign-in clients for profiles
- * and web identity, IMDS and container endpoints). test/unit/lib/function-bundles.test.ts checks
+ * and web identity, IMDS and container endpoints). test/infra/function-bundles.test.ts checks
  * they stay dynamic imports: a static import of one would fail at cold start.
  */
 export const UNREACHABLE_CREDENTIAL_PROVIDERS = [
