@@ -4,18 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
 import { FUNCTIONS, type FunctionName } from '../../lambdas/catalogue/functions';
-import { ESM_REQUIRE_BANNER } from '../../lib/constructs/dagy-function';
-import { PROJECT_ROOT, fromRoot } from '../../lib/paths';
+import { esbuildOptions } from '../../lib/constructs/function-bundling';
 
 /**
- * Each catalogued function's Lambda bundle, built as lib/constructs/dagy-function.ts builds it
- * (esbuild, minified, ESM for Node.js 22, every dependency inside), without the source map, and
+ * Each catalogued function's Lambda bundle, built with the options lib/constructs/dagy-function.ts
+ * deploys (lib/constructs/function-bundling.ts: esbuild, minified, ESM for Node.js 22, every
+ * dependency inside, only the AWS clients the function is granted), without the source map, and
  * its cold import time: a fresh `node` importing the bundle with the function's environment
- * (its handler reads its configuration at import), median of `imports` fresh processes.
+ * (its handler reads its configuration at import), median of `imports` fresh processes: wall
+ * time, and the process's CPU time (user + system) during the import, which other load on the
+ * machine disturbs far less.
  */
 export interface BundleFigures {
   minified_bytes: number;
   cold_import_ms: number;
+  cold_import_cpu_ms: number;
 }
 
 export function measureBundles(envFor: (name: FunctionName) => Record<string, string>, imports = 3): Record<string, BundleFigures> {
@@ -24,32 +27,30 @@ export function measureBundles(envFor: (name: FunctionName) => Record<string, st
   try {
     for (const def of Object.values(FUNCTIONS)) {
       const outfile = join(dir, `${def.name}.mjs`);
-      buildSync({
-        entryPoints: [fromRoot(def.entry)],
-        outfile,
-        absWorkingDir: PROJECT_ROOT,
-        bundle: true,
-        platform: 'node',
-        target: 'node22',
-        format: 'esm',
-        mainFields: ['module', 'main'],
-        banner: { js: ESM_REQUIRE_BANNER },
-        minify: true,
-        logLevel: 'silent',
-      });
+      buildSync(esbuildOptions(def, outfile));
       const probe = join(dir, `${def.name}.probe.mjs`);
-      writeFileSync(probe, `const t0 = performance.now(); await import(${JSON.stringify(outfile)}); process.stdout.write(String(performance.now() - t0));\n`);
-      const samples: number[] = [];
+      writeFileSync(
+        probe,
+        `const c0 = process.cpuUsage(); const t0 = performance.now(); await import(${JSON.stringify(outfile)}); const c = process.cpuUsage(c0); process.stdout.write(JSON.stringify([performance.now() - t0, (c.user + c.system) / 1000]));\n`,
+      );
+      const wall: number[] = [];
+      const cpu: number[] = [];
       for (let i = 0; i < imports; i++) {
         const r = spawnSync(process.execPath, [probe], { env: { PATH: process.env.PATH ?? '', ...envFor(def.name as FunctionName) }, encoding: 'utf8', timeout: 60_000 });
         if (r.status !== 0) throw new Error(`cold import of ${def.name} failed: ${r.stderr.slice(0, 500)}`);
-        samples.push(Number(r.stdout));
+        const [w, c] = JSON.parse(r.stdout) as [number, number];
+        wall.push(w);
+        cpu.push(c);
       }
-      samples.sort((a, b) => a - b);
-      out[def.name] = { minified_bytes: statSync(outfile).size, cold_import_ms: Math.round(samples[Math.floor(samples.length / 2)]!) };
+      out[def.name] = { minified_bytes: statSync(outfile).size, cold_import_ms: median(wall), cold_import_cpu_ms: median(cpu) };
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   return out;
+}
+
+function median(samples: number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return Math.round(sorted[Math.floor(sorted.length / 2)]!);
 }

@@ -1,7 +1,7 @@
 // What each channel type is configured with, as the API takes it (zod, errors at `config.<field>`)
 // and as it is stored. URLs that carry a credential (every Slack incoming-webhook URL, a webhook
 // URL with a query string) are stored only sealed (channel-secrets.ts) and shown masked.
-import { z } from 'zod';
+import * as z from 'zod';
 import type { SealedSecret } from '../secrets/envelope';
 
 export const CHANNEL_TYPES = ['webhook', 'slack', 'email', 'sns'] as const;

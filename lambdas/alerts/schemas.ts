@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 import { CHANNEL_TYPES } from './channel-config';
 import { DELIVERY_STATUSES } from './channel-record';

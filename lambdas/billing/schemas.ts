@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 import { PLAN_NAMES, SUBSCRIPTION_STATUSES } from './plans';
 

@@ -5,7 +5,10 @@ import { ConflictError, ValidationError, type ErrorDetail } from '../shared/erro
 
 // Run parameters are checked against the flow spec's `parameters` JSON Schema (draft-07, ajv 8).
 
-const ajv = new Ajv({ allErrors: true, strict: false });
+// Built on first use: functions that only dequeue runs (orchestrator, reconciler, lease sweeper)
+// import this module through run-starter.ts but never check parameters, and a module-level
+// `new Ajv` would keep ajv in their bundles and run at every cold start.
+let ajv: Ajv | undefined;
 const cache = new Map<string, ValidateFunction>();
 const CACHE_LIMIT = 200;
 
@@ -14,7 +17,7 @@ function compiled(schema: JsonObject): ValidateFunction {
   let validate = cache.get(key);
   if (validate === undefined) {
     try {
-      validate = ajv.compile(schema);
+      validate = (ajv ??= new Ajv({ allErrors: true, strict: false })).compile(schema);
     } catch (error) {
       throw new ConflictError(
         `the flow version's parameters schema cannot be used: ${error instanceof Error ? error.message : String(error)}`,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { COST_COMPONENTS } from '../usage/cost-model';
 import { RUN_STATUSES, TASK_STATUSES } from '../engine';
 import type { OperationSchemas } from '../shared/http/operation-schemas';

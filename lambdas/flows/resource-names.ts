@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** flow_name, flow_version, deployment_name, env_name, secret_name: safe in keys, paths and S3 keys. */
 export const RESOURCE_NAME_PATTERN = /^[A-Za-z0-9_.-]{1,128}$/;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_DEPLOYMENT_CONCURRENCY } from '../billing/plans';
 import { flowSpecSchema, MAX_TASKS } from '../engine';
 import type { OperationSchemas } from '../shared/http/operation-schemas';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROLES } from '../catalogue/roles';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 import { PASSWORD_MAX_LENGTH, PASSWORD_MIN_LENGTH, passwordPolicyIssues } from './passwords';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ROUTES } from '../catalogue/routes';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 import { DOMAIN_SCHEMAS } from './domain-schemas';

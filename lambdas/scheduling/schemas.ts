@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 import { CATCHUP_POLICIES, SCHEDULE_MODES } from './slots';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { resourceName } from '../flows/resource-names';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { OperationSchemas } from '../shared/http/operation-schemas';
 import { SENSOR_TYPES } from './sensor-config';
 

@@ -1,5 +1,5 @@
 // Type-specific sensor configuration: one schema per sensor_type (polling: one per kind).
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JsonValue } from '../engine';
 import type { SealedSecret } from '../secrets/envelope';
 

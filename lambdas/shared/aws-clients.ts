@@ -8,8 +8,8 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { KMSClient } from '@aws-sdk/client-kms';
 import { SESv2Client } from '@aws-sdk/client-sesv2';
 import { SNSClient } from '@aws-sdk/client-sns';
-import type { FunctionName } from '../catalogue/functions';
-import type { FunctionConfig } from './config';
+import { awsServicesOf, FUNCTIONS, type AwsService, type FunctionName } from '../catalogue/functions';
+import { ConfigError, type FunctionConfig } from './config';
 import type { ClientTracer } from './tracer';
 
 export interface AwsClients {
@@ -29,6 +29,20 @@ export interface AwsClients {
 /** Emulators on loopback accept any credentials; AWS uses the function's role. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const LOCAL_REGION = 'us-east-1';
+
+// Build-time switches: lib/constructs/function-bundling.ts defines each as true or false in every
+// Lambda bundle (awsServicesOf the function), so a false one makes its client's branch below dead
+// code and esbuild leaves that SDK client out of the bundle. Unbundled (tsx, jest, the local
+// platform) they are not declared at all, which the typeof tests allow.
+declare const __DAGY_AWS_DDB__: boolean | undefined;
+declare const __DAGY_AWS_S3__: boolean | undefined;
+declare const __DAGY_AWS_EVENTS__: boolean | undefined;
+declare const __DAGY_AWS_SFN__: boolean | undefined;
+declare const __DAGY_AWS_LAMBDA__: boolean | undefined;
+declare const __DAGY_AWS_ECS__: boolean | undefined;
+declare const __DAGY_AWS_KMS__: boolean | undefined;
+declare const __DAGY_AWS_SES__: boolean | undefined;
+declare const __DAGY_AWS_SNS__: boolean | undefined;
 
 function clientOptions(endpoint: string | undefined) {
   return endpoint === undefined ? {} : { endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS };
@@ -77,9 +91,16 @@ export interface AwsClientOptions {
  */
 export function createAwsClients(config: FunctionConfig, options: AwsClientOptions = {}): AwsClients {
   const { observe, tracer, middleware } = options;
+  const granted = awsServicesOf(FUNCTIONS[config.functionName]);
   const cache = new Map<string, unknown>();
-  const lazy = <T>(key: string, make: () => T): T => {
+  // `make` is undefined where the bundle was built without the client (see the switches above).
+  const lazy = <T>(key: AwsService, make: (() => T) | undefined): T => {
     if (!cache.has(key)) {
+      // Locally as in Lambda: a service the catalogue grants no access to has no client (its
+      // calls would be denied in AWS anyway, and its SDK client is not in the bundle).
+      if (!granted.has(key) || make === undefined) {
+        throw new ConfigError(`function ${config.functionName} has no ${key} client: its catalogue entry (lambdas/catalogue/functions) grants no ${key} access`);
+      }
       const client = make();
       const stack = (client as unknown as MiddlewareHost).middlewareStack;
       // Benchmarks count requests per operation (e.g. DynamoDB calls per authenticated request).
@@ -106,35 +127,36 @@ export function createAwsClients(config: FunctionConfig, options: AwsClientOptio
   const e = config.endpoints;
   return {
     get ddb() {
-      return lazy('ddb', () =>
-        DynamoDBDocumentClient.from(traced(new DynamoDBClient(clientOptions(e.dynamodb))), {
-          marshallOptions: { removeUndefinedValues: true },
-        }),
+      return lazy(
+        'ddb',
+        typeof __DAGY_AWS_DDB__ === 'undefined' || __DAGY_AWS_DDB__
+          ? () => DynamoDBDocumentClient.from(traced(new DynamoDBClient(clientOptions(e.dynamodb))), { marshallOptions: { removeUndefinedValues: true } })
+          : undefined,
       );
     },
     get s3() {
-      return lazy('s3', () => traced(new S3Client({ ...clientOptions(e.s3), forcePathStyle: e.s3 !== undefined })));
+      return lazy('s3', typeof __DAGY_AWS_S3__ === 'undefined' || __DAGY_AWS_S3__ ? () => traced(new S3Client({ ...clientOptions(e.s3), forcePathStyle: e.s3 !== undefined })) : undefined);
     },
     get events() {
-      return lazy('events', () => traced(new EventBridgeClient(clientOptions(e.events))));
+      return lazy('events', typeof __DAGY_AWS_EVENTS__ === 'undefined' || __DAGY_AWS_EVENTS__ ? () => traced(new EventBridgeClient(clientOptions(e.events))) : undefined);
     },
     get sfn() {
-      return lazy('sfn', () => traced(new SFNClient(clientOptions(e.sfn))));
+      return lazy('sfn', typeof __DAGY_AWS_SFN__ === 'undefined' || __DAGY_AWS_SFN__ ? () => traced(new SFNClient(clientOptions(e.sfn))) : undefined);
     },
     get lambda() {
-      return lazy('lambda', () => traced(new LambdaClient(clientOptions(e.lambda))));
+      return lazy('lambda', typeof __DAGY_AWS_LAMBDA__ === 'undefined' || __DAGY_AWS_LAMBDA__ ? () => traced(new LambdaClient(clientOptions(e.lambda))) : undefined);
     },
     get ecs() {
-      return lazy('ecs', () => traced(new ECSClient(clientOptions(e.ecs))));
+      return lazy('ecs', typeof __DAGY_AWS_ECS__ === 'undefined' || __DAGY_AWS_ECS__ ? () => traced(new ECSClient(clientOptions(e.ecs))) : undefined);
     },
     get kms() {
-      return lazy('kms', () => traced(new KMSClient({})));
+      return lazy('kms', typeof __DAGY_AWS_KMS__ === 'undefined' || __DAGY_AWS_KMS__ ? () => traced(new KMSClient({})) : undefined);
     },
     get ses() {
-      return lazy('ses', () => new SESv2Client(clientOptions(e.ses)));
+      return lazy('ses', typeof __DAGY_AWS_SES__ === 'undefined' || __DAGY_AWS_SES__ ? () => new SESv2Client(clientOptions(e.ses)) : undefined);
     },
     get sns() {
-      return lazy('sns', () => new SNSClient(clientOptions(e.sns)));
+      return lazy('sns', typeof __DAGY_AWS_SNS__ === 'undefined' || __DAGY_AWS_SNS__ ? () => new SNSClient(clientOptions(e.sns)) : undefined);
     },
     destroy() {
       for (const client of cache.values()) (client as { destroy(): void }).destroy();

@@ -6,7 +6,7 @@ import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, TenancyConfig, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { IConstruct } from 'constructs';
@@ -17,6 +17,7 @@ import { PROJECT_ROOT, fromRoot } from '../paths';
 import type { StageConfig } from '../stage';
 import { bindBucket, bindFunctionDef, bindTable } from './bindings';
 import { DeadLetters } from './dead-letters';
+import { nodejsBundling } from './function-bundling';
 import type { BindTarget, BucketRef, CatalogueResources, TableRef } from './bindings';
 
 /**
@@ -43,9 +44,7 @@ const MAX_EVENT_AGE = Duration.hours(1);
 
 const RUNTIME = Runtime.NODEJS_22_X;
 
-/** Prepended to every ESM bundle: CommonJS dependencies inside an ESM bundle still call require(). */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __dagyCreateRequire } from 'node:module'; const require = __dagyCreateRequire(import.meta.url);";
+export { ESM_REQUIRE_BANNER } from './function-bundling';
 
 /** Placeholder handler: fails loudly if a placeholder synth is ever deployed and invoked. */
 const PLACEHOLDER_CODE =
@@ -116,18 +115,8 @@ export class DagyFunction extends Construct implements BindTarget {
             handler: 'handler',
             projectRoot: PROJECT_ROOT,
             depsLockFilePath: fromRoot('package-lock.json'),
-            bundling: {
-              forceDockerBundling: false,
-              minify: true,
-              sourceMap: true,
-              sourcesContent: false,
-              target: 'node22',
-              format: OutputFormat.ESM,
-              mainFields: ['module', 'main'],
-              banner: ESM_REQUIRE_BANNER,
-              // Ship the locked SDK with the code instead of the runtime's copy, whose version drifts.
-              externalModules: [],
-            },
+            // One definition of the build, shared with the bench and the bundle-size test.
+            bundling: nodejsBundling(def),
           });
     for (const name of Object.keys(common.environment ?? {})) this.env.add(name);
 

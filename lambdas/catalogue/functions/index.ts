@@ -11,6 +11,7 @@ import { USAGE_FUNCTIONS } from './usage';
 import { BILLING_FUNCTIONS } from './billing';
 
 export * from './types';
+export * from './aws-services';
 
 const ALL: FunctionDef[] = [
   ...PLATFORM_FUNCTIONS,

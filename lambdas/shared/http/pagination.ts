@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ValidationError } from '../errors';
 import { parseWith } from './validation';
 
@@ -19,10 +19,15 @@ export function decodeCursor(cursor: string | undefined): Record<string, unknown
   throw new ValidationError([{ path: 'cursor', message: 'invalid cursor' }]);
 }
 
-const pageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-  cursor: z.string().max(2048).optional(),
-});
+// Built on first use: most importers only encode cursors (repositories of functions that serve no
+// list route), and a module-level schema would keep zod in their bundles.
+let pageQuery: ReturnType<typeof pageQuerySchema> | undefined;
+function pageQuerySchema() {
+  return z.object({
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.string().max(2048).optional(),
+  });
+}
 
 export interface PageRequest {
   limit: number;
@@ -30,7 +35,7 @@ export interface PageRequest {
 }
 
 export function parsePageQuery(query: Record<string, string>): PageRequest {
-  const { limit, cursor } = parseWith(pageQuery, { limit: query.limit, cursor: query.cursor });
+  const { limit, cursor } = parseWith((pageQuery ??= pageQuerySchema()), { limit: query.limit, cursor: query.cursor });
   return { limit, exclusiveStartKey: decodeCursor(cursor) };
 }
 
