@@ -9,7 +9,7 @@ import type { MetricSink } from '../lambdas/shared/metrics';
 import type { FunctionHost } from './function-host';
 import type { ThreadError, ThreadMessage, ThreadRequest, ThreadSetup } from './function-thread-protocol';
 import { FUNCTION_LOADERS } from './functions';
-import { build } from 'esbuild';
+import { bundleProgram } from './untrusted-runtime';
 import { projectRoot } from './step-functions/definition';
 
 /*
@@ -130,20 +130,8 @@ function rebuildError(fields: ThreadError): Error {
 
 /** The thread program and every function it can load, in one ESM file (no loader needed in a thread). */
 async function bundleThreadProgram(outFile: string): Promise<void> {
-  const root = projectRoot();
-  await build({
-    entryPoints: [join(root, 'local/function-thread-main.ts')],
-    outfile: outFile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'inline',
-    logLevel: 'silent',
-    // Tracing is off locally; see local/function-thread-tracer.ts for why the module is replaced.
-    alias: { '@aws-lambda-powertools/tracer': join(root, 'local/function-thread-tracer.ts') },
-    banner: { js: "import { createRequire as __dagyCreateRequire } from 'node:module'; const require = __dagyCreateRequire(import.meta.url);" },
-  });
+  // Tracing is off locally; see local/function-thread-tracer.ts for why the module is replaced.
+  await bundleProgram('local/function-thread-main.ts', outFile, { '@aws-lambda-powertools/tracer': join(projectRoot(), 'local/function-thread-tracer.ts') });
 }
 
 /** Starts `threads` function threads (at least 1; with 2 or more, the API has a lane of its own). */

@@ -34,8 +34,9 @@ export function privateDirFor(path: string, user: { uid: number; gid: number } |
 }
 
 /** Bundles `entry` (relative to the project root) into `outFile` as one ESM file, world-readable. */
-export async function bundleProgram(entry: string, outFile: string): Promise<void> {
+export async function bundleProgram(entry: string, outFile: string, alias: Record<string, string> = {}): Promise<void> {
   await build({
+    alias,
     entryPoints: [join(projectRoot(), entry)],
     outfile: outFile,
     bundle: true,
