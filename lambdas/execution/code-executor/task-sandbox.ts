@@ -101,8 +101,25 @@ process.on('unhandledRejection', crash);
 // The runner is gone (or dropped this process): nothing can use it any more.
 process.on('disconnect', () => process.exit(0));
 
+// Work a task leaves behind after it returns (a timer, a socket, a file read) may run or throw
+// during the next attempt in this process: a process holding more live resources after the task
+// function returned than just before it was called is not reused (the runner ends it), so that
+// work is never the next attempt's.
+const countResources = () => {
+  const counts = new Map();
+  for (const type of process.getActiveResourcesInfo()) counts.set(type, (counts.get(type) || 0) + 1);
+  return counts;
+};
+let baseline;
+const leftoverWork = () => {
+  if (baseline === undefined) return false;
+  for (const [type, n] of countResources()) if (n > (baseline.get(type) || 0)) return true;
+  return false;
+};
+
 function send(id, message) {
   if (!process.connected) return;
+  if (message.kind === 'result' || message.kind === 'failed') message = { ...message, leftover: leftoverWork() };
   try {
     process.send({ ...message, id });
   } catch (error) {
@@ -113,6 +130,7 @@ function send(id, message) {
 process.on('message', async (request) => {
   const { id, moduleUrl, modulePath, exportName, args } = request;
   current = id;
+  baseline = undefined;
   let mod;
   try {
     mod = await import(moduleUrl);
@@ -128,6 +146,7 @@ process.on('message', async (request) => {
   }
   const context = { ...args.context, log: (...values) => console.log(...values) };
   let output;
+  baseline = countResources();
   try {
     output = await fn({ parameters: args.parameters, inputs: args.inputs, secrets: args.secrets, context });
   } catch (error) {
@@ -250,8 +269,8 @@ export function adoptJson(value: unknown, path: (string | number)[] = []): { ok:
 
 type ChildMessage =
   | { kind: 'log'; id: number; text: string }
-  | { kind: 'result'; id: number; output: unknown }
-  | { kind: 'failed'; id: number; error: string }
+  | { kind: 'result'; id: number; output: unknown; leftover?: boolean }
+  | { kind: 'failed'; id: number; error: string; leftover?: boolean }
   | { kind: 'crashed'; id: number; error: string };
 
 function isChildMessage(value: unknown): value is ChildMessage {
@@ -326,16 +345,22 @@ class SandboxProcess {
     }
     // Output of an earlier attempt's leftover work, or of no attempt: not this attempt's.
     if (attempt === undefined || message.id !== attempt.id) return;
-    if (message.kind === 'log') attempt.log.append(message.text);
-    else if (message.kind === 'failed') this.finish({ ok: false, error: message.error }, true);
+    if (message.kind === 'log') {
+      attempt.log.append(message.text);
+      return;
+    }
+    // A process still holding the attempt's leftover work ends with it (see the child program).
+    const reusable = message.leftover !== true;
+    if (message.kind === 'failed') this.finish({ ok: false, error: message.error }, reusable);
     else {
       const adopted = adoptJson(message.output);
-      if (adopted.ok) this.finish({ ok: true, output: adopted.value }, true);
+      if (adopted.ok) this.finish({ ok: true, output: adopted.value }, reusable);
       else {
         const where = adopted.path.length === 0 ? '' : ` at ${adopted.path.join('.')}`;
-        this.finish({ ok: false, error: `task returned a value that is not JSON${where}: ${adopted.message}` }, true);
+        this.finish({ ok: false, error: `task returned a value that is not JSON${where}: ${adopted.message}` }, reusable);
       }
     }
+    if (!reusable) this.kill();
   }
 
   /** Sends an attempt's request; a process that can no longer take it ends the attempt. */
