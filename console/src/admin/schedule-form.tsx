@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api } from '../api/client';
+import { RunTargetFields, useRunTarget } from './run-target';
 import { CreateForm, Field, jsonObjectOf, useForm } from './form-kit';
 
 const MODES = ['cron', 'interval', 'one_time', 'manual'] as const;
@@ -8,10 +9,7 @@ type Mode = (typeof MODES)[number];
 /** Creates a schedule of a deployment or of a flow version (POST /v1/schedules). */
 export function ScheduleForm({ onCreated }: { onCreated: () => void }) {
   const form = useForm(['schedule_id', 'deployment_name', 'flow_name', 'flow_version', 'mode', 'cron_expression', 'interval_seconds', 'timezone', 'start_at', 'parameters']);
-  const [target, setTarget] = useState<'deployment' | 'flow'>('deployment');
-  const [deployment, setDeployment] = useState('');
-  const [flowName, setFlowName] = useState('');
-  const [flowVersion, setFlowVersion] = useState('');
+  const run = useRunTarget();
   const [mode, setMode] = useState<Mode>('cron');
   const [cron, setCron] = useState('');
   const [interval, setIntervalText] = useState('');
@@ -25,7 +23,7 @@ export function ScheduleForm({ onCreated }: { onCreated: () => void }) {
     setCreated(null);
     const body: Record<string, unknown> = {
       ...(scheduleId.trim() !== '' ? { schedule_id: scheduleId.trim() } : {}),
-      ...(target === 'deployment' ? { deployment_name: deployment.trim() } : { flow_name: flowName.trim(), flow_version: flowVersion.trim() }),
+      ...run.body(),
       mode,
       timezone: timezone.trim(),
     };
@@ -41,29 +39,7 @@ export function ScheduleForm({ onCreated }: { onCreated: () => void }) {
 
   return (
     <CreateForm title="New schedule" form={form} submitLabel="Create schedule" onSubmit={submit}>
-      <fieldset className="choice">
-        <legend>Runs</legend>
-        <label className="inline">
-          <input type="radio" name="schedule-target" checked={target === 'deployment'} onChange={() => setTarget('deployment')} /> a deployment
-        </label>
-        <label className="inline">
-          <input type="radio" name="schedule-target" checked={target === 'flow'} onChange={() => setTarget('flow')} /> a flow version
-        </label>
-      </fieldset>
-      {target === 'deployment' ? (
-        <Field label="Deployment" path="deployment_name" form={form}>
-          {(c) => <input {...c} value={deployment} onChange={(e) => setDeployment(e.target.value)} />}
-        </Field>
-      ) : (
-        <>
-          <Field label="Flow name" path="flow_name" form={form}>
-            {(c) => <input {...c} value={flowName} onChange={(e) => setFlowName(e.target.value)} />}
-          </Field>
-          <Field label="Flow version" path="flow_version" form={form}>
-            {(c) => <input {...c} value={flowVersion} onChange={(e) => setFlowVersion(e.target.value)} />}
-          </Field>
-        </>
-      )}
+      <RunTargetFields legend="Runs" name="schedule-target" form={form} run={run} />
       <Field label="Mode" path="mode" form={form}>
         {(c) => (
           <select {...c} value={mode} onChange={(e) => setMode(e.target.value as Mode)}>

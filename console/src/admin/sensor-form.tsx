@@ -1,5 +1,6 @@
 import { useRef, useState } from 'react';
 import { api } from '../api/client';
+import { RunTargetFields, useRunTarget } from './run-target';
 import { CreateForm, Field, jsonObjectOf, useForm } from './form-kit';
 
 const TYPES = ['webhook', 's3', 'polling'] as const;
@@ -20,10 +21,7 @@ export function SensorForm({ onCreated }: { onCreated: () => void }) {
   const form = useForm(['name', 'sensor_type', 'deployment_name', 'flow_name', 'flow_version', 'config', 'flow_params']);
   const [name, setName] = useState('');
   const [type, setType] = useState<SensorType>('webhook');
-  const [target, setTarget] = useState<'deployment' | 'flow'>('deployment');
-  const [deployment, setDeployment] = useState('');
-  const [flowName, setFlowName] = useState('');
-  const [flowVersion, setFlowVersion] = useState('');
+  const run = useRunTarget();
   const [bucket, setBucket] = useState('');
   const [prefix, setPrefix] = useState('');
   const [suffix, setSuffix] = useState('');
@@ -43,7 +41,7 @@ export function SensorForm({ onCreated }: { onCreated: () => void }) {
     const sensor = await api<CreatedSensor>('POST', '/v1/sensors', {
       name: name.trim(),
       sensor_type: type,
-      ...(target === 'deployment' ? { deployment_name: deployment.trim() } : { flow_name: flowName.trim(), flow_version: flowVersion.trim() }),
+      ...run.body(),
       config: config(),
     });
     if (signingSecret.current !== null) signingSecret.current.value = '';
@@ -65,29 +63,7 @@ export function SensorForm({ onCreated }: { onCreated: () => void }) {
           </select>
         )}
       </Field>
-      <fieldset className="choice">
-        <legend>Starts</legend>
-        <label className="inline">
-          <input type="radio" name="sensor-target" checked={target === 'deployment'} onChange={() => setTarget('deployment')} /> a deployment
-        </label>
-        <label className="inline">
-          <input type="radio" name="sensor-target" checked={target === 'flow'} onChange={() => setTarget('flow')} /> a flow version
-        </label>
-      </fieldset>
-      {target === 'deployment' ? (
-        <Field label="Deployment" path="deployment_name" form={form}>
-          {(c) => <input {...c} value={deployment} onChange={(e) => setDeployment(e.target.value)} />}
-        </Field>
-      ) : (
-        <>
-          <Field label="Flow name" path="flow_name" form={form}>
-            {(c) => <input {...c} value={flowName} onChange={(e) => setFlowName(e.target.value)} />}
-          </Field>
-          <Field label="Flow version" path="flow_version" form={form}>
-            {(c) => <input {...c} value={flowVersion} onChange={(e) => setFlowVersion(e.target.value)} />}
-          </Field>
-        </>
-      )}
+      <RunTargetFields legend="Starts" name="sensor-target" form={form} run={run} />
       {type === 's3' && (
         <>
           <Field label="Bucket" path="config.bucket" form={form} help="The ingest bucket; keys are read under your organization's folder.">
