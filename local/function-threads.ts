@@ -9,7 +9,7 @@ import type { MetricSink } from '../lambdas/shared/metrics';
 import type { FunctionHost } from './function-host';
 import type { ThreadError, ThreadMessage, ThreadRequest, ThreadSetup } from './function-thread-protocol';
 import { FUNCTION_LOADERS } from './functions';
-import { bundleProgram } from './untrusted-runtime';
+import { bundleProgram } from './bundle-program';
 import { projectRoot } from './step-functions/definition';
 
 /*

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { LauncherMessage, LauncherRequest } from './process-launcher-protocol';
-import { bundleProgram, untrustedBase, untrustedEnv } from './untrusted-runtime';
+import { bundleProgram } from './bundle-program';
+import { untrustedBase, untrustedEnv } from './untrusted-runtime';
 
 /** A process started by the launcher. */
 export interface LaunchedProcess {

@@ -1,9 +1,7 @@
 import { chmodSync, chownSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { sandboxNodeFlags } from '../lambdas/execution/code-executor/task-sandbox';
-import { projectRoot } from './step-functions/definition';
 
 /*
  * Where the local platform runs programs that execute tenant code (the code executors, the ECS
@@ -33,22 +31,6 @@ export function privateDirFor(path: string, user: { uid: number; gid: number } |
   return path;
 }
 
-/** Bundles `entry` (relative to the project root) into `outFile` as one ESM file, world-readable. */
-export async function bundleProgram(entry: string, outFile: string, alias: Record<string, string> = {}): Promise<void> {
-  await build({
-    alias,
-    entryPoints: [join(projectRoot(), entry)],
-    outfile: outFile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    sourcemap: 'inline',
-    logLevel: 'silent',
-    banner: { js: "import { createRequire as __dagyCreateRequire } from 'node:module'; const require = __dagyCreateRequire(import.meta.url);" },
-  });
-  chmodSync(outFile, 0o644);
-}
 
 /** Variables a program running tenant code may see: locale, time zone, PATH. */
 export function untrustedEnv(): Record<string, string> {

@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeAttemptResponse } from '../../lambdas/execution/code-executor/contract';
-import { bundleProgram, hostPermissionFlags, privateDirFor, unprivilegedUser, untrustedBase, untrustedEnv } from '../untrusted-runtime';
+import { bundleProgram } from '../bundle-program';
+import { hostPermissionFlags, privateDirFor, unprivilegedUser, untrustedBase, untrustedEnv } from '../untrusted-runtime';
 /** An organization's executor process that served nothing for this long exits. */
 const IDLE_EXIT_MS = 5 * 60_000;
 const ORG_ID = /^[A-Za-z0-9_-]{1,128}$/;

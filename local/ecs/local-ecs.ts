@@ -7,7 +7,8 @@ import { ENV } from '../../lambdas/catalogue';
 import { AwsApiError, type AwsEmulator, type JsonBody } from '../aws-emulator';
 import type { ExtensionHandle, PlatformContext } from '../extensions';
 import { startProcessLauncher, type LaunchedProcess, type ProcessLauncher } from '../process-launcher';
-import { bundleProgram, hostPermissionFlags, privateDirFor, unprivilegedUser, untrustedBase, untrustedEnv } from '../untrusted-runtime';
+import { bundleProgram } from '../bundle-program';
+import { hostPermissionFlags, privateDirFor, unprivilegedUser, untrustedBase, untrustedEnv } from '../untrusted-runtime';
 
 /** The program the runner container runs (the same file CDK bundles for Fargate). */
 export const ECS_RUNNER_ENTRY = 'lambdas/execution/ecs-runner.ts';
