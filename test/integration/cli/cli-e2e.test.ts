@@ -176,7 +176,9 @@ describe('dagy CLI end to end', () => {
       // `script` gives the CLI a pseudo-terminal: a live table, and \x03 on it is a real Ctrl-C.
       // One process (node --import tsx), not tsx's CLI: that wrapper relays SIGINT to its child and
       // SIGKILLs it when the child has not acknowledged within 30 ms, which a loaded machine misses.
-      const command = `${process.execPath} --import tsx bin/dagy.ts run slow-fail@1.0.0 --param wait_url=${waitUrl} --watch`;
+      // `exec`: script runs the command through $SHELL -c; dash (Debian's sh, and script's default
+      // when SHELL is unset, as in CI) stays in between and is itself killed by the Ctrl-C (exit 130).
+      const command = `exec ${process.execPath} --import tsx bin/dagy.ts run slow-fail@1.0.0 --param wait_url=${waitUrl} --watch`;
       const child = spawn('script', ['-qec', command, '/dev/null'], { cwd: ROOT, env: cliEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
       let output = '';
       let stage: 'running' | 'asked' | 'answered' = 'running';
