@@ -185,7 +185,10 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
       const verdict = outcome.ok ? 'succeeded' : `failed: ${outcome.error}`;
       logText += logSection(reported.attempt, reported.started_at, outcome.log, verdict);
       const running = 2 * attempt - 1;
-      if (!last) {
+      // The last attempt ended but the task did not (still RUNNING): the container is waiting out
+      // its retry delay. A retry, like an earlier attempt's: only a FAILED task's last failure ends it.
+      const retrying = last && !outcome.ok && entry.status === 'RUNNING';
+      if (!last || retrying) {
         await replay(running, () => o.taskRuns.scheduleRetryDetailed(orgId, runId, name, { not_before: reported.started_at, error_message: outcome.ok ? 'retried' : outcome.error, attempt }));
       } else if (entry.status === 'SUCCEEDED' && outcome.ok) {
         await replay(running, async () => {

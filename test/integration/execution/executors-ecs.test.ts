@@ -33,4 +33,24 @@ describeExecutorScenarios('ecs', (fx) => {
     expect(tasks.some((t) => t.exitCode === 137)).toBe(true);
     expect(tasks.every((t) => t.lastStatus === 'STOPPED')).toBe(true);
   }, 60_000);
+
+  test('a whole-DAG snapshot taken while a failed attempt waits for its retry records the retry, not the failure', async () => {
+    // The container snapshots at most once a second; a 3 s retry delay makes sure one snapshot
+    // shows the task RUNNING with its first attempt failed (retrying): that is a retry, and the
+    // second attempt's own failure is the one that ends the task.
+    const flow = await registerFlow(fx().api, {
+      tasks: [{ name: 'twice', handler: 'flaky', retries: 1, retry_delay_seconds: 3, timeout_seconds: 30 }],
+      edges: [],
+    });
+    const started = await startRun(fx().api, { ...flow, executor: 'ecs' });
+    const retrying = await waitForRun(fx().api, started.run_id, (r) => endedOrRetrying(taskRun(r, 'twice')));
+    expect(taskRun(retrying, 'twice')).toMatchObject({ status: 'PENDING', attempt: 1 });
+    const run = await waitForRun(fx().api, started.run_id);
+    expect(run.status).toBe('FAILED');
+    expect(taskRun(run, 'twice')).toMatchObject({ status: 'FAILED', attempt: 2 });
+  }, 60_000);
 });
+
+function endedOrRetrying(t: { status: string; attempt: number }): boolean {
+  return (t.status === 'PENDING' && t.attempt === 1) || t.status === 'FAILED' || t.status === 'SUCCEEDED';
+}
