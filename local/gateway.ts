@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ROUTES, createRouteMatcher, routeKey, type FunctionName } from '../lambdas/catalogue';
 import { httpFunctionName } from '../lambdas/catalogue/functions';
 import type { AuthorizerContext } from '../lambdas/shared/http/types';
@@ -171,8 +172,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     server.once('error', reject);
     server.listen(options.port, '127.0.0.1', () => resolve());
   });
+  // Port 0: the one the OS gave.
+  const actualPort = (server.address() as AddressInfo).port;
   return {
-    url: `http://127.0.0.1:${options.port}`,
+    url: `http://127.0.0.1:${actualPort}`,
     stop: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

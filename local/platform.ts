@@ -10,10 +10,10 @@ import type { MetricSink } from '../lambdas/shared/metrics';
 import type { Runtime } from '../lambdas/shared/runtime';
 import { startAwsEmulator, type AwsEmulator } from './aws-emulator';
 import { startCodeExecutorHost, type CodeExecutorHost } from './code-executor/host';
-import { startDynamoDbLocal, type DynamoDbLocalHandle } from './dynamodb-local';
+import { startDynamoDbLocal, startDynamoDbLocalOnFreePort, type DynamoDbLocalHandle } from './dynamodb-local';
 import { createLocalEventBus, s3RecordToBusEvent, type LocalEventBus } from './event-bus';
 import { PLATFORM_EXTENSIONS, type ExtensionHandle, type PlatformContext } from './extensions';
-import { assertPortFree, freePort } from './free-port';
+import { assertPortFree } from './free-port';
 import { localFunctionEnv, type LocalResources } from './function-env';
 import type { FunctionHost } from './function-host';
 import { bundleFunctionThreads, startFunctionThreads, type ThreadBundle } from './function-threads';
@@ -94,8 +94,12 @@ export interface Platform {
   stop(): Promise<void>;
 }
 
+/**
+ * A port asked for is checked at once (a clear message when taken); otherwise 0: each server
+ * listens on a port the OS gives it at that moment, so nothing can take it in between.
+ */
 async function choosePort(requested: number | undefined, what: string): Promise<number> {
-  if (requested === undefined || requested === 0) return freePort();
+  if (requested === undefined || requested === 0) return 0;
   await assertPortFree(requested, what);
   return requested;
 }
@@ -138,7 +142,8 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
     let dynamodbEndpoint = options.dynamodbEndpoint;
     if (dynamodbEndpoint === undefined) {
       const port = await choosePort(options.ports?.dynamodb, 'DynamoDB Local');
-      const ddbLocal: DynamoDbLocalHandle = await startDynamoDbLocal(port, options.inMemory ? undefined : join(dataDir, 'dynamodb'));
+      const ddbDir = options.inMemory ? undefined : join(dataDir, 'dynamodb');
+      const ddbLocal: DynamoDbLocalHandle = port === 0 ? await startDynamoDbLocalOnFreePort(ddbDir) : await startDynamoDbLocal(port, ddbDir);
       stoppers.push(() => ddbLocal.stop());
       dynamodbEndpoint = ddbLocal.endpoint;
     }

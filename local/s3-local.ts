@@ -17,7 +17,10 @@ export interface S3LocalHandle {
   stop(): Promise<void>;
 }
 
-/** s3rver on loopback with the given buckets created; its object events feed the local bus. */
+/**
+ * s3rver on loopback with the given buckets created; its object events feed the local bus. Port 0
+ * takes a free port (the endpoint says which): s3rver's own listen never reports a port in use.
+ */
 export async function startS3Local(port: number, dataDir: string, buckets: string[]): Promise<S3LocalHandle> {
   mkdirSync(dataDir, { recursive: true });
   const server = new S3rver({
@@ -30,7 +33,7 @@ export async function startS3Local(port: number, dataDir: string, buckets: strin
     configureBuckets: buckets.map((name) => ({ name, configs: [] })),
   });
   headBucketWithoutListing(server);
-  await server.run();
+  const { port: actualPort } = (await server.run()) as { port: number };
   // As on the AWS emulator (local/aws-emulator.ts): idle keep-alive sockets stay open, so a
   // request sent on one never races the server closing it.
   (server as unknown as { httpServer?: { keepAliveTimeout: number } }).httpServer!.keepAliveTimeout = 0;
@@ -39,7 +42,7 @@ export async function startS3Local(port: number, dataDir: string, buckets: strin
     for (const record of event.Records) for (const listener of listeners) listener(record);
   });
   return {
-    endpoint: `http://127.0.0.1:${port}`,
+    endpoint: `http://127.0.0.1:${actualPort}`,
     onObjectEvent: (listener) => listeners.push(listener),
     // Every connection closed first: clients' idle keep-alive sockets no longer time out on their
     // own, and a graceful close would wait for them.

@@ -1,8 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startDynamoDbLocal } from '../../local/dynamodb-local';
-import { freePort } from '../../local/free-port';
+import { startDynamoDbLocalOnFreePort } from '../../local/dynamodb-local';
 
 /**
  * One in-memory DynamoDB Local shared by the integration test files (each file creates its own
@@ -14,9 +13,8 @@ export default async function globalSetup(): Promise<void> {
   // other project's set-up when integration and e2e run together) is reused: tables are per test
   // file, so sharing is safe.
   if (process.env.DAGY_TEST_DYNAMODB_ENDPOINT) return;
-  const port = await freePort();
   // A JVM start can take well over 30 s on a loaded 2-core machine; waiting longer only delays a real failure.
-  const dynamo = await startDynamoDbLocal(port, undefined, 120_000);
+  const dynamo = await startDynamoDbLocalOnFreePort(undefined, 120_000);
   process.env.DAGY_TEST_DYNAMODB_ENDPOINT = dynamo.endpoint;
   (globalThis as { __dagyDynamo?: { stop(signal?: 'SIGKILL'): Promise<void> } }).__dagyDynamo = dynamo;
 }
