@@ -1,5 +1,5 @@
-import { instrumentedFunction } from '../shared/instrument';
+import { lambdaHandler } from '../shared/lambda-entry';
 import { createDispatcherFunction } from './dispatcher-app';
 
 /** Lambda entry: the factory with process.env, wrapped for request ids, correlation keys and error stacks. */
-export const handler = instrumentedFunction(createDispatcherFunction, process.env);
+export const handler = lambdaHandler(createDispatcherFunction);

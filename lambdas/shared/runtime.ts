@@ -6,7 +6,7 @@ import { systemClock, type Clock } from './clock';
 import { ConfigError, loadFunctionConfig, type EnvSource, type FunctionConfig } from './config';
 import { createLogger, isLogLevel, type LogSink, type Logger, type LoggerSettings } from './logger';
 import { createMetrics, type MetricSink, type MetricsRecorder } from './metrics';
-import { createTracer } from './tracer';
+import type { TracerFactory } from './tracer';
 
 /** What the host (Lambda or the local platform) may inject into a function. */
 export interface FunctionDeps {
@@ -20,6 +20,8 @@ export interface FunctionDeps {
   onRuntime?: (runtime: Runtime) => void;
   /** Each function's AWS clients get this middleware (fault injection on the local platform). */
   awsMiddleware?: AwsClientMiddleware;
+  /** X-Ray for the AWS clients: given by the Lambda entries only (lambda-entry.ts says why). */
+  tracer?: TracerFactory;
 }
 
 /** Everything a function needs at run time, built once per cold start. */
@@ -44,7 +46,7 @@ export function loggerSettings(name: string, env: EnvSource): LoggerSettings {
 export function createRuntime(name: FunctionName, env: EnvSource, deps: FunctionDeps = {}): Runtime {
   const config = loadFunctionConfig(name, env);
   const settings = loggerSettings(name, env);
-  const tracer = createTracer(settings.serviceName, env);
+  const tracer = deps.tracer?.(settings.serviceName, env);
   const runtime: Runtime = {
     config,
     aws: createAwsClients(config, { observe: deps.observeAws, tracer, middleware: deps.awsMiddleware }),

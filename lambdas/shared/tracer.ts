@@ -7,6 +7,8 @@ export interface ClientTracer {
   captureAWSv3Client<T>(client: T): T;
 }
 
+export type TracerFactory = (serviceName: string, env: EnvSource) => ClientTracer | undefined;
+
 /**
  * Powertools Tracer (X-Ray) for one function, or none: POWERTOOLS_TRACE_ENABLED=false (the local
  * platform sets it) or no Lambda environment means nothing ever tries to reach an X-Ray daemon.

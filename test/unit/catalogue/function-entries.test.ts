@@ -1,19 +1,21 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FUNCTIONS } from '../../../lambdas/catalogue';
+import { createTracer } from '../../../lambdas/shared/tracer';
 
-// Every Lambda entry of the functions catalogue wraps its factory in the shared instrumentedFunction
-// (lambdas/shared/instrument.ts): request ids and correlation keys in every log line, escaped
-// errors logged with their stack. The local platform wraps factories itself, so a bare entry
-// would only show in AWS: this keeps it true for every function, present and future.
+// Every Lambda entry of the functions catalogue builds its handler with the shared lambdaHandler
+// (lambdas/shared/lambda-entry.ts): instrumentedFunction (request ids and correlation keys in every
+// log line, escaped errors logged with their stack) and the X-Ray tracer. The local platform wraps
+// factories itself, so a bare entry would only show in AWS: this keeps it true for every function,
+// present and future.
 
 const ROOT = join(__dirname, '../../..');
-const wrapped: Array<{ factory: unknown; env: unknown }> = [];
+const wrapped: Array<{ factory: unknown; env: unknown; tracer: unknown }> = [];
 
 jest.mock('../../../lambdas/shared/instrument', () => ({
   // Records what the entry wraps instead of building it (no configuration is needed to load it).
-  instrumentedFunction: (factory: unknown, env: unknown) => {
-    wrapped.push({ factory, env });
+  instrumentedFunction: (factory: unknown, env: unknown, deps: { tracer?: unknown }) => {
+    wrapped.push({ factory, env, tracer: deps.tracer });
     return { wrappedFactory: factory };
   },
 }));
@@ -35,14 +37,15 @@ describe('Lambda entries of the functions catalogue', () => {
     expect(entries.length).toBeGreaterThan(10);
   });
 
-  it.each(entries)('%s (%s) exports instrumentedFunction(factory, process.env) as its handler', (_name, entry) => {
+  it.each(entries)('%s (%s) exports lambdaHandler(factory) as its handler', (_name, entry) => {
     const source = readFileSync(join(ROOT, entry), 'utf8');
-    expect(source).toMatch(/^export const handler = instrumentedFunction\(\w+, process\.env\);$/m);
-    // Loading the entry wraps exactly one factory, with process.env, and exports the result.
+    expect(source).toMatch(/^export const handler = lambdaHandler\(\w+\);$/m);
+    // Loading the entry wraps exactly one factory, with process.env and the tracer, and exports the result.
     const { wrapped: calls, handler } = load(entry);
     expect(calls).toHaveLength(1);
     expect(typeof calls[0]!.factory).toBe('function');
     expect(calls[0]!.env).toBe(process.env);
+    expect(calls[0]!.tracer).toBe(createTracer);
     expect(handler).toEqual({ wrappedFactory: calls[0]!.factory });
   });
 });
