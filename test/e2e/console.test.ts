@@ -463,6 +463,58 @@ describe('web console', () => {
     expect((await alice.api.get('/v1/secrets/CONSOLE_TOKEN')).status).toBe(404);
   });
 
+  it("changes a member's role and removes them, revokes an invitation, disables and deletes a sensor", async () => {
+    // Dave joins as a developer; Erin is invited and has not accepted.
+    const dave = await signUpTenant(platform.url, 'dave');
+    const daveInvite = await alice.api.post('/v1/members', { email: dave.email, role: 'developer' });
+    expect(daveInvite.status).toBe(201);
+    expect((await dave.api.post(daveInvite.body.accept_path)).status).toBe(201);
+    const erin = await signUpTenant(platform.url, 'erin');
+    const erinInvite = await alice.api.post('/v1/members', { email: erin.email, role: 'viewer' });
+    expect(erinInvite.status).toBe(201);
+    const memberRole = async (email: string) =>
+      ((await alice.api.get('/v1/members')).body.items as Array<{ email: string; role: string }>).find((m) => m.email === email)?.role;
+
+    await page.goto(url('/members'));
+    await page.getByRole('button', { name: `Change the role of ${dave.email}` }).click();
+    const change = page.getByRole('dialog', { name: `Change the role of ${dave.email}` });
+    await change.getByLabel('New role').selectOption('admin');
+    await change.getByRole('button', { name: 'Change role' }).click();
+    await change.waitFor({ state: 'detached' });
+    await page.getByRole('row').filter({ hasText: dave.email }).getByRole('cell', { name: 'admin', exact: true }).waitFor();
+    expect(await memberRole(dave.email)).toBe('admin');
+
+    await page.getByRole('button', { name: `Revoke the invitation of ${erin.email}` }).click();
+    const revoke = page.getByRole('dialog', { name: `Revoke the invitation of ${erin.email}?` });
+    await revoke.getByRole('button', { name: 'Revoke invitation' }).click();
+    await revoke.waitFor({ state: 'detached' });
+    await expect(page.getByRole('row').filter({ hasText: erin.email }).count()).resolves.toBe(0);
+    expect((await erin.api.post(erinInvite.body.accept_path)).status).toBe(404);
+
+    await page.getByRole('button', { name: `Remove ${dave.email}` }).click();
+    const remove = page.getByRole('dialog', { name: `Remove ${dave.email}?` });
+    await remove.getByRole('button', { name: 'Remove member' }).click();
+    await remove.waitFor({ state: 'detached' });
+    await expect(page.getByRole('row').filter({ hasText: dave.email }).count()).resolves.toBe(0);
+    expect(await memberRole(dave.email)).toBeUndefined();
+    expect((await dave.api.withHeaders({ 'x-dagy-org': alice.org_id }).get('/v1/runs')).status).toBe(403);
+
+    // A webhook sensor: disabled from its row, then deleted behind its dialog.
+    const sensor = await alice.api.post('/v1/sensors', { name: 'landing-hook', sensor_type: 'webhook', flow_name: 'etl', flow_version: '1.0.0', config: {} });
+    expect(sensor.status).toBe(201);
+    const sensorId: string = sensor.body.sensor_id;
+    await page.goto(url('/sensors'));
+    await page.getByRole('button', { name: 'Disable sensor landing-hook' }).click();
+    await page.getByRole('button', { name: 'Enable sensor landing-hook' }).waitFor();
+    expect((await alice.api.get(`/v1/sensors/${sensorId}`)).body.enabled).toBe(false);
+    await page.getByRole('button', { name: 'Delete sensor landing-hook' }).click();
+    const deleteSensor = page.getByRole('dialog', { name: 'Delete sensor landing-hook?' });
+    await deleteSensor.getByText('its webhook URL stops answering').waitFor();
+    await deleteSensor.getByRole('button', { name: 'Delete sensor' }).click();
+    await page.getByText('No sensors.').waitFor();
+    expect((await alice.api.get(`/v1/sensors/${sensorId}`)).status).toBe(404);
+  });
+
   it('switches organization: the runs are the chosen one’s, with its role', async () => {
     // Adding a member is an invitation the invitee accepts.
     const invited = await theirRun.owner.api.post('/v1/members', { email: alice.email, role: 'viewer' });
