@@ -463,7 +463,7 @@ describe('web console', () => {
     expect((await alice.api.get('/v1/secrets/CONSOLE_TOKEN')).status).toBe(404);
   });
 
-  it("changes a member's role and removes them, revokes an invitation, disables and deletes a sensor", async () => {
+  it("changes a member's role and removes them, revokes an invitation; rotates a sensor's webhook token, disables and deletes it", async () => {
     // Dave joins as a developer; Erin is invited and has not accepted.
     const dave = await signUpTenant(platform.url, 'dave');
     const daveInvite = await alice.api.post('/v1/members', { email: dave.email, role: 'developer' });
@@ -504,6 +504,16 @@ describe('web console', () => {
     expect(sensor.status).toBe(201);
     const sensorId: string = sensor.body.sensor_id;
     await page.goto(url('/sensors'));
+    // Its token rotated: the new URL shown once answers, the old one no longer does.
+    await page.getByRole('button', { name: 'Rotate the webhook token of landing-hook' }).click();
+    const rotate = page.getByRole('dialog', { name: 'Rotate the webhook token of landing-hook?' });
+    await rotate.getByRole('button', { name: 'Rotate token' }).click();
+    await rotate.waitFor({ state: 'detached' });
+    const shown = (await page.getByRole('status').filter({ hasText: 'New URL' }).locator('code').textContent()) ?? '';
+    expect(shown).toMatch(new RegExp(`^${platform.url}/v1/hooks/\\S+$`));
+    expect(shown).not.toContain(sensor.body.webhook_token);
+    expect((await fetch(`${platform.url}${sensor.body.webhook_path}`, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(404);
+    expect((await fetch(shown, { method: 'POST', body: '{}', headers: { 'content-type': 'application/json' } })).status).toBe(202);
     await page.getByRole('button', { name: 'Disable sensor landing-hook' }).click();
     await page.getByRole('button', { name: 'Enable sensor landing-hook' }).waitFor();
     expect((await alice.api.get(`/v1/sensors/${sensorId}`)).body.enabled).toBe(false);

@@ -133,11 +133,34 @@ interface Sensor {
 
 function SensorActions({ sensor, onChange, run }: { sensor: Sensor; onChange: () => Promise<void>; run: (action: () => Promise<unknown>) => void }) {
   const path = `/v1/sensors/${encodeURIComponent(sensor.sensor_id)}`;
+  // A rotated webhook token is in the PATCH response only: shown here once, like at creation.
+  const [rotatedPath, setRotatedPath] = useState<string | null>(null);
   return (
     <span className="actions">
       <button type="button" aria-label={`${sensor.enabled ? 'Disable' : 'Enable'} sensor ${sensor.name}`} onClick={() => run(() => api('PATCH', path, toggleBody(sensor)))}>
         {sensor.enabled ? 'Disable' : 'Enable'}
       </button>
+      {sensor.sensor_type === 'webhook' && (
+        <ActionDialog
+          opener="Rotate token…"
+          openerLabel={`Rotate the webhook token of ${sensor.name}`}
+          title={`Rotate the webhook token of ${sensor.name}?`}
+          confirmLabel="Rotate token"
+          danger
+          onConfirm={async () => {
+            const rotated = await api<{ webhook_path?: string }>('PATCH', path, { rotate_webhook_token: true, version: sensor.version });
+            setRotatedPath(rotated.webhook_path ?? null);
+            await onChange();
+          }}
+        >
+          <p>The current webhook URL stops answering at once; the new one is shown once.</p>
+        </ActionDialog>
+      )}
+      {rotatedPath !== null && (
+        <span role="status" className="ok">
+          New URL: <code>{`${location.origin}${rotatedPath}`}</code> (shown this once)
+        </span>
+      )}
       <ActionDialog
         opener="Delete…"
         openerLabel={`Delete sensor ${sensor.name}`}
