@@ -3,7 +3,7 @@ import type { NormalizedFlowSpec, TaskUpdateEvent } from '../../engine';
 import { CANCELLED_MESSAGE, criticalPath, graphOf, retryDelaySeconds, runDagInProcess, taskParameters } from '../../engine';
 import type { RunContext } from '../run-events';
 import type { RunRecord } from '../run-repository';
-import type { TaskRunTransition } from '../task-run-repository';
+import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import { watchRunStatus } from './cancel-watch';
 import { logSection } from './run-object-store';
 import type { RunnerServices } from './runner-services';
@@ -11,8 +11,10 @@ import type { RunDagEvent, RunDagOutcome } from './runner-events';
 
 /** Most task attempts executing at once inside one invocation or container. */
 export const IN_PROCESS_MAX_CONCURRENCY = 16;
-/** Task-run events of a whole-DAG run being published at once (see runWholeDag). */
-const EVENTS_IN_FLIGHT = 8;
+/** Task-run events of a whole-DAG run per PutEvents request (EventBridge takes at most 10). */
+const EVENT_BATCH = 10;
+/** Events waiting to go out beyond which a task's next update waits (see runWholeDag). */
+const EVENTS_QUEUED_MAX = 100;
 /** Time kept back before a Lambda deadline to settle the task runs and return. */
 export const DAG_DEADLINE_RESERVE_MS = 30_000;
 
@@ -124,25 +126,31 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   const logs = new Map<string, string>();
   const attemptStarts = new Map<string, string>();
   const outputs = new Map<string, string>();
-  // Events are not on the run's critical path: each goes out behind the previous one of its task
-  // (kept in order per task) while the DAG moves on, and all are out before the runner returns.
-  // At most EVENTS_IN_FLIGHT at once: beyond, the task's update waits for one to finish, so a wide
-  // DAG does not flood the event bus (and what consumes it) while its tasks run.
-  const published = new Map<string, Promise<void>>();
-  const inFlight = new Set<Promise<void>>();
+  // Events are not on the run's critical path: they queue in the order of their transitions and
+  // go out while the DAG moves on, one PutEvents of up to EVENT_BATCH at a time (in order, so each
+  // task's events too), all before the runner returns. A wide DAG's completions then share
+  // requests instead of sending one each, and one request at a time never floods the bus (and what
+  // consumes it); beyond EVENTS_QUEUED_MAX waiting, a task's next update waits for the queue.
+  const queued: TaskRunRecord[] = [];
+  let sending: Promise<void> | undefined;
+  const sendQueued = async () => {
+    try {
+      while (queued.length > 0) {
+        const batch = queued.splice(0, EVENT_BATCH);
+        await s.events.taskRunStatusChanged(runContext, batch).catch((error: unknown) => {
+          s.logger.warn('could not publish task run events', { org_id, run_id, task_names: batch.map((t) => t.task_name), error: errorText(error) });
+        });
+      }
+    } finally {
+      // Set in the same turn as the queue was found empty: a transition queued later starts anew.
+      sending = undefined;
+    }
+  };
   const publish = async (transition: TaskRunTransition) => {
     if (!transition.won) return;
-    const { taskRun } = transition;
-    while (inFlight.size >= EVENTS_IN_FLIGHT) await Promise.race(inFlight);
-    const previous = published.get(taskRun.task_name) ?? Promise.resolve();
-    const sent: Promise<void> = previous
-      .then(() => s.events.taskRunStatusChanged(runContext, taskRun))
-      .catch((error: unknown) => {
-        s.logger.warn('could not publish the task run event', { org_id, run_id, task_name: taskRun.task_name, error: errorText(error) });
-      })
-      .finally(() => inFlight.delete(sent));
-    inFlight.add(sent);
-    published.set(taskRun.task_name, sent);
+    while (queued.length >= EVENTS_QUEUED_MAX && sending !== undefined) await sending;
+    queued.push(transition.taskRun);
+    sending ??= sendQueued();
   };
   const appendLog = async (task: string, attempt: number, body: string, verdict: string) => {
     const text = (logs.get(task) ?? '') + logSection(attempt, attemptStarts.get(task) ?? new Date(s.clock.nowMs()).toISOString(), body, verdict);
@@ -231,6 +239,6 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     endWatch();
     for (const timer of timers) clearTimeout(timer);
     host.signal?.removeEventListener('abort', onHostAbort);
-    await Promise.all(published.values());
+    while (sending !== undefined) await sending;
   }
 }
