@@ -40,7 +40,7 @@ export const DYNAMODB_LOCAL_JVM_OPTIONS = ['-XX:TieredStopAtLevel=1', '-XX:+UseS
 
 /**
  * Ours, less any the user's JAVA_TOOL_OPTIONS already decide: a second collector would stop the
- * JVM from starting ("conflicting collector combinations"), and the user's choice wins.
+ * JVM from starting ("Multiple garbage collectors selected"), and the user's choice wins.
  */
 export function jvmOptionsBeside(userOptions: string): string[] {
   return DYNAMODB_LOCAL_JVM_OPTIONS.filter((option) => {
