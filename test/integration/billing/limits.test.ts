@@ -262,7 +262,10 @@ describe('plans and limits', () => {
   it('a schedule slot refused by the plan is recorded as skipped, and starts no run', async () => {
     const tenant = await signUpTenant(platform.url, 'sched-quota');
     const flow = await sleepyFlow(tenant);
-    const created = await tenant.api.post('/v1/schedules', { ...flow, mode: 'interval', interval_seconds: 60, parameters: { ms: 1 } });
+    // One slot only: an interval schedule's next slot would fall within the evaluator's lookahead,
+    // and the evaluator waits (in real time) for a slot it has claimed, up to a minute.
+    const startAt = new Date(clock.nowMs() + 30_000).toISOString();
+    const created = await tenant.api.post('/v1/schedules', { ...flow, mode: 'one_time', start_at: startAt, parameters: { ms: 1 } });
     expect(created.status).toBe(201);
     await setRunsAdmitted(tenant.org_id, PLANS.free.runs_per_month!);
     clock.offsetMs += 61_000;
