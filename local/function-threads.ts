@@ -10,7 +10,6 @@ import type { FunctionHost } from './function-host';
 import type { ThreadError, ThreadMessage, ThreadRequest, ThreadSetup } from './function-thread-protocol';
 import { FUNCTION_LOADERS } from './functions';
 import { bundleProgram } from './bundle-program';
-import { projectRoot } from './step-functions/definition';
 
 /*
  * Hosts the functions on worker threads instead of the platform's own thread, so that the work of
@@ -130,8 +129,8 @@ function rebuildError(fields: ThreadError): Error {
 
 /** The thread program and every function it can load, in one ESM file (no loader needed in a thread). */
 async function bundleThreadProgram(outFile: string): Promise<void> {
-  // Tracing is off locally; see local/function-thread-tracer.ts for why the module is replaced.
-  await bundleProgram('local/function-thread-main.ts', outFile, { '@aws-lambda-powertools/tracer': join(projectRoot(), 'local/function-thread-tracer.ts') });
+  // Holds no X-Ray SDK: only the Lambda entries import the tracer (lambdas/shared/lambda-entry.ts).
+  await bundleProgram('local/function-thread-main.ts', outFile);
 }
 
 /** Starts `threads` function threads (at least 1; with 2 or more, the API has a lane of its own). */
