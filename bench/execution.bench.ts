@@ -1,11 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import type { Platform } from '../local/platform';
 import { localStepFunctionsOf } from '../local/step-functions/local-step-functions';
 import type { FlowSpec } from '../lambdas/engine';
 import { createRunStores } from '../lambdas/execution/run-stores';
 import type { RunRecord } from '../lambdas/execution/run-repository';
 import { isTerminalRunStatus } from '../lambdas/engine';
 import { createRuntime } from '../lambdas/shared/runtime';
+import { benchTenant } from './client';
 import { withBenchPlatform } from './support';
 import { measureBundles } from './execution/bundles';
 import { measureWriteFloor, MIN_SEQUENTIAL_WRITES_PER_TASK, shapeFloors } from './execution/floor';
@@ -36,36 +35,6 @@ const ALL_EXECUTORS: Executor[] = ['step-functions', 'lambda', 'ecs'];
 const EXECUTORS: Executor[] = process.env.BENCH_EXECUTORS ? ALL_EXECUTORS.filter((e) => process.env.BENCH_EXECUTORS!.split(',').includes(e)) : ALL_EXECUTORS;
 const WITH_BUNDLES = process.env.BENCH_BUNDLES !== '0';
 
-interface Api {
-  post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }>;
-}
-
-function api(baseUrl: string, token?: string): Api {
-  return {
-    async post(path, body) {
-      const res = await fetch(`${baseUrl}${path}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-        body: JSON.stringify(body),
-      });
-      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-    },
-  };
-}
-
-async function tenant(platform: Platform): Promise<{ api: Api; orgId: string }> {
-  const suffix = randomBytes(4).toString('hex');
-  const res = await api(platform.url).post('/v1/auth/signup', {
-    email: `bench-${suffix}@example.com`,
-    password: `bench-horse-${suffix}-battery`,
-    name: 'bench',
-    org_name: `bench ${suffix}`,
-  });
-  if (res.status !== 201) throw new Error(`signup: ${res.status} ${JSON.stringify(res.body)}`);
-  const body = res.body as { access_token: { token: string }; organization: { org_id: string } };
-  return { api: api(platform.url, body.access_token.token), orgId: body.organization.org_id };
-}
-
 export async function run(): Promise<Record<string, unknown>> {
   const counts = new Map<string, number>();
   let counting = false;
@@ -93,7 +62,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
   return withBenchPlatform(
     async (platform) => {
-      const { api: client, orgId } = await tenant(platform);
+      const { api: client, orgId } = await benchTenant(platform, 'free');
       const { Subscription, UsageAggregate, Run } = platform.resources.tables;
       admissionTables = { subscription: Subscription, usage: UsageAggregate, run: Run };
       // Reads for polling go through a runtime without the observer: they are not counted.

@@ -1,5 +1,5 @@
 import type { Platform } from '../../local/platform';
-import { benchTenant, registerBenchFlow, type BenchResponse, type BenchTenant } from './client';
+import { benchTenant, registerBenchFlow, type BenchResponse, type BenchTenant } from '../client';
 import { latencySummary } from './settle';
 import { single } from './shapes';
 

@@ -1,5 +1,5 @@
 import type { Platform } from '../../local/platform';
-import { benchTenant, registerBenchFlow, type BenchResponse, type BenchTenant } from './client';
+import { benchTenant, registerBenchFlow, type BenchResponse, type BenchTenant } from '../client';
 import { latencySummary, startHealthProbe, verifyRuns, waitForExecutions } from './settle';
 import type { FlowSpec } from '../../lambdas/engine';
 

@@ -1,7 +1,7 @@
 import type { Platform } from '../../local/platform';
 import { localStepFunctionsOf } from '../../local/step-functions/local-step-functions';
 import { MAX_TASKS } from '../../lambdas/engine';
-import { benchTenant, registerBenchFlow } from './client';
+import { benchTenant, registerBenchFlow } from '../client';
 import { historyEvents, HISTORY_EVENT_CAP } from './history';
 import { verifyRuns, waitForExecutions } from './settle';
 import { wideChains } from './shapes';

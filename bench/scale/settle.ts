@@ -3,7 +3,7 @@ import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import type { Platform } from '../../local/platform';
 import { localStepFunctionsOf } from '../../local/step-functions/local-step-functions';
 import { percentile } from '../support';
-import { benchApi, sleep, type BenchApi } from './client';
+import { benchApi, sleep, type BenchApi } from '../client';
 
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 

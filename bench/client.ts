@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { Platform } from '../../local/platform';
-import type { FlowSpec } from '../../lambdas/engine';
-import { artifactBase64 } from '../execution/shapes';
+import type { Platform } from '../local/platform';
+import type { FlowSpec } from '../lambdas/engine';
+import { artifactBase64 } from './execution/shapes';
 
-/** A tiny HTTP client for the scale bench: status, parsed body and the request's latency. */
+/** A tiny HTTP client for the benches: status, parsed body and the request's latency. */
 export interface BenchResponse {
   status: number;
   body: Record<string, unknown>;
@@ -49,10 +49,10 @@ export interface BenchTenant {
 export async function benchTenant(platform: Platform, plan: 'free' | 'team' | 'enterprise'): Promise<BenchTenant> {
   const suffix = randomBytes(4).toString('hex');
   const res = await benchApi(platform.url).post('/v1/auth/signup', {
-    email: `scale-${suffix}@example.com`,
-    password: `scale-horse-${suffix}-battery`,
-    name: 'scale bench',
-    org_name: `scale ${suffix}`,
+    email: `bench-${suffix}@example.com`,
+    password: `bench-horse-${suffix}-battery`,
+    name: 'bench',
+    org_name: `bench ${suffix}`,
   });
   if (res.status !== 201) throw new Error(`signup: ${res.status} ${JSON.stringify(res.body)}`);
   const body = res.body as { access_token: { token: string }; organization: { org_id: string } };
