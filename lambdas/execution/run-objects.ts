@@ -27,6 +27,12 @@ export function outputKey(orgId: string, runId: string, taskName: string): strin
   return `${runPrefix(orgId, runId)}${segment(taskName, 'task_name')}/output.json`;
 }
 
+/** The org, run and task an output key names (null for any other key). */
+export function parseOutputKey(key: string): { orgId: string; runId: string; taskName: string } | null {
+  const m = /^([^/]+)\/([^/]+)\/([^/]+)\/([^/]+)\/output\.json$/.exec(key);
+  return m === null || m[1] !== RUN_OBJECTS_PREFIX ? null : { orgId: m[2]!, runId: m[3]!, taskName: m[4]! };
+}
+
 /** Key of a task's log object. */
 export function logKey(orgId: string, runId: string, taskName: string): string {
   return `${runPrefix(orgId, runId)}${segment(taskName, 'task_name')}/logs.txt`;

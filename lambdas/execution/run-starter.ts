@@ -267,6 +267,9 @@ export function createRunStarter(deps: RunStarterDeps): RunStarter {
           task_name: t.task_name,
           status: 'SUCCEEDED',
           output_ref: t.output_ref,
+          // Inline output and log travel with the kept task run (no object exists for them).
+          output_json: t.output_json,
+          log_text: t.log_text,
           reused_from_run_id: t.reused_from_run_id ?? t.run_id,
           attempt: t.attempt,
           executor: t.executor,

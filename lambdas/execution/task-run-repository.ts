@@ -42,6 +42,13 @@ export interface TaskRunRecord {
   error_message: string | null;
   /** Object key of the task's output in the artifacts bucket (run-objects.ts outputKey). */
   output_ref: string | null;
+  /**
+   * The output's JSON text when it is small enough to live in this item (task-runner/task-results.ts):
+   * then no object exists under output_ref. Internal: the API never shows it.
+   */
+  output_json: string | null;
+  /** The task's log text (all attempts) when small enough to live in this item; else in logs.txt. Internal. */
+  log_text: string | null;
   /** A PENDING task waiting for a retry must not start before this ISO time. */
   not_before: string | null;
   /** The run whose output this task run reuses (retried runs keep succeeded tasks' outputs). */
@@ -57,6 +64,8 @@ export interface NewTaskRun {
   task_name: string;
   status?: 'PENDING' | 'SUCCEEDED';
   output_ref?: string | null;
+  output_json?: string | null;
+  log_text?: string | null;
   reused_from_run_id?: string | null;
   /** Copied from the earlier run for a reused SUCCEEDED task (shown as is). */
   attempt?: number;
@@ -90,6 +99,8 @@ export interface TaskRunFieldUpdates {
   executor?: string | null;
   error_message?: string | null;
   output_ref?: string | null;
+  output_json?: string | null;
+  log_text?: string | null;
   not_before?: string | null;
 }
 
@@ -119,6 +130,8 @@ function toTaskRun(item: Record<string, unknown>): TaskRunRecord {
     completed_at: s('completed_at'),
     error_message: s('error_message'),
     output_ref: s('output_ref'),
+    output_json: s('output_json'),
+    log_text: s('log_text'),
     not_before: s('not_before'),
     reused_from_run_id: s('reused_from_run_id'),
     cost: typeof item.cost === 'object' && item.cost !== null ? (item.cost as Cost) : null,
@@ -170,6 +183,8 @@ export class TaskRunRepository {
       completed_at: t.completed_at ?? null,
       error_message: null,
       output_ref: t.output_ref ?? null,
+      output_json: t.output_json ?? null,
+      log_text: t.log_text ?? null,
       not_before: null,
       reused_from_run_id: t.reused_from_run_id ?? null,
       cost: null,
@@ -450,7 +465,30 @@ export class TaskRunRepository {
     return (await this.succeedDetailed(orgId, runId, taskName, opts)).won;
   }
   succeedDetailed(orgId: string, runId: string, taskName: string, opts: SucceedOptions): Promise<TaskRunTransition> {
-    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'SUCCEEDED', { output_ref: opts.output_ref }, guardOf(opts.attempt));
+    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'SUCCEEDED', { output_ref: opts.output_ref, output_json: opts.output_json, log_text: opts.log_text }, guardOf(opts.attempt));
+  }
+
+  /**
+   * Sets the log text of a task run still at this attempt: for an attempt whose result lost its
+   * transition (the run was cancelled meanwhile, or the attempt declared lost), whose small log
+   * would otherwise be lost with it. A task run at another attempt keeps its log.
+   */
+  async recordLog(orgId: string, runId: string, taskName: string, attempt: number, logText: string): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(orgId, runId), task_name: taskName },
+          UpdateExpression: 'SET log_text = :log',
+          ConditionExpression: 'attribute_exists(pk) AND attempt = :attempt',
+          ExpressionAttributeValues: { ':log': logText, ':attempt': attempt },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** RUNNING → FAILED with the error. */
@@ -458,7 +496,7 @@ export class TaskRunRepository {
     return (await this.failDetailed(orgId, runId, taskName, opts)).won;
   }
   failDetailed(orgId: string, runId: string, taskName: string, opts: FailOptions): Promise<TaskRunTransition> {
-    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'FAILED', { error_message: opts.error_message }, guardOf(opts.attempt));
+    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'FAILED', { error_message: opts.error_message, log_text: opts.log_text }, guardOf(opts.attempt));
   }
 
   /** RUNNING → PENDING for a retry: keeps attempt, records the error, sets not_before (ISO). */
@@ -472,7 +510,7 @@ export class TaskRunRepository {
       taskName,
       ['RUNNING'],
       'PENDING',
-      { not_before: opts.not_before, error_message: opts.error_message },
+      { not_before: opts.not_before, error_message: opts.error_message, log_text: opts.log_text },
       guardOf(opts.attempt),
     );
   }
@@ -537,16 +575,25 @@ export interface StartOptions {
   /** Guard: the attempt the task run is at before this start (0 for the first). */
   attempt?: number;
 }
-export interface SucceedOptions {
+/**
+ * What an ended attempt leaves in the item with its transition (task-runner/task-results.ts):
+ * the output and log text small enough to live there. undefined leaves the field as it is, null
+ * removes it (the text went to an object instead).
+ */
+interface InlineResults {
+  log_text?: string | null;
+}
+export interface SucceedOptions extends InlineResults {
   output_ref: string | null;
+  output_json?: string | null;
   /** Guard: the attempt this result belongs to. */
   attempt?: number;
 }
-export interface FailOptions {
+export interface FailOptions extends InlineResults {
   error_message: string;
   attempt?: number;
 }
-export interface RetryOptions {
+export interface RetryOptions extends InlineResults {
   not_before: string;
   error_message: string;
   attempt?: number;

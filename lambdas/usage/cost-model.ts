@@ -151,6 +151,9 @@ export interface TaskRunCostInput {
   started_at: string | null;
   completed_at: string | null;
   reused_from_run_id: string | null;
+  /** Output and log text held in the item (no object was put for them); absent: none. */
+  output_json?: string | null;
+  log_text?: string | null;
 }
 
 function secondsBetween(from: string | null, to: string | null): number {
@@ -182,13 +185,15 @@ export function taskRunQuantities(t: TaskRunCostInput, mode: ExecutorMode, sizes
     parts.push({ dynamodb_write_units: WRITE, eventbridge_events: 1 });
     return addQuantities(...parts);
   }
+  // Text held in the item makes its end write larger (a write unit per started KB), instead of a PUT.
+  const inlineBytes = Buffer.byteLength(t.output_json ?? '') + Buffer.byteLength(t.log_text ?? '');
   parts.push({
     // Each attempt: PENDING → RUNNING, then its end (→ SUCCEEDED | FAILED | PENDING for a retry).
-    dynamodb_write_units: attempts * 2 * WRITE,
+    dynamodb_write_units: attempts * 2 * WRITE + Math.ceil(inlineBytes / 1024) * WRITE,
     // "Task Run Status Changed" for both.
     eventbridge_events: attempts * 2,
-    // The attempt's log; the output on success.
-    s3_put_requests: attempts + (t.status === 'SUCCEEDED' ? 1 : 0),
+    // The attempt's log (unless held in the item); the output on success (unless held in the item).
+    s3_put_requests: (t.log_text != null ? 0 : attempts) + (t.status === 'SUCCEEDED' && t.output_json == null ? 1 : 0),
   });
   // Each attempt's end is a usage event (task seconds), metered once.
   parts.push(meteringOf(sizes, attempts));

@@ -37,7 +37,7 @@ export async function prepareDagOrder(o: OrchestratorServices, run: RunRecord, f
   for (const t of taskRuns) {
     if (t.status !== 'SUCCEEDED') continue;
     const needed = graph.downstreams.get(t.task_name)?.some((down) => taskRuns.find((x) => x.task_name === down)?.status !== 'SUCCEEDED') ?? false;
-    succeeded[t.task_name] = { attempt: t.attempt, output: needed && t.output_ref !== null ? await o.objects.getOutput(run.org_id, t.output_ref) : null };
+    succeeded[t.task_name] = { attempt: t.attempt, output: needed ? await o.objects.outputOf(run.org_id, t) : null };
   }
   const work: Record<string, EcsTaskWork> = {};
   for (const task of spec.tasks) if (succeeded[task.name] === undefined) work[task.name] = await workOf(o, run, task);
@@ -49,7 +49,10 @@ export async function prepareDagOrder(o: OrchestratorServices, run: RunRecord, f
 export async function prepareTaskOrder(o: OrchestratorServices, run: RunRecord, event: RunTaskEvent): Promise<Record<string, string>> {
   const flow = await o.flows.get(run.org_id, run.flow_name, run.flow_version);
   const inputs: Record<string, unknown> = {};
-  for (const [upstream, ref] of Object.entries(event.inputs)) inputs[upstream] = await o.objects.getOutput(run.org_id, ref);
+  for (const [upstream, ref] of Object.entries(event.inputs)) {
+    const inline = event.inline_inputs?.[upstream];
+    inputs[upstream] = inline !== undefined ? (JSON.parse(inline) as unknown) : await o.objects.outputByRef(run.org_id, ref, o.taskRuns);
+  }
   const order: EcsTaskOrder = {
     mode: 'task',
     org_id: run.org_id,
@@ -192,8 +195,8 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
         await replay(running, () => o.taskRuns.scheduleRetryDetailed(orgId, runId, name, { not_before: reported.started_at, error_message: outcome.ok ? 'retried' : outcome.error, attempt }));
       } else if (entry.status === 'SUCCEEDED' && outcome.ok) {
         await replay(running, async () => {
-          const ref = await o.objects.putOutput(orgId, runId, name, outcome.json);
-          return o.taskRuns.succeedDetailed(orgId, runId, name, { output_ref: ref, attempt });
+          const output = await o.objects.storeOutput(orgId, runId, name, outcome.json);
+          return o.taskRuns.succeedDetailed(orgId, runId, name, { ...output, attempt });
         });
       } else if (entry.status === 'FAILED' || !outcome.ok) {
         await replay(running, () => o.taskRuns.failDetailed(orgId, runId, name, { error_message: outcome.ok ? 'failed' : outcome.error, attempt }));

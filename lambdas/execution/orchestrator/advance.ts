@@ -3,7 +3,7 @@ import { advance, graphOf } from '../../engine';
 import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import { RECORD_RESERVE_MS } from '../task-runner/single-task';
-import { failAttempt, launchAttempt, runTaskEvent, type LoopToken } from './dispatch';
+import { failAttempt, launchAttempt, runTaskEvent, taskInputs, type LoopToken } from './dispatch';
 import { finalizeRun } from './finalize';
 import { collectTaskResults } from '../ecs/ecs-orchestration';
 import type { LoopOptions, LoopSignal } from './loop-protocol';
@@ -276,13 +276,9 @@ async function launch(
   const graph = graphOf(spec);
   const task = graph.specs.get(name)!;
   const started = byName.get(name)!;
-  const inputs: Record<string, string> = {};
-  for (const upstream of graph.upstreams.get(name)!) {
-    const up = byName.get(upstream);
-    if (up?.status === 'SUCCEEDED' && up.output_ref !== null) inputs[upstream] = up.output_ref;
-  }
+  const inputs = taskInputs(graph.upstreams.get(name)!, byName);
   try {
-    await launchAttempt(o, run, runTaskEvent(run, task, started.attempt, artifact, inputs, loop));
+    await launchAttempt(o, run, runTaskEvent(run, task, started.attempt, artifact, inputs.inputs, loop, inputs.inline_inputs));
     return 'started';
   } catch (error) {
     const reason = `could not start the ${task.executor} runner: ${error instanceof Error ? error.message : String(error)}`;

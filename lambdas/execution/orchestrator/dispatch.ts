@@ -12,6 +12,8 @@ import { prepareTaskOrder } from '../ecs/ecs-orchestration';
 
 /** Lambda accepts event invocations up to 256 KB: beyond this the runner reads the parameters. */
 const MAX_EVENT_BYTES = 240 * 1024;
+/** Upstream outputs sent with the event (inline_inputs) at most, in all; the rest are read by ref. */
+export const INLINE_INPUTS_MAX_BYTES = 64 * 1024;
 
 export interface LoopToken {
   token: string;
@@ -21,7 +23,28 @@ export interface LoopToken {
   sole?: boolean;
 }
 
-/** The event an attempt's runner receives (parameters left out when they would not fit). */
+/**
+ * The refs of a task's SUCCEEDED upstreams (inputs), and the outputs held inline in their TaskRun
+ * items up to INLINE_INPUTS_MAX_BYTES (inline_inputs): the runner then reads none of those.
+ */
+export function taskInputs(upstreams: Iterable<string>, byName: ReadonlyMap<string, TaskRunRecord>): { inputs: Record<string, string>; inline_inputs: Record<string, string> } {
+  const inputs: Record<string, string> = {};
+  const inline: Record<string, string> = {};
+  let inlineBytes = 0;
+  for (const upstream of upstreams) {
+    const up = byName.get(upstream);
+    if (up?.status !== 'SUCCEEDED' || up.output_ref === null) continue;
+    inputs[upstream] = up.output_ref;
+    if (up.output_json === null) continue;
+    const bytes = Buffer.byteLength(up.output_json);
+    if (inlineBytes + bytes > INLINE_INPUTS_MAX_BYTES) continue;
+    inline[upstream] = up.output_json;
+    inlineBytes += bytes;
+  }
+  return { inputs, inline_inputs: inline };
+}
+
+/** The event an attempt's runner receives (inline inputs, then parameters, left out when they would not fit). */
 export function runTaskEvent(
   run: RunRecord,
   task: NormalizedTaskSpec,
@@ -29,6 +52,7 @@ export function runTaskEvent(
   artifact: ArtifactRef,
   inputs: Record<string, string>,
   loop: LoopToken,
+  inlineInputs: Record<string, string> = {},
 ): RunTaskEvent {
   const event: RunTaskEvent = {
     action: 'run-task',
@@ -42,9 +66,12 @@ export function runTaskEvent(
     run: { flow_name: run.flow_name, flow_version: run.flow_version, deployment_name: run.deployment_name },
     parameters: taskParameters(run.parameters, task),
     inputs,
+    ...(Object.keys(inlineInputs).length > 0 ? { inline_inputs: inlineInputs } : {}),
     loop,
   };
-  return Buffer.byteLength(JSON.stringify(event)) > MAX_EVENT_BYTES ? { ...event, parameters: null } : event;
+  if (Buffer.byteLength(JSON.stringify(event)) <= MAX_EVENT_BYTES) return event;
+  const { inline_inputs: _dropped, ...byRef } = event;
+  return Buffer.byteLength(JSON.stringify(byRef)) <= MAX_EVENT_BYTES ? byRef : { ...byRef, parameters: null };
 }
 
 /**

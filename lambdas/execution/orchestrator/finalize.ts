@@ -65,8 +65,8 @@ export async function resolveRunOutputs(
   await Promise.all(
     [...wanted].map(async (task) => {
       const record = byName.get(task);
-      if (record?.status !== 'SUCCEEDED' || record.output_ref === null) return;
-      outputs[task] = await o.objects.getOutput(orgId, record.output_ref);
+      if (record?.status !== 'SUCCEEDED' || (record.output_ref === null && record.output_json === null)) return;
+      outputs[task] = await o.objects.outputOf(orgId, record);
     }),
   );
   return resolveOutputs(spec.outputs, outputs, names) as JsonObject;

@@ -147,6 +147,12 @@ export class RunsService {
     await this.requireRun(orgId, runId);
     const taskRun = await this.deps.taskRuns.findById(orgId, runId, taskRunId);
     if (taskRun === null) throw new NotFoundError('task run');
+    // A small log lives in the task run's item (a kept task's was copied with it).
+    if (taskRun.log_text !== null) {
+      const bytes = Buffer.from(taskRun.log_text, 'utf8');
+      const truncated = bytes.length > MAX_LOG_BYTES;
+      return { task_run: taskRun, content: truncated ? bytes.subarray(bytes.length - MAX_LOG_BYTES).toString('utf8') : taskRun.log_text, truncated };
+    }
     // A task kept by a retry ran in the original run: its logs are there.
     const key = logKey(orgId, taskRun.reused_from_run_id ?? runId, taskRun.task_name);
     try {
@@ -318,7 +324,7 @@ export class RunsService {
       [...wanted].map(async (name) => {
         const t = byName.get(name);
         if (t === undefined || t.status !== 'SUCCEEDED' || t.output_ref === null || !isOrgObjectKey(run.org_id, t.output_ref)) return;
-        const value = await this.readOutput(t.output_ref);
+        const value = t.output_json !== null ? (JSON.parse(t.output_json) as unknown) : await this.readOutput(t.output_ref);
         if (value !== undefined) taskOutputs[name] = value;
       }),
     );

@@ -1,9 +1,23 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { isOrgObjectKey, logKey, outputKey } from '../run-objects';
+import { isOrgObjectKey, logKey, outputKey, parseOutputKey } from '../run-objects';
+import type { TaskRunRecord } from '../task-run-repository';
 
 /** Largest task output stored (bytes of its JSON). */
 export const MAX_OUTPUT_BYTES = 256 * 1024;
 export const OUTPUT_TOO_LARGE = 'output exceeds 256 KB';
+/**
+ * Outputs and logs up to these sizes live in the TaskRun item, written by the same transition
+ * that records the attempt: no object, no request of their own. Each object costs an S3 PUT (and
+ * a GET per reader), more than the write units a few hundred bytes add to the item. The caps keep
+ * an item small, so reading all of a run's task runs stays cheap; larger texts go to the bucket.
+ */
+export const INLINE_OUTPUT_MAX_BYTES = 1024;
+export const INLINE_LOG_MAX_BYTES = 2048;
+
+/** Reads a task run (for an output held inline in the item an output_ref names). */
+export interface TaskRunReader {
+  get(orgId: string, runId: string, taskName: string, options: { consistent?: boolean }): Promise<Pick<TaskRunRecord, 'output_json'> | null>;
+}
 
 function isNotFound(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
@@ -54,11 +68,60 @@ export class RunObjectStore {
     }
   }
 
-  /** Stores a task's output (JSON text from serializeOutput); returns its key, the output_ref. */
-  async putOutput(orgId: string, runId: string, taskName: string, json: string): Promise<string> {
+  /**
+   * Stores a task's output (JSON text from serializeOutput): kept for the TaskRun item when small
+   * (output_json), else put under its key. output_ref is the key either way.
+   */
+  async storeOutput(orgId: string, runId: string, taskName: string, json: string): Promise<{ output_ref: string; output_json: string | null }> {
     const key = outputKey(orgId, runId, taskName);
+    if (Buffer.byteLength(json) <= INLINE_OUTPUT_MAX_BYTES) return { output_ref: key, output_json: json };
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: json, ContentType: 'application/json' }));
-    return key;
+    return { output_ref: key, output_json: null };
+  }
+
+  /**
+   * Stores a task's whole log text (every attempt so far): kept for the TaskRun item when small,
+   * else put as logs.txt and log_text null (the transition removes an earlier inline text).
+   */
+  async storeLog(orgId: string, runId: string, taskName: string, text: string): Promise<{ log_text: string | null }> {
+    if (Buffer.byteLength(text) <= INLINE_LOG_MAX_BYTES) return { log_text: text };
+    await this.putLog(logKey(orgId, runId, taskName), text);
+    return { log_text: null };
+  }
+
+  /**
+   * Replaces the task's logs.txt (the ECS replay: its log shows attempts still running, which no
+   * transition records, so it always goes to the object).
+   */
+  async writeLog(orgId: string, runId: string, taskName: string, text: string): Promise<void> {
+    await this.putLog(logKey(orgId, runId, taskName), text);
+  }
+
+  /** The log text stored so far for a task run: inline in its item, else its logs.txt ('' when none). */
+  async logOf(orgId: string, runId: string, record: Pick<TaskRunRecord, 'task_name' | 'log_text'> | null, taskName: string): Promise<string> {
+    if (record?.log_text != null) return record.log_text;
+    return (await this.getText(logKey(orgId, runId, taskName))) ?? '';
+  }
+
+  /** The output of a SUCCEEDED task run record: inline in it, else its object. */
+  async outputOf(orgId: string, record: Pick<TaskRunRecord, 'output_ref' | 'output_json'>): Promise<unknown> {
+    if (record.output_json !== null) return JSON.parse(record.output_json) as unknown;
+    if (record.output_ref === null) return null;
+    return this.getOutput(orgId, record.output_ref);
+  }
+
+  /**
+   * An output by its output_ref alone: this container's memory, else the TaskRun item the key
+   * names (inline output), else the object.
+   */
+  async outputByRef(orgId: string, outputRef: string, taskRuns: TaskRunReader): Promise<unknown> {
+    if (!isOrgObjectKey(orgId, outputRef)) throw new Error(`output_ref ${outputRef} does not belong to the organization`);
+    const remembered = this.recorded.get(`${orgId}#${outputRef}`);
+    if (remembered !== undefined) return JSON.parse(remembered) as unknown;
+    const named = parseOutputKey(outputRef);
+    const record = named === null ? null : await taskRuns.get(orgId, named.runId, named.taskName, { consistent: true });
+    if (record?.output_json != null) return JSON.parse(record.output_json) as unknown;
+    return this.getOutput(orgId, outputRef);
   }
 
   /** A stored output by its output_ref; refuses a key outside the organization's run objects. */
@@ -67,18 +130,6 @@ export class RunObjectStore {
     const text = this.recorded.get(`${orgId}#${outputRef}`) ?? (await this.getText(outputRef));
     if (text === null) throw new Error(`output ${outputRef} is missing`);
     return JSON.parse(text) as unknown;
-  }
-
-  /** Appends one attempt's section to the task's log. */
-  async appendLog(orgId: string, runId: string, taskName: string, section: string): Promise<void> {
-    const key = logKey(orgId, runId, taskName);
-    const existing = (await this.getText(key)) ?? '';
-    await this.putLog(key, existing + section);
-  }
-
-  /** Replaces the task's log (a runner that holds every attempt's text in memory). */
-  async writeLog(orgId: string, runId: string, taskName: string, text: string): Promise<void> {
-    await this.putLog(logKey(orgId, runId, taskName), text);
   }
 
   private async putLog(key: string, text: string): Promise<void> {

@@ -29,6 +29,12 @@ export interface RunTaskEvent {
   /** Each SUCCEEDED upstream's name -> its output_ref. */
   inputs: Record<string, string>;
   /**
+   * Upstream outputs held inline in their TaskRun items (name -> JSON text), up to
+   * INLINE_INPUTS_MAX_BYTES in all, so the runner reads none of them; any other input is read by
+   * its output_ref.
+   */
+  inline_inputs?: Record<string, string>;
+  /**
    * The advance-loop token the task was dispatched under, to redeem on completion; `sole` when it
    * was the only task the loop left running (its direct wake then tells the loop so).
    */

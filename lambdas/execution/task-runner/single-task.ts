@@ -52,37 +52,43 @@ export async function recordAttempt(
   const retrying = !outcome.ok && shouldRetry(task, attempt);
   const delay = retrying ? retryDelaySeconds(task, attempt) : 0;
   const verdict = outcome.ok ? 'succeeded' : `failed: ${outcome.error}${retrying ? `; retry in ${delay}s` : ''}`;
-  // The log and the output are written before the transition, so whoever sees the new status
-  // finds both.
+  // The log and the output are stored before or with the transition (small ones in its own write),
+  // so whoever sees the new status finds both.
   const section = logSection(attempt, startedAtIso, outcome.log, verdict);
-  // A run's first attempt of a task starts its log (run ids are never reused): no read needed.
-  const write = attempt === 1 ? s.objects.writeLog(org_id, run_id, task.name, section) : s.objects.appendLog(org_id, run_id, task.name, section);
-  const storeLog = write.catch((error: unknown) => {
+  const storeLog = (async () => {
+    // A run's first attempt of a task starts its log (run ids are never reused): no read needed.
+    const before = attempt === 1 ? '' : await s.objects.logOf(org_id, run_id, await s.taskRuns.get(org_id, run_id, task.name, { consistent: true }), task.name);
+    return s.objects.storeLog(org_id, run_id, task.name, before + section);
+  })().catch((error: unknown): { log_text?: string | null } => {
     s.logger.warn('could not store the task log', { org_id, run_id, task_name: task.name, error: errorText(error) });
+    return {};
   });
   let result: AttemptOutcome = outcome;
-  let outputRef: string | null = null;
+  let output: { output_ref: string | null; output_json: string | null } = { output_ref: null, output_json: null };
   if (result.ok) {
     try {
-      outputRef = await s.objects.putOutput(org_id, run_id, task.name, result.json);
+      output = await s.objects.storeOutput(org_id, run_id, task.name, result.json);
     } catch (error) {
       result = { ok: false, error: `could not store the output: ${errorText(error)}`, log: result.log };
     }
   }
-  await storeLog;
+  const log = await storeLog;
   let transition: TaskRunTransition;
   if (result.ok) {
-    transition = await s.taskRuns.succeedDetailed(org_id, run_id, task.name, { output_ref: outputRef, attempt });
-    if (transition.won && outputRef !== null) s.objects.rememberOutput(org_id, outputRef, result.json);
+    transition = await s.taskRuns.succeedDetailed(org_id, run_id, task.name, { ...output, ...log, attempt });
+    if (transition.won && output.output_ref !== null) s.objects.rememberOutput(org_id, output.output_ref, result.json);
   } else if (shouldRetry(task, attempt)) {
     transition = await s.taskRuns.scheduleRetryDetailed(org_id, run_id, task.name, {
       not_before: new Date(s.clock.nowMs() + (retrying ? delay : retryDelaySeconds(task, attempt)) * 1000).toISOString(),
       error_message: result.error,
+      ...log,
       attempt,
     });
   } else {
-    transition = await s.taskRuns.failDetailed(org_id, run_id, task.name, { error_message: result.error, attempt });
+    transition = await s.taskRuns.failDetailed(org_id, run_id, task.name, { error_message: result.error, ...log, attempt });
   }
+  // Lost (e.g. the run was cancelled while it ran): its small log still goes to its task run.
+  if (!transition.won && typeof log.log_text === 'string') await s.taskRuns.recordLog(org_id, run_id, task.name, attempt, log.log_text);
   return transition;
 }
 
@@ -111,7 +117,10 @@ export async function runSingleTask(
       parameters = taskParameters(record?.parameters, event.task);
     }
     const inputs: Record<string, unknown> = {};
-    for (const [upstream, ref] of Object.entries(event.inputs)) inputs[upstream] = await s.objects.getOutput(event.org_id, ref);
+    for (const [upstream, ref] of Object.entries(event.inputs)) {
+      const inline = event.inline_inputs?.[upstream];
+      inputs[upstream] = inline !== undefined ? (JSON.parse(inline) as unknown) : await s.objects.outputByRef(event.org_id, ref, s.taskRuns);
+    }
     const budget = attemptBudget(event.task, host.remainingMs?.());
     // A cancelled run stops its attempts (the sandbox is terminated), not only its loop.
     const stop = new AbortController();

@@ -100,7 +100,7 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   for (const task of succeeded) {
     const needed = graph.downstreams.get(task)!.some((down) => !succeeded.has(down));
     const record = existing.get(task)!;
-    const output = needed && record.output_ref !== null ? await s.objects.getOutput(org_id, record.output_ref) : null;
+    const output = needed ? await s.objects.outputOf(org_id, record) : null;
     initialStates[task] = { status: 'SUCCEEDED', attempt: record.attempt, output };
   }
 
@@ -125,7 +125,7 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   const runContext: RunContext = { org_id, run_id, flow_name: run.flow_name, flow_version: run.flow_version, deployment_name: run.deployment_name };
   const logs = new Map<string, string>();
   const attemptStarts = new Map<string, string>();
-  const outputs = new Map<string, string>();
+  const outputs = new Map<string, { output_ref: string; output_json: string | null }>();
   // Events are not on the run's critical path: they queue in the order of their transitions and
   // go out while the DAG moves on, one PutEvents of up to EVENT_BATCH at a time (in order, so each
   // task's events too), all before the runner returns. A wide DAG's completions then share
@@ -152,14 +152,24 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     queued.push(transition.taskRun);
     sending ??= sendQueued();
   };
-  const appendLog = async (task: string, attempt: number, body: string, verdict: string) => {
+  // The task's whole log so far (this runner holds every attempt's text): small ones go into the
+  // attempt's transition (log_text), larger ones to logs.txt first.
+  const appendLog = async (task: string, attempt: number, body: string, verdict: string): Promise<{ log_text?: string | null }> => {
     const text = (logs.get(task) ?? '') + logSection(attempt, attemptStarts.get(task) ?? new Date(s.clock.nowMs()).toISOString(), body, verdict);
     logs.set(task, text);
-    await s.objects.writeLog(org_id, run_id, task, text).catch((error: unknown) => {
+    return s.objects.storeLog(org_id, run_id, task, text).catch((error: unknown) => {
       s.logger.warn('could not store the task log', { org_id, run_id, task_name: task, error: errorText(error) });
+      return {};
     });
   };
   const attemptLogs = new Map<string, string>();
+  // An attempt's result recorded with its log; when the transition lost (the run was cancelled
+  // and the cancel settled the task first), its small log still goes to its task run.
+  const settle = async (task: string, attempt: number, log: { log_text?: string | null }, write: () => Promise<TaskRunTransition>) => {
+    const transition = await write();
+    if (!transition.won && typeof log.log_text === 'string') await s.taskRuns.recordLog(org_id, run_id, task, attempt, log.log_text);
+    await publish(transition);
+  };
 
   const onTaskUpdate = async (update: TaskUpdateEvent): Promise<void> => {
     const task = update.task;
@@ -171,25 +181,27 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
         return;
       }
       case 'retrying': {
-        await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${update.error}; retry in ${update.retryDelaySeconds}s`);
-        await publish(
-          await s.taskRuns.scheduleRetryDetailed(org_id, run_id, task, {
+        const log = await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${update.error}; retry in ${update.retryDelaySeconds}s`);
+        await settle(task, update.attempt, log, () =>
+          s.taskRuns.scheduleRetryDetailed(org_id, run_id, task, {
             not_before: new Date(update.at + update.retryDelaySeconds * 1000).toISOString(),
             error_message: update.error,
+            ...log,
             attempt: update.attempt,
           }),
         );
         return;
       }
       case 'succeeded': {
-        await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', 'succeeded');
-        await publish(await s.taskRuns.succeedDetailed(org_id, run_id, task, { output_ref: outputs.get(task) ?? null, attempt: update.attempt }));
+        const log = await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', 'succeeded');
+        const output = outputs.get(task) ?? { output_ref: null, output_json: null };
+        await settle(task, update.attempt, log, () => s.taskRuns.succeedDetailed(org_id, run_id, task, { ...output, ...log, attempt: update.attempt }));
         return;
       }
       case 'failed': {
         const error = update.error === CANCELLED_MESSAGE ? stopReason : update.error;
-        if (update.attempt > 0) await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${error}`);
-        await publish(await s.taskRuns.failDetailed(org_id, run_id, task, { error_message: error, attempt: update.attempt }));
+        const log = update.attempt > 0 ? await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${error}`) : {};
+        await settle(task, update.attempt, log, () => s.taskRuns.failDetailed(org_id, run_id, task, { error_message: error, ...log, attempt: update.attempt }));
         return;
       }
       case 'skipped': {
@@ -224,7 +236,7 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
         attemptLogs.set(task, outcome.log);
         if (!outcome.ok) return { ok: false, error: outcome.error };
         try {
-          outputs.set(task, await s.objects.putOutput(org_id, run_id, task, outcome.json));
+          outputs.set(task, await s.objects.storeOutput(org_id, run_id, task, outcome.json));
         } catch (error) {
           return { ok: false, error: `could not store the output: ${errorText(error)}` };
         }

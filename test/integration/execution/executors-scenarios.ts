@@ -1,3 +1,4 @@
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createServer, type Server } from 'node:http';
 import {
   registerFlow,
@@ -78,6 +79,55 @@ export function describeExecutorScenarios(executor: Executor, extra?: (fx: () =>
       const logs = await taskLogs(fx.api, run.run_id, taskRun(run, 'seed').task_run_id);
       expect(logs).toContain('seeding 5');
       expect(logs).toContain('attempt 1: succeeded');
+    }, 60_000);
+
+    test('small outputs and logs live in the task run, large ones in objects: both read back alike, downstream and through the API', async () => {
+      const flow = await registerFlow(fx.api, {
+        tasks: [
+          { name: 'small', handler: 'bulky', parameters: { bytes: 100, lines: 1 }, timeout_seconds: 30 },
+          { name: 'large', handler: 'bulky', parameters: { bytes: 4000, lines: 40 }, timeout_seconds: 30 },
+          // Attempt 1's log fits in the item; with attempt 2's it does not: it moves to the object.
+          { name: 'grows', handler: 'bulky', parameters: { bytes: 10, lines: 12, failFirst: true }, retries: 1, retry_delay_seconds: 0, timeout_seconds: 30 },
+          { name: 'sink', handler: 'bulky', parameters: { bytes: 1 }, timeout_seconds: 30 },
+        ],
+        edges: [
+          { from: 'small', to: 'sink' },
+          { from: 'large', to: 'sink' },
+          { from: 'grows', to: 'sink' },
+        ],
+        outputs: { got: 'sink.got', large: 'large.blob', small: 'small.blob' },
+      });
+      const run = await waitForRun(fx.api, (await startRun(fx.api, { ...flow, executor })).run_id);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(run.outputs).toEqual({ got: { small: 100, large: 4000, grows: 10 }, large: 'y'.repeat(4000), small: 'y'.repeat(100) });
+      expect(taskRun(run, 'grows')).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+      const objectExists = async (key: string) => {
+        try {
+          await fx.platform.s3.send(new HeadObjectCommand({ Bucket: fx.platform.resources.buckets.artifacts, Key: key }));
+          return true;
+        } catch {
+          return false;
+        }
+      };
+      // Only the large output is an object; every task run names its output the same way.
+      for (const name of ['small', 'large', 'grows', 'sink']) {
+        expect(taskRun(run, name).output_ref).toBe(`runs/${fx.tenant.org_id}/${run.run_id}/${name}/output.json`);
+        expect(await objectExists(taskRun(run, name).output_ref!)).toBe(name === 'large');
+      }
+      const smallLog = await taskLogs(fx.api, run.run_id, taskRun(run, 'small').task_run_id);
+      expect(smallLog).toContain('line 0 ');
+      expect(smallLog).toContain('attempt 1: succeeded');
+      const largeLog = await taskLogs(fx.api, run.run_id, taskRun(run, 'large').task_run_id);
+      expect(largeLog).toContain('line 39 ');
+      const grown = await taskLogs(fx.api, run.run_id, taskRun(run, 'grows').task_run_id);
+      expect(grown).toMatch(/attempt 1: failed: first attempt fails[\s\S]*line 11 [\s\S]*attempt 2: succeeded/);
+      expect(grown.match(/line 11 /g)).toHaveLength(2);
+      if (executor !== 'ecs') {
+        // The ECS replay always writes logs.txt (its log shows attempts still running).
+        expect(await objectExists(`runs/${fx.tenant.org_id}/${run.run_id}/small/logs.txt`)).toBe(false);
+        expect(await objectExists(`runs/${fx.tenant.org_id}/${run.run_id}/large/logs.txt`)).toBe(true);
+        expect(await objectExists(`runs/${fx.tenant.org_id}/${run.run_id}/grows/logs.txt`)).toBe(true);
+      }
     }, 60_000);
 
     test('a task that fails twice succeeds on its third attempt', async () => {

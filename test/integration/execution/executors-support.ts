@@ -60,6 +60,13 @@ export async function throwsObject() {
 export async function tooBig() {
   return { blob: 'x'.repeat(300 * 1024) };
 }
+export async function bulky({ parameters, inputs, context }) {
+  // Log lines and an output of the sizes asked for, around the inline limits of the TaskRun item.
+  for (let i = 0; i < (parameters.lines ?? 0); i++) console.log('line ' + i + ' ' + 'z'.repeat(90));
+  if (parameters.failFirst === true && context.attempt === 1) throw new Error('first attempt fails');
+  const got = Object.fromEntries(Object.entries(inputs).map(([k, v]) => [k, v.blob.length]));
+  return { blob: 'y'.repeat(parameters.bytes ?? 0), got };
+}
 export async function notJson() {
   return { when: new Date(0) };
 }

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { outputKey } from '../../../lambdas/execution/run-objects';
-import { RunObjectStore } from '../../../lambdas/execution/task-runner/run-object-store';
+import { INLINE_LOG_MAX_BYTES, INLINE_OUTPUT_MAX_BYTES, RunObjectStore } from '../../../lambdas/execution/task-runner/run-object-store';
+import { repositoriesOf } from './executors-support';
 import type { Platform } from '../../../local/platform';
 import { startTestPlatform } from '../../support/platform';
 
@@ -19,12 +20,14 @@ afterAll(async () => {
 
 const store = (maxBytes?: number) => new RunObjectStore(platform.s3, platform.resources.buckets.artifacts, maxBytes);
 
-test('an output stored by put is read from S3; one remembered after its win is read without a GET', async () => {
+test('a large output is put in S3 and read from there; one remembered after its win is read without a GET', async () => {
   const s = store();
   const org = `org-${randomUUID()}`;
   const run = `run-${randomUUID()}`;
-  const ref = await s.putOutput(org, run, 'a', JSON.stringify({ value: 1 }));
-  expect(await s.getOutput(org, ref)).toEqual({ value: 1 });
+  const large = { value: 1, pad: 'p'.repeat(INLINE_OUTPUT_MAX_BYTES) };
+  const stored = await s.storeOutput(org, run, 'a', JSON.stringify(large));
+  expect(stored).toEqual({ output_ref: outputKey(org, run, 'a'), output_json: null });
+  expect(await s.getOutput(org, stored.output_ref)).toEqual(large);
   // Remembered under a key that has no object: only the in-memory copy can answer.
   const unstored = outputKey(org, run, 'b');
   await expect(s.getOutput(org, unstored)).rejects.toThrow('is missing');
@@ -51,4 +54,37 @@ test('remembered outputs are bounded by bytes: the oldest go first, and are read
   refs.forEach((ref, i) => s.rememberOutput(org, ref, JSON.stringify({ i, pad: 'x'.repeat(70) })));
   await expect(s.getOutput(org, refs[0]!)).rejects.toThrow('is missing');
   expect(await s.getOutput(org, refs[11]!)).toMatchObject({ i: 11 });
+}, 60_000);
+
+test('a small output and log stay for the TaskRun item (no object); outputs are read from the item an output_ref names', async () => {
+  const s = store();
+  const org = `org-${randomUUID()}`;
+  const run = `run-${randomUUID()}`;
+  const small = JSON.stringify({ value: 7 });
+  const stored = await s.storeOutput(org, run, 'a', small);
+  expect(stored).toEqual({ output_ref: outputKey(org, run, 'a'), output_json: small });
+  await expect(s.getOutput(org, stored.output_ref)).rejects.toThrow('is missing');
+  expect(await s.outputOf(org, stored)).toEqual({ value: 7 });
+  expect(await s.storeLog(org, run, 'a', 'short log\n')).toEqual({ log_text: 'short log\n' });
+  expect(await s.logOf(org, run, null, 'a')).toBe('');
+  const long = 'l'.repeat(INLINE_LOG_MAX_BYTES + 1);
+  expect(await s.storeLog(org, run, 'a', long)).toEqual({ log_text: null });
+  expect(await s.logOf(org, run, { task_name: 'a', log_text: null }, 'a')).toBe(long);
+  expect(await s.logOf(org, run, { task_name: 'a', log_text: 'inline wins' }, 'a')).toBe('inline wins');
+
+  // The TaskRun item holds the small output: another container reads it by ref alone.
+  const { taskRuns } = repositoriesOf(platform);
+  await taskRuns.createMany(org, run, [{ task_name: 'a' }, { task_name: 'b' }]);
+  await taskRuns.startDetailed(org, run, 'a', { executor: 'lambda', attempt: 0 });
+  const won = await taskRuns.succeedDetailed(org, run, 'a', { ...stored, log_text: 'short log\n', attempt: 1 });
+  expect(won).toMatchObject({ won: true, taskRun: { output_ref: stored.output_ref, output_json: small, log_text: 'short log\n' } });
+  expect(await store().outputByRef(org, stored.output_ref, taskRuns)).toEqual({ value: 7 });
+  // A large output's item has no inline text: read from its object.
+  const large = { pad: 'q'.repeat(INLINE_OUTPUT_MAX_BYTES) };
+  const storedB = await s.storeOutput(org, run, 'b', JSON.stringify(large));
+  await taskRuns.startDetailed(org, run, 'b', { executor: 'lambda', attempt: 0 });
+  await taskRuns.succeedDetailed(org, run, 'b', { ...storedB, attempt: 1 });
+  expect(await store().outputByRef(org, storedB.output_ref, taskRuns)).toEqual(large);
+  // Another organization's ref is refused before any read.
+  await expect(store().outputByRef('org-other', stored.output_ref, taskRuns)).rejects.toThrow('does not belong to the organization');
 }, 60_000);

@@ -27,7 +27,7 @@ const prepared: Array<{ order: EcsOrder; slot: string }> = [];
 function services(): OrchestratorServices {
   return {
     flows: { get: async () => ({ spec, artifact: { artifact_s3_uri: 's3://b/a.zip', code_hash: 'h'.repeat(64) } }) },
-    objects: { getOutput: async (_org: string, ref: string) => ({ from: ref }) },
+    objects: { outputByRef: async (_org: string, ref: string) => ({ from: ref }) },
     secrets: { resolve: async (_org: string, _run: string, names: readonly string[]) => Object.fromEntries(names.map((n) => [n, `value-of-${n}`])) },
     artifactLinks: { url: async () => 'https://bucket.s3/artifacts/a.zip?sig' },
     ecsExchange: {
@@ -49,7 +49,7 @@ beforeEach(() => {
 
 test('an ecs task is started as a Fargate task of the runner whose environment holds presigned URLs only; its order carries the attempt, inputs, declared secrets and loop token', async () => {
   ecsMock.on(RunTaskCommand).resolves({ tasks: [{ taskArn: 'arn:aws:ecs:eu-west-1:1:task/c/abc' }], failures: [] });
-  const event = runTaskEvent(run, spec.tasks[0]!, 2, { artifact_s3_uri: 's3://b/a.zip', code_hash: 'h' }, { up: 'runs/org-1/run-1/up/output.json' }, { token: 'TOKEN', iteration: 7, heartbeat_seconds: 300 });
+  const event = runTaskEvent(run, spec.tasks[0]!, 2, { artifact_s3_uri: 's3://b/a.zip', code_hash: 'h' }, { up: 'runs/org-1/run-1/up/output.json', side: 'runs/org-1/run-1/side/output.json' }, { token: 'TOKEN', iteration: 7, heartbeat_seconds: 300 }, { side: '{"held":"inline"}' });
   expect(event.parameters).toEqual({ p: 1, day: 'x' });
   await launchAttempt(services(), run, event);
   const input = ecsMock.commandCalls(RunTaskCommand)[0]!.args[0].input;
@@ -75,7 +75,8 @@ test('an ecs task is started as a Fargate task of the runner whose environment h
     org_id: 'org-1',
     run_id: 'run-1',
     attempt: 2,
-    inputs: { up: { from: 'runs/org-1/run-1/up/output.json' } },
+    // One read by ref, one sent inline with the event (no read).
+    inputs: { up: { from: 'runs/org-1/run-1/up/output.json' }, side: { held: 'inline' } },
     loop: { token: 'TOKEN', iteration: 7, heartbeat_seconds: 300 },
     artifact: { code_hash: 'h'.repeat(64), url: 'https://bucket.s3/artifacts/a.zip?sig' },
   });

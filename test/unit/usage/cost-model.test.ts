@@ -78,6 +78,15 @@ describe('task run quantities', () => {
     expect(q.s3_put_requests).toBe(2);
   });
 
+  it('an output and log held in the item cost no PUT, and a write unit per started KB of their text', () => {
+    const objects = taskRunQuantities(task(), 'step-functions', sizes);
+    const inline = taskRunQuantities(task({ output_json: '{"v":1}', log_text: 'x'.repeat(1500) }), 'step-functions', sizes);
+    expect(inline.s3_put_requests ?? 0).toBe(0);
+    expect(inline.dynamodb_write_units).toBe(objects.dynamodb_write_units! + 2);
+    // Only the log inline: the output was put.
+    expect(taskRunQuantities(task({ log_text: 'short' }), 'step-functions', sizes).s3_put_requests).toBe(1);
+  });
+
   it('step-functions, ecs task: Fargate for at least a minute per attempt', () => {
     const short = taskRunQuantities(task({ executor: 'ecs' }), 'step-functions', sizes);
     expect(short.fargate_vcpu_seconds).toBe(60);

@@ -57,6 +57,8 @@ const taskRun = (name: string): TaskRunRecord => ({
   completed_at: '2026-03-01T10:01:00.000Z',
   error_message: 'cancelled',
   output_ref: null,
+  output_json: null,
+  log_text: null,
   not_before: null,
   reused_from_run_id: null,
   cost: null,
