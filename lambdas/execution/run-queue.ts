@@ -77,9 +77,14 @@ export class RunQueue {
     const started: RunRecord[] = [];
     const fullDeployments = new Set<string>();
     const deploymentCache = new Map<string, DeploymentRecord | null>();
-    for (const run of queued) {
+    for (const listed of queued) {
       // Only runs that wait for a slot: a run still being created is started by its own starter.
-      if (run.queued_reason === null || run.external_id !== null) continue;
+      if (listed.queued_reason === null || listed.external_id !== null) continue;
+      // The index may be behind: another promoter may have started this run since, and the run
+      // may even have ended and given its slot back; a slot taken for it now would never be
+      // released (a leaked slot stalls the queue until the lease expires). Read it strongly first.
+      const run = listed === fresh ? listed : await runs.get(orgId, listed.run_id, { consistent: true });
+      if (run === null || run.status !== 'QUEUED' || run.queued_reason === null || run.external_id !== null) continue;
       let deployment: DeploymentRecord | null = null;
       if (run.deployment_name !== null) {
         if (fullDeployments.has(run.deployment_name)) continue;

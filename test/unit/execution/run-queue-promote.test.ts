@@ -1,0 +1,81 @@
+import type { RunAdmission } from '../../../lambdas/billing/admission';
+import { RunQueue } from '../../../lambdas/execution/run-queue';
+import type { RunRecord, RunRepository } from '../../../lambdas/execution/run-repository';
+
+/*
+ * Promotion reads the waiting runs from an index that may be behind. A run it lists may have been
+ * started by another promoter since, and may even have ended and given its slot back: taking a
+ * slot for it then would leak the slot (never released) and stall the queue. So each listed run
+ * is read strongly before its slot is taken. (Slots and runs here are in-memory stand-ins: what is
+ * under test is the promotion's order of steps, which a stale index read alone can expose.)
+ */
+
+const waiting = (id: string, over: Partial<RunRecord> = {}): RunRecord =>
+  ({
+    org_id: 'org-1',
+    run_id: id,
+    status: 'QUEUED',
+    queued_reason: 'waiting for an execution slot: the plan allows 1 concurrent runs',
+    external_id: null,
+    deployment_name: null,
+    created_at: `2026-11-30T00:00:0${id.slice(-1)}.000Z`,
+    ...over,
+  }) as RunRecord;
+
+function queueWith(current: Map<string, RunRecord>, listed: RunRecord[], limit: number) {
+  const leases = new Set<string>();
+  const launched: string[] = [];
+  const admission = {
+    acquireSlot: async (_org: string, runId: string) => {
+      if (leases.has(runId)) return 'acquired';
+      if (leases.size >= limit) return 'org_full';
+      leases.add(runId);
+      return 'acquired';
+    },
+  } as unknown as RunAdmission;
+  const runs = {
+    listQueuedOldestFirst: async () => listed,
+    get: async (_org: string, runId: string) => current.get(runId) ?? null,
+  } as unknown as RunRepository;
+  const queue = new RunQueue({
+    runs,
+    admission,
+    deployments: { get: async () => null },
+    launch: async (run) => {
+      launched.push(run.run_id);
+      return { ...run, external_id: `arn:${run.run_id}` };
+    },
+    logger: { info: () => undefined, warn: () => undefined, error: () => undefined, debug: () => undefined } as never,
+  });
+  return { queue, leases, launched };
+}
+
+test('a listed run that meanwhile started (and ended) is passed over: the free slot goes to the next waiting run', async () => {
+  // The index still shows run-1 waiting; it was promoted by another releaser, ran and ended.
+  const current = new Map([
+    ['run-1', waiting('run-1', { status: 'SUCCEEDED', external_id: 'arn:run-1' })],
+    ['run-2', waiting('run-2')],
+  ]);
+  const { queue, leases, launched } = queueWith(current, [waiting('run-1'), waiting('run-2')], 1);
+  const started = await queue.promote('org-1', { limit: 1 });
+  expect(started.map((r) => r.run_id)).toEqual(['run-2']);
+  expect(launched).toEqual(['run-2']);
+  // No slot was taken for the ended run.
+  expect([...leases]).toEqual(['run-2']);
+});
+
+test('a listed run another promoter already launched is not launched again', async () => {
+  const current = new Map([['run-1', waiting('run-1', { external_id: 'arn:run-1' })]]);
+  const { queue, leases, launched } = queueWith(current, [waiting('run-1')], 2);
+  expect(await queue.promote('org-1', { limit: 2 })).toEqual([]);
+  expect(launched).toEqual([]);
+  expect(leases.size).toBe(0);
+});
+
+test("the caller's own fresh run is taken as given (the index may not show its mark yet)", async () => {
+  const fresh = waiting('run-3');
+  const { queue, launched } = queueWith(new Map(), [], 1);
+  const started = await queue.promote('org-1', { limit: 1, fresh });
+  expect(started.map((r) => r.run_id)).toEqual(['run-3']);
+  expect(launched).toEqual(['run-3']);
+});
