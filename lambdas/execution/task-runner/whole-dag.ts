@@ -8,6 +8,7 @@ import { watchRunStatus } from './cancel-watch';
 import { logSection } from './run-object-store';
 import type { RunnerServices } from './runner-services';
 import type { RunDagEvent, RunDagOutcome } from './runner-events';
+import { createEventBatcher } from './event-batcher';
 
 /** Most task attempts executing at once inside one invocation or container. */
 export const IN_PROCESS_MAX_CONCURRENCY = 16;
@@ -15,6 +16,8 @@ export const IN_PROCESS_MAX_CONCURRENCY = 16;
 const EVENT_BATCH = 10;
 /** Events waiting to go out beyond which a task's next update waits (see runWholeDag). */
 const EVENTS_QUEUED_MAX = 100;
+/** How long a request of events waits for a full batch (event-batcher.ts). */
+const EVENT_LINGER_MS = 100;
 /** Time kept back before a Lambda deadline to settle the task runs and return. */
 export const DAG_DEADLINE_RESERVE_MS = 30_000;
 
@@ -126,31 +129,19 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   const logs = new Map<string, string>();
   const attemptStarts = new Map<string, string>();
   const outputs = new Map<string, { output_ref: string; output_json: string | null }>();
-  // Events are not on the run's critical path: they queue in the order of their transitions and
-  // go out while the DAG moves on, one PutEvents of up to EVENT_BATCH at a time (in order, so each
-  // task's events too), all before the runner returns. A wide DAG's completions then share
-  // requests instead of sending one each, and one request at a time never floods the bus (and what
-  // consumes it); beyond EVENTS_QUEUED_MAX waiting, a task's next update waits for the queue.
-  const queued: TaskRunRecord[] = [];
-  let sending: Promise<void> | undefined;
-  const sendQueued = async () => {
-    try {
-      while (queued.length > 0) {
-        const batch = queued.splice(0, EVENT_BATCH);
-        await s.events.taskRunStatusChanged(runContext, batch).catch((error: unknown) => {
-          s.logger.warn('could not publish task run events', { org_id, run_id, task_names: batch.map((t) => t.task_name), error: errorText(error) });
-        });
-      }
-    } finally {
-      // Set in the same turn as the queue was found empty: a transition queued later starts anew.
-      sending = undefined;
-    }
-  };
+  // Events are not on the run's critical path (event-batcher.ts): they go out in batches while
+  // the DAG moves on, all before the runner returns.
+  const events = createEventBatcher<TaskRunRecord>({
+    batch: EVENT_BATCH,
+    lingerMs: EVENT_LINGER_MS,
+    maxQueued: EVENTS_QUEUED_MAX,
+    send: (batch) =>
+      s.events.taskRunStatusChanged(runContext, batch).catch((error: unknown) => {
+        s.logger.warn('could not publish task run events', { org_id, run_id, task_names: batch.map((t) => t.task_name), error: errorText(error) });
+      }),
+  });
   const publish = async (transition: TaskRunTransition) => {
-    if (!transition.won) return;
-    while (queued.length >= EVENTS_QUEUED_MAX && sending !== undefined) await sending;
-    queued.push(transition.taskRun);
-    sending ??= sendQueued();
+    if (transition.won) await events.push(transition.taskRun);
   };
   // The task's whole log so far (this runner holds every attempt's text): small ones go into the
   // attempt's transition (log_text), larger ones to logs.txt first.
@@ -251,6 +242,6 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     endWatch();
     for (const timer of timers) clearTimeout(timer);
     host.signal?.removeEventListener('abort', onHostAbort);
-    while (sending !== undefined) await sending;
+    await events.flush();
   }
 }
