@@ -9,7 +9,7 @@ import { ESM_REQUIRE_BANNER } from '../../lib/constructs/dagy-function';
 import { bundleEcsRunner } from '../../lib/constructs/ecs-runner-bundle';
 import { RUN_STATE_MACHINE_ASL } from '../../lib/paths';
 import { RUNNER_IMAGE } from '../../lib/stacks/orchestration-stack';
-import { synthDagy } from './synth';
+import { removeAssembly, synthDagy } from './synth';
 import type { Synth } from './synth';
 import { DataIndex, logicalIdOf, resource, resources, roleStatements } from './template-helpers';
 import type { Json, Statement } from './template-helpers';
@@ -18,11 +18,13 @@ let dev: Synth;
 let machine: Json;
 let machineStatements: Statement[];
 beforeAll(() => {
-  dev = synthDagy('dev');
+  // Kept: a test below reads the staged ECS runner asset.
+  dev = synthDagy('dev', { keepAssembly: true });
   const stateMachine = dev.stacks.orchestration.stateMachine;
   machine = resource(dev.orchestration, logicalIdOf(stateMachine)).Properties!;
   machineStatements = roleStatements(dev.orchestration, logicalIdOf(stateMachine.role));
 });
+afterAll(() => removeAssembly(dev.app.outdir));
 
 const fnId = (name: 'task-runner' | 'run-orchestrator'): string =>
   logicalIdOf(dev.stacks.orchestration.functions[name].function);

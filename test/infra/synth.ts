@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
@@ -30,6 +30,8 @@ export interface SynthOptions extends BuildOptions {
   readonly nag?: boolean;
   /** Extra `-c key=value` context (stage settings such as signupEnabled). */
   readonly context?: Record<string, unknown>;
+  /** Keep the cloud assembly (app.outdir) for a test that reads staged assets; it removes it. */
+  readonly keepAssembly?: boolean;
 }
 
 /** cdk.json's context (feature flags included), which the CLI hands to bin/dagy-app.ts. */
@@ -39,21 +41,34 @@ function cdkJsonContext(): Record<string, unknown> {
 }
 
 export function synthDagy(stage: StageName = 'dev', options: SynthOptions = {}): Synth {
+  const outdir = mkdtempSync(path.join(tmpdir(), 'dagy-infra-'));
   const app = new App({
-    outdir: mkdtempSync(path.join(tmpdir(), 'dagy-infra-')),
+    outdir,
     context: { ...cdkJsonContext(), stage, [SKIP_BUNDLING_CONTEXT]: true, ...options.context },
   });
   const stacks = buildDagyApp(app, options);
   if (options.nag) addNagChecks(app);
   app.synth();
-  return {
-    app,
-    stacks,
-    data: Template.fromStack(stacks.data),
-    orchestration: Template.fromStack(stacks.orchestration),
-    api: Template.fromStack(stacks.api),
-    events: Template.fromStack(stacks.events),
-    monitoring: Template.fromStack(stacks.monitoring),
-    console: Template.fromStack(stacks.console),
-  };
+  try {
+    return {
+      app,
+      stacks,
+      data: Template.fromStack(stacks.data),
+      orchestration: Template.fromStack(stacks.orchestration),
+      api: Template.fromStack(stacks.api),
+      events: Template.fromStack(stacks.events),
+      monitoring: Template.fromStack(stacks.monitoring),
+      console: Template.fromStack(stacks.console),
+    };
+  } finally {
+    if (!options.keepAssembly) removeAssembly(outdir);
+  }
+}
+
+/**
+ * Removes a synth's cloud assembly directory once its templates are read: it holds ~23 MB of
+ * staged assets, and a test run used to leave one per synth behind in the temp directory.
+ */
+export function removeAssembly(outdir: string): void {
+  rmSync(outdir, { recursive: true, force: true });
 }
