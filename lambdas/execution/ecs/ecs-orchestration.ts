@@ -1,3 +1,4 @@
+import { forEachBounded } from '../../shared/bounded';
 import type { NormalizedTaskSpec } from '../../engine';
 import { graphOf, taskParameters } from '../../engine';
 import type { FlowVersionForRun } from '../orchestrator/flow-cache';
@@ -114,6 +115,8 @@ export async function collectTaskResults(o: OrchestratorServices, run: RunRecord
  * optimization: another container (or a restart) replays them, and they lose there too.
  */
 const REPORT_CACHE_SIZE = 20_000;
+/** Tasks of one snapshot replayed at once. */
+const REPLAY_CONCURRENCY = 16;
 const appliedReports = new Map<string, string>();
 /**
  * Likewise, how far each task run had got when this container last saw it (taskRunPosition). A
@@ -156,12 +159,14 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     if (t.won) won.push(t.taskRun);
   };
   const maskers = new Map<string, SecretMasker>();
-  for (const [name, entry] of Object.entries(result.tasks)) {
+  // Tasks are replayed side by side (each task's own transitions in order): a snapshot of a
+  // 100-task chain replayed one task after another was a few hundred sequential round trips.
+  await forEachBounded(Object.entries(result.tasks), REPLAY_CONCURRENCY, async ([name, entry]) => {
     const task = graph.specs.get(name)!;
     const seenKey = `${orgId}#${runId}#${name}`;
     const fingerprint = JSON.stringify(entry);
     // This container already recorded this very report of the task: its writes would all lose.
-    if (appliedReports.get(seenKey) === fingerprint) continue;
+    if (appliedReports.get(seenKey) === fingerprint) return;
     let logText = '';
     // Sends a replayed transition whose task run must be at `from` (a position), unless this
     // container already saw the task run past it; remembers where the write found or left it.
@@ -205,7 +210,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     if (logText !== '') await o.objects.writeLog(orgId, runId, name, logText);
     if (entry.status === 'SKIPPED' && entry.attempts.length === 0) keep(await o.taskRuns.skipDetailed(orgId, runId, name, { reason: entry.reason ?? 'skipped' }));
     rememberReport(seenKey, fingerprint);
-  }
+  });
   if (won.length > 0) await o.events.taskRunStatusChanged(run, won);
 }
 

@@ -9,7 +9,8 @@ import { getRun, registerFlow, startExecutorFixture, startRun, waitForRun, type 
  * Property: a random DAG (up to 60 tasks, random trigger rules, tasks that succeed, fail, or fail
  * twice then succeed, with 0–2 retries) ends with the same status and attempt count for every task
  * through each executor as through the pure engine's in-process runner given the same outcomes.
- * Few cases per executor: each is a real run on the local platform.
+ * Few cases per executor: each is a real run on the local platform (DAGY_RANDOM_DAG_RUNS=n runs
+ * more, e.g. after a change to an executor).
  */
 
 type Kind = 'ok' | 'fail' | 'flaky';
@@ -95,7 +96,7 @@ describe.each<Executor>(['step-functions', 'lambda', 'ecs'])('random DAGs throug
       }),
       // No shrinking: each case is a real run, and shrinking one would outlast the test's timeout;
       // the report's seed and counterexample reproduce it (fc.assert's { seed, path }).
-      { numRuns: 3, endOnFailure: true },
+      { numRuns: Number(process.env.DAGY_RANDOM_DAG_RUNS ?? 3), endOnFailure: true },
     );
   }, 900_000);
 });
