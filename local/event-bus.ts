@@ -16,10 +16,17 @@ export interface BusEvent {
   detail: unknown;
 }
 
+/**
+ * Events kept in `delivered`: a long-running `npm start` otherwise kept every event it ever saw
+ * (about a kilobyte each, several per task run).
+ */
+export const DELIVERED_KEPT = 20_000;
+export const DELIVERED_TRIM_STEP = 1_000;
+
 export type InvokeFunction = (name: FunctionName, event: unknown) => Promise<unknown>;
 
 export interface LocalEventBus {
-  /** Events put on a bus, newest last (tests and the CLI read them). */
+  /** The last DELIVERED_KEPT (up to DELIVERED_KEPT + DELIVERED_TRIM_STEP) events put on a bus, newest last (tests read them). */
   readonly delivered: Array<{ bus: string; event: BusEvent }>;
   put(bus: string, event: Omit<BusEvent, 'version' | 'id' | 'account' | 'region'>): Promise<void>;
   /** Resolves when every delivery started so far has finished. */
@@ -54,6 +61,8 @@ export function createLocalEventBus(opts: {
     async put(busName, partial) {
       const event: BusEvent = { version: '0', id: randomUUID(), account: '000000000000', region: 'us-east-1', ...partial };
       delivered.push({ bus: busName, event });
+      // Trimmed in steps, not one shift per event.
+      if (delivered.length > DELIVERED_KEPT + DELIVERED_TRIM_STEP) delivered.splice(0, delivered.length - DELIVERED_KEPT);
       for (const rule of rules) {
         if (rule.bus !== busName || !matchesPattern(rule.pattern, event)) continue;
         const p = opts
