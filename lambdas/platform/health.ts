@@ -17,19 +17,18 @@ interface TableCheck {
 }
 
 /**
- * How long a container trusts its last all-ACTIVE table check. DescribeTable is a control-plane
- * call: 21 of them per probe made the health check itself load DynamoDB (150 ms p50 locally at
- * rest, seconds in a burst). Tables rarely change state; a degraded result is never reused, so
- * recovery shows at the next probe.
+ * How long a container trusts its last all-healthy check (every table ACTIVE, the bucket there).
+ * DescribeTable is a control-plane call: 21 of them per probe made the health check itself load
+ * DynamoDB (150 ms p50 locally at rest, seconds in a burst), and a HeadBucket per probe waited
+ * behind every object request of a burst. Tables and buckets rarely change state; a degraded
+ * result is never reused, so recovery shows at the next probe.
  */
-export const TABLE_CHECK_TTL_MS = 10_000;
-const lastHealthyTables = new WeakMap<Runtime, number>();
+export const HEALTHY_CHECK_TTL_MS = 10_000;
+const lastHealthy = new WeakMap<Runtime, number>();
 
 async function checkTables(runtime: Runtime): Promise<TableCheck[]> {
-  const { config, aws, clock } = runtime;
-  const healthyAt = lastHealthyTables.get(runtime);
-  if (healthyAt !== undefined && clock.nowMs() - healthyAt < TABLE_CHECK_TTL_MS) return ENTITIES.map((entity) => ({ entity, active: true, reachable: true }));
-  const results = await Promise.all(
+  const { config, aws } = runtime;
+  return Promise.all(
     ENTITIES.map(async (entity): Promise<TableCheck> => {
       try {
         const out = await aws.ddb.send(new DescribeTableCommand({ TableName: config.table(entity) }));
@@ -40,23 +39,31 @@ async function checkTables(runtime: Runtime): Promise<TableCheck[]> {
       }
     }),
   );
-  if (results.every((r) => r.active)) lastHealthyTables.set(runtime, clock.nowMs());
-  else lastHealthyTables.delete(runtime);
-  return results;
 }
 
-/** Checks every catalogued table (DescribeTable, reused for a few seconds when all were ACTIVE) and the artifact bucket (HeadBucket, every time). */
-export async function checkHealth(runtime: Runtime): Promise<HealthReport> {
-  const { config, aws } = runtime;
-  const results = await checkTables(runtime);
-  let s3: 'ok' | 'error' = 'ok';
+async function checkBucket(runtime: Runtime): Promise<'ok' | 'error'> {
   try {
-    await aws.s3.send(new HeadBucketCommand({ Bucket: config.bucket('artifacts') }));
+    await runtime.aws.s3.send(new HeadBucketCommand({ Bucket: runtime.config.bucket('artifacts') }));
+    return 'ok';
   } catch {
-    s3 = 'error';
+    return 'error';
   }
+}
+
+/** Checks every catalogued table (DescribeTable) and the artifact bucket (HeadBucket); an all-healthy result is reused for a few seconds. */
+export async function checkHealth(runtime: Runtime): Promise<HealthReport> {
+  const { config, clock } = runtime;
+  const healthyAt = lastHealthy.get(runtime);
+  const reuse = healthyAt !== undefined && clock.nowMs() - healthyAt < HEALTHY_CHECK_TTL_MS;
+  const [results, s3] = reuse
+    ? [ENTITIES.map((entity) => ({ entity, active: true, reachable: true })), 'ok' as const]
+    : await Promise.all([checkTables(runtime), checkBucket(runtime)]);
   const missing = results.filter((r) => !r.active).map((r) => r.entity);
   const dynamodb = results.every((r) => r.reachable) ? 'ok' : 'error';
+  if (!reuse) {
+    if (missing.length === 0 && s3 === 'ok') lastHealthy.set(runtime, clock.nowMs());
+    else lastHealthy.delete(runtime);
+  }
   return {
     status: missing.length === 0 && s3 === 'ok' ? 'ok' : 'degraded',
     stage: config.stage,

@@ -5,7 +5,9 @@ import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { startPlatform, type Platform } from '../../../local/platform';
 import { apiClient } from '../../support/platform';
 import { ENTITIES } from '../../../lambdas/catalogue';
-import { TABLE_CHECK_TTL_MS } from '../../../lambdas/platform/health';
+import { HEALTHY_CHECK_TTL_MS, checkHealth } from '../../../lambdas/platform/health';
+import { tableEnvVar } from '../../../lambdas/catalogue/entities';
+import { createRuntime } from '../../../lambdas/shared/runtime';
 import type { Clock } from '../../../lambdas/shared/clock';
 
 // Boots the whole local platform from nothing: its own DynamoDB Local (a fresh data dir, random
@@ -15,6 +17,7 @@ describe('local platform from nothing', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'dagy-boot-'));
   const clock: Clock & { offsetMs: number } = { offsetMs: 0, nowMs: () => Date.now() + clock.offsetMs };
   let describeTables = 0;
+  let headBuckets = 0;
 
   beforeAll(async () => {
     platform = await startPlatform({
@@ -23,6 +26,7 @@ describe('local platform from nothing', () => {
       clock,
       observeAws: (service, command) => {
         if (service === 'ddb' && command === 'DescribeTableCommand') describeTables++;
+        if (service === 's3' && command === 'HeadBucketCommand') headBuckets++;
       },
     });
   }, 60_000);
@@ -48,16 +52,34 @@ describe('local platform from nothing', () => {
     });
   });
 
-  it('reuses an all-ACTIVE table check for a few seconds: probes under load do not load DynamoDB', async () => {
-    clock.offsetMs += TABLE_CHECK_TTL_MS;
+  it('reuses an all-healthy check for a few seconds: probes under load do not load DynamoDB or S3', async () => {
+    clock.offsetMs += HEALTHY_CHECK_TTL_MS;
     describeTables = 0;
+    headBuckets = 0;
     expect((await apiClient(platform.url).get('/v1/health')).body.tables.active).toBe(21);
-    expect(describeTables).toBe(ENTITIES.length);
-    expect((await apiClient(platform.url).get('/v1/health')).body.tables.active).toBe(21);
-    expect(describeTables).toBe(ENTITIES.length);
-    clock.offsetMs += TABLE_CHECK_TTL_MS;
+    expect([describeTables, headBuckets]).toEqual([ENTITIES.length, 1]);
+    expect((await apiClient(platform.url).get('/v1/health')).body).toMatchObject({ status: 'ok', tables: { active: 21 }, stores: { s3: 'ok' } });
+    expect([describeTables, headBuckets]).toEqual([ENTITIES.length, 1]);
+    clock.offsetMs += HEALTHY_CHECK_TTL_MS;
     expect((await apiClient(platform.url).get('/v1/health')).status).toBe(200);
-    expect(describeTables).toBe(2 * ENTITIES.length);
+    expect([describeTables, headBuckets]).toEqual([2 * ENTITIES.length, 2]);
+  });
+
+  it('a missing table or bucket makes it degraded, and a degraded result is never reused', async () => {
+    const env = platform.envFor('http-platform');
+    const runtimes: Array<ReturnType<typeof createRuntime>> = [];
+    const broken = (over: Record<string, string>) => {
+      const runtime = createRuntime('http-platform', { ...env, ...over }, { clock, logSink: () => undefined });
+      runtimes.push(runtime);
+      return runtime;
+    };
+    const noTable = await checkHealth(broken({ [tableEnvVar('Sensor')]: 'boot-Missing' }));
+    expect(noTable).toMatchObject({ status: 'degraded', tables: { expected: 21, active: 20, missing: ['Sensor'] }, stores: { dynamodb: 'ok', s3: 'ok' } });
+    const noBucket = broken({ DAGY_ARTIFACT_BUCKET: 'no-such-bucket' });
+    expect(await checkHealth(noBucket)).toMatchObject({ status: 'degraded', stores: { s3: 'error' } });
+    // Checked again at once: nothing degraded is reused.
+    expect(await checkHealth(noBucket)).toMatchObject({ status: 'degraded', stores: { s3: 'error' } });
+    runtimes.forEach((r) => r.aws.destroy());
   });
 
   it('is idempotent: a second start on the same data creates nothing and serves', async () => {
