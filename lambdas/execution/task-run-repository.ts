@@ -371,23 +371,30 @@ export class TaskRunRepository {
    * declared lost meanwhile), loses and must do nothing. So an attempt's code runs at most once.
    */
   async claimAttempt(orgId: string, runId: string, taskName: string, attempt: number): Promise<boolean> {
+    return this.updateIf(orgId, runId, taskName, {
+      UpdateExpression: 'SET claimed_attempt = :attempt',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attempt = :attempt AND (attribute_not_exists(claimed_attempt) OR claimed_attempt < :attempt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':running': 'RUNNING', ':attempt': attempt },
+    });
+  }
+
+  /** One conditional UpdateItem of a task run: true when it applied, false when its condition failed. */
+  private async updateIf(
+    orgId: string,
+    runId: string,
+    taskName: string,
+    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<boolean> {
     try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: taskPk(orgId, runId), task_name: taskName },
-          UpdateExpression: 'SET claimed_attempt = :attempt',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attempt = :attempt AND (attribute_not_exists(claimed_attempt) OR claimed_attempt < :attempt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':attempt': attempt },
-        }),
-      );
+      await this.ddb.send(new UpdateCommand({ TableName: this.table, Key: { pk: taskPk(orgId, runId), task_name: taskName }, ...update }));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
       throw error;
     }
   }
+
 
   // The named transitions: each plain method answers whether it won (boolean); its *Detailed twin
   // also returns the task run after the change (won) or as it is now (lost).
@@ -474,22 +481,13 @@ export class TaskRunRepository {
    * would otherwise be lost with it. A task run at another attempt keeps its log.
    */
   async recordLog(orgId: string, runId: string, taskName: string, attempt: number, logText: string): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: taskPk(orgId, runId), task_name: taskName },
-          UpdateExpression: 'SET log_text = :log',
-          ConditionExpression: 'attribute_exists(pk) AND attempt = :attempt',
-          ExpressionAttributeValues: { ':log': logText, ':attempt': attempt },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+    return this.updateIf(orgId, runId, taskName, {
+      UpdateExpression: 'SET log_text = :log',
+      ConditionExpression: 'attribute_exists(pk) AND attempt = :attempt',
+      ExpressionAttributeValues: { ':log': logText, ':attempt': attempt },
+    });
   }
+
 
   /** RUNNING → FAILED with the error. */
   async fail(orgId: string, runId: string, taskName: string, opts: FailOptions): Promise<boolean> {
