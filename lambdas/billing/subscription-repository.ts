@@ -1,4 +1,5 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { TxOp } from '../shared/dynamo/transact';
 import { shardNames, shardOf } from '../shared/dynamo/shard';
@@ -42,7 +43,11 @@ export interface SubscriptionRecord {
 /** The fields PUT /v1/subscription changes. */
 export type SubscriptionSettings = Pick<SubscriptionRecord, 'plan' | 'status' | 'past_due_since' | 'monthly_budget_usd'>;
 
-export type LeaseOutcome = 'acquired' | 'org_full' | 'deployment_full';
+/**
+ * `acquired`: this call took the run's slot; `held`: the run already held one (another caller
+ * took it: that caller starts the run); `org_full`/`deployment_full`: no slot free.
+ */
+export type LeaseOutcome = 'acquired' | 'held' | 'org_full' | 'deployment_full';
 
 export interface LeaseRequest {
   org_id: string;
@@ -179,7 +184,7 @@ export class SubscriptionRepository {
         capacity += ' AND size(#dl) < :dlimit';
       }
       try {
-        await this.ddb.send(
+        const out = await this.ddb.send(
           new UpdateCommand({
             TableName: this.tableName,
             Key: { org_id: request.org_id },
@@ -187,12 +192,16 @@ export class SubscriptionRepository {
             ConditionExpression: `attribute_exists(run_leases.#r) OR (${capacity})`,
             ExpressionAttributeNames: names,
             ExpressionAttributeValues: values,
+            // The lease's previous value, when the run held one already.
+            ReturnValues: 'UPDATED_OLD',
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           }),
         );
-        return 'acquired';
+        const before = out.Attributes?.run_leases as Record<string, unknown> | undefined;
+        return before !== undefined && before[request.run_id] !== undefined ? 'held' : 'acquired';
       } catch (error) {
-        const old = error instanceof ConditionalCheckFailedException ? (error.Item as Record<string, unknown> | undefined) : undefined;
+        // The item as the condition saw it comes in DynamoDB's wire format, even from the document client.
+        const old = error instanceof ConditionalCheckFailedException && error.Item !== undefined ? unmarshall(error.Item) : undefined;
         const missingMaps =
           isValidationError(error) ||
           (error instanceof ConditionalCheckFailedException &&

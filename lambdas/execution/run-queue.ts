@@ -46,7 +46,8 @@ export class RunQueue {
   async startOrQueue(run: RunRecord, deployment: DeploymentRecord | null, orgLimit: number): Promise<RunRecord> {
     const own = deploymentSlots(deployment);
     const outcome = await this.deps.admission.acquireSlot(run.org_id, run.run_id, orgLimit, own);
-    if (outcome === 'acquired') return this.launch(run);
+    // held: a retried start of a run whose slot an earlier attempt took.
+    if (outcome === 'acquired' || outcome === 'held') return this.launch(run);
     const reason =
       outcome === 'org_full' || own === undefined
         ? `waiting for an execution slot: the plan allows ${orgLimit} concurrent runs`
@@ -95,6 +96,16 @@ export class RunQueue {
       if (outcome === 'org_full') break;
       if (outcome === 'deployment_full') {
         fullDeployments.add(run.deployment_name ?? '');
+        continue;
+      }
+      // Another promoter holds its slot: that one starts it.
+      if (outcome === 'held') continue;
+      // The slot is new, so no one held one for this run just now. Started meanwhile anyway (by a
+      // promoter whose run has already ended and given its slot back): the slot just taken is
+      // nobody's. Give it back, and go on with it free.
+      const now = await runs.get(orgId, run.run_id, { consistent: true });
+      if (now === null || now.status !== 'QUEUED' || now.external_id !== null) {
+        await admission.releaseSlot(orgId, run.run_id);
         continue;
       }
       this.deps.logger.info('queued run promoted', { org_id: orgId, run_id: run.run_id });

@@ -22,12 +22,13 @@ const waiting = (id: string, over: Partial<RunRecord> = {}): RunRecord =>
     ...over,
   }) as RunRecord;
 
-function queueWith(current: Map<string, RunRecord>, listed: RunRecord[], limit: number) {
+function queueWith(current: Map<string, RunRecord | RunRecord[]>, listed: RunRecord[], limit: number) {
   const leases = new Set<string>();
   const launched: string[] = [];
   const admission = {
+    releaseSlot: async (_org: string, runId: string) => (leases.delete(runId) ? limit : null),
     acquireSlot: async (_org: string, runId: string) => {
-      if (leases.has(runId)) return 'acquired';
+      if (leases.has(runId)) return 'held';
       if (leases.size >= limit) return 'org_full';
       leases.add(runId);
       return 'acquired';
@@ -35,7 +36,12 @@ function queueWith(current: Map<string, RunRecord>, listed: RunRecord[], limit: 
   } as unknown as RunAdmission;
   const runs = {
     listQueuedOldestFirst: async () => listed,
-    get: async (_org: string, runId: string) => current.get(runId) ?? null,
+    // A list of answers: one per read, the last repeated (a run that changes between two reads).
+    get: async (_org: string, runId: string) => {
+      const answers = current.get(runId);
+      if (answers === undefined) return null;
+      return Array.isArray(answers) ? (answers.length > 1 ? answers.shift()! : answers[0]!) : answers;
+    },
   } as unknown as RunRepository;
   const queue = new RunQueue({
     runs,
@@ -72,9 +78,26 @@ test('a listed run another promoter already launched is not launched again', asy
   expect(leases.size).toBe(0);
 });
 
+test('a slot another promoter holds is left to it; a run started and ended between the read and the slot gives the new slot back', async () => {
+  // run-1: strongly read as waiting, but launched, run and ended (its slot given back) before
+  // this promoter's slot for it was taken: the second read shows it, and the slot is released.
+  const current = new Map<string, RunRecord | RunRecord[]>([
+    ['run-1', [waiting('run-1'), waiting('run-1', { status: 'RUNNING', external_id: 'arn:run-1' })]],
+    ['run-2', waiting('run-2')],
+    ['run-3', waiting('run-3')],
+  ]);
+  const { queue, leases, launched } = queueWith(current, [waiting('run-1'), waiting('run-2'), waiting('run-3')], 2);
+  // run-2's slot is held by another promoter already (it starts run-2).
+  leases.add('run-2');
+  const started = await queue.promote('org-1', { limit: 2 });
+  expect(started.map((r) => r.run_id)).toEqual(['run-3']);
+  expect(launched).toEqual(['run-3']);
+  expect([...leases].sort()).toEqual(['run-2', 'run-3']);
+});
+
 test("the caller's own fresh run is taken as given (the index may not show its mark yet)", async () => {
   const fresh = waiting('run-3');
-  const { queue, launched } = queueWith(new Map(), [], 1);
+  const { queue, launched } = queueWith(new Map([['run-3', fresh]]), [], 1);
   const started = await queue.promote('org-1', { limit: 1, fresh });
   expect(started.map((r) => r.run_id)).toEqual(['run-3']);
   expect(launched).toEqual(['run-3']);
