@@ -67,11 +67,17 @@ export async function measureBurst(platform: Platform, plan: BurstPlan): Promise
     const waited = await waitForExecutions(platform, runs.map((r) => r.runId), plan.timeoutMs);
     const settleMs = performance.now() - t0;
     progress(`settled in ${Math.round(settleMs)} ms (${waited.unfinished} unfinished); verifying`);
-    measured = { admittedMs, refused, runs, waited, settleMs, responses };
+    // When each executor's last run ended: which executor is the burst's tail.
+    const settleByExecutor: Record<string, number> = {};
+    for (const r of runs) {
+      const ended = waited.endedAt.get(r.runId);
+      if (ended !== undefined) settleByExecutor[r.executor] = Math.max(settleByExecutor[r.executor] ?? 0, Math.round(ended - t0));
+    }
+    measured = { admittedMs, refused, runs, waited, settleMs, responses, settleByExecutor };
   } finally {
     loaded = await probe.stop();
   }
-  const { admittedMs, refused, runs, waited, settleMs, responses } = measured;
+  const { admittedMs, refused, runs, waited, settleMs, responses, settleByExecutor } = measured;
   const verified = await verifyRuns(runs, tasksPerRun);
   return {
     runs: starts.length,
@@ -80,6 +86,7 @@ export async function measureBurst(platform: Platform, plan: BurstPlan): Promise
     tasks_per_run: tasksPerRun,
     per_executor: plan.perExecutor,
     settle_ms: Math.round(settleMs),
+    settle_ms_by_executor: settleByExecutor,
     task_runs_per_s: Math.round((verified.task_runs_succeeded / (settleMs / 1000)) * 10) / 10,
     all_posted_ms: Math.round(admittedMs),
     post_latency: latencySummary(responses.map((r) => r.res.ms)),

@@ -13,10 +13,16 @@ const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
  * by its run id, its continuations `<run id>-<n>` (each started before the previous one ends);
  * a run still QUEUED has no execution yet and counts as unfinished.
  */
-export async function waitForExecutions(platform: Platform, runIds: string[], timeoutMs: number): Promise<{ settledMs: number; unfinished: number }> {
+export async function waitForExecutions(
+  platform: Platform,
+  runIds: string[],
+  timeoutMs: number,
+): Promise<{ settledMs: number; unfinished: number; endedAt: Map<string, number> }> {
   const sfn = localStepFunctionsOf(platform.emulator);
   const t0 = performance.now();
   const pending = new Set(runIds);
+  // When each run was first seen ended (performance.now(), to within the 50 ms poll).
+  const endedAt = new Map<string, number>();
   for (;;) {
     const running = new Set<string>();
     const seen = new Set<string>();
@@ -26,9 +32,13 @@ export async function waitForExecutions(platform: Platform, runIds: string[], ti
       seen.add(runId);
       if (e.status === 'RUNNING') running.add(runId);
     }
-    for (const runId of seen) if (!running.has(runId)) pending.delete(runId);
-    if (pending.size === 0) return { settledMs: performance.now() - t0, unfinished: 0 };
-    if (performance.now() - t0 > timeoutMs) return { settledMs: performance.now() - t0, unfinished: pending.size };
+    for (const runId of seen) {
+      if (running.has(runId)) continue;
+      pending.delete(runId);
+      if (!endedAt.has(runId)) endedAt.set(runId, performance.now());
+    }
+    if (pending.size === 0) return { settledMs: performance.now() - t0, unfinished: 0, endedAt };
+    if (performance.now() - t0 > timeoutMs) return { settledMs: performance.now() - t0, unfinished: pending.size, endedAt };
     await sleep(50);
   }
 }
@@ -48,7 +58,10 @@ export async function verifyRuns(
   task_runs_recorded: number;
   task_runs_succeeded: number;
   task_runs_expected: number;
+  /** Per executor, median of each run's wait to start (created → started) and its run time (started → completed). */
+  run_phases_p50_ms: Record<string, { queued: number; running: number }>;
 }> {
+  const phases: Record<string, { queued: number[]; running: number[] }> = {};
   let succeeded = 0;
   const other: Record<string, number> = {};
   const errors: Record<string, string> = {};
@@ -61,6 +74,12 @@ export async function verifyRuns(
         const { api, runId, executor } = runs[next++]!;
         const run = await api.get(`/v1/runs/${runId}`);
         const status = run.status === 200 ? String(run.body.status) : `HTTP ${run.status}`;
+        const at = (k: string) => Date.parse(String(run.body[k] ?? ''));
+        if (Number.isFinite(at('started_at')) && Number.isFinite(at('completed_at'))) {
+          const p = (phases[executor ?? 'run'] ??= { queued: [], running: [] });
+          p.queued.push(at('started_at') - at('created_at'));
+          p.running.push(at('completed_at') - at('started_at'));
+        }
         if (status === 'SUCCEEDED') succeeded++;
         else {
           other[status] = (other[status] ?? 0) + 1;
@@ -80,7 +99,17 @@ export async function verifyRuns(
       }
     }),
   );
-  return { runs_succeeded: succeeded, runs_other: other, run_errors: errors, task_runs_recorded: recorded, task_runs_succeeded: taskSucceeded, task_runs_expected: runs.length * tasksPerRun };
+  const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50);
+  const run_phases_p50_ms = Object.fromEntries(Object.entries(phases).map(([e, p]) => [e, { queued: median(p.queued), running: median(p.running) }]));
+  return {
+    runs_succeeded: succeeded,
+    runs_other: other,
+    run_errors: errors,
+    task_runs_recorded: recorded,
+    task_runs_succeeded: taskSucceeded,
+    task_runs_expected: runs.length * tasksPerRun,
+    run_phases_p50_ms,
+  };
 }
 
 /**
