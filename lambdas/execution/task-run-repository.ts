@@ -478,13 +478,14 @@ export class TaskRunRepository {
   /**
    * Sets the log text of a task run still at this attempt: for an attempt whose result lost its
    * transition (the run was cancelled meanwhile, or the attempt declared lost), whose small log
-   * would otherwise be lost with it. A task run at another attempt keeps its log.
+   * would otherwise be lost with it. null removes an earlier attempt's inline text, whose log
+   * grew into the object. A task run at another attempt keeps its log.
    */
-  async recordLog(orgId: string, runId: string, taskName: string, attempt: number, logText: string): Promise<boolean> {
+  async recordLog(orgId: string, runId: string, taskName: string, attempt: number, logText: string | null): Promise<boolean> {
     return this.updateIf(orgId, runId, taskName, {
-      UpdateExpression: 'SET log_text = :log',
+      UpdateExpression: logText === null ? 'REMOVE log_text' : 'SET log_text = :log',
       ConditionExpression: 'attribute_exists(pk) AND attempt = :attempt',
-      ExpressionAttributeValues: { ':log': logText, ':attempt': attempt },
+      ExpressionAttributeValues: { ':attempt': attempt, ...(logText === null ? {} : { ':log': logText }) },
     });
   }
 

@@ -87,8 +87,9 @@ export async function recordAttempt(
   } else {
     transition = await s.taskRuns.failDetailed(org_id, run_id, task.name, { error_message: result.error, ...log, attempt });
   }
-  // Lost (e.g. the run was cancelled while it ran): its small log still goes to its task run.
-  if (!transition.won && typeof log.log_text === 'string') await s.taskRuns.recordLog(org_id, run_id, task.name, attempt, log.log_text);
+  // Lost (e.g. the run was cancelled while it ran): its small log still goes to its task run, and
+  // a log that grew into the object no longer leaves an earlier attempt's inline text in front of it.
+  if (!transition.won && log.log_text !== undefined) await s.taskRuns.recordLog(org_id, run_id, task.name, attempt, log.log_text);
   return transition;
 }
 

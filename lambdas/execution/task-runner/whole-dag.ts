@@ -155,10 +155,10 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   };
   const attemptLogs = new Map<string, string>();
   // An attempt's result recorded with its log; when the transition lost (the run was cancelled
-  // and the cancel settled the task first), its small log still goes to its task run.
+  // and the cancel settled the task first), its log still goes to its task run (recordLog).
   const settle = async (task: string, attempt: number, log: { log_text?: string | null }, write: () => Promise<TaskRunTransition>) => {
     const transition = await write();
-    if (!transition.won && typeof log.log_text === 'string') await s.taskRuns.recordLog(org_id, run_id, task, attempt, log.log_text);
+    if (!transition.won && log.log_text !== undefined) await s.taskRuns.recordLog(org_id, run_id, task, attempt, log.log_text);
     await publish(transition);
   };
 

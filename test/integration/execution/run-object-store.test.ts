@@ -88,3 +88,21 @@ test('a small output and log stay for the TaskRun item (no object); outputs are 
   // Another organization's ref is refused before any read.
   await expect(store().outputByRef('org-other', stored.output_ref, taskRuns)).rejects.toThrow('does not belong to the organization');
 }, 60_000);
+
+test("a lost attempt's log goes to its task run only while the task run is at that attempt; null removes an inline text", async () => {
+  const { taskRuns } = repositoriesOf(platform);
+  const org = `org-${randomUUID()}`;
+  const run = `run-${randomUUID()}`;
+  await taskRuns.createMany(org, run, [{ task_name: 'a' }]);
+  await taskRuns.startDetailed(org, run, 'a', { executor: 'lambda', attempt: 0 });
+  // The cancel settled attempt 1 first: its log is recorded all the same.
+  await taskRuns.failDetailed(org, run, 'a', { error_message: 'cancelled', attempt: 1 });
+  expect(await taskRuns.recordLog(org, run, 'a', 1, 'attempt 1 log\n')).toBe(true);
+  expect((await taskRuns.get(org, run, 'a', { consistent: true }))?.log_text).toBe('attempt 1 log\n');
+  // A stale attempt changes nothing.
+  expect(await taskRuns.recordLog(org, run, 'a', 2, 'attempt 2 log\n')).toBe(false);
+  expect((await taskRuns.get(org, run, 'a', { consistent: true }))?.log_text).toBe('attempt 1 log\n');
+  // The log moved into the object: the inline text goes, so the reader finds the object.
+  expect(await taskRuns.recordLog(org, run, 'a', 1, null)).toBe(true);
+  expect((await taskRuns.get(org, run, 'a', { consistent: true }))?.log_text).toBeNull();
+}, 30_000);
