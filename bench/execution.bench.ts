@@ -4,11 +4,11 @@ import { createRunStores } from '../lambdas/execution/run-stores';
 import type { RunRecord } from '../lambdas/execution/run-repository';
 import { isTerminalRunStatus } from '../lambdas/engine';
 import { createRuntime } from '../lambdas/shared/runtime';
-import { benchTenant } from './client';
+import { benchTenant, registerBenchFlow } from './client';
 import { withBenchPlatform } from './support';
 import { measureBundles } from './execution/bundles';
 import { measureWriteFloor, MIN_SEQUENTIAL_WRITES_PER_TASK, shapeFloors } from './execution/floor';
-import { artifactBase64, chain, criticalPathMs, fanOut, unevenDag } from './execution/shapes';
+import { chain, criticalPathMs, fanOut, unevenDag } from './execution/shapes';
 
 /*
  * The step-functions executor, measured on the local platform (the same ASL, orchestrator and task
@@ -62,18 +62,14 @@ export async function run(): Promise<Record<string, unknown>> {
 
   return withBenchPlatform(
     async (platform) => {
-      const { api: client, orgId } = await benchTenant(platform, 'free');
+      const tenant = await benchTenant(platform, 'free');
+      const { api: client, orgId } = tenant;
       const { Subscription, UsageAggregate, Run } = platform.resources.tables;
       admissionTables = { subscription: Subscription, usage: UsageAggregate, run: Run };
       // Reads for polling go through a runtime without the observer: they are not counted.
       const { runs } = createRunStores(createRuntime('http-execution', platform.envFor('http-execution'), { logSink: () => undefined }));
       const sfn = localStepFunctionsOf(platform.emulator);
-      const artifact = artifactBase64();
-
-      async function register(name: string, spec: FlowSpec): Promise<void> {
-        const res = await client.post('/v1/flows', { flow_name: name, flow_version: '1', default_executor: 'step-functions', flow_spec: spec, artifact: { zip_base64: artifact } });
-        if (res.status !== 201 && res.status !== 200) throw new Error(`register ${name}: ${res.status} ${JSON.stringify(res.body)}`);
-      }
+      const register = (name: string, spec: FlowSpec) => registerBenchFlow(tenant, name, spec);
 
       async function runToEnd(name: string, executor: Executor = 'step-functions'): Promise<{ run: RunRecord; wallMs: number; transitions: number; startDdb: number; admissionDdb: number }> {
         counts.clear();

@@ -78,14 +78,9 @@ export class RunQueue {
     const started: RunRecord[] = [];
     const fullDeployments = new Set<string>();
     const deploymentCache = new Map<string, DeploymentRecord | null>();
-    for (const listed of queued) {
+    for (const run of queued) {
       // Only runs that wait for a slot: a run still being created is started by its own starter.
-      if (listed.queued_reason === null || listed.external_id !== null) continue;
-      // The index may be behind: another promoter may have started this run since, and the run
-      // may even have ended and given its slot back; a slot taken for it now would never be
-      // released (a leaked slot stalls the queue until the lease expires). Read it strongly first.
-      const run = listed === fresh ? listed : await runs.get(orgId, listed.run_id, { consistent: true });
-      if (run === null || run.status !== 'QUEUED' || run.queued_reason === null || run.external_id !== null) continue;
+      if (run.queued_reason === null || run.external_id !== null) continue;
       let deployment: DeploymentRecord | null = null;
       if (run.deployment_name !== null) {
         if (fullDeployments.has(run.deployment_name)) continue;
@@ -100,9 +95,10 @@ export class RunQueue {
       }
       // Another promoter holds its slot: that one starts it.
       if (outcome === 'held') continue;
-      // The slot is new, so no one held one for this run just now. Started meanwhile anyway (by a
-      // promoter whose run has already ended and given its slot back): the slot just taken is
-      // nobody's. Give it back, and go on with it free.
+      // The slot is new, so no one held one for this run just now. But the index may be behind:
+      // the run may have been started since by another promoter, and even have ended and given
+      // its slot back. A slot taken for it then is nobody's and would never be released (the queue
+      // stalls until the lease expires): read the run strongly, and give such a slot back.
       const now = await runs.get(orgId, run.run_id, { consistent: true });
       if (now === null || now.status !== 'QUEUED' || now.external_id !== null) {
         await admission.releaseSlot(orgId, run.run_id);

@@ -43,7 +43,7 @@ export interface TaskRunRecord {
   /** Object key of the task's output in the artifacts bucket (run-objects.ts outputKey). */
   output_ref: string | null;
   /**
-   * The output's JSON text when it is small enough to live in this item (task-runner/task-results.ts):
+   * The output's JSON text when it is small enough to live in this item (task-runner/run-object-store.ts):
    * then no object exists under output_ref. Internal: the API never shows it.
    */
   output_json: string | null;
@@ -395,7 +395,6 @@ export class TaskRunRepository {
     }
   }
 
-
   // The named transitions: each plain method answers whether it won (boolean); its *Detailed twin
   // also returns the task run after the change (won) or as it is now (lost).
 
@@ -489,7 +488,6 @@ export class TaskRunRepository {
     });
   }
 
-
   /** RUNNING → FAILED with the error. */
   async fail(orgId: string, runId: string, taskName: string, opts: FailOptions): Promise<boolean> {
     return (await this.failDetailed(orgId, runId, taskName, opts)).won;
@@ -575,7 +573,7 @@ export interface StartOptions {
   attempt?: number;
 }
 /**
- * What an ended attempt leaves in the item with its transition (task-runner/task-results.ts):
+ * What an ended attempt leaves in the item with its transition (task-runner/run-object-store.ts):
  * the output and log text small enough to live there. undefined leaves the field as it is, null
  * removes it (the text went to an object instead).
  */

@@ -147,12 +147,9 @@ export class RunsService {
     await this.requireRun(orgId, runId);
     const taskRun = await this.deps.taskRuns.findById(orgId, runId, taskRunId);
     if (taskRun === null) throw new NotFoundError('task run');
-    // A small log lives in the task run's item (a kept task's was copied with it).
-    if (taskRun.log_text !== null) {
-      const bytes = Buffer.from(taskRun.log_text, 'utf8');
-      const truncated = bytes.length > MAX_LOG_BYTES;
-      return { task_run: taskRun, content: truncated ? bytes.subarray(bytes.length - MAX_LOG_BYTES).toString('utf8') : taskRun.log_text, truncated };
-    }
+    // A small log lives in the task run's item (a kept task's was copied with it); at most
+    // INLINE_LOG_MAX_BYTES, far under MAX_LOG_BYTES, so never truncated.
+    if (taskRun.log_text !== null) return { task_run: taskRun, content: taskRun.log_text, truncated: false };
     // A task kept by a retry ran in the original run: its logs are there.
     const key = logKey(orgId, taskRun.reused_from_run_id ?? runId, taskRun.task_name);
     try {

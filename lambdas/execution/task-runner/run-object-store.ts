@@ -98,7 +98,7 @@ export class RunObjectStore {
   }
 
   /** The log text stored so far for a task run: inline in its item, else its logs.txt ('' when none). */
-  async logOf(orgId: string, runId: string, record: Pick<TaskRunRecord, 'task_name' | 'log_text'> | null, taskName: string): Promise<string> {
+  async logOf(orgId: string, runId: string, taskName: string, record: Pick<TaskRunRecord, 'log_text'> | null): Promise<string> {
     if (record?.log_text != null) return record.log_text;
     return (await this.getText(logKey(orgId, runId, taskName))) ?? '';
   }

@@ -57,7 +57,7 @@ export async function recordAttempt(
   const section = logSection(attempt, startedAtIso, outcome.log, verdict);
   const storeLog = (async () => {
     // A run's first attempt of a task starts its log (run ids are never reused): no read needed.
-    const before = attempt === 1 ? '' : await s.objects.logOf(org_id, run_id, await s.taskRuns.get(org_id, run_id, task.name, { consistent: true }), task.name);
+    const before = attempt === 1 ? '' : await s.objects.logOf(org_id, run_id, task.name, await s.taskRuns.get(org_id, run_id, task.name, { consistent: true }));
     return s.objects.storeLog(org_id, run_id, task.name, before + section);
   })().catch((error: unknown): { log_text?: string | null } => {
     s.logger.warn('could not store the task log', { org_id, run_id, task_name: task.name, error: errorText(error) });
@@ -87,10 +87,25 @@ export async function recordAttempt(
   } else {
     transition = await s.taskRuns.failDetailed(org_id, run_id, task.name, { error_message: result.error, ...log, attempt });
   }
-  // Lost (e.g. the run was cancelled while it ran): its small log still goes to its task run, and
-  // a log that grew into the object no longer leaves an earlier attempt's inline text in front of it.
-  if (!transition.won && log.log_text !== undefined) await s.taskRuns.recordLog(org_id, run_id, task.name, attempt, log.log_text);
+  await keepLogOfLostAttempt(s, org_id, run_id, task.name, attempt, log, transition);
   return transition;
+}
+
+/**
+ * An attempt whose transition lost (the run was cancelled while it ran, and the cancel settled
+ * the task first) still leaves its log: the small text goes to its task run, and a log that grew
+ * into the object no longer leaves an earlier attempt's inline text in front of it.
+ */
+export async function keepLogOfLostAttempt(
+  s: Pick<RunnerServices, 'taskRuns'>,
+  orgId: string,
+  runId: string,
+  taskName: string,
+  attempt: number,
+  log: { log_text?: string | null },
+  transition: TaskRunTransition,
+): Promise<void> {
+  if (!transition.won && log.log_text !== undefined) await s.taskRuns.recordLog(orgId, runId, taskName, attempt, log.log_text);
 }
 
 /**

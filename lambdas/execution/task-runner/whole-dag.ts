@@ -9,6 +9,7 @@ import { logSection } from './run-object-store';
 import type { RunnerServices } from './runner-services';
 import type { RunDagEvent, RunDagOutcome } from './runner-events';
 import { createEventBatcher } from './event-batcher';
+import { keepLogOfLostAttempt } from './single-task';
 
 /** Most task attempts executing at once inside one invocation or container. */
 export const IN_PROCESS_MAX_CONCURRENCY = 16;
@@ -154,11 +155,10 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     });
   };
   const attemptLogs = new Map<string, string>();
-  // An attempt's result recorded with its log; when the transition lost (the run was cancelled
-  // and the cancel settled the task first), its log still goes to its task run (recordLog).
+  // An attempt's result recorded with its log (kept even when the transition lost), then published.
   const settle = async (task: string, attempt: number, log: { log_text?: string | null }, write: () => Promise<TaskRunTransition>) => {
     const transition = await write();
-    if (!transition.won && log.log_text !== undefined) await s.taskRuns.recordLog(org_id, run_id, task, attempt, log.log_text);
+    await keepLogOfLostAttempt(s, org_id, run_id, task, attempt, log, transition);
     await publish(transition);
   };
 

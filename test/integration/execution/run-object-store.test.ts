@@ -66,11 +66,11 @@ test('a small output and log stay for the TaskRun item (no object); outputs are 
   await expect(s.getOutput(org, stored.output_ref)).rejects.toThrow('is missing');
   expect(await s.outputOf(org, stored)).toEqual({ value: 7 });
   expect(await s.storeLog(org, run, 'a', 'short log\n')).toEqual({ log_text: 'short log\n' });
-  expect(await s.logOf(org, run, null, 'a')).toBe('');
+  expect(await s.logOf(org, run, 'a', null)).toBe('');
   const long = 'l'.repeat(INLINE_LOG_MAX_BYTES + 1);
   expect(await s.storeLog(org, run, 'a', long)).toEqual({ log_text: null });
-  expect(await s.logOf(org, run, { task_name: 'a', log_text: null }, 'a')).toBe(long);
-  expect(await s.logOf(org, run, { task_name: 'a', log_text: 'inline wins' }, 'a')).toBe('inline wins');
+  expect(await s.logOf(org, run, 'a', { log_text: null })).toBe(long);
+  expect(await s.logOf(org, run, 'a', { log_text: 'inline wins' })).toBe('inline wins');
 
   // The TaskRun item holds the small output: another container reads it by ref alone.
   const { taskRuns } = repositoriesOf(platform);

@@ -22,7 +22,7 @@ const waiting = (id: string, over: Partial<RunRecord> = {}): RunRecord =>
     ...over,
   }) as RunRecord;
 
-function queueWith(current: Map<string, RunRecord | RunRecord[]>, listed: RunRecord[], limit: number) {
+function queueWith(current: Map<string, RunRecord>, listed: RunRecord[], limit: number) {
   const leases = new Set<string>();
   const launched: string[] = [];
   const admission = {
@@ -36,12 +36,7 @@ function queueWith(current: Map<string, RunRecord | RunRecord[]>, listed: RunRec
   } as unknown as RunAdmission;
   const runs = {
     listQueuedOldestFirst: async () => listed,
-    // A list of answers: one per read, the last repeated (a run that changes between two reads).
-    get: async (_org: string, runId: string) => {
-      const answers = current.get(runId);
-      if (answers === undefined) return null;
-      return Array.isArray(answers) ? (answers.length > 1 ? answers.shift()! : answers[0]!) : answers;
-    },
+    get: async (_org: string, runId: string) => current.get(runId) ?? null,
   } as unknown as RunRepository;
   const queue = new RunQueue({
     runs,
@@ -79,10 +74,11 @@ test('a listed run another promoter already launched is not launched again', asy
 });
 
 test('a slot another promoter holds is left to it; a run started and ended between the read and the slot gives the new slot back', async () => {
-  // run-1: strongly read as waiting, but launched, run and ended (its slot given back) before
-  // this promoter's slot for it was taken: the second read shows it, and the slot is released.
-  const current = new Map<string, RunRecord | RunRecord[]>([
-    ['run-1', [waiting('run-1'), waiting('run-1', { status: 'RUNNING', external_id: 'arn:run-1' })]],
+  // run-1: listed as waiting, but launched, run and ended (its slot given back) before this
+  // promoter's slot for it was taken: the strong read after the slot shows it, and the slot is
+  // released.
+  const current = new Map<string, RunRecord>([
+    ['run-1', waiting('run-1', { status: 'RUNNING', external_id: 'arn:run-1' })],
     ['run-2', waiting('run-2')],
     ['run-3', waiting('run-3')],
   ]);
