@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { RULES, matchesPattern, type BucketName, type EventPattern, type FunctionName } from '../lambdas/catalogue';
+import { FUNCTIONS, RULES, matchesPattern, visibilityTimeoutSeconds, type BucketName, type EventPattern, type FunctionName } from '../lambdas/catalogue';
 import type { AwsEmulator, JsonBody } from './aws-emulator';
+import { createLocalBatchQueue, type LocalBatchQueue } from './batch-queue';
 import type { S3NotificationRecord } from './s3-local';
 
 /** An event in EventBridge's delivery shape (what a rule's Lambda target receives). */
@@ -29,13 +30,16 @@ export interface LocalEventBus {
   /** The last DELIVERED_KEPT (up to DELIVERED_KEPT + DELIVERED_TRIM_STEP) events put on a bus, newest last (tests read them). */
   readonly delivered: Array<{ bus: string; event: BusEvent }>;
   put(bus: string, event: Omit<BusEvent, 'version' | 'id' | 'account' | 'region'>): Promise<void>;
-  /** Resolves when every delivery started so far has finished. */
+  /** Resolves when every delivery started so far has finished (queued ones are delivered now, not after their window). */
   drain(): Promise<void>;
+  /** Drains, then drops what the queues still hold invisible for a later receive. */
+  stop(): Promise<void>;
 }
 
 /**
  * The local EventBridge: applies the events catalogue's pattern rules and invokes their target
- * functions asynchronously (as EventBridge does), and answers PutEvents on the emulator endpoint.
+ * functions asynchronously (as EventBridge does), or, for a target with a queue, sends the event
+ * to its local queue (batch-queue.ts), and answers PutEvents on the emulator endpoint.
  */
 export function createLocalEventBus(opts: {
   dagyBusName: string;
@@ -46,6 +50,23 @@ export function createLocalEventBus(opts: {
 }): LocalEventBus {
   const delivered: Array<{ bus: string; event: BusEvent }> = [];
   const inflight = new Set<Promise<unknown>>();
+  const queues = new Map<FunctionName, LocalBatchQueue>();
+  const queueOf = (target: FunctionName): LocalBatchQueue | undefined => {
+    const def = FUNCTIONS[target];
+    if (def.queue === undefined) return undefined;
+    let queue = queues.get(target);
+    if (queue === undefined) {
+      queue = createLocalBatchQueue({
+        target,
+        delivery: def.queue,
+        visibilityTimeoutMs: visibilityTimeoutSeconds(def) * 1000,
+        invoke: opts.invoke,
+        onDeadLetter: (messageId, reason) => opts.onError(`${target} queue`, new Error(`message ${messageId} dead-lettered after ${def.queue!.maxReceives} receives: ${reason}`)),
+      });
+      queues.set(target, queue);
+    }
+    return queue;
+  };
 
   const rules = RULES.flatMap((rule) => {
     if (rule.kind !== 'pattern') return [];
@@ -65,6 +86,11 @@ export function createLocalEventBus(opts: {
       if (delivered.length > DELIVERED_KEPT + DELIVERED_TRIM_STEP) delivered.splice(0, delivered.length - DELIVERED_KEPT);
       for (const rule of rules) {
         if (rule.bus !== busName || !matchesPattern(rule.pattern, event)) continue;
+        const queue = queueOf(rule.target);
+        if (queue !== undefined) {
+          queue.send(JSON.stringify(event));
+          continue;
+        }
         const p = opts
           .invoke(rule.target, event)
           .catch((error: unknown) => opts.onError(rule.name, error))
@@ -73,7 +99,16 @@ export function createLocalEventBus(opts: {
       }
     },
     async drain() {
-      while (inflight.size > 0) await Promise.all([...inflight]);
+      // A delivery may put more events, and a queue's batch may too: until both are quiet.
+      for (;;) {
+        await Promise.all([...queues.values()].map((q) => q.drain()));
+        if (inflight.size === 0) break;
+        while (inflight.size > 0) await Promise.all([...inflight]);
+      }
+    },
+    async stop() {
+      await bus.drain();
+      for (const queue of queues.values()) queue.stop();
     },
   };
 

@@ -229,7 +229,7 @@ export async function startPlatform(options: PlatformOptions): Promise<Platform>
       invoke: (name, event) => (host.has(name) ? invoke(name, event) : Promise.resolve(undefined)),
       onError: (rule, error) => log(`rule ${rule} target failed: ${error instanceof Error ? error.message : String(error)}`),
     });
-    stoppers.push(() => bus.drain());
+    stoppers.push(() => bus.stop());
     s3Local.onObjectEvent((record) => {
       const event = s3RecordToBusEvent(record);
       if (event !== null) void bus.put('default', event);

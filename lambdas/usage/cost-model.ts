@@ -23,6 +23,7 @@ export const COST_COMPONENTS = [
   'eventbridge_events',
   's3_put_requests',
   's3_get_requests',
+  'sqs_requests',
 ] as const;
 export type CostComponent = (typeof COST_COMPONENTS)[number];
 
@@ -37,6 +38,7 @@ const UNIT_PRICE: Record<CostComponent, keyof UnitPrices> = {
   eventbridge_events: 'eventbridge_event',
   s3_put_requests: 's3_put_request',
   s3_get_requests: 's3_get_request',
+  sqs_requests: 'sqs_request',
 };
 
 /** Quantities consumed, by component. */
@@ -128,18 +130,29 @@ const STRONG_READ = 1;
 const FARGATE_MIN_SECONDS = 60;
 /** Modelled duration of one orchestrator step (Start, an Advance iteration, Finalize). */
 const ORCHESTRATOR_STEP_SECONDS = 0.1;
-/** Modelled duration of one usage-meter invocation. */
-const USAGE_METER_SECONDS = 0.05;
+/** Modelled duration of one usage-meter invocation (one batch). */
+const USAGE_METER_SECONDS = 0.1;
 /**
- * What metering one usage event costs: the event's delivery invokes the usage meter once, which
- * claims the UsageEvent (a conditional Put), then flips it applied and adds two aggregate counters
- * in one transaction (usage/usage-repository.ts).
+ * Usage events per meter invocation, as modelled: a batch holds up to 100 and waits up to a
+ * second to fill (catalogue/functions/usage.ts), so a busy account fills it and a quiet one sends
+ * a few; the model takes 10.
+ */
+const METER_EVENTS_PER_BATCH = 10;
+/** Aggregate counters one usage event adds to (e.g. task attempts and task seconds), shared by its batch. */
+const METER_COUNTERS_PER_EVENT = 3;
+/**
+ * What metering one usage event costs: EventBridge sends it to the meter's queue (one SQS request);
+ * Lambda receives and deletes it with its batch (up to 10 messages per request); the meter claims
+ * the UsageEvent (a conditional Put) and flips it applied in its organization's transaction,
+ * whose counter ADDs the batch shares (usage/usage-repository.ts, recordBatch).
  */
 function meteringOf(sizes: ComputeSizes, events: number): UsageQuantities {
+  const batches = events / METER_EVENTS_PER_BATCH;
   return {
-    lambda_requests: events,
-    lambda_gb_seconds: events * USAGE_METER_SECONDS * (sizes.usageMeterMemoryMb / 1024),
-    dynamodb_write_units: events * (WRITE + 3 * TX_WRITE),
+    sqs_requests: events * (1 + 2 / 10),
+    lambda_requests: batches,
+    lambda_gb_seconds: batches * USAGE_METER_SECONDS * (sizes.usageMeterMemoryMb / 1024),
+    dynamodb_write_units: events * (WRITE + TX_WRITE) + batches * METER_COUNTERS_PER_EVENT * TX_WRITE,
   };
 }
 

@@ -1,13 +1,14 @@
 import { createRuntime, type FunctionFactory } from '../shared/runtime';
-import { meterEvent, type BusEvent, type MeterResult } from './meter';
+import { meterBatch, type MeterBatchResult, type QueueRecord } from './meter';
 import { UsageRepository } from './usage-repository';
 
 /**
- * The usage-meter function (EventBridge rules usage-run-status and usage-task-attempts on the Dagy
- * bus). EventBridge delivers at least once and retries failures: every event is counted once by
- * its deterministic event id.
+ * The usage-meter function: the rules usage-run-status and usage-task-attempts on the Dagy bus
+ * deliver to its SQS queue, and it meters up to a batch of those events per invocation
+ * (lambdas/catalogue/functions/usage.ts). Deliveries are at least once: every event is counted
+ * once by its deterministic event id.
  */
-export const createFunction: FunctionFactory<BusEvent, MeterResult> = (env, deps) => {
+export const createFunction: FunctionFactory<{ Records: QueueRecord[] }, MeterBatchResult> = (env, deps) => {
   const runtime = createRuntime('usage-meter', env, deps);
   const usage = new UsageRepository({
     ddb: runtime.aws.ddb,
@@ -15,5 +16,5 @@ export const createFunction: FunctionFactory<BusEvent, MeterResult> = (env, deps
     aggregatesTable: runtime.config.table('UsageAggregate'),
     clock: runtime.clock,
   });
-  return (event) => meterEvent({ usage, logger: runtime.logger }, event);
+  return (batch) => meterBatch({ usage, logger: runtime.logger }, batch);
 };

@@ -99,17 +99,63 @@ export function usageEventOf(event: BusEvent): UsageEventRecord | null {
   return null;
 }
 
-export interface MeterResult {
-  event_id: string | null;
-  /** false: not metered, or already counted by an earlier delivery. */
-  counted: boolean;
+/** An SQS record as Lambda's event source hands it over (the fields the meter reads). */
+export interface QueueRecord {
+  messageId: string;
+  body: string;
 }
 
-/** Meters one bus event: records its usage event and aggregates once, whatever the deliveries. */
-export async function meterEvent(deps: { usage: UsageRepository; logger: Logger }, event: BusEvent): Promise<MeterResult> {
-  const usage = usageEventOf(event);
-  if (usage === null) return { event_id: null, counted: false };
-  const counted = await deps.usage.record(usage);
-  if (!counted) deps.logger.info('usage event already counted', { org_id: usage.org_id, event_id: usage.event_id });
-  return { event_id: usage.event_id, counted };
+/** The usage meter's answer: the records to receive again (Lambda's partial batch response). */
+export interface MeterBatchResult {
+  batchItemFailures: Array<{ itemIdentifier: string }>;
+}
+
+/** The bus event a queued record carries (EventBridge's SQS target sends the event as the body), or null. */
+function busEventOf(record: QueueRecord): BusEvent | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(record.body);
+  } catch {
+    return null;
+  }
+  if (typeof parsed !== 'object' || parsed === null) return null;
+  const event = parsed as Record<string, unknown>;
+  if (typeof event.source !== 'string' || typeof event['detail-type'] !== 'string' || typeof event.detail !== 'object' || event.detail === null) return null;
+  return event as unknown as BusEvent;
+}
+
+/**
+ * Meters a batch of queued bus events: each usage event is recorded once, whatever the
+ * deliveries (usage-repository.ts, recordBatch). Records that did not settle (an event another
+ * delivery is still applying, a failed write) are answered as failures, so SQS hands them out
+ * again; a body that is not a bus event is answered as a failure too, to end in the dead-letter
+ * queue rather than vanish.
+ */
+export async function meterBatch(deps: { usage: UsageRepository; logger: Logger }, batch: { Records: readonly QueueRecord[] }): Promise<MeterBatchResult> {
+  const failures: Array<{ itemIdentifier: string }> = [];
+  const metered: Array<{ record: QueueRecord; usage: UsageEventRecord }> = [];
+  for (const record of batch.Records) {
+    const event = busEventOf(record);
+    if (event === null) {
+      deps.logger.error('queued record is not a bus event', { message_id: record.messageId });
+      failures.push({ itemIdentifier: record.messageId });
+      continue;
+    }
+    const usage = usageEventOf(event);
+    if (usage !== null) metered.push({ record, usage });
+  }
+  const outcomes = await deps.usage.recordBatch(metered.map((m) => m.usage));
+  let counted = 0;
+  let duplicates = 0;
+  outcomes.forEach((outcome, k) => {
+    const { record, usage } = metered[k]!;
+    if (outcome.status === 'counted') counted++;
+    else if (outcome.status === 'duplicate') duplicates++;
+    else {
+      deps.logger.warn('usage event not settled: received again later', { org_id: usage.org_id, event_id: usage.event_id, reason: outcome.reason });
+      failures.push({ itemIdentifier: record.messageId });
+    }
+  });
+  deps.logger.info('usage batch metered', { records: batch.Records.length, counted, duplicates, retried: failures.length });
+  return { batchItemFailures: failures };
 }

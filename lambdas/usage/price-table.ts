@@ -10,6 +10,7 @@
  * - DynamoDB on-demand write and read request units: https://aws.amazon.com/dynamodb/pricing/on-demand/
  * - EventBridge custom events put on a bus: https://aws.amazon.com/eventbridge/pricing/
  * - S3 Standard PUT/COPY/POST/LIST and GET/SELECT requests: https://aws.amazon.com/s3/pricing/
+ * - SQS standard queue requests (each 64 KB chunk of a request counts as one): https://aws.amazon.com/sqs/pricing/
  */
 
 /** The date the prices below were read from the source pages. */
@@ -28,6 +29,7 @@ export interface UnitPrices {
   eventbridge_event: number;
   s3_put_request: number;
   s3_get_request: number;
+  sqs_request: number;
 }
 
 const PER_MILLION = 1e-6;
@@ -46,6 +48,7 @@ export const PRICE_TABLE = {
     eventbridge_event: 1.0 * PER_MILLION, // $1.00 per 1M custom events
     s3_put_request: 0.005 * PER_THOUSAND, // $0.005 per 1,000 PUT requests
     s3_get_request: 0.0004 * PER_THOUSAND, // $0.0004 per 1,000 GET requests
+    sqs_request: 0.4 * PER_MILLION, // $0.40 per 1M standard queue requests
   },
   'us-west-2': {
     step_functions_transition: 25 * PER_THOUSAND * PER_THOUSAND,
@@ -58,6 +61,7 @@ export const PRICE_TABLE = {
     eventbridge_event: 1.0 * PER_MILLION,
     s3_put_request: 0.005 * PER_THOUSAND,
     s3_get_request: 0.0004 * PER_THOUSAND,
+    sqs_request: 0.4 * PER_MILLION,
   },
   'eu-west-1': {
     step_functions_transition: 25 * PER_THOUSAND * PER_THOUSAND,
@@ -70,6 +74,7 @@ export const PRICE_TABLE = {
     eventbridge_event: 1.0 * PER_MILLION,
     s3_put_request: 0.005 * PER_THOUSAND,
     s3_get_request: 0.0004 * PER_THOUSAND,
+    sqs_request: 0.4 * PER_MILLION,
   },
   'eu-central-1': {
     step_functions_transition: 25 * PER_THOUSAND * PER_THOUSAND,
@@ -82,6 +87,7 @@ export const PRICE_TABLE = {
     eventbridge_event: 1.0 * PER_MILLION,
     s3_put_request: 0.0054 * PER_THOUSAND,
     s3_get_request: 0.00043 * PER_THOUSAND,
+    sqs_request: 0.4 * PER_MILLION,
   },
 } as const satisfies Record<string, UnitPrices>;
 

@@ -2,6 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, TransactWriteCommand, type Dynamo
 import type { Clock } from '../shared/clock';
 import { isoNow } from '../shared/clock';
 import { queryAll } from '../shared/dynamo/query-all';
+import { forEachBounded } from '../shared/bounded';
 import { isConditionalCheckFailed, type TransactItem } from '../shared/dynamo/transact';
 import { ValidationError } from '../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../shared/http/pagination';
@@ -33,6 +34,13 @@ export interface UsageEventRecord {
   attributes: Record<string, string | number | null>;
 }
 
+/**
+ * What recording one event of a batch came to: counted by this call; a duplicate (counted before,
+ * or twice in the batch); or not settled (its message must be received again).
+ */
+export type RecordOutcome = { status: 'counted' } | { status: 'duplicate' } | { status: 'retry'; reason: string };
+type ClaimResult = { status: 'claimed' } | Exclude<RecordOutcome, { status: 'counted' }>;
+
 /** A period's aggregates, by metric. */
 export type UsageTotals = Record<string, number>;
 
@@ -48,6 +56,17 @@ const eventKey = (event: Pick<UsageEventRecord, 'org_id' | 'event_time' | 'event
 /** A claimed event still unapplied after this long lost its writer (functions time out in 30 s). */
 const RECOVER_AFTER_MS = 120_000;
 const aggregateSk = (period: string, metric: string) => `${period}#${metric}`;
+const eventKeyString = (event: UsageEventRecord) => {
+  const key = eventKey(event);
+  return `${key.pk}\n${key.sk}`;
+};
+const nonZeroMetrics = (event: UsageEventRecord) => Object.entries(event.metrics).filter(([, amount]) => amount !== 0);
+/** DynamoDB's limit of items in one transaction. */
+const MAX_TX_ITEMS = 100;
+/** Claims (single-item Puts) of one batch in flight at once. */
+const CLAIMS_IN_FLIGHT = 16;
+/** Transactions of one batch (one or more per organization) in flight at once. */
+const APPLIES_IN_FLIGHT = 4;
 
 function toEvent(item: Record<string, unknown>): UsageEventRecord {
   return {
@@ -68,6 +87,10 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 function cancellationCodes(error: unknown): string[] | null {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return null;
   return ((error as Error & { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function isRetryable(error: unknown): boolean {
@@ -102,19 +125,30 @@ export class UsageRepository {
     return { ...eventKey(event), ...event, applied, recorded_at: isoNow(this.options.clock), expires_at_epoch: expires };
   }
 
-  private aggregateAdds(event: UsageEventRecord): TransactItem[] {
+  /** One ADD per (period, metric) the events touch: their amounts summed, `events` the number of them. */
+  private aggregateAdds(events: readonly UsageEventRecord[]): TransactItem[] {
     const now = isoNow(this.options.clock);
-    return Object.entries(event.metrics)
-      .filter(([, amount]) => amount !== 0)
-      .map(([metric, amount]) => ({
-        Update: {
-          TableName: this.options.aggregatesTable,
-          Key: { org_id: event.org_id, sk: aggregateSk(event.period, metric) },
-          UpdateExpression: 'ADD #value :amount, #events :one SET #period = :period, #metric = :metric, updated_at = :now',
-          ExpressionAttributeNames: { '#value': 'value', '#events': 'events', '#period': 'period', '#metric': 'metric' },
-          ExpressionAttributeValues: { ':amount': amount, ':one': 1, ':period': event.period, ':metric': metric, ':now': now },
-        },
-      }));
+    const sums = new Map<string, { period: string; metric: string; picos: number; events: number }>();
+    for (const event of events) {
+      for (const [metric, amount] of nonZeroMetrics(event)) {
+        const sk = aggregateSk(event.period, metric);
+        const sum = sums.get(sk) ?? { period: event.period, metric, picos: 0, events: 0 };
+        // Summed in integer pico-units (amounts are seconds to the millisecond, dollars to the
+        // pico-dollar): the total is the same whatever the batch, as DynamoDB's decimal ADD keeps it.
+        sum.picos += Math.round(amount * 1e12);
+        sum.events += 1;
+        sums.set(sk, sum);
+      }
+    }
+    return [...sums.entries()].map(([sk, sum]) => ({
+      Update: {
+        TableName: this.options.aggregatesTable,
+        Key: { org_id: events[0]!.org_id, sk },
+        UpdateExpression: 'ADD #value :amount, #events :count SET #period = :period, #metric = :metric, updated_at = :now',
+        ExpressionAttributeNames: { '#value': 'value', '#events': 'events', '#period': 'period', '#metric': 'metric' },
+        ExpressionAttributeValues: { ':amount': sum.picos / 1e12, ':count': sum.events, ':period': sum.period, ':metric': sum.metric, ':now': now },
+      },
+    }));
   }
 
   /**
@@ -124,52 +158,139 @@ export class UsageRepository {
    */
   transactItems(event: UsageEventRecord): TransactItem[] {
     const put: TransactItem = { Put: { TableName: this.eventsTable, Item: this.eventItem(event, true), ConditionExpression: 'attribute_not_exists(pk)' } };
-    return [put, ...this.aggregateAdds(event)];
+    return [put, ...this.aggregateAdds([event])];
   }
 
   /**
-   * Records an event once, whatever the deliveries: true when this call counted it. Two steps:
-   * 1. the event is claimed with a conditional Put (applied = false): of concurrent deliveries
-   *    exactly one wins (a single-item condition; DynamoDB Local does not isolate concurrent
-   *    transactions as DynamoDB does, so the claim is not left to one);
-   * 2. the winner, in one transaction, flips applied to true (on the condition that it is false)
-   *    and ADDs the metrics to the period's aggregates: the counters move once, or not at all.
-   * A delivery that finds the event claimed but not applied long after (its winner died between
-   * the steps) applies it: step 2's condition still lets only one through.
+   * Records an event once, whatever the deliveries: true when this call counted it (one event of
+   * `recordBatch`).
    */
   async record(event: UsageEventRecord): Promise<boolean> {
-    const item = this.eventItem(event, false);
+    const [outcome] = await this.recordBatch([event]);
+    return outcome!.status === 'counted';
+  }
+
+  /**
+   * Records a batch of events, each once whatever the deliveries; one outcome per event, in order.
+   * Two steps:
+   * 1. each event is claimed with a conditional Put (applied = false): of concurrent deliveries
+   *    exactly one wins (a single-item condition; DynamoDB Local does not isolate concurrent
+   *    transactions as DynamoDB does, so the claim is not left to one);
+   * 2. per organization, one transaction flips the claimed events applied (each on the condition
+   *    that it is still false) and ADDs their summed metrics to the period's aggregates: the
+   *    counters move once for each event, or not at all.
+   * An event claimed by another delivery but not yet applied is `retry`: its message comes back
+   * after the queue's visibility timeout and finds it applied, or, if that delivery died between
+   * the steps, claimed long ago: then it applies it (step 2's condition still lets only one through).
+   */
+  async recordBatch(events: readonly UsageEventRecord[]): Promise<RecordOutcome[]> {
+    const outcomes: RecordOutcome[] = events.map(() => ({ status: 'retry', reason: 'not recorded' }));
+    const firstOfKey = new Map<string, number>();
+    const unique: number[] = [];
+    events.forEach((event, i) => {
+      const key = eventKeyString(event);
+      if (firstOfKey.has(key)) outcomes[i] = { status: 'duplicate' };
+      else {
+        firstOfKey.set(key, i);
+        unique.push(i);
+      }
+    });
+
+    const claimed: number[] = [];
+    await forEachBounded(unique, CLAIMS_IN_FLIGHT, async (i) => {
+      const claim = await this.claim(events[i]!).catch((error: unknown): ClaimResult => ({ status: 'retry', reason: errorText(error) }));
+      if (claim.status === 'claimed') claimed.push(i);
+      else outcomes[i] = claim;
+    });
+
+    const byOrg = new Map<string, number[]>();
+    for (const i of claimed.sort((a, b) => a - b)) byOrg.set(events[i]!.org_id, [...(byOrg.get(events[i]!.org_id) ?? []), i]);
+    const chunks = [...byOrg.values()].flatMap((indexes) => this.chunksOf(events, indexes));
+    await forEachBounded(chunks, APPLIES_IN_FLIGHT, async (chunk) => {
+      for (const [i, outcome] of await this.apply(events, chunk)) outcomes[i] = outcome;
+    });
+    return outcomes;
+  }
+
+  /** Step 1 for one event: `claimed` when this call may apply it. */
+  private async claim(event: UsageEventRecord): Promise<ClaimResult> {
+    let item: Record<string, unknown>;
+    try {
+      item = this.eventItem(event, false);
+    } catch (error) {
+      return { status: 'retry', reason: errorText(error) };
+    }
     try {
       await this.options.ddb.send(new PutCommand({ TableName: this.eventsTable, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }));
+      return { status: 'claimed' };
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const existing = await this.options.ddb.send(new GetCommand({ TableName: this.eventsTable, Key: eventKey(event), ConsistentRead: true }));
-      const claimed = existing.Item;
-      if (claimed === undefined || claimed.applied !== false) return false;
-      const age = this.options.clock.nowMs() - Date.parse(String(claimed.recorded_at));
-      if (!(age > RECOVER_AFTER_MS)) return false;
     }
-    const flip: TransactItem = {
-      Update: {
-        TableName: this.eventsTable,
-        Key: eventKey(event),
-        UpdateExpression: 'SET applied = :true',
-        ConditionExpression: 'applied = :false',
-        ExpressionAttributeValues: { ':true': true, ':false': false },
-      },
-    };
-    const items = [flip, ...this.aggregateAdds(event)];
-    for (let attempt = 1; ; attempt++) {
+    const existing = await this.options.ddb.send(new GetCommand({ TableName: this.eventsTable, Key: eventKey(event), ConsistentRead: true }));
+    const found = existing.Item;
+    if (found === undefined) return { status: 'retry', reason: 'claim not found after a failed claim' };
+    if (found.applied !== false) return { status: 'duplicate' };
+    const age = this.options.clock.nowMs() - Date.parse(String(found.recorded_at));
+    return age > RECOVER_AFTER_MS ? { status: 'claimed' } : { status: 'retry', reason: 'claimed by another delivery, not applied yet' };
+  }
+
+  /**
+   * The claimed events of one organization in transactions of at most MAX_TX_ITEMS items: one flip
+   * per event plus one ADD per (period, metric) they touch.
+   */
+  private chunksOf(events: readonly UsageEventRecord[], indexes: number[]): number[][] {
+    const chunks: number[][] = [];
+    let current: number[] = [];
+    let aggregates = new Set<string>();
+    for (const i of indexes) {
+      const touched = nonZeroMetrics(events[i]!).map(([metric]) => aggregateSk(events[i]!.period, metric));
+      const merged = new Set([...aggregates, ...touched]);
+      if (current.length > 0 && current.length + 1 + merged.size > MAX_TX_ITEMS) {
+        chunks.push(current);
+        current = [];
+        aggregates = new Set(touched);
+      } else aggregates = merged;
+      current.push(i);
+    }
+    if (current.length > 0) chunks.push(current);
+    return chunks;
+  }
+
+  /** Step 2 for one chunk: flips and summed ADDs in one transaction, retried on conflicts. */
+  private async apply(events: readonly UsageEventRecord[], chunk: number[]): Promise<Array<[number, RecordOutcome]>> {
+    const done: Array<[number, RecordOutcome]> = [];
+    let live = [...chunk];
+    for (let attempt = 1; live.length > 0; ) {
+      const flips: TransactItem[] = live.map((i) => ({
+        Update: {
+          TableName: this.eventsTable,
+          Key: eventKey(events[i]!),
+          UpdateExpression: 'SET applied = :true',
+          ConditionExpression: 'applied = :false',
+          ExpressionAttributeValues: { ':true': true, ':false': false },
+        },
+      }));
       try {
-        await this.options.ddb.send(new TransactWriteCommand({ TransactItems: items }));
-        return true;
+        await this.options.ddb.send(new TransactWriteCommand({ TransactItems: [...flips, ...this.aggregateAdds(live.map((i) => events[i]!))] }));
+        return [...done, ...live.map((i): [number, RecordOutcome] => [i, { status: 'counted' }])];
       } catch (error) {
         const codes = cancellationCodes(error);
-        if (codes !== null && codes[0] === 'ConditionalCheckFailed') return false;
-        if (!isRetryable(error) || attempt >= MAX_TX_ATTEMPTS) throw error;
+        // Events applied meanwhile by another delivery (a recovery race): drop them and go again.
+        const applied = codes === null ? [] : live.filter((_, k) => codes[k] === 'ConditionalCheckFailed');
+        if (applied.length > 0) {
+          done.push(...applied.map((i): [number, RecordOutcome] => [i, { status: 'duplicate' }]));
+          live = live.filter((i) => !applied.includes(i));
+          continue;
+        }
+        if (!isRetryable(error) || attempt >= MAX_TX_ATTEMPTS) {
+          const reason = errorText(error);
+          return [...done, ...live.map((i): [number, RecordOutcome] => [i, { status: 'retry', reason }])];
+        }
         await sleep(Math.random() * Math.min(1000, 20 * 2 ** attempt));
+        attempt++;
       }
     }
+    return done;
   }
 
   /** A period's aggregates, by metric (one Query of the organization's partition). */

@@ -95,6 +95,8 @@ const TABLE_ACTIONS: Record<TableAccess, readonly string[]> = {
   // Append-only (audit and access logs): never UpdateItem, DeleteItem or BatchWriteItem.
   append: ['dynamodb:PutItem'],
   readappend: [...READ_ACTIONS, 'dynamodb:PutItem'],
+  // Put and update in place (usage events' claims), never DeleteItem or BatchWriteItem.
+  readupdate: [...READ_ACTIONS, 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 };
 /** Accesses that Query, hence need the catalogued GSIs. */
 const USES_INDEXES: Record<TableAccess, boolean> = {
@@ -103,6 +105,7 @@ const USES_INDEXES: Record<TableAccess, boolean> = {
   readwrite: true,
   append: false,
   readappend: true,
+  readupdate: true,
 };
 
 const OBJECT_WRITE_ACTIONS = ['s3:PutObject', 's3:DeleteObject', 's3:AbortMultipartUpload'] as const;

@@ -6,11 +6,13 @@ import type { IPrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Code, Function as LambdaFunction, Runtime, TenancyConfig, Tracing } from 'aws-cdk-lib/aws-lambda';
 import type { FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup } from 'aws-cdk-lib/aws-logs';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { IConstruct } from 'constructs';
-import { ENV, OBSERVABILITY_ENV, metricsNamespace } from '../../lambdas/catalogue';
+import { ENV, OBSERVABILITY_ENV, metricsNamespace, visibilityTimeoutSeconds } from '../../lambdas/catalogue';
 import type { BucketAccess, BucketName, EntityName, FunctionDef, TableAccess } from '../../lambdas/catalogue';
 import { acknowledge, REASONS } from '../nag-suppressions';
 import { PROJECT_ROOT, fromRoot } from '../paths';
@@ -44,6 +46,9 @@ const MAX_EVENT_AGE = Duration.hours(1);
 
 const RUNTIME = Runtime.NODEJS_22_X;
 
+/** A function's queue holding a message older than this is behind (the usage meter: usage lags). */
+const QUEUE_BACKLOG_ALARM_SECONDS = 300;
+
 export { ESM_REQUIRE_BANNER } from './function-bundling';
 
 /** Placeholder handler: fails loudly if a placeholder synth is ever deployed and invoked. */
@@ -60,8 +65,13 @@ export class DagyFunction extends Construct implements BindTarget {
   readonly function: LambdaFunction;
   readonly role: Role;
   readonly logGroup: LogGroup;
-  /** Errors and throttles of this function (alarms named `<instance>-<stage>-<function>-…`). */
-  readonly alarms: { errors: Alarm; throttles: Alarm };
+  /**
+   * Errors and throttles of this function, and the age of the oldest message of its queue if it
+   * has one (alarms named `<instance>-<stage>-<function>-…`).
+   */
+  readonly alarms: { errors: Alarm; throttles: Alarm; backlog?: Alarm };
+  /** Where its rules deliver when the catalogue gives it a queue (`FunctionDef.queue`): batches of events. */
+  readonly queue?: Queue;
   private readonly env = new Set<string>();
 
   constructor(scope: Construct, id: string, props: DagyFunctionProps) {
@@ -144,6 +154,36 @@ export class DagyFunction extends Construct implements BindTarget {
       errors: alarm('ErrorsAlarm', 'errors', this.function.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' })),
       throttles: alarm('ThrottlesAlarm', 'throttles', this.function.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' })),
     };
+
+    // Rule deliveries in batches: encrypted, TLS only, a visibility timeout that outlasts a batch
+    // in flight, records that keep failing redriven to the stack's dead-letter queue, and partial
+    // batch answers (one failed record does not redeliver its whole batch).
+    if (def.queue !== undefined) {
+      if (untrusted) throw new Error(`${def.name} runs tenant code: it may not consume a queue`);
+      this.queue = new Queue(this, 'Queue', {
+        queueName: `${stage.prefix}-${def.name}`,
+        encryption: QueueEncryption.SQS_MANAGED,
+        enforceSSL: true,
+        visibilityTimeout: Duration.seconds(visibilityTimeoutSeconds(def)),
+        deadLetterQueue: { queue: DeadLetters.of(this, stage).queue, maxReceiveCount: def.queue.maxReceives },
+      });
+      this.function.addEventSource(
+        new SqsEventSource(this.queue, {
+          batchSize: def.queue.batchSize,
+          maxBatchingWindow: Duration.seconds(def.queue.batchingWindowSeconds),
+          reportBatchItemFailures: true,
+        }),
+      );
+      this.alarms.backlog = new Alarm(this, 'BacklogAlarm', {
+        alarmName: `${stage.prefix}-${def.name}-backlog`,
+        alarmDescription: `Dagy ${stage.prefix}: ${def.name}'s queue holds a message older than ${QUEUE_BACKLOG_ALARM_SECONDS} s (its work is falling behind)`,
+        metric: this.queue.metricApproximateAgeOfOldestMessage({ period: Duration.minutes(1), statistic: 'Maximum' }),
+        threshold: QUEUE_BACKLOG_ALARM_SECONDS,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 5,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+    }
 
     acknowledge(this, 'AwsSolutions-L1', REASONS.nodeRuntime);
     if (!untrusted) acknowledge(this.role, 'AwsSolutions-IAM5[Resource::*]', REASONS.xrayWildcard);

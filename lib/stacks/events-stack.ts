@@ -2,7 +2,7 @@ import { Duration, Stack } from 'aws-cdk-lib';
 import type { StackProps } from 'aws-cdk-lib';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import type { EventPattern as CdkEventPattern } from 'aws-cdk-lib/aws-events';
-import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { LambdaFunction, SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { FUNCTIONS, RULES } from '../../lambdas/catalogue';
 import type { FunctionName, RuleDef } from '../../lambdas/catalogue';
@@ -28,16 +28,14 @@ export function orchestrationRules(): RuleDef[] {
 /** One catalogued rule on `scope`, targeting `target`. */
 export function catalogueRule(scope: Construct, rule: RuleDef, target: DagyFunction, resources: CatalogueResources, stage: StageConfig): Rule {
   // A failed delivery is retried briefly, then dead-lettered (a malformed event never loops);
-  // the function's own async failures go to the same queue (DagyFunction).
-  const lambdaTarget = new LambdaFunction(target.function, {
-    retryAttempts: 2,
-    maxEventAge: Duration.hours(1),
-    deadLetterQueue: DeadLetters.of(scope, stage).queue,
-  });
+  // the function's own async failures go to the same queue (DagyFunction). A function with a
+  // queue gets its events there, in batches.
+  const delivery = { retryAttempts: 2, maxEventAge: Duration.hours(1), deadLetterQueue: DeadLetters.of(scope, stage).queue };
+  const ruleTarget = target.queue !== undefined ? new SqsQueue(target.queue, delivery) : new LambdaFunction(target.function, delivery);
   const dagyBus = rule.kind === 'pattern' && rule.bus === 'dagy' ? EventBus.fromEventBusArn(scope, `Bus${pascal(rule.name)}`, resources.eventBus.eventBusArn) : undefined;
   return new Rule(scope, `Rule${pascal(rule.name)}`, {
     description: `Dagy ${stage.name}: ${rule.description}`,
-    targets: [lambdaTarget],
+    targets: [ruleTarget],
     ...(rule.kind === 'schedule'
       ? { schedule: Schedule.expression(rule.expression) }
       : {

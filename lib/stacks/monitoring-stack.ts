@@ -91,7 +91,7 @@ export class MonitoringStack extends Stack {
     const everyAlarm = [
       ...Object.values(this.alarms),
       ...deadLetters.map((d) => d.alarm),
-      ...functions.flatMap((f) => [f.alarms.errors, f.alarms.throttles]),
+      ...functions.flatMap((f) => [f.alarms.errors, f.alarms.throttles, ...(f.alarms.backlog === undefined ? [] : [f.alarms.backlog])]),
     ];
 
     this.dashboard = new Dashboard(this, 'Dashboard', { dashboardName: name('operations'), defaultInterval: Duration.hours(3) });

@@ -33,8 +33,9 @@ const EXPECTED_TABLE_ACTIONS: Record<TableAccess, string[]> = {
   readwrite: [...READ, ...WRITE],
   append: ['dynamodb:PutItem'],
   readappend: [...READ, 'dynamodb:PutItem'],
+  readupdate: [...READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
 };
-const QUERIES: Record<TableAccess, boolean> = { describe: false, read: true, readwrite: true, append: false, readappend: true };
+const QUERIES: Record<TableAccess, boolean> = { describe: false, read: true, readwrite: true, append: false, readappend: true, readupdate: true };
 const EXPECTED_BUCKET_ACTIONS: Record<BucketAccess, string[]> = {
   name: [],
   read: ['s3:GetObject', 's3:ListBucket'],
@@ -56,6 +57,8 @@ const CAPABILITY_ACTIONS: Record<Capability, string[]> = {
 const CALLBACK_ACTIONS = CAPABILITY_ACTIONS['states:callback'];
 const BASELINE_ACTIONS = ['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
 /** The async-invoke failure destination: its stack's dead-letter queue (and no other queue, checked below). */
+// A function with its own queue (FunctionDef.queue) consumes it through Lambda's event source.
+const QUEUE_CONSUMER_ACTIONS = ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:ReceiveMessage'];
 const DLQ_ACTIONS = ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'];
 
 let dev: Synth;
@@ -160,6 +163,7 @@ describe('every catalogued function', () => {
     const allowed = new Set([
       ...BASELINE_ACTIONS,
       ...DLQ_ACTIONS,
+      ...(def.queue === undefined ? [] : QUEUE_CONSUMER_ACTIONS),
       ...Object.values(def.tables).flatMap((access) => EXPECTED_TABLE_ACTIONS[access]),
       ...Object.values(def.buckets).flatMap((access) => EXPECTED_BUCKET_ACTIONS[access]),
       ...def.capabilities.flatMap((c) => CAPABILITY_ACTIONS[c]),

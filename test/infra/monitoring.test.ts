@@ -58,7 +58,10 @@ describe('dead-letter queues', () => {
     expect(queues.length).toBeGreaterThanOrEqual(3);
     for (const [id, queue, template] of queues) {
       expect(props(queue).SqsManagedSseEnabled).toBe(true);
-      expect(String(props(queue).QueueName)).toMatch(/^dagy-dev-[a-z]+-dlq$/);
+      // A stack's dead-letter queue, or a function's own queue (named after the function).
+      const name = String(props(queue).QueueName);
+      const functionQueues = Object.values(FUNCTIONS).filter((d) => d.queue !== undefined).map((d) => `dagy-dev-${d.name}`);
+      expect(/^dagy-dev-[a-z]+-dlq$/.test(name) || functionQueues.includes(name)).toBe(true);
       const policies = Object.values(resources(template, 'AWS::SQS::QueuePolicy')).filter((p) => JSON.stringify(props(p).Queues).includes(id));
       const statements = policies.flatMap((p) => (props(p).PolicyDocument as { Statement: Array<Record<string, unknown>> }).Statement);
       expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
@@ -76,10 +79,14 @@ describe('alarms and dashboard', () => {
   });
 
   test('every dead-letter queue has a depth > 0 alarm', () => {
-    const queues = all('AWS::SQS::Queue');
+    const queues = all('AWS::SQS::Queue').filter(([, q]) => String(props(q).QueueName).endsWith('-dlq'));
     const depth = alarms().filter((a) => a.MetricName === 'ApproximateNumberOfMessagesVisible');
     expect(depth).toHaveLength(queues.length);
     for (const a of depth) expect(a).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' });
+  });
+
+  test.each(Object.values(FUNCTIONS).filter((d) => d.queue !== undefined).map((d) => d.name))("%s's queue has a backlog alarm on its oldest message", (name) => {
+    expect(alarmNamed(`dagy-dev-${name}-backlog`)).toMatchObject({ MetricName: 'ApproximateAgeOfOldestMessage', Namespace: 'AWS/SQS', Threshold: 300, ComparisonOperator: 'GreaterThanThreshold' });
   });
 
   test('failed and timed-out executions, stuck runs and the API 5xx rate are alarmed', () => {

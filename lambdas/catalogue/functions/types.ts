@@ -3,9 +3,11 @@ import type { EntityName } from '../entities';
 /**
  * How a function may touch a table; `bindTable` in lib/ turns this into env var + IAM grant.
  * describe: DescribeTable only (the health check); append: PutItem only (audit and access logs,
- * never UpdateItem/DeleteItem); readappend: reads plus PutItem (e.g. query the audit log and append).
+ * never UpdateItem/DeleteItem); readappend: reads plus PutItem (e.g. query the audit log and append);
+ * readupdate: reads, PutItem and UpdateItem, never DeleteItem or BatchWriteItem (usage events: put
+ * as a claim, then flipped applied in place).
  */
-export type TableAccess = 'describe' | 'read' | 'readwrite' | 'append' | 'readappend';
+export type TableAccess = 'describe' | 'read' | 'readwrite' | 'append' | 'readappend' | 'readupdate';
 export type BucketName = 'artifacts' | 'ingest';
 /**
  * name: the bucket's name only (env var, no grant), e.g. to validate configurations naming it.
@@ -62,5 +64,29 @@ export interface FunctionDef {
   untrusted?: true;
   /** Reserved concurrency: guaranteed to this function, and its ceiling (one tenant cannot starve the others). */
   reservedConcurrency?: number;
+  /**
+   * Rule deliveries reach this function through its own SQS queue, in batches: one invocation
+   * per batch instead of one per event. It then takes an SQS event and answers the records that
+   * failed (`batchItemFailures`); they are received again after the visibility timeout, at most
+   * `maxReceives` times, then dead-lettered.
+   */
+  queue?: QueueDelivery;
+}
+
+export interface QueueDelivery {
+  /** Records per invocation at most (SQS event source batch size). */
+  batchSize: number;
+  /** How long a batch may wait to fill (the event source's maximum batching window). */
+  batchingWindowSeconds: number;
+  /** Receives of a message before it is dead-lettered. */
+  maxReceives: number;
+}
+
+/**
+ * A queue's visibility timeout: six times the function's timeout plus its batching window, as
+ * AWS advises for Lambda's SQS event source (a batch in flight is never handed out twice).
+ */
+export function visibilityTimeoutSeconds(def: Pick<FunctionDef, 'timeoutSeconds' | 'queue'>): number {
+  return 6 * def.timeoutSeconds + (def.queue?.batchingWindowSeconds ?? 0);
 }
 

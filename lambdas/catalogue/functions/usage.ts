@@ -14,12 +14,16 @@ export const USAGE_FUNCTIONS: FunctionDef[] = [
   {
     name: 'usage-meter',
     entry: 'lambdas/usage/meter-handler.ts',
-    description: 'run and task run status events: usage events and per-period aggregates',
-    // UsageEvent: a conditional Put (once per event id); UsageAggregate: UpdateItem ADD counters.
-    tables: { UsageEvent: 'append', UsageAggregate: 'readwrite' },
+    description: 'run and task run status events, in batches from its queue: usage events and per-period aggregates',
+    // UsageEvent: a conditional Put (the claim, once per event id), a strong read of a claim found
+    // taken, and the UpdateItem that flips it applied; UsageAggregate: UpdateItem ADD counters.
+    tables: { UsageEvent: 'readupdate', UsageAggregate: 'readwrite' },
     buckets: {},
     capabilities: [],
     memoryMb: 256,
     timeoutSeconds: 30,
+    // One invocation meters up to 100 events: claims one by one, then one transaction per
+    // organization for the flips and the summed counters (lambdas/usage/usage-repository.ts).
+    queue: { batchSize: 100, batchingWindowSeconds: 1, maxReceives: 5 },
   },
 ];

@@ -35,6 +35,7 @@ describe('price table', () => {
     expect(1_000_000 * p.eventbridge_event).toBeCloseTo(1, 12);
     expect(1_000 * p.s3_put_request).toBeCloseTo(0.005, 12);
     expect(1_000 * p.s3_get_request).toBeCloseTo(0.0004, 12);
+    expect(1_000_000 * p.sqs_request).toBeCloseTo(0.4, 12);
     expect(PRICE_TABLE_AS_OF).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
@@ -70,9 +71,11 @@ describe('priceQuantities', () => {
 describe('task run quantities', () => {
   it('step-functions, lambda task: its own invocation per attempt, GB-seconds of its duration', () => {
     const q = taskRunQuantities(task(), 'step-functions', sizes);
-    // The runner's request and the usage meter's request for the attempt's event.
-    expect(q.lambda_requests).toBe(2);
-    expect(q.lambda_gb_seconds).toBeCloseTo(2 * 1 + 0.05 * 0.25, 9);
+    // The runner's request, and the attempt's event's share of a usage-meter batch (10 events, 0.1 s).
+    expect(q.lambda_requests).toBeCloseTo(1 + 1 / 10, 12);
+    expect(q.lambda_gb_seconds).toBeCloseTo(2 * 1 + (0.1 / 10) * 0.25, 9);
+    // The event's SQS send, and its share of the batch's receive and delete (10 messages each).
+    expect(q.sqs_requests).toBeCloseTo(1.2, 12);
     expect(q.fargate_vcpu_seconds).toBeUndefined();
     expect(q.eventbridge_events).toBe(2);
     expect(q.s3_put_requests).toBe(2);
@@ -99,8 +102,8 @@ describe('task run quantities', () => {
     for (const mode of ['lambda', 'ecs'] as const) {
       const q = taskRunQuantities(task(), mode, sizes);
       expect(q.fargate_vcpu_seconds).toBeUndefined();
-      // Only the usage meter's invocation.
-      expect(q.lambda_requests).toBe(1);
+      // Only the attempt's share of a usage-meter batch.
+      expect(q.lambda_requests).toBeCloseTo(1 / 10, 12);
     }
   });
 
@@ -134,7 +137,7 @@ describe('run cost', () => {
     const run = { started_at: at(0), completed_at: at(30), iterations: 0, task_runs: 5 };
     const lambda = runLevelQuantities({ ...run, executor: 'lambda' }, sizes);
     expect(lambda.step_functions_transitions).toBe(6);
-    expect(lambda.lambda_gb_seconds).toBeCloseTo(30 * 1 + 2 * 0.1 * 0.5 + 2 * 0.05 * 0.25, 9);
+    expect(lambda.lambda_gb_seconds).toBeCloseTo(30 * 1 + 2 * 0.1 * 0.5 + 2 * (0.1 / 10) * 0.25, 9);
     const ecs = runLevelQuantities({ ...run, executor: 'ecs' }, sizes);
     expect(ecs.fargate_vcpu_seconds).toBe(60);
     expect(ecs.fargate_gb_seconds).toBe(120);
