@@ -144,6 +144,11 @@ export interface RunListFilter {
   deployment_name?: string;
 }
 
+/** What parkLoop found: the run, the token parked before (if any), and the task names changed since that park. */
+export type LoopPark =
+  | { won: true; run: RunRecord; previous_token: string | null; changed: string[] }
+  | { won: false; current: RunRecord | null };
+
 export type RunTransition =
   | { won: true; run: RunRecord }
   /** `current` is the run as it is now (null when it does not exist). */
@@ -578,6 +583,67 @@ export class RunRepository {
       if (by !== undefined) b.add(field, by);
     }
     return this.conditionalUpdate(orgId, runId, b, guardConditions(b, guard));
+  }
+
+  /**
+   * Parks the advance loop's token (step-functions executor): wait_token and loop_iteration set,
+   * on the condition that the run is RUNNING, and the run's change set (the task names that
+   * completions registered since the last park, markTaskChanged) taken and emptied in the same
+   * write. `previous_token` is the token the last park left (null: none), so the caller can tell
+   * whether any other park happened since one of its own.
+   */
+  async parkLoop(orgId: string, runId: string, token: string, iteration: number): Promise<LoopPark> {
+    const now = isoNow(this.clock);
+    try {
+      const out = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: runPk(orgId, runId) },
+          UpdateExpression: 'SET wait_token = :token, loop_iteration = :iteration, updated_at = :now REMOVE changed_tasks',
+          ConditionExpression: 'attribute_exists(run_slug) AND #status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':token': token, ':iteration': iteration, ':now': now, ':running': 'RUNNING' },
+          // The whole item before the write: the change set it held, and the run (whose other fields the park does not touch).
+          ReturnValues: 'ALL_OLD',
+        }),
+      );
+      const old = out.Attributes ?? {};
+      const changed = old.changed_tasks instanceof Set ? [...(old.changed_tasks as Set<string>)] : [];
+      return {
+        won: true,
+        run: toRun({ ...old, wait_token: token, loop_iteration: iteration, updated_at: now }),
+        previous_token: typeof old.wait_token === 'string' ? old.wait_token : null,
+        changed,
+      };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return { won: false, current: await this.get(orgId, runId, { consistent: true }) };
+    }
+  }
+
+  /**
+   * Registers a task run's change (a completion recorded by its runner) in the run's change set,
+   * for the next park to take, and answers the run as it is after the write (its parked token):
+   * null when the run is not RUNNING (nothing to wake).
+   */
+  async markTaskChanged(orgId: string, runId: string, taskName: string): Promise<RunRecord | null> {
+    try {
+      const out = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: runPk(orgId, runId) },
+          UpdateExpression: 'ADD changed_tasks :names',
+          ConditionExpression: 'attribute_exists(run_slug) AND #status = :running',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':names': new Set([taskName]), ':running': 'RUNNING' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toRun(out.Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
   }
 
   /**

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
+  BatchGetCommand,
   BatchWriteCommand,
   GetCommand,
   QueryCommand,
@@ -111,6 +112,8 @@ export function taskRunId(runId: string, taskName: string): string {
 
 const taskPk = (orgId: string, runId: string) => `${orgId}#${runId}`;
 const BATCH_SIZE = 25;
+/** BatchGetItem's limit of keys per request. */
+const BATCH_GET_SIZE = 100;
 /** Items per TransactWriteItems. */
 const TRANSACT_LIMIT = 100;
 const MAX_BATCH_ROUNDS = 8;
@@ -216,6 +219,26 @@ export class TaskRunRepository {
       new GetCommand({ TableName: this.table, Key: { pk: taskPk(orgId, runId), task_name: taskName }, ConsistentRead: options.consistent ?? false }),
     );
     return out.Item === undefined ? null : toTaskRun(out.Item);
+  }
+
+  /**
+   * Some task runs of a run, by name (BatchGetItem, 100 keys a request, unprocessed keys retried);
+   * a name with no task run is left out.
+   */
+  async getMany(orgId: string, runId: string, taskNames: readonly string[], options: { consistent?: boolean } = {}): Promise<TaskRunRecord[]> {
+    const found: TaskRunRecord[] = [];
+    const names = [...new Set(taskNames)];
+    for (let i = 0; i < names.length; i += BATCH_GET_SIZE) {
+      let keys: Array<Record<string, unknown>> = names.slice(i, i + BATCH_GET_SIZE).map((task_name) => ({ pk: taskPk(orgId, runId), task_name }));
+      for (let round = 0; keys.length > 0; round++) {
+        if (round >= MAX_BATCH_ROUNDS) throw new Error(`task runs of run ${runId}: ${keys.length} reads left unprocessed`);
+        if (round > 0) await sleep(Math.min(1000, 25 * 2 ** round));
+        const out = await this.ddb.send(new BatchGetCommand({ RequestItems: { [this.table]: { Keys: keys, ConsistentRead: options.consistent ?? false } } }));
+        found.push(...(out.Responses?.[this.table] ?? []).map(toTaskRun));
+        keys = (out.UnprocessedKeys?.[this.table]?.Keys ?? []) as Array<Record<string, unknown>>;
+      }
+    }
+    return found;
   }
 
   /** Every task run of a run, by task name (all pages). */

@@ -54,9 +54,11 @@ function notBeforeMs(taskRun: TaskRunRecord): number | null {
 
 /**
  * One iteration of the step-functions executor's loop (the `Advance` state). In order:
- * 1. park this state's token on the Run (completions from now on will redeem it), unless the
- *    iteration was woken by the only task still running, which held the previous token (sole);
- * 2. read the task runs (strongly consistent: every completion recorded before 1 is seen);
+ * 1. park this state's token on the Run (completions from now on will redeem it) and take the
+ *    Run's change set, unless the iteration was woken by the only task still running, which held
+ *    the previous token (sole);
+ * 2. read the task runs (strongly consistent: every completion recorded before 1 is seen): only
+ *    the changed ones when this container holds the previous iteration's view (see LoopView);
  * 3. settle lost attempts, apply engine.advance: mark skips, finalize when done;
  * 4. dispatch the ready tasks whose retry delay is over (up to MAX_RUNNING_TASKS running),
  *    each PENDING → RUNNING then started asynchronously with this token;
@@ -75,22 +77,29 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   const heartbeat = options.heartbeat_seconds;
   if (iteration > options.max_iterations) return signal({ next: 'continue', iteration, wait_seconds: heartbeat });
 
+  // The view the previous iteration ended with, if it ran in this container (taken: a failed
+  // iteration leaves none behind).
+  const cached = takeView(org_id, run_id);
   let run: RunRecord;
+  let park: { previous_token: string | null; changed: string[] } | null = null;
   if (request.loop.sole === true) {
     // Woken by the only task the last iteration left running, with the token it was given: no
     // running task holds an older token, so nothing needs to find this one on the Run.
     run = await cachedRun(o, org_id, run_id);
   } else {
-    const parked = await o.runs.updateRunDetailed(org_id, run_id, { wait_token: token, loop_iteration: iteration }, { status: ['RUNNING'] });
+    const parked = await o.runs.parkLoop(org_id, run_id, token, iteration);
     if (!parked.won) return signal({ next: 'done', iteration, wait_seconds: heartbeat });
     run = parked.run;
+    park = parked;
     rememberRun(run);
   }
   const flow = await o.flows.get(org_id, run.flow_name, run.flow_version);
   const spec = flow.spec;
   const graph = graphOf(spec);
-  let byName = viewAfterSoleCompletion(org_id, run_id, request.loop);
-  if (byName === null) {
+  let byName = request.loop.sole === true ? viewAfterSoleCompletion(org_id, run_id, cached, request.loop) : null;
+  const soleView = byName !== null;
+  if (byName === null && park !== null) byName = await viewAfterChanges(o, org_id, run_id, cached, request.loop, park);
+  if (byName === null || byName.size < graph.tasks.length) {
     let listed = await o.taskRuns.listForRun(org_id, run_id, { consistent: true });
     if (listed.length < graph.tasks.length) {
       // The run starter writes every task run before the execution starts; complete an interrupted set.
@@ -154,8 +163,14 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   const raced = outcomes.some((r) => r === 'raced' || r === 'launch-failed');
   await publish();
 
-  // The view this iteration ends with: the next one, woken by a sole completion, starts from it.
-  rememberView(org_id, run_id, iteration, byName, loop.sole === true && outcomes.every((r) => r === 'started'));
+  // The view this iteration ends with: the next one starts from it when it runs here.
+  rememberView(org_id, run_id, {
+    iteration,
+    // A sole iteration parks nothing: the Run keeps the token its view's iteration found there.
+    run_token: park !== null ? token : soleView ? (cached?.run_token ?? null) : null,
+    sole: loop.sole === true && outcomes.every((r) => r === 'started'),
+    byName,
+  });
   if (running > 0) {
     // A container that finds its dispatch token stale cannot look up the newer one (it may read
     // nothing): while ECS attempts run, the loop also looks for their results every few seconds.
@@ -176,30 +191,62 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
 }
 
 /**
- * The task runs as an iteration left them, kept per container for the next iteration. Kept only
- * when that iteration left exactly one task running (sole): until that task's completion no other
- * writer changes the run's task runs (no other attempt is running; the cancel route ends the
- * execution), so the next iteration's view is this one plus the completion's record, which the
- * completion sends with its wake-up (LoopSignal.task_run). Any other wake-up (a heartbeat, a stale
- * token found on the Run, an ECS container, another container's view) reads every task run.
+ * The task runs as an iteration left them, kept per container for the next iteration, which
+ * starts from it in two cases (any other reads every task run):
+ * - sole: that iteration left exactly one task running. Until that task's completion no other
+ *   writer changes the run's task runs (no other attempt is running; the cancel route ends the
+ *   execution), so the next view is this one plus the completion's record, which the completion
+ *   sends with its wake-up (LoopSignal.task_run); the next iteration then does not park.
+ * - parked: the next iteration, parking, finds the token the view's iteration left on the Run (its
+ *   own, or for a sole iteration the one it found there) as the one before its own: no iteration
+ *   parked elsewhere since. Every change since that park is in the change set this park took, or
+ *   is named by its signal (loop-protocol.ts): it re-reads those task runs.
  */
-const VIEW_CACHE_SIZE = 200;
-const viewCache = new Map<string, { iteration: number; byName: Map<string, TaskRunRecord> }>();
+interface LoopView {
+  iteration: number;
+  /** The token on the Run when the view was made (null: unknown). */
+  run_token: string | null;
+  sole: boolean;
+  byName: Map<string, TaskRunRecord>;
+}
+/** Task runs kept in views at most, over all runs (a 2,000-task run's view is a few megabytes). */
+const VIEW_CACHE_TASK_RUNS = 20_000;
+const viewCache = new Map<string, LoopView>();
+let viewCacheTaskRuns = 0;
 
-function rememberView(orgId: string, runId: string, iteration: number, byName: Map<string, TaskRunRecord>, sole: boolean): void {
-  const key = `${orgId}#${runId}`;
-  viewCache.delete(key);
-  if (!sole) return;
-  viewCache.set(key, { iteration, byName });
-  if (viewCache.size > VIEW_CACHE_SIZE) viewCache.delete(viewCache.keys().next().value as string);
+function takeViewByKey(key: string): LoopView | undefined {
+  const view = viewCache.get(key);
+  if (view !== undefined) {
+    viewCache.delete(key);
+    viewCacheTaskRuns -= view.byName.size;
+  }
+  return view;
 }
 
-function viewAfterSoleCompletion(orgId: string, runId: string, loop: LoopSignal): Map<string, TaskRunRecord> | null {
+function takeView(orgId: string, runId: string): LoopView | undefined {
+  return takeViewByKey(`${orgId}#${runId}`);
+}
+
+function rememberView(orgId: string, runId: string, view: LoopView): void {
   const key = `${orgId}#${runId}`;
-  const cached = viewCache.get(key);
-  viewCache.delete(key);
+  // An iteration still launching its runners when the next one began (a completion redeemed its
+  // token first) ends after it: its view is older than the one kept.
+  const kept = viewCache.get(key);
+  if (kept !== undefined && kept.iteration > view.iteration) return;
+  takeViewByKey(key);
+  if (!view.sole && view.run_token === null) return;
+  viewCache.set(key, view);
+  viewCacheTaskRuns += view.byName.size;
+  // Oldest first (a Map keeps insertion order).
+  for (const oldest of viewCache.keys()) {
+    if (viewCacheTaskRuns <= VIEW_CACHE_TASK_RUNS) break;
+    takeViewByKey(oldest);
+  }
+}
+
+function viewAfterSoleCompletion(orgId: string, runId: string, cached: LoopView | undefined, loop: LoopSignal): Map<string, TaskRunRecord> | null {
   const completed = loop.task_run;
-  if (cached === undefined || loop.sole !== true || completed === undefined || cached.iteration !== loop.iteration) return null;
+  if (cached === undefined || !cached.sole || loop.sole !== true || completed === undefined || cached.iteration !== loop.iteration) return null;
   if (completed.org_id !== orgId || completed.run_id !== runId) return null;
   // The completion must be of the one attempt the view has running.
   const before = cached.byName.get(completed.task_name);
@@ -208,6 +255,25 @@ function viewAfterSoleCompletion(orgId: string, runId: string, loop: LoopSignal)
   if (running.length !== 1) return null;
   const byName = new Map(cached.byName);
   byName.set(completed.task_name, completed);
+  return byName;
+}
+
+/** The previous parking iteration's view with the task runs changed since re-read (strongly), or null. */
+async function viewAfterChanges(
+  o: OrchestratorServices,
+  orgId: string,
+  runId: string,
+  cached: LoopView | undefined,
+  loop: LoopSignal,
+  park: { previous_token: string | null; changed: string[] },
+): Promise<Map<string, TaskRunRecord> | null> {
+  // Only the view of the iteration just before, with no park since its own (or the one it found).
+  if (cached === undefined || cached.run_token === null || cached.iteration !== loop.iteration) return null;
+  if (park.previous_token !== cached.run_token) return null;
+  const changed = new Set(park.changed);
+  if (loop.changed_task !== undefined) changed.add(loop.changed_task);
+  const byName = new Map(cached.byName);
+  if (changed.size > 0) for (const taskRun of await o.taskRuns.getMany(orgId, runId, [...changed], { consistent: true })) byName.set(taskRun.task_name, taskRun);
   return byName;
 }
 
@@ -284,6 +350,9 @@ async function launch(
     const reason = `could not start the ${task.executor} runner: ${error instanceof Error ? error.message : String(error)}`;
     o.logger.error('dispatch failed', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: reason });
     apply(await failAttempt(o, run, task, started, reason));
+    // A completion may have woken the next iteration already, which read this task run RUNNING:
+    // the change set tells it (or the one after) to read it again.
+    await o.runs.markTaskChanged(run.org_id, run.run_id, name);
     return 'launch-failed';
   }
 }

@@ -13,10 +13,17 @@ import type { TaskRunRecord } from '../task-run-repository';
  * with SendTaskSuccess and a LoopSignal, which becomes `$.Payload`, the next iteration's input.
  *
  * Who redeems: a task completion, after its TaskRun transition is written. It first tries the token
- * it was dispatched with (the loop has usually not moved since), and when that one is stale, reads
- * the Run's current wait_token and redeems that. Because the token is parked before the task runs
- * are read, a completion either happened before the read (the advance sees it) or finds the parked
- * token (and wakes the loop): no completion is lost, and no lock is needed.
+ * it was dispatched with (the loop has usually not moved since), naming its task in the signal;
+ * when that one is stale, it adds its task to the Run's change set (`changed_tasks`), a write that
+ * answers the Run's current wait_token, and redeems that. Because the token is parked before the
+ * task runs are read, a completion either happened before the read (the advance sees it) or finds
+ * the parked token (and wakes the loop): no completion is lost, and no lock is needed.
+ *
+ * What changed: the park takes and empties the change set in the same write, and reports the token
+ * the previous park left. An iteration whose container still holds the view the previous parking
+ * iteration ended with (the same token) re-reads only the changed task runs: the set's names and
+ * the one its signal names. Any completion registers before it wakes: after the last park, in the
+ * set this park takes; before it, in the set that park took, whose iteration read it.
  */
 
 export interface LoopOptions {
@@ -58,6 +65,11 @@ export interface LoopSignal {
    * the task runs when it still holds the ended iteration's view (advance.ts, the loop view).
    */
   task_run?: TaskRunRecord;
+  /**
+   * Set by a completion (not sole) that redeemed the token it was dispatched with: its task, which
+   * the next Advance re-reads with the Run's change set (it did not add itself to the set).
+   */
+  changed_task?: string;
 }
 
 /** Step Functions' answers for a token whose state is over (or never was): not an error here. */
@@ -102,6 +114,8 @@ export interface WakeRequest {
   sole?: boolean;
   /** The completion's recorded task run (sent on with sole, see LoopSignal.task_run). */
   task_run?: TaskRunRecord | null;
+  /** The task whose run changed (a completion): registered in the Run's change set if the loop moved on. */
+  task_name?: string;
 }
 
 /**
@@ -117,10 +131,16 @@ export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; l
         wait_seconds: request.heartbeat_seconds ?? LOOP_DEFAULTS.heartbeat_seconds,
         ...(request.sole === true ? { sole: true } : {}),
         ...(request.sole === true && request.task_run ? { task_run: request.task_run } : {}),
+        ...(request.sole !== true && request.task_name !== undefined ? { changed_task: request.task_name } : {}),
       };
       if (await redeemToken(deps.sfn, request.token, signal)) return;
     }
-    const run: RunRecord | null = await deps.runs.get(request.org_id, request.run_id, { consistent: true });
+    // The loop moved on: a completion registers its task in the change set (the write answers the
+    // parked token); anyone else (the reconciler) only reads the Run.
+    const run: RunRecord | null =
+      request.task_name !== undefined
+        ? await deps.runs.markTaskChanged(request.org_id, request.run_id, request.task_name)
+        : await deps.runs.get(request.org_id, request.run_id, { consistent: true });
     if (run === null || run.status !== 'RUNNING' || run.wait_token === null) return;
     await redeemToken(deps.sfn, run.wait_token, {
       next: 'advance',

@@ -160,10 +160,52 @@ describe('run and task run repositories', () => {
       expect(await stores.runs.updateRun(org, 'no-such-run', { wait_token: 'x' })).toBe(false);
       await expect(stores.runs.updateRun(org, run.run_id, { status: 'RUNNING' } as never)).rejects.toThrow('cannot be updated');
     });
+    it("the loop's change set: completions add their task and get the parked token; a park takes and empties the set and tells the token before it", async () => {
+      const org = newOrg();
+      const { run } = await stores.runs.create(newRun(org));
+      // Not RUNNING: nothing to wake, nothing parked.
+      expect(await stores.runs.markTaskChanged(org, run.run_id, 'a')).toBeNull();
+      expect(await stores.runs.parkLoop(org, run.run_id, 't1', 1)).toMatchObject({ won: false, current: { status: 'QUEUED' } });
+      await stores.runs.transitionRun(org, run.run_id, ['QUEUED'], 'RUNNING');
+
+      const first = await stores.runs.parkLoop(org, run.run_id, 't1', 1);
+      expect(first).toMatchObject({ won: true, previous_token: null, changed: [], run: { run_id: run.run_id, wait_token: 't1', loop_iteration: 1, flow_name: 'etl', parameters: { day: '2026-03-01' } } });
+      // Two completions (one of them twice): the set holds each task once; each answer carries the parked token.
+      expect(await stores.runs.markTaskChanged(org, run.run_id, 'a')).toMatchObject({ wait_token: 't1', loop_iteration: 1 });
+      await stores.runs.markTaskChanged(org, run.run_id, 'b');
+      await stores.runs.markTaskChanged(org, run.run_id, 'a');
+      const second = await stores.runs.parkLoop(org, run.run_id, 't2', 2);
+      expect(second.won).toBe(true);
+      if (!second.won) return;
+      expect(second.previous_token).toBe('t1');
+      expect(second.changed.sort()).toEqual(['a', 'b']);
+      // Emptied by the park that took it.
+      const third = await stores.runs.parkLoop(org, run.run_id, 't3', 3);
+      expect(third).toMatchObject({ won: true, previous_token: 't2', changed: [] });
+      expect(await stores.runs.get(org, run.run_id, { consistent: true })).toMatchObject({ wait_token: 't3', loop_iteration: 3 });
+      // Another organization's run, or a run that ended: no change registered, no park.
+      expect(await stores.runs.markTaskChanged(newOrg(), run.run_id, 'a')).toBeNull();
+      await stores.runs.transitionRun(org, run.run_id, ['RUNNING'], 'SUCCEEDED');
+      expect(await stores.runs.markTaskChanged(org, run.run_id, 'c')).toBeNull();
+      expect((await stores.runs.parkLoop(org, run.run_id, 't4', 4)).won).toBe(false);
+    });
   });
 
   describe('task runs', () => {
     const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({ task_name: `task-${String(i).padStart(3, '0')}` }));
+
+    it("getMany reads the named task runs of a run (more than one request's worth), strongly, and leaves out unknown names", async () => {
+      const org = newOrg();
+      const runId = uuidv7();
+      await stores.taskRuns.createMany(org, runId, tasks(130));
+      await stores.taskRuns.start(org, runId, 'task-007', { executor: 'lambda' });
+      const names = [...tasks(130).map((t) => t.task_name), 'no-such-task', 'task-007'];
+      const got = await stores.taskRuns.getMany(org, runId, names, { consistent: true });
+      expect(got).toHaveLength(130);
+      expect(got.find((t) => t.task_name === 'task-007')?.status).toBe('RUNNING');
+      expect(await stores.taskRuns.getMany(newOrg(), runId, ['task-001'], { consistent: true })).toEqual([]);
+      expect(await stores.taskRuns.getMany(org, runId, [])).toEqual([]);
+    });
 
     it('creates many PENDING task runs in batches, idempotently, with stable ids', async () => {
       const org = newOrg();
