@@ -56,7 +56,7 @@ function notBeforeMs(taskRun: TaskRunRecord): number | null {
  * One iteration of the step-functions executor's loop (the `Advance` state). In order:
  * 1. park this state's token on the Run (completions from now on will redeem it) and take the
  *    Run's change set, unless the iteration was woken by the only task still running, which held
- *    the previous token (sole);
+ *    the previous token (sole); such an iteration parks before step 4 if it starts several tasks;
  * 2. read the task runs (strongly consistent: every completion recorded before 1 is seen): only
  *    the changed ones when this container holds the previous iteration's view (see LoopView);
  * 3. settle lost attempts, apply engine.advance: mark skips, finalize when done;
@@ -158,6 +158,15 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   });
   const toStart = due.slice(0, Math.max(0, MAX_RUNNING_TASKS - running));
   const loop: LoopToken = { token, iteration, heartbeat_seconds: heartbeat, sole: running + toStart.length === 1 };
+  let parkedLate = false;
+  if (park === null && running + toStart.length > 1) {
+    // Woken by a sole completion, this iteration parked nothing, but it leaves several tasks
+    // running: their completions look for the loop's token on the Run (loop-protocol.ts), so it
+    // goes there before any of them starts. The change set stays for the next park to take.
+    const parked = await o.runs.updateRunDetailed(org_id, run_id, { wait_token: token, loop_iteration: iteration }, { status: ['RUNNING'] });
+    if (!parked.won) return signal({ next: 'done', iteration, wait_seconds: heartbeat });
+    parkedLate = true;
+  }
   const outcomes = await dispatchAll(o, run, spec, flow.artifact, byName, toStart, loop, apply);
   running += outcomes.filter((r) => r === 'started').length;
   const raced = outcomes.some((r) => r === 'raced' || r === 'launch-failed');
@@ -166,8 +175,9 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   // The view this iteration ends with: the next one starts from it when it runs here.
   rememberView(org_id, run_id, {
     iteration,
-    // A sole iteration parks nothing: the Run keeps the token its view's iteration found there.
-    run_token: park !== null ? token : soleView ? (cached?.run_token ?? null) : null,
+    // A sole iteration parks nothing (unless it starts several tasks): the Run keeps the token its
+    // view's iteration found there.
+    run_token: park !== null || parkedLate ? token : soleView ? (cached?.run_token ?? null) : null,
     sole: loop.sole === true && outcomes.every((r) => r === 'started'),
     byName,
   });
@@ -199,8 +209,8 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
  *   sends with its wake-up (LoopSignal.task_run); the next iteration then does not park.
  * - parked: the next iteration, parking, finds the token the view's iteration left on the Run (its
  *   own, or for a sole iteration the one it found there) as the one before its own: no iteration
- *   parked elsewhere since. Every change since that park is in the change set this park took, or
- *   is named by its signal (loop-protocol.ts): it re-reads those task runs.
+ *   parked elsewhere since. Every change since that park is in the change set this park took
+ *   (loop-protocol.ts): it re-reads those task runs.
  */
 interface LoopView {
   iteration: number;
@@ -271,7 +281,6 @@ async function viewAfterChanges(
   if (cached === undefined || cached.run_token === null || cached.iteration !== loop.iteration) return null;
   if (park.previous_token !== cached.run_token) return null;
   const changed = new Set(park.changed);
-  if (loop.changed_task !== undefined) changed.add(loop.changed_task);
   const byName = new Map(cached.byName);
   if (changed.size > 0) for (const taskRun of await o.taskRuns.getMany(orgId, runId, [...changed], { consistent: true })) byName.set(taskRun.task_name, taskRun);
   return byName;

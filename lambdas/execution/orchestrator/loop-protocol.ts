@@ -12,18 +12,21 @@ import type { TaskRunRecord } from '../task-run-repository';
  * runs, dispatches what is ready, and returns; the state then waits until someone redeems the token
  * with SendTaskSuccess and a LoopSignal, which becomes `$.Payload`, the next iteration's input.
  *
- * Who redeems: a task completion, after its TaskRun transition is written. It first tries the token
- * it was dispatched with (the loop has usually not moved since), naming its task in the signal;
- * when that one is stale, it adds its task to the Run's change set (`changed_tasks`), a write that
- * answers the Run's current wait_token, and redeems that. Because the token is parked before the
- * task runs are read, a completion either happened before the read (the advance sees it) or finds
- * the parked token (and wakes the loop): no completion is lost, and no lock is needed.
+ * Who redeems: a task completion, after its TaskRun transition is written. The only task its
+ * iteration left running (sole) first tries the token it was dispatched with (the loop cannot
+ * have moved since, unless its heartbeat ran out). Any other completion adds its task to the Run's
+ * change set (`changed_tasks`), a write that answers the Run's current wait_token, and redeems
+ * that: with several tasks running, the token a task was dispatched with is stale for all but the
+ * first to finish, so trying it first would cost most completions a failed redeem. Because the
+ * token is parked before the task runs are read, a completion either happened before the read (the
+ * advance sees it) or finds the parked token (and wakes the loop): no completion is lost, and no
+ * lock is needed.
  *
  * What changed: the park takes and empties the change set in the same write, and reports the token
- * the previous park left. An iteration whose container still holds the view the previous parking
- * iteration ended with (the same token) re-reads only the changed task runs: the set's names and
- * the one its signal names. Any completion registers before it wakes: after the last park, in the
- * set this park takes; before it, in the set that park took, whose iteration read it.
+ * the previous park left. An iteration whose container still holds the view the previous iteration
+ * ended with (and no park since) re-reads only the changed task runs. Any completion but a sole
+ * one registers before it wakes: after the last park, in the set this park takes; before it, in
+ * the set that park took, whose iteration read it. A sole completion's record travels in its signal.
  */
 
 export interface LoopOptions {
@@ -65,11 +68,6 @@ export interface LoopSignal {
    * the task runs when it still holds the ended iteration's view (advance.ts, the loop view).
    */
   task_run?: TaskRunRecord;
-  /**
-   * Set by a completion (not sole) that redeemed the token it was dispatched with: its task, which
-   * the next Advance re-reads with the Run's change set (it did not add itself to the set).
-   */
-  changed_task?: string;
 }
 
 /** Step Functions' answers for a token whose state is over (or never was): not an error here. */
@@ -114,7 +112,7 @@ export interface WakeRequest {
   sole?: boolean;
   /** The completion's recorded task run (sent on with sole, see LoopSignal.task_run). */
   task_run?: TaskRunRecord | null;
-  /** The task whose run changed (a completion): registered in the Run's change set if the loop moved on. */
+  /** The task whose run changed (a completion): registered in the Run's change set unless it is the sole one and its token is live. */
   task_name?: string;
 }
 
@@ -124,19 +122,20 @@ export interface WakeRequest {
  */
 export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; logger: Logger }, request: WakeRequest): Promise<void> {
   try {
-    if (request.token !== undefined && request.iteration !== undefined) {
+    // The sole running task (no change-set entry: its record travels in the signal), or a waker
+    // that names no task.
+    if (request.token !== undefined && request.iteration !== undefined && (request.sole === true || request.task_name === undefined)) {
       const signal: LoopSignal = {
         next: 'advance',
         iteration: request.iteration,
         wait_seconds: request.heartbeat_seconds ?? LOOP_DEFAULTS.heartbeat_seconds,
         ...(request.sole === true ? { sole: true } : {}),
         ...(request.sole === true && request.task_run ? { task_run: request.task_run } : {}),
-        ...(request.sole !== true && request.task_name !== undefined ? { changed_task: request.task_name } : {}),
       };
       if (await redeemToken(deps.sfn, request.token, signal)) return;
     }
-    // The loop moved on: a completion registers its task in the change set (the write answers the
-    // parked token); anyone else (the reconciler) only reads the Run.
+    // A completion registers its task in the change set (the write answers the parked token);
+    // anyone else (the reconciler) only reads the Run.
     const run: RunRecord | null =
       request.task_name !== undefined
         ? await deps.runs.markTaskChanged(request.org_id, request.run_id, request.task_name)

@@ -92,9 +92,11 @@ describeExecutorScenarios('step-functions', (fx) => {
     });
     const org = fx().tenant.org_id;
     const runId = await createQueuedRun(fx().platform, org, flow, ['lost', 'after']);
-    // The attempt started 75 s ago and no runner holds it: its result can no longer come
-    // (timeout 1 s + grace), a second or so after the execution starts.
-    const past = new ManualClock(Date.now() - 75_000);
+    // The attempt started 72 s ago and no runner holds it: its result can no longer come
+    // (timeout 1 s + grace + the runner's reserve: 76 s) a few seconds after the execution starts,
+    // so the first iteration finds it still running even on a loaded machine, and a heartbeat
+    // finds it lost.
+    const past = new ManualClock(Date.now() - 72_000);
     const { taskRuns } = repositoriesOf(fx().platform, past);
     expect(await taskRuns.start(org, runId, 'lost', { executor: 'lambda', attempt: 0 })).toBe(true);
     const arn = await startExecution(fx().platform, runId, { org_id: org, run_id: runId, options: { heartbeat_seconds: 1 } });
