@@ -29,8 +29,11 @@ const PLACEHOLDER_RUNNER =
 
 /**
  * Bundles lambdas/execution/ecs-runner.ts into `<outputDir>/ecs-runner.mjs` with the local esbuild
- * (no Docker): one ESM file for Node.js 22 with every dependency inside, the SDK included, and an
- * inline source map, since the container's bootstrap downloads this one file and nothing beside it.
+ * (no Docker): one ESM file for Node.js 22 with every dependency inside, the SDK included, minified
+ * with its names kept (a stack trace names its functions). Its source map goes beside it
+ * (`ecs-runner.mjs.map`, deployed with it, for reading a trace afterwards) and is not loaded by the
+ * container: every run starts a container, and parsing an inline map on each start cost more CPU
+ * than loading the code (bench/PROFILE-NOTES.md, fourth pass).
  */
 export function bundleEcsRunner(outputDir: string): string {
   const outfile = path.join(outputDir, ECS_RUNNER_BUNDLE_FILE);
@@ -45,7 +48,8 @@ export function bundleEcsRunner(outputDir: string): string {
     mainFields: ['module', 'main'],
     banner: { js: ESM_REQUIRE_BANNER },
     minify: true,
-    sourcemap: 'inline',
+    keepNames: true,
+    sourcemap: 'external',
     sourcesContent: false,
     logLevel: 'warning',
   });

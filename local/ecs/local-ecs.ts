@@ -147,7 +147,7 @@ export class LocalEcs {
     for (const o of overrides) for (const e of o.environment ?? []) if (e.name !== undefined) env[e.name] = e.value ?? '';
 
     if (this.launcher === undefined) throw new AwsApiError('ServerException', 'the local ECS is not started', 500);
-    const child = this.launcher.spawn(process.execPath, [...hostPermissionFlags([this.bundleDir], scratch), '--enable-source-maps', this.bundle], { cwd: scratch, env, user: asUser });
+    const child = this.launcher.spawn(process.execPath, [...hostPermissionFlags([this.bundleDir], scratch), this.bundle], { cwd: scratch, env, user: asUser });
     let output = '';
     child.onOutput((text) => {
       output = (output + text).slice(-KEPT_OUTPUT_BYTES);

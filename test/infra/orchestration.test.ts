@@ -125,7 +125,8 @@ describe('ECS runner', () => {
         Match.objectLike({
           Name: 'runner',
           Image: RUNNER_IMAGE,
-          Command: ['node', '--enable-source-maps', '-e', Match.stringLikeRegexp(`process\\.env\\.${ENV.runnerUrl}`)],
+          // Without --enable-source-maps: a container starts per run, and the map's parse doubled its start.
+          Command: ['node', '-e', Match.stringLikeRegexp(`process\\.env\\.${ENV.runnerUrl}`)],
           LogConfiguration: Match.objectLike({ LogDriver: 'awslogs' }),
         }),
       ],
@@ -196,13 +197,15 @@ describe('ECS runner bundle', () => {
   test('bundles with the local esbuild into one ESM file that loads and runs on Node.js', () => {
     const outDir = mkdtempSync(path.join(tmpdir(), 'dagy-runner-'));
     const file = bundleEcsRunner(outDir);
-    expect(readdirSync(outDir)).toEqual(['ecs-runner.mjs']);
+    // The map beside the bundle, not inside it, and not named by it (the container never loads it).
+    expect(readdirSync(outDir).sort()).toEqual(['ecs-runner.mjs', 'ecs-runner.mjs.map']);
     const code = readFileSync(file, 'utf8');
     expect(code.startsWith(ESM_REQUIRE_BANNER)).toBe(true);
-    expect(code).toContain('sourceMappingURL=data:application/json;base64,');
+    expect(code).not.toContain('sourceMappingURL');
+    expect(JSON.parse(readFileSync(`${file}.map`, 'utf8')).sources.some((s: string) => s.endsWith('lambdas/execution/ecs-runner.ts'))).toBe(true);
     // Every import resolves inside the bundle: started without its environment, the runner gets
     // as far as the configuration check and exits 1 with the missing variables named.
-    const run = spawnSync(process.execPath, ['--enable-source-maps', file], {
+    const run = spawnSync(process.execPath, [file], {
       cwd: outDir,
       env: { PATH: process.env.PATH },
       encoding: 'utf8',
