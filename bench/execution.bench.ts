@@ -131,10 +131,11 @@ export async function run(): Promise<Record<string, unknown>> {
         const c100 = await runToEnd('chain100', executor);
         const f200 = await runToEnd('fanout200', executor);
         const awsPerTaskFanout = perTaskByService(201);
+        const ddbFanoutByCommand = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('ddb:')).sort());
         // 3. Makespan ÷ critical path, uneven durations.
         const u = await runToEnd('uneven', executor);
         const makespan = Date.parse(u.run.completed_at!) - Date.parse(u.run.started_at!);
-        return { c20, ddbExecution, ddbUsageMeter, ddbByCommand, awsPerTask, awsPerTaskFanout, c100, f200, u, makespan };
+        return { c20, ddbExecution, ddbUsageMeter, ddbByCommand, awsPerTask, awsPerTaskFanout, ddbFanoutByCommand, c100, f200, u, makespan };
       };
       const measured = new Map<Executor, Awaited<ReturnType<typeof measure>>>();
       for (const executor of EXECUTORS) measured.set(executor, await measure(executor));
@@ -158,6 +159,7 @@ export async function run(): Promise<Record<string, unknown>> {
               ddb_requests_usage_meter_chain20: m.ddbUsageMeter,
               aws_requests_per_task_run_by_service: m.awsPerTask,
               aws_requests_per_task_run_fanout200_by_service: m.awsPerTaskFanout,
+              ddb_requests_fanout200_by_command: m.ddbFanoutByCommand,
               ...(executor === 'step-functions'
                 ? {
                     state_transitions_per_task: round(m.c20.transitions / 20),
