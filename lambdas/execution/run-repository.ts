@@ -594,31 +594,21 @@ export class RunRepository {
    */
   async parkLoop(orgId: string, runId: string, token: string, iteration: number): Promise<LoopPark> {
     const now = isoNow(this.clock);
-    try {
-      const out = await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: runPk(orgId, runId) },
-          UpdateExpression: 'SET wait_token = :token, loop_iteration = :iteration, updated_at = :now REMOVE changed_tasks',
-          ConditionExpression: 'attribute_exists(run_slug) AND #status = :running',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':token': token, ':iteration': iteration, ':now': now, ':running': 'RUNNING' },
-          // The whole item before the write: the change set it held, and the run (whose other fields the park does not touch).
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      const old = out.Attributes ?? {};
-      const changed = old.changed_tasks instanceof Set ? [...(old.changed_tasks as Set<string>)] : [];
-      return {
-        won: true,
-        run: toRun({ ...old, wait_token: token, loop_iteration: iteration, updated_at: now }),
-        previous_token: typeof old.wait_token === 'string' ? old.wait_token : null,
-        changed,
-      };
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      return { won: false, current: await this.get(orgId, runId, { consistent: true }) };
-    }
+    // The whole item before the write: the change set it held, and the run (whose other fields the park does not touch).
+    const old = await this.updateIfRunning(
+      orgId,
+      runId,
+      'SET wait_token = :token, loop_iteration = :iteration, updated_at = :now REMOVE changed_tasks',
+      { ':token': token, ':iteration': iteration, ':now': now },
+      'ALL_OLD',
+    );
+    if (old === null) return { won: false, current: await this.get(orgId, runId, { consistent: true }) };
+    return {
+      won: true,
+      run: toRun({ ...old, wait_token: token, loop_iteration: iteration, updated_at: now }),
+      previous_token: typeof old.wait_token === 'string' ? old.wait_token : null,
+      changed: old.changed_tasks instanceof Set ? [...(old.changed_tasks as Set<string>)] : [],
+    };
   }
 
   /**
@@ -627,19 +617,31 @@ export class RunRepository {
    * null when the run is not RUNNING (nothing to wake).
    */
   async markTaskChanged(orgId: string, runId: string, taskName: string): Promise<RunRecord | null> {
+    const after = await this.updateIfRunning(orgId, runId, 'ADD changed_tasks :names', { ':names': new Set([taskName]) }, 'ALL_NEW');
+    return after === null ? null : toRun(after);
+  }
+
+  /** One UpdateItem on the condition that the run exists and is RUNNING: the item as asked, or null when it is not. */
+  private async updateIfRunning(
+    orgId: string,
+    runId: string,
+    expression: string,
+    values: Record<string, unknown>,
+    returnValues: 'ALL_OLD' | 'ALL_NEW',
+  ): Promise<Record<string, unknown> | null> {
     try {
       const out = await this.ddb.send(
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: runPk(orgId, runId) },
-          UpdateExpression: 'ADD changed_tasks :names',
+          UpdateExpression: expression,
           ConditionExpression: 'attribute_exists(run_slug) AND #status = :running',
           ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':names': new Set([taskName]), ':running': 'RUNNING' },
-          ReturnValues: 'ALL_NEW',
+          ExpressionAttributeValues: { ...values, ':running': 'RUNNING' },
+          ReturnValues: returnValues,
         }),
       );
-      return toRun(out.Attributes ?? {});
+      return out.Attributes ?? {};
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return null;
       throw error;
