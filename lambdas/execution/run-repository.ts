@@ -588,7 +588,7 @@ export class RunRepository {
   /**
    * Parks the advance loop's token (step-functions executor): wait_token and loop_iteration set,
    * on the condition that the run is RUNNING, and the run's change set (the task names that
-   * completions registered since the last park, markTaskChanged) taken and emptied in the same
+   * completions registered since the last park, markTasksChanged) taken and emptied in the same
    * write. `previous_token` is the token the last park left (null: none), so the caller can tell
    * whether any other park happened since one of its own.
    */
@@ -612,12 +612,13 @@ export class RunRepository {
   }
 
   /**
-   * Registers a task run's change (a completion recorded by its runner) in the run's change set,
-   * for the next park to take, and answers the run as it is after the write (its parked token):
-   * null when the run is not RUNNING (nothing to wake).
+   * Registers task runs' changes (completions recorded outside the loop's iteration) in the run's
+   * change set, for the next park to take, and answers the run as it is after the write (its
+   * parked token): null when the run is not RUNNING (nothing to wake).
    */
-  async markTaskChanged(orgId: string, runId: string, taskName: string): Promise<RunRecord | null> {
-    const after = await this.updateIfRunning(orgId, runId, 'ADD changed_tasks :names', { ':names': new Set([taskName]) }, 'ALL_NEW');
+  async markTasksChanged(orgId: string, runId: string, taskNames: readonly string[]): Promise<RunRecord | null> {
+    if (taskNames.length === 0) throw new Error('markTasksChanged: no task named');
+    const after = await this.updateIfRunning(orgId, runId, 'ADD changed_tasks :names', { ':names': new Set(taskNames) }, 'ALL_NEW');
     return after === null ? null : toRun(after);
   }
 

@@ -262,8 +262,11 @@ export async function syncEcsObject(o: OrchestratorServices, key: string): Promi
   const taskRuns = await o.taskRuns.listForRun(orgId, runId, { consistent: true });
   const running = taskRuns.filter((t) => t.status === 'RUNNING' && taskSlot(t.task_name, t.attempt) === slot);
   const transitions = await collectTaskResults(o, run, graph.specs, running);
-  if (transitions.some((t) => t.won)) {
-    await o.events.taskRunStatusChanged(run, transitions.flatMap((t) => (t.won ? [t.taskRun] : [])));
-    await wakeRunLoop({ sfn: o.sfn, runs: o.runs, logger: o.logger }, { org_id: orgId, run_id: runId });
+  const won = transitions.flatMap((t) => (t.won ? [t.taskRun] : []));
+  if (won.length > 0) {
+    await o.events.taskRunStatusChanged(run, won);
+    // Recorded outside the loop's iteration (and the result object discarded): the change set
+    // tells the next iteration to read these task runs again (loop-protocol.ts).
+    await wakeRunLoop({ sfn: o.sfn, runs: o.runs, logger: o.logger }, { org_id: orgId, run_id: runId, task_names: won.map((t) => t.task_name) });
   }
 }

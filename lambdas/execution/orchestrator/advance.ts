@@ -361,7 +361,7 @@ async function launch(
     apply(await failAttempt(o, run, task, started, reason));
     // A completion may have woken the next iteration already, which read this task run RUNNING:
     // the change set tells it (or the one after) to read it again.
-    await o.runs.markTaskChanged(run.org_id, run.run_id, name);
+    await o.runs.markTasksChanged(run.org_id, run.run_id, [name]);
     return 'launch-failed';
   }
 }

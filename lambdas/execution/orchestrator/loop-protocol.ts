@@ -112,8 +112,8 @@ export interface WakeRequest {
   sole?: boolean;
   /** The completion's recorded task run (sent on with sole, see LoopSignal.task_run). */
   task_run?: TaskRunRecord | null;
-  /** The task whose run changed (a completion): registered in the Run's change set unless it is the sole one and its token is live. */
-  task_name?: string;
+  /** The tasks whose runs changed (completions): registered in the Run's change set unless the sole one's token is live. */
+  task_names?: readonly string[];
 }
 
 /**
@@ -124,7 +124,8 @@ export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; l
   try {
     // The sole running task (no change-set entry: its record travels in the signal), or a waker
     // that names no task.
-    if (request.token !== undefined && request.iteration !== undefined && (request.sole === true || request.task_name === undefined)) {
+    const changed = request.task_names ?? [];
+    if (request.token !== undefined && request.iteration !== undefined && (request.sole === true || changed.length === 0)) {
       const signal: LoopSignal = {
         next: 'advance',
         iteration: request.iteration,
@@ -137,8 +138,8 @@ export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; l
     // A completion registers its task in the change set (the write answers the parked token);
     // anyone else (the reconciler) only reads the Run.
     const run: RunRecord | null =
-      request.task_name !== undefined
-        ? await deps.runs.markTaskChanged(request.org_id, request.run_id, request.task_name)
+      changed.length > 0
+        ? await deps.runs.markTasksChanged(request.org_id, request.run_id, changed)
         : await deps.runs.get(request.org_id, request.run_id, { consistent: true });
     if (run === null || run.status !== 'RUNNING' || run.wait_token === null) return;
     await redeemToken(deps.sfn, run.wait_token, {

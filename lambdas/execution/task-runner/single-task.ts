@@ -188,7 +188,7 @@ export async function runSingleTask(
       heartbeat_seconds: event.loop.heartbeat_seconds,
       sole: event.loop.sole === true,
       task_run: recorded,
-      task_name: event.task_name,
+      task_names: [event.task_name],
     },
   );
   // The event goes out after the loop is woken: it is not on the run's critical path.

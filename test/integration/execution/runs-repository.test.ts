@@ -164,16 +164,16 @@ describe('run and task run repositories', () => {
       const org = newOrg();
       const { run } = await stores.runs.create(newRun(org));
       // Not RUNNING: nothing to wake, nothing parked.
-      expect(await stores.runs.markTaskChanged(org, run.run_id, 'a')).toBeNull();
+      expect(await stores.runs.markTasksChanged(org, run.run_id, ['a'])).toBeNull();
       expect(await stores.runs.parkLoop(org, run.run_id, 't1', 1)).toMatchObject({ won: false, current: { status: 'QUEUED' } });
       await stores.runs.transitionRun(org, run.run_id, ['QUEUED'], 'RUNNING');
 
       const first = await stores.runs.parkLoop(org, run.run_id, 't1', 1);
       expect(first).toMatchObject({ won: true, previous_token: null, changed: [], run: { run_id: run.run_id, wait_token: 't1', loop_iteration: 1, flow_name: 'etl', parameters: { day: '2026-03-01' } } });
       // Two completions (one of them twice): the set holds each task once; each answer carries the parked token.
-      expect(await stores.runs.markTaskChanged(org, run.run_id, 'a')).toMatchObject({ wait_token: 't1', loop_iteration: 1 });
-      await stores.runs.markTaskChanged(org, run.run_id, 'b');
-      await stores.runs.markTaskChanged(org, run.run_id, 'a');
+      expect(await stores.runs.markTasksChanged(org, run.run_id, ['a'])).toMatchObject({ wait_token: 't1', loop_iteration: 1 });
+      await stores.runs.markTasksChanged(org, run.run_id, ['b', 'a']);
+      await stores.runs.markTasksChanged(org, run.run_id, ['a']);
       const second = await stores.runs.parkLoop(org, run.run_id, 't2', 2);
       expect(second.won).toBe(true);
       if (!second.won) return;
@@ -184,9 +184,9 @@ describe('run and task run repositories', () => {
       expect(third).toMatchObject({ won: true, previous_token: 't2', changed: [] });
       expect(await stores.runs.get(org, run.run_id, { consistent: true })).toMatchObject({ wait_token: 't3', loop_iteration: 3 });
       // Another organization's run, or a run that ended: no change registered, no park.
-      expect(await stores.runs.markTaskChanged(newOrg(), run.run_id, 'a')).toBeNull();
+      expect(await stores.runs.markTasksChanged(newOrg(), run.run_id, ['a'])).toBeNull();
       await stores.runs.transitionRun(org, run.run_id, ['RUNNING'], 'SUCCEEDED');
-      expect(await stores.runs.markTaskChanged(org, run.run_id, 'c')).toBeNull();
+      expect(await stores.runs.markTasksChanged(org, run.run_id, ['c'])).toBeNull();
       expect((await stores.runs.parkLoop(org, run.run_id, 't4', 4)).won).toBe(false);
     });
   });
