@@ -277,7 +277,9 @@ async function viewAfterChanges(
   loop: LoopSignal,
   park: { previous_token: string | null; changed: string[] },
 ): Promise<Map<string, TaskRunRecord> | null> {
-  // Only the view of the iteration just before, with no park since its own (or the one it found).
+  // Only the view of the iteration just before, with no park since its own (or the one it found),
+  // and not when a heartbeat or a wake-up naming no change asks for every task run.
+  if (loop.reread === true) return null;
   if (cached === undefined || cached.run_token === null || cached.iteration !== loop.iteration) return null;
   if (park.previous_token !== cached.run_token) return null;
   const changed = new Set(park.changed);

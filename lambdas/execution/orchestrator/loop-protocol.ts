@@ -68,6 +68,12 @@ export interface LoopSignal {
    * the task runs when it still holds the ended iteration's view (advance.ts, the loop view).
    */
   task_run?: TaskRunRecord;
+  /**
+   * Read every task run, not only the changed ones: set by the Heartbeat state and by a wake-up
+   * that names no change (the reconciler's), so that a completion whose change-set write was lost
+   * (its wake-up failed) is found by the next heartbeat, as before the change set.
+   */
+  reread?: true;
 }
 
 /** Step Functions' answers for a token whose state is over (or never was): not an error here. */
@@ -132,6 +138,7 @@ export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; l
         wait_seconds: request.heartbeat_seconds ?? LOOP_DEFAULTS.heartbeat_seconds,
         ...(request.sole === true ? { sole: true } : {}),
         ...(request.sole === true && request.task_run ? { task_run: request.task_run } : {}),
+        ...(changed.length === 0 ? { reread: true as const } : {}),
       };
       if (await redeemToken(deps.sfn, request.token, signal)) return;
     }
@@ -146,6 +153,7 @@ export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; l
       next: 'advance',
       iteration: run.loop_iteration,
       wait_seconds: loopOptions(run.orchestration).heartbeat_seconds,
+      ...(changed.length === 0 ? { reread: true as const } : {}),
     });
   } catch (error) {
     deps.logger.warn('could not wake the run loop', {

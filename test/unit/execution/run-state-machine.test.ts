@@ -134,13 +134,13 @@ describe('the run state machine, run locally with scripted functions', () => {
     expect(() => h.sfn().sendTaskResult('garbage', { output: {} })).toThrow(expect.objectContaining({ type: 'InvalidToken' }) as AwsApiError);
   });
 
-  test('no completion within wait_seconds: the Heartbeat state advances with the next iteration number', async () => {
-    const seen: Array<{ iteration: number; wait: number }> = [];
+  test('no completion within wait_seconds: the Heartbeat state advances with the next iteration number, asking for every task run', async () => {
+    const seen: Array<{ iteration: number; wait: number; reread?: boolean }> = [];
     const h = harness({
       start: () => running('step-functions', { options: { heartbeat_seconds: 300, max_iterations: 1500 }, Payload: { next: 'advance', iteration: 0, wait_seconds: 1 } }),
       advance: (payload, sfn) => {
-        const loop = payload.loop as { iteration: number; wait_seconds: number };
-        seen.push({ iteration: loop.iteration, wait: loop.wait_seconds });
+        const loop = payload.loop as { iteration: number; wait_seconds: number; reread?: boolean };
+        seen.push({ iteration: loop.iteration, wait: loop.wait_seconds, ...(loop.reread === undefined ? {} : { reread: loop.reread }) });
         // First time: never redeem (the wait times out after 1 s). Then: done.
         return seen.length === 1 ? {} : completeLater({ next: 'done', iteration: loop.iteration + 1, wait_seconds: 300 })(payload, sfn);
       },
@@ -151,7 +151,7 @@ describe('the run state machine, run locally with scripted functions', () => {
     expect(info?.stateCounts.Heartbeat).toBe(1);
     expect(seen).toEqual([
       { iteration: 0, wait: 1 },
-      { iteration: 1, wait: 300 },
+      { iteration: 1, wait: 300, reread: true },
     ]);
   });
 
