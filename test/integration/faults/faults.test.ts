@@ -129,6 +129,41 @@ describe('fault injection', () => {
     expect((await localStepFunctionsOf(fx.platform.emulator).settled(runs[0]!.external_id!))?.status).toBe('SUCCEEDED');
   }, 90_000);
 
+  test("a completion's change-set write fails (so its wake-up is lost): the next heartbeat reads every task run and finds it", async () => {
+    const flow = await registerFlow(fx.api, {
+      tasks: [
+        { name: 'a', handler: 'seed', timeout_seconds: 30 },
+        { name: 'b', handler: 'seed', timeout_seconds: 30 },
+      ],
+    });
+    const org = fx.tenant.org_id;
+    const runTable = fx.platform.resources.tables.Run;
+    const names = (call: { input: unknown }) => JSON.stringify((call.input as { ExpressionAttributeValues?: Record<string, unknown> }).ExpressionAttributeValues?.[':names'] ?? null, (_k, v: unknown) => (v instanceof Set ? [...v] : v));
+    // Task a's runner records its result, then its change-set write (which would wake the loop) fails.
+    const rule = faults.add({
+      match: (call) =>
+        call.functionName === 'task-runner' &&
+        (call.input as { TableName?: string }).TableName === runTable &&
+        String((call.input as { UpdateExpression?: string }).UpdateExpression).includes('changed_tasks') &&
+        names(call).includes('"a"'),
+      rate: 1,
+      times: 1,
+      error: throttleError,
+    });
+    const runId = await createQueuedRun(fx.platform, org, flow, ['a', 'b'], { parameters: { start: 1 } });
+    const t0 = Date.now();
+    const arn = await startExecution(fx.platform, runId, { org_id: org, run_id: runId, options: { heartbeat_seconds: 2 } });
+    const run = await waitForRun(fx.api, runId);
+    const wallMs = Date.now() - t0;
+    expect(rule.failed).toHaveLength(1);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(taskRun(run, 'a')).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
+    // Found by an iteration after a heartbeat, not by the attempt's deadline (30 s + grace).
+    const execution = await localStepFunctionsOf(fx.platform.emulator).settled(arn);
+    expect(execution?.status).toBe('SUCCEEDED');
+    expect(wallMs).toBeLessThan(20_000);
+  }, 90_000);
+
   test('10% of DynamoDB writes answer ProvisionedThroughputExceeded for a while: every run ends, no completion lost', async () => {
     const flow = await registerFlow(fx.api, {
       tasks: [
