@@ -204,7 +204,12 @@ export class UsageRepository {
     });
 
     const byOrg = new Map<string, number[]>();
-    for (const i of claimed.sort((a, b) => a - b)) byOrg.set(events[i]!.org_id, [...(byOrg.get(events[i]!.org_id) ?? []), i]);
+    for (const i of claimed.sort((a, b) => a - b)) {
+      const org = events[i]!.org_id;
+      const indexes = byOrg.get(org);
+      if (indexes === undefined) byOrg.set(org, [i]);
+      else indexes.push(i);
+    }
     const chunks = [...byOrg.values()].flatMap((indexes) => this.chunksOf(events, indexes));
     await forEachBounded(chunks, APPLIES_IN_FLIGHT, async (chunk) => {
       for (const [i, outcome] of await this.apply(events, chunk)) outcomes[i] = outcome;

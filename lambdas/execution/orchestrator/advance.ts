@@ -362,8 +362,12 @@ async function launch(
     o.logger.error('dispatch failed', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: reason });
     apply(await failAttempt(o, run, task, started, reason));
     // A completion may have woken the next iteration already, which read this task run RUNNING:
-    // the change set tells it (or the one after) to read it again.
-    await o.runs.markTasksChanged(run.org_id, run.run_id, [name]);
+    // the change set tells it (or the one after) to read it again. If this write fails too, the
+    // next heartbeat reads every task run (reread).
+    await o.runs.markTasksChanged(run.org_id, run.run_id, [name]).catch((markError: unknown) => {
+      o.logger.warn('could not register the failed launch in the change set', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: markError instanceof Error ? markError.message : String(markError) });
+      return null;
+    });
     return 'launch-failed';
   }
 }
