@@ -179,9 +179,13 @@ class InProcessRun {
         const startedAt = this.states.get(task)!.startedAt ?? this.now();
         this.states.set(task, { status: 'RUNNING', attempt, startedAt });
         this.everStarted.add(task);
-        await this.deliver({ type: 'started', status: 'RUNNING', task, attempt, at: this.now() });
-        if (this.over) return;
+        // The start is recorded while the attempt runs, not before: it is on no task's critical
+        // path (the attempt's outcome is delivered after it, in order, and a downstream starts
+        // only once that outcome is recorded).
+        const startRecorded = this.deliver({ type: 'started', status: 'RUNNING', task, attempt, at: this.now() });
+        startRecorded.catch(() => undefined);
         result = await this.attempt(spec, attempt, inputs);
+        await startRecorded;
       } finally {
         this.slots.release();
       }
