@@ -53,7 +53,11 @@ export interface RunDagOptions {
     inputs: Record<string, unknown>,
     context: ExecuteContext,
   ) => Promise<TaskAttemptResult>;
-  /** Records a transition (e.g. writes the TaskRun). Awaited; if it throws, the run rejects. */
+  /**
+   * Records a transition (e.g. writes the TaskRun); a task's updates are delivered in order. A
+   * start is recorded while its attempt runs; an outcome is awaited before any downstream starts.
+   * If it throws, the run rejects.
+   */
   onTaskUpdate?: (event: TaskUpdateEvent) => Promise<void> | void;
   /** Waits between retries; default real timers. */
   sleep?: Sleep;
