@@ -74,3 +74,8 @@ export class TooManyRequestsError extends DagyError {
     super(429, 'too_many_requests', message);
   }
 }
+
+/** An error's message for a log line or a recorded reason (anything thrown, not only Errors). */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

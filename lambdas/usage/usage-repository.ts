@@ -4,7 +4,7 @@ import { isoNow } from '../shared/clock';
 import { queryAll } from '../shared/dynamo/query-all';
 import { forEachBounded } from '../shared/bounded';
 import { isConditionalCheckFailed, type TransactItem } from '../shared/dynamo/transact';
-import { ValidationError } from '../shared/errors';
+import { ValidationError, errorText } from '../shared/errors';
 import { decodeCursor, encodeCursor, type Page } from '../shared/http/pagination';
 import { METRIC_NAME } from './metrics';
 import { daysOf, periodOf } from './period';
@@ -87,10 +87,6 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 function cancellationCodes(error: unknown): string[] | null {
   if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return null;
   return ((error as Error & { CancellationReasons?: Array<{ Code?: string }> }).CancellationReasons ?? []).map((r) => r.Code ?? 'None');
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }
 
 function isRetryable(error: unknown): boolean {

@@ -1,3 +1,5 @@
+import { errorText } from '../../shared/errors';
+import { mapBounded } from '../../shared/bounded';
 import type { NormalizedFlowSpec, NormalizedTaskSpec, TaskStatusMap } from '../../engine';
 import { advance, graphOf } from '../../engine';
 import type { RunRecord } from '../run-repository';
@@ -28,19 +30,6 @@ const LOST_GRACE_SECONDS = { lambda: 60, ecs: 600 } as const;
 export const ECS_RESULT_POLL_SECONDS = 5;
 /** Dispatches in flight at once within one advance. */
 const DISPATCH_PARALLELISM = 16;
-
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
-}
 
 /** When a RUNNING attempt's result can no longer arrive (its runner's time is up), in ms since epoch. */
 export function attemptDeadlineMs(task: NormalizedTaskSpec, startedAtIso: string): number {
@@ -335,7 +324,7 @@ async function dispatchAll(
     known.map((name) => ({ before: byName.get(name)!, executor: graph.specs.get(name)!.executor })),
   );
   const started = known.filter((_, i) => apply(starts[i]!));
-  const launched = await mapLimit(started, DISPATCH_PARALLELISM, (name) => launch(o, run, spec, artifact, byName, name, loop, apply));
+  const launched = await mapBounded(started, DISPATCH_PARALLELISM, (name) => launch(o, run, spec, artifact, byName, name, loop, apply));
   return [...launched, ...Array.from({ length: names.length - started.length }, (): DispatchOutcome => 'raced')];
 }
 
@@ -358,14 +347,14 @@ async function launch(
     await launchAttempt(o, run, runTaskEvent(run, task, started.attempt, artifact, inputs.inputs, loop, inputs.inline_inputs));
     return 'started';
   } catch (error) {
-    const reason = `could not start the ${task.executor} runner: ${error instanceof Error ? error.message : String(error)}`;
+    const reason = `could not start the ${task.executor} runner: ${errorText(error)}`;
     o.logger.error('dispatch failed', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: reason });
     apply(await failAttempt(o, run, task, started, reason));
     // A completion may have woken the next iteration already, which read this task run RUNNING:
     // the change set tells it (or the one after) to read it again. If this write fails too, the
     // next heartbeat reads every task run (reread).
     await o.runs.markTasksChanged(run.org_id, run.run_id, [name]).catch((markError: unknown) => {
-      o.logger.warn('could not register the failed launch in the change set', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: markError instanceof Error ? markError.message : String(markError) });
+      o.logger.warn('could not register the failed launch in the change set', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: errorText(markError) });
       return null;
     });
     return 'launch-failed';

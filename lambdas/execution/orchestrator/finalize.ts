@@ -1,3 +1,4 @@
+import { errorText } from '../../shared/errors';
 import type { JsonObject, NormalizedFlowSpec, RunStatus } from '../../engine';
 import { finalRunStatus, graphOf, isTerminalRunStatus, isTerminalTaskStatus, parseOutputRef, resolveOutputs } from '../../engine';
 import { isoNow } from '../../shared/clock';
@@ -8,10 +9,6 @@ import type { OrchestratorServices } from './orchestrator-services';
 
 /** Reason recorded on the task runs a run leaves unfinished. */
 export const RUN_ENDED_MESSAGE = 'the run ended before the task finished';
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Settles every task run that is not terminal: RUNNING → FAILED (with `reason`), PENDING →

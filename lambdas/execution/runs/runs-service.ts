@@ -1,3 +1,4 @@
+import { mapBounded } from '../../shared/bounded';
 import { StopTaskCommand, type ECSClient } from '@aws-sdk/client-ecs';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { ecsCancelKey } from '../run-objects';
@@ -77,18 +78,6 @@ export const TASK_CANCELLED_MESSAGE = 'cancelled';
 const SETTLE_CONCURRENCY = 16;
 const SETTLE_ROUNDS = 4;
 
-async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
@@ -283,7 +272,7 @@ export class RunsService {
     const settled: TaskRunRecord[] = [];
     let open = (await taskRuns.listForRun(run.org_id, run.run_id, { consistent: true })).filter((t) => t.status === 'PENDING' || t.status === 'RUNNING');
     for (let round = 0; round < SETTLE_ROUNDS && open.length > 0; round++) {
-      const results = await mapLimit(open, SETTLE_CONCURRENCY, (t): Promise<TaskRunTransition> =>
+      const results = await mapBounded(open, SETTLE_CONCURRENCY, (t): Promise<TaskRunTransition> =>
         t.status === 'RUNNING'
           ? taskRuns.failDetailed(run.org_id, run.run_id, t.task_name, { error_message: TASK_CANCELLED_MESSAGE })
           : taskRuns.skipDetailed(run.org_id, run.run_id, t.task_name, { reason: TASK_CANCELLED_MESSAGE }),

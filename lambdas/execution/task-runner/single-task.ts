@@ -1,3 +1,4 @@
+import { errorText } from '../../shared/errors';
 import type { JsonObject, NormalizedTaskSpec } from '../../engine';
 import { retryDelaySeconds, shouldRetry, taskParameters } from '../../engine';
 import { isoNow } from '../../shared/clock';
@@ -28,10 +29,6 @@ export function attemptBudget(task: Pick<NormalizedTaskSpec, 'timeout_seconds'>,
     timeoutMs: available,
     message: `stopped at the 15-minute Lambda cap after ${Math.round(available / 1000)}s: timeout_seconds ${task.timeout_seconds} does not fit in one Lambda invocation (use the ecs executor for this task)`,
   };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { errorText } from '../../shared/errors';
 import { randomUUID } from 'node:crypto';
 import type { NormalizedFlowSpec, TaskUpdateEvent } from '../../engine';
 import { CANCELLED_MESSAGE, criticalPath, graphOf, retryDelaySeconds, runDagInProcess, taskParameters } from '../../engine';
@@ -51,10 +52,6 @@ function worstCaseSeconds(spec: NormalizedFlowSpec, task: string): number {
 export function worstCasePathSeconds(spec: NormalizedFlowSpec, succeeded: ReadonlySet<string>): { seconds: number; tasks: string[] } {
   const path = criticalPath(spec, (task) => (succeeded.has(task) ? 0 : worstCaseSeconds(spec, task)));
   return { seconds: path.duration, tasks: path.tasks.filter((t) => !succeeded.has(t)) };
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /**

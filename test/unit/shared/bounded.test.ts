@@ -1,4 +1,4 @@
-import { forEachBounded } from '../../../lambdas/shared/bounded';
+import { forEachBounded, mapBounded } from '../../../lambdas/shared/bounded';
 
 test('runs every item with at most `limit` in flight, starting them in order', async () => {
   let inFlight = 0;
@@ -32,4 +32,12 @@ test('rejects with the first failure, starts nothing after it, and lets the call
 
 test('an empty list resolves at once', async () => {
   await expect(forEachBounded([], 3, async () => undefined)).resolves.toBeUndefined();
+});
+
+test('mapBounded answers the results in the order of the items, whatever order they finish in', async () => {
+  const results = await mapBounded([30, 0, 20, 10, 5], 3, async (ms) => {
+    await new Promise((r) => setTimeout(r, ms));
+    return ms * 2;
+  });
+  expect(results).toEqual([60, 0, 40, 20, 10]);
 });
