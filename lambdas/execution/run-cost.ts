@@ -1,9 +1,9 @@
 import { isTerminalTaskStatus } from '../engine';
 import type { Logger } from '../shared/logger';
 import type { CostContext } from '../usage/cost-context';
-import { runCost, taskRunCost, type Cost, type RunCost } from '../usage/cost-model';
+import { runCost, taskRunCost, type Cost, type ExecutorMode, type RunCost } from '../usage/cost-model';
 import type { RunRecord } from './run-repository';
-import type { TaskRunRecord, TaskRunRepository } from './task-run-repository';
+import type { TaskRunRecord, TaskRunRepository, TerminalPrice } from './task-run-repository';
 
 // The cost ledger of a run, closed when the run ends (finalize, or cancel): each terminal task
 // run's cost is computed from its record (the run's executor decides how its compute is billed:
@@ -22,6 +22,15 @@ export interface CloseLedgerOptions {
   endedAt: string;
   /** Advance-loop iterations of a step-functions run (default: the run's loop_iteration). */
   iterations?: number;
+}
+
+/**
+ * The price a runner writes with a task run's terminal transition (TerminalPrice), from the task
+ * run as it last saw it: the same figure closeRunLedger computes from the record, so the close
+ * finds it recorded and writes nothing for that task run.
+ */
+export function terminalPrice(ledger: CostContext, mode: ExecutorMode, before: TaskRunRecord): TerminalPrice {
+  return { before, of: (after) => taskRunCost(after, mode, ledger.sizes, ledger.region) };
 }
 
 function sameCost(a: Cost | null, b: Cost): boolean {

@@ -18,7 +18,7 @@ import { ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
 import { queryAll } from '../shared/dynamo/query-all';
-import type { Cost } from '../usage/cost-model';
+import type { Cost, TaskRunCostInput } from '../usage/cost-model';
 
 // The TaskRun table (see lambdas/catalogue/tables.ts): pk = org_id#run_id, sk = task_name. One
 // partition per run, so "all task runs of a run" is one Query. This module is the only code that
@@ -54,7 +54,8 @@ export interface TaskRunRecord {
   not_before: string | null;
   /** The run whose output this task run reuses (retried runs keep succeeded tasks' outputs). */
   reused_from_run_id: string | null;
-  /** Modelled AWS cost of the task run, recorded once it and its run ended (execution/run-cost.ts). */
+  /** Modelled AWS cost of the task run: written with its terminal transition when the writer
+   * priced it (TerminalPrice), else when its run ended (execution/run-cost.ts). */
   cost: Cost | null;
   created_at: string;
   updated_at: string;
@@ -95,6 +96,18 @@ export interface TaskRunGuard {
   attempt?: number;
 }
 
+/**
+ * Prices a terminal transition in the same write: `before` is the task run as the writer last
+ * wrote or read it, `of` the cost model (execution/run-cost.ts). The cost is computed from the
+ * record as this transition leaves it, at the completed_at it writes. A `before` that is not the
+ * task run's latest state only prices it wrongly, never loses it: the run's ledger recomputes
+ * every cost from the records when the run ends and rewrites a cost that differs.
+ */
+export interface TerminalPrice {
+  before: TaskRunRecord;
+  of: (after: TaskRunCostInput) => Cost;
+}
+
 /** Fields a transition may set (null removes). */
 export interface TaskRunFieldUpdates {
   executor?: string | null;
@@ -103,6 +116,28 @@ export interface TaskRunFieldUpdates {
   output_json?: string | null;
   log_text?: string | null;
   not_before?: string | null;
+  cost?: Cost | null;
+}
+
+/**
+ * The cost model's view of a task run after a terminal transition from `before` (the fields the
+ * transition sets replace, null removes; completed_at is the transition's time).
+ */
+function recordAfter(before: TaskRunRecord, to: TaskStatus, fields: TaskRunFieldUpdates, now: string): TaskRunCostInput {
+  const after = <K extends 'executor' | 'output_json' | 'log_text'>(key: K): string | null => {
+    const value = fields[key];
+    return value === undefined ? before[key] : value;
+  };
+  return {
+    status: to,
+    attempt: before.attempt,
+    executor: after('executor'),
+    started_at: before.started_at,
+    completed_at: now,
+    reused_from_run_id: before.reused_from_run_id,
+    output_json: after('output_json'),
+    log_text: after('log_text'),
+  };
 }
 
 /** Stable, unique id of a task run: sha-256 of run_id and task name, 24 hex chars with a prefix. */
@@ -318,9 +353,11 @@ export class TaskRunRepository {
     to: TaskStatus,
     fields: TaskRunFieldUpdates = {},
     guard: TaskRunGuard = {},
-    extra: { incrementAttempt?: boolean; setStartedAt?: boolean } = {},
+    extra: { incrementAttempt?: boolean; setStartedAt?: boolean; price?: TerminalPrice } = {},
   ): Promise<TaskRunTransition> {
-    const update = this.transitionUpdate(orgId, runId, taskName, from, to, fields, guard, extra, isoNow(this.clock));
+    const now = isoNow(this.clock);
+    const priced = extra.price !== undefined && isTerminalTaskStatus(to) ? { ...fields, cost: extra.price.of(recordAfter(extra.price.before, to, fields, now)) } : fields;
+    const update = this.transitionUpdate(orgId, runId, taskName, from, to, priced, guard, extra, now);
     try {
       // On a lost condition DynamoDB returns the item as it was checked: no read after it.
       const out = await this.ddb.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
@@ -394,12 +431,28 @@ export class TaskRunRepository {
    * declared lost meanwhile), loses and must do nothing. So an attempt's code runs at most once.
    */
   async claimAttempt(orgId: string, runId: string, taskName: string, attempt: number): Promise<boolean> {
-    return this.updateIf(orgId, runId, taskName, {
-      UpdateExpression: 'SET claimed_attempt = :attempt',
-      ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attempt = :attempt AND (attribute_not_exists(claimed_attempt) OR claimed_attempt < :attempt)',
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: { ':running': 'RUNNING', ':attempt': attempt },
-    });
+    return (await this.claimAttemptDetailed(orgId, runId, taskName, attempt)) !== null;
+  }
+
+  /** claimAttempt(), returning the claimed task run (null when the claim lost). */
+  async claimAttemptDetailed(orgId: string, runId: string, taskName: string, attempt: number): Promise<TaskRunRecord | null> {
+    try {
+      const out = await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: taskPk(orgId, runId), task_name: taskName },
+          UpdateExpression: 'SET claimed_attempt = :attempt',
+          ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attempt = :attempt AND (attribute_not_exists(claimed_attempt) OR claimed_attempt < :attempt)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':running': 'RUNNING', ':attempt': attempt },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toTaskRun(out.Attributes ?? {});
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return null;
+      throw error;
+    }
   }
 
   /** One conditional UpdateItem of a task run: true when it applied, false when its condition failed. */
@@ -494,7 +547,7 @@ export class TaskRunRepository {
     return (await this.succeedDetailed(orgId, runId, taskName, opts)).won;
   }
   succeedDetailed(orgId: string, runId: string, taskName: string, opts: SucceedOptions): Promise<TaskRunTransition> {
-    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'SUCCEEDED', { output_ref: opts.output_ref, output_json: opts.output_json, log_text: opts.log_text }, guardOf(opts.attempt));
+    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'SUCCEEDED', { output_ref: opts.output_ref, output_json: opts.output_json, log_text: opts.log_text }, guardOf(opts.attempt), priceOf(opts));
   }
 
   /**
@@ -516,7 +569,7 @@ export class TaskRunRepository {
     return (await this.failDetailed(orgId, runId, taskName, opts)).won;
   }
   failDetailed(orgId: string, runId: string, taskName: string, opts: FailOptions): Promise<TaskRunTransition> {
-    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'FAILED', { error_message: opts.error_message, log_text: opts.log_text }, guardOf(opts.attempt));
+    return this.transitionDetailed(orgId, runId, taskName, ['RUNNING'], 'FAILED', { error_message: opts.error_message, log_text: opts.log_text }, guardOf(opts.attempt), priceOf(opts));
   }
 
   /** RUNNING → PENDING for a retry: keeps attempt, records the error, sets not_before (ISO). */
@@ -586,7 +639,7 @@ export class TaskRunRepository {
     return (await this.skipDetailed(orgId, runId, taskName, opts)).won;
   }
   skipDetailed(orgId: string, runId: string, taskName: string, opts: SkipOptions): Promise<TaskRunTransition> {
-    return this.transitionDetailed(orgId, runId, taskName, ['PENDING'], 'SKIPPED', { error_message: opts.reason, not_before: null });
+    return this.transitionDetailed(orgId, runId, taskName, ['PENDING'], 'SKIPPED', { error_message: opts.reason, not_before: null }, {}, priceOf(opts));
   }
 }
 
@@ -600,8 +653,12 @@ export interface StartOptions {
  * the output and log text small enough to live there. undefined leaves the field as it is, null
  * removes it (the text went to an object instead).
  */
-interface InlineResults {
+interface InlineResults extends Priced {
   log_text?: string | null;
+}
+interface Priced {
+  /** Writes the task run's cost with this terminal transition (TerminalPrice). */
+  price?: TerminalPrice;
 }
 export interface SucceedOptions extends InlineResults {
   output_ref: string | null;
@@ -618,10 +675,14 @@ export interface RetryOptions extends InlineResults {
   error_message: string;
   attempt?: number;
 }
-export interface SkipOptions {
+export interface SkipOptions extends Priced {
   reason: string;
 }
 
 function guardOf(attempt: number | undefined): TaskRunGuard {
   return attempt === undefined ? {} : { attempt };
+}
+
+function priceOf(opts: Priced): { price?: TerminalPrice } {
+  return opts.price === undefined ? {} : { price: opts.price };
 }

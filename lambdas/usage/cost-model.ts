@@ -186,9 +186,11 @@ export function lastAttemptSeconds(t: TaskRunCostInput): number {
  * attempts run inside the run's one host, which is priced at run level (runLevelQuantities).
  */
 export function taskRunQuantities(t: TaskRunCostInput, mode: ExecutorMode, sizes: ComputeSizes): UsageQuantities {
-  // The item written when the run was created, and the cost written on it when the run ended.
-  const base: UsageQuantities = { dynamodb_write_units: 2 * WRITE };
-  if (t.reused_from_run_id !== null) return base; // kept from an earlier run: nothing ran
+  // The item written when the run was created. Its cost rides on its terminal write
+  // (TaskRunRepository's TerminalPrice), except a reused one's: nothing ends it, so the run's ledger
+  // writes that cost on its own when the run ends.
+  const base: UsageQuantities = { dynamodb_write_units: WRITE };
+  if (t.reused_from_run_id !== null) return addQuantities(base, { dynamodb_write_units: WRITE }); // kept from an earlier run: nothing ran
   const attempts = Math.max(0, t.attempt);
   const seconds = attempts * lastAttemptSeconds(t);
   const ran = t.status === 'SUCCEEDED' || t.status === 'FAILED' || attempts > 0;
@@ -212,8 +214,9 @@ export function taskRunQuantities(t: TaskRunCostInput, mode: ExecutorMode, sizes
   parts.push(meteringOf(sizes, attempts));
   if (t.status === 'SKIPPED') parts.push({ dynamodb_write_units: WRITE, eventbridge_events: 1 });
   if (mode === 'step-functions') {
-    // The single-task runner reads the task run, the run and the flow, and the artifact, per attempt.
-    parts.push({ dynamodb_read_units: attempts * 3 * STRONG_READ, s3_get_requests: attempts });
+    // The single-task runner claims the attempt (a conditional write: it runs at most once), and
+    // reads the task run, the run and the flow, and the artifact, per attempt.
+    parts.push({ dynamodb_write_units: attempts * WRITE, dynamodb_read_units: attempts * 3 * STRONG_READ, s3_get_requests: attempts });
     if (t.executor === 'ecs') {
       const billed = attempts * Math.max(FARGATE_MIN_SECONDS, seconds / Math.max(1, attempts));
       parts.push({ fargate_vcpu_seconds: billed * sizes.fargateVcpu, fargate_gb_seconds: billed * sizes.fargateMemoryGb });

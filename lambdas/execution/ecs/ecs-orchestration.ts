@@ -9,6 +9,7 @@ import type { RunDagOutcome, RunTaskEvent } from '../task-runner/runner-events';
 import { logSection } from '../task-runner/run-object-store';
 import { SecretMasker } from '../task-runner/secret-mask';
 import { recordAttempt } from '../task-runner/single-task';
+import { terminalPrice } from '../run-cost';
 import { checkOutcome, type AttemptOutcome } from '../task-runner/task-executor';
 import { ECS_ORDERS_PREFIX } from '../../catalogue/environment';
 import { wakeRunLoop } from '../orchestrator/loop-protocol';
@@ -101,7 +102,8 @@ export async function collectTaskResults(o: OrchestratorServices, run: RunRecord
     const reported = parseEcsResult(raw, [task.name]).tasks[task.name]?.attempts.find((a) => a.attempt === taskRun.attempt);
     const outcome: AttemptOutcome =
       reported === undefined ? { ok: false, error: 'the ECS runner stored a result that is not one', log: '' } : await checkedOutcome(o, run, task, reported);
-    transitions.push(await recordAttempt(o, run, task, taskRun.attempt, outcome, reported?.started_at ?? taskRun.started_at ?? new Date(o.clock.nowMs()).toISOString()));
+    const startedAt = reported?.started_at ?? taskRun.started_at ?? new Date(o.clock.nowMs()).toISOString();
+    transitions.push(await recordAttempt(o, run, task, taskRun.attempt, outcome, startedAt, terminalPrice(o.ledger, run.executor, taskRun)));
     await o.ecsExchange.discard(run.org_id, run.run_id, slot).catch(() => undefined);
   }
   return transitions;
@@ -168,6 +170,9 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     // This container already recorded this very report of the task: its writes would all lose.
     if (appliedReports.get(seenKey) === fingerprint) return;
     let logText = '';
+    // The task run as the last replayed write found or left it: what a terminal write is priced from.
+    let latest: TaskRunRecord | null = null;
+    const price = () => (latest === null ? {} : { price: terminalPrice(o.ledger, run.executor, latest) });
     // Sends a replayed transition whose task run must be at `from` (a position), unless this
     // container already saw the task run past it; remembers where the write found or left it.
     const replay = async (from: number, write: () => Promise<TaskRunTransition>) => {
@@ -175,6 +180,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
       const transition = await write();
       keep(transition);
       const now = transition.won ? transition.taskRun : transition.current;
+      latest = now;
       if (now === null) return;
       const seen = Math.max(seenPositions.get(seenKey) ?? -1, taskRunPosition(now));
       seenPositions.delete(seenKey);
@@ -201,10 +207,10 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
       } else if (entry.status === 'SUCCEEDED' && outcome.ok) {
         await replay(running, async () => {
           const output = await o.objects.storeOutput(orgId, runId, name, outcome.json);
-          return o.taskRuns.succeedDetailed(orgId, runId, name, { ...output, attempt });
+          return o.taskRuns.succeedDetailed(orgId, runId, name, { ...output, attempt, ...price() });
         });
       } else if (entry.status === 'FAILED' || !outcome.ok) {
-        await replay(running, () => o.taskRuns.failDetailed(orgId, runId, name, { error_message: outcome.ok ? 'failed' : outcome.error, attempt }));
+        await replay(running, () => o.taskRuns.failDetailed(orgId, runId, name, { error_message: outcome.ok ? 'failed' : outcome.error, attempt, ...price() }));
       }
     }
     if (logText !== '') await o.objects.writeLog(orgId, runId, name, logText);

@@ -11,6 +11,7 @@ import { collectTaskResults } from '../ecs/ecs-orchestration';
 import type { LoopOptions, LoopSignal } from './loop-protocol';
 import { MAX_RUNNING_TASKS, loopOptions, redeemToken } from './loop-protocol';
 import type { OrchestratorServices } from './orchestrator-services';
+import { terminalPrice } from '../run-cost';
 
 export interface AdvanceRequest {
   action: 'advance';
@@ -127,7 +128,9 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   const statuses: TaskStatusMap = Object.fromEntries([...byName].map(([name, t]) => [name, { status: t.status }]));
   const step = advance(spec, statuses);
   for (const { task, reason } of step.skip) {
-    apply(await o.taskRuns.skipDetailed(org_id, run_id, task, { reason }));
+    const before = byName.get(task);
+    const price = before === undefined ? {} : { price: terminalPrice(o.ledger, run.executor, before) };
+    apply(await o.taskRuns.skipDetailed(org_id, run_id, task, { reason, ...price }));
   }
   if (step.done) {
     await publish();

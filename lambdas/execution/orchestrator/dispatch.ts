@@ -9,6 +9,7 @@ import { RUNNER_ENV } from '../task-runner/ecs-contract';
 import type { RunTaskEvent } from '../task-runner/runner-events';
 import type { OrchestratorServices } from './orchestrator-services';
 import { prepareTaskOrder } from '../ecs/ecs-orchestration';
+import { terminalPrice } from '../run-cost';
 
 /** Lambda accepts event invocations up to 256 KB: beyond this the runner reads the parameters. */
 const MAX_EVENT_BYTES = 240 * 1024;
@@ -122,5 +123,5 @@ export function failAttempt(o: OrchestratorServices, run: RunRecord, task: Norma
       attempt,
     });
   }
-  return o.taskRuns.failDetailed(run.org_id, run.run_id, task.name, { error_message: error, attempt });
+  return o.taskRuns.failDetailed(run.org_id, run.run_id, task.name, { error_message: error, attempt, price: terminalPrice(o.ledger, run.executor, taskRun) });
 }

@@ -14,6 +14,7 @@ import { RunObjectStore } from './run-object-store';
 import { secretSourceFromRuntime } from './secret-source';
 import { ArtifactLinks, TaskExecutor } from './task-executor';
 import { ENV } from '../../catalogue/environment';
+import type { CostContext } from '../../usage/cost-context';
 
 /** Everything the task runner (in Lambda or in the ECS container) works with, built once. */
 export interface RunnerServices {
@@ -26,11 +27,13 @@ export interface RunnerServices {
   sfn: SFNClient;
   clock: Clock;
   logger: Logger;
+  /** What a task run's cost is priced with, written with its terminal transition (run-cost.ts). */
+  ledger: CostContext;
 }
 
 /** The services of the task-runner function (its bindings: Run, TaskRun, Flow, Secret, run objects, the code executor). */
 export function runnerServices(runtime: Runtime): RunnerServices {
-  const { runs, taskRuns, events } = createRunStores(runtime);
+  const { runs, taskRuns, events, ledger } = createRunStores(runtime);
   const bucket = runtime.config.bucket('artifacts');
   return {
     runs,
@@ -49,5 +52,6 @@ export function runnerServices(runtime: Runtime): RunnerServices {
     },
     clock: runtime.clock,
     logger: runtime.logger,
+    ledger,
   };
 }

@@ -4,7 +4,8 @@ import { retryDelaySeconds, shouldRetry, taskParameters } from '../../engine';
 import { isoNow } from '../../shared/clock';
 import { wakeRunLoop } from '../orchestrator/loop-protocol';
 import type { RunContext } from '../run-events';
-import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import type { TaskRunRecord, TaskRunTransition, TerminalPrice } from '../task-run-repository';
+import { terminalPrice } from '../run-cost';
 import { watchRunStatus } from './cancel-watch';
 import { logSection } from './run-object-store';
 import type { RunnerServices } from './runner-services';
@@ -35,7 +36,8 @@ export function attemptBudget(task: Pick<NormalizedTaskSpec, 'timeout_seconds'>,
  * Records one finished attempt: its log section, its output (when it succeeded), and the TaskRun
  * transition from RUNNING at this attempt: SUCCEEDED, FAILED, or back to PENDING with not_before
  * when the task has retries left. A writer that lost (the run was cancelled, a duplicate delivery)
- * changes nothing. Returns the transition (the caller publishes its event).
+ * changes nothing. A terminal transition carries the task run's cost when `price` is given.
+ * Returns the transition (the caller publishes its event).
  */
 export async function recordAttempt(
   s: Pick<RunnerServices, 'objects' | 'taskRuns' | 'clock' | 'logger'>,
@@ -44,7 +46,9 @@ export async function recordAttempt(
   attempt: number,
   outcome: AttemptOutcome,
   startedAtIso: string,
+  price?: TerminalPrice,
 ): Promise<TaskRunTransition> {
+  const priced = price === undefined ? {} : { price };
   const { org_id, run_id } = run;
   const retrying = !outcome.ok && shouldRetry(task, attempt);
   const delay = retrying ? retryDelaySeconds(task, attempt) : 0;
@@ -72,7 +76,7 @@ export async function recordAttempt(
   const log = await storeLog;
   let transition: TaskRunTransition;
   if (result.ok) {
-    transition = await s.taskRuns.succeedDetailed(org_id, run_id, task.name, { ...output, ...log, attempt });
+    transition = await s.taskRuns.succeedDetailed(org_id, run_id, task.name, { ...output, ...log, attempt, ...priced });
     if (transition.won && output.output_ref !== null) s.objects.rememberOutput(org_id, output.output_ref, result.json);
   } else if (shouldRetry(task, attempt)) {
     transition = await s.taskRuns.scheduleRetryDetailed(org_id, run_id, task.name, {
@@ -82,7 +86,7 @@ export async function recordAttempt(
       attempt,
     });
   } else {
-    transition = await s.taskRuns.failDetailed(org_id, run_id, task.name, { error_message: result.error, ...log, attempt });
+    transition = await s.taskRuns.failDetailed(org_id, run_id, task.name, { error_message: result.error, ...log, attempt, ...priced });
   }
   await keepLogOfLostAttempt(s, org_id, run_id, task.name, attempt, log, transition);
   return transition;
@@ -117,7 +121,8 @@ export async function runSingleTask(
 ): Promise<TaskRunRecord | null> {
   const run: RunContext = { org_id: event.org_id, run_id: event.run_id, ...event.run };
   // At most once: a duplicate or stale delivery of this attempt runs nothing and records nothing.
-  if (!(await s.taskRuns.claimAttempt(event.org_id, event.run_id, event.task_name, event.attempt))) {
+  const claimed = await s.taskRuns.claimAttemptDetailed(event.org_id, event.run_id, event.task_name, event.attempt);
+  if (claimed === null) {
     s.logger.warn('attempt already claimed or no longer current: not run', { org_id: event.org_id, run_id: event.run_id, task_name: event.task_name, attempt: event.attempt });
     return null;
   }
@@ -160,7 +165,8 @@ export async function runSingleTask(
   }
   let recorded: TaskRunRecord | null = null;
   try {
-    const transition = await recordAttempt(s, run, event.task, event.attempt, outcome, startedAt);
+    // This runner serves the step-functions executor: each attempt is its own invocation.
+    const transition = await recordAttempt(s, run, event.task, event.attempt, outcome, startedAt, terminalPrice(s.ledger, 'step-functions', claimed));
     recorded = transition.won ? transition.taskRun : null;
   } catch (error) {
     s.logger.error('could not record the attempt', { org_id: event.org_id, run_id: event.run_id, task_name: event.task_name, error: errorText(error) });

@@ -11,6 +11,7 @@ import type { RunnerServices } from './runner-services';
 import type { RunDagEvent, RunDagOutcome } from './runner-events';
 import { createEventBatcher } from './event-batcher';
 import { keepLogOfLostAttempt } from './single-task';
+import { terminalPrice } from '../run-cost';
 
 /** Most task attempts executing at once inside one invocation or container. */
 export const IN_PROCESS_MAX_CONCURRENCY = 16;
@@ -152,6 +153,13 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     });
   };
   const attemptLogs = new Map<string, string>();
+  // Each task run as this runner last wrote it (listed, then each start): its terminal write
+  // carries its cost, priced from it (run-cost.ts), so the run's ledger has nothing left to write.
+  const lastWritten = new Map<string, TaskRunRecord>(existing);
+  const price = (task: string) => {
+    const before = lastWritten.get(task);
+    return before === undefined ? {} : { price: terminalPrice(s.ledger, run.executor, before) };
+  };
   // An attempt's result recorded with its log (kept even when the transition lost), then published.
   const settle = async (task: string, attempt: number, log: { log_text?: string | null }, write: () => Promise<TaskRunTransition>) => {
     const transition = await write();
@@ -165,7 +173,9 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     switch (update.type) {
       case 'started': {
         attemptStarts.set(task, iso);
-        await publish(await s.taskRuns.startDetailed(org_id, run_id, task, { executor: host.executor, attempt: update.attempt - 1 }));
+        const started = await s.taskRuns.startDetailed(org_id, run_id, task, { executor: host.executor, attempt: update.attempt - 1 });
+        if (started.won) lastWritten.set(task, started.taskRun);
+        await publish(started);
         return;
       }
       case 'retrying': {
@@ -183,18 +193,18 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
       case 'succeeded': {
         const log = await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', 'succeeded');
         const output = outputs.get(task) ?? { output_ref: null, output_json: null };
-        await settle(task, update.attempt, log, () => s.taskRuns.succeedDetailed(org_id, run_id, task, { ...output, ...log, attempt: update.attempt }));
+        await settle(task, update.attempt, log, () => s.taskRuns.succeedDetailed(org_id, run_id, task, { ...output, ...log, attempt: update.attempt, ...price(task) }));
         return;
       }
       case 'failed': {
         const error = update.error === CANCELLED_MESSAGE ? stopReason : update.error;
         const log = update.attempt > 0 ? await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${error}`) : {};
-        await settle(task, update.attempt, log, () => s.taskRuns.failDetailed(org_id, run_id, task, { error_message: error, ...log, attempt: update.attempt }));
+        await settle(task, update.attempt, log, () => s.taskRuns.failDetailed(org_id, run_id, task, { error_message: error, ...log, attempt: update.attempt, ...price(task) }));
         return;
       }
       case 'skipped': {
         const reason = update.reason === CANCELLED_MESSAGE ? stopReason : update.reason;
-        await publish(await s.taskRuns.skipDetailed(org_id, run_id, task, { reason }));
+        await publish(await s.taskRuns.skipDetailed(org_id, run_id, task, { reason, ...price(task) }));
         return;
       }
     }

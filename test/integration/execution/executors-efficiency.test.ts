@@ -1,5 +1,5 @@
 import { localStepFunctionsOf } from '../../../local/step-functions/local-step-functions';
-import { createQueuedRun, getRun, registerFlow, startExecution, startExecutorFixture, type ExecutorFixture } from './executors-support';
+import { createQueuedRun, getRun, registerFlow, startExecution, startExecutorFixture, type Executor, type ExecutorFixture } from './executors-support';
 
 /*
  * The step-functions executor's cost goals, checked on small DAGs (the bench measures bigger
@@ -26,6 +26,7 @@ beforeAll(async () => {
       if (table !== undefined && planTables.has(table)) return;
       if (counting && EXECUTOR_FUNCTIONS.has(functionName)) {
         counts.set(`${service}:${command}`, (counts.get(`${service}:${command}`) ?? 0) + 1);
+        if (writesCostsAlone(input)) counts.set('cost-writes', (counts.get('cost-writes') ?? 0) + 1);
         if (command === 'QueryCommand' && table === fx.platform.resources.tables.TaskRun) counts.set('task-run-queries', (counts.get('task-run-queries') ?? 0) + 1);
       }
     },
@@ -33,14 +34,21 @@ beforeAll(async () => {
   planTables.add(fx.platform.resources.tables.Subscription);
   planTables.add(fx.platform.resources.tables.UsageAggregate);
 }, 60_000);
+/** A write of task run costs on their own (TaskRunRepository.recordCosts: the run's ledger at its end). */
+function writesCostsAlone(input: unknown): boolean {
+  const i = (input ?? {}) as { UpdateExpression?: string; TransactItems?: Array<{ Update?: { UpdateExpression?: string } }> };
+  const alone = (expression: string | undefined) => expression === 'SET #cost = :cost';
+  return alone(i.UpdateExpression) || (i.TransactItems ?? []).some((item) => alone(item.Update?.UpdateExpression));
+}
+
 afterAll(async () => {
   await fx?.platform.stop();
 });
 
-async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ from: string; to: string }>) {
+async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ from: string; to: string }>, executor: Executor = 'step-functions') {
   const flow = await registerFlow(fx.api, { tasks, edges }, 'cost');
   const names = tasks.map((t) => String(t.name));
-  const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, names, { parameters: { start: 1 } });
+  const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, names, { parameters: { start: 1 }, executor });
   counts.clear();
   counting = true;
   const arn = await startExecution(fx.platform, runId, { org_id: fx.tenant.org_id, run_id: runId });
@@ -57,6 +65,7 @@ async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ fro
     batchGets: counts.get('ddb:BatchGetItemCommand') ?? 0,
     updates: counts.get('ddb:UpdateItemCommand') ?? 0,
     transactions: counts.get('ddb:TransactWriteItemsCommand') ?? 0,
+    costWrites: counts.get('cost-writes') ?? 0,
     iterations: execution!.stateCounts.Advance ?? 0,
     transitionsPerTask: execution!.transitions / names.length,
   };
@@ -90,7 +99,7 @@ test('a fan-out of 24 tasks then a join: DynamoDB requests stay within 4 per tas
   // admission's release when the run ends.
   const leaves = Array.from({ length: 24 }, (_, i) => `leaf${i}`);
   const tasks = [{ name: 'root', handler: 'seed', timeout_seconds: 30 }, ...leaves.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })), { name: 'join', handler: 'add', timeout_seconds: 30 }];
-  const { run, ddb, updates, transactions, iterations, transitionsPerTask, taskRunQueries, batchGets } = await measure(
+  const { run, ddb, updates, transactions, costWrites, iterations, transitionsPerTask, taskRunQueries, batchGets } = await measure(
     tasks,
     [...leaves.map((leaf) => ({ from: 'root', to: leaf })), ...leaves.map((leaf) => ({ from: leaf, to: 'join' }))],
   );
@@ -98,10 +107,12 @@ test('a fan-out of 24 tasks then a join: DynamoDB requests stay within 4 per tas
   expect(run.task_runs.find((t) => t.task_name === 'join')).toMatchObject({ status: 'SUCCEEDED' });
   expect(iterations).toBeLessThanOrEqual(tasks.length + 1);
   expect(ddb).toBeLessThanOrEqual(4 * tasks.length + 2 * iterations + 8);
-  // The ready leaves start together (one TransactWriteItems per iteration that starts several; the
-  // run's cost ledger is one more), so single updates are the claims and completions, the root's and the join's starts, the parks,
-  // and the run's own few: one UpdateItem per start would add about 24.
-  expect(transactions).toBeGreaterThanOrEqual(2);
+  // The ready leaves start together (one TransactWriteItems per iteration that starts several), so
+  // single updates are the claims and completions, the root's and the join's starts, the parks,
+  // and the run's own few: one UpdateItem per start would add about 24. The run's cost ledger adds
+  // none: each task run's cost rode on its terminal write.
+  expect(transactions).toBeGreaterThanOrEqual(1);
+  expect(costWrites).toBe(0);
   // Claims and completions, a change-set write per leaf at most, the parks, the root's and the join's starts, the run's own few.
   expect(updates).toBeLessThanOrEqual(2 * tasks.length + leaves.length + 2 + iterations + 6);
   // Each iteration reads the task runs once: whole (a Query) or only those its change set and
@@ -114,3 +125,27 @@ test('a fan-out of 24 tasks then a join: DynamoDB requests stay within 4 per tas
   expect(batchGets).toBeGreaterThanOrEqual(1);
   expect(transitionsPerTask).toBeLessThanOrEqual(4);
 }, 60_000);
+
+describe.each<Executor>(['step-functions', 'lambda'])('%s: each task run\'s cost rides on its terminal write', (executor) => {
+  test('a success, a failure and a skip are priced as they end: the run\'s ledger has no cost left to write', async () => {
+    const tasks = [
+      { name: 'seed', handler: 'seed', timeout_seconds: 30 },
+      { name: 'boom', timeout_seconds: 30 },
+      { name: 'after', handler: 'add', timeout_seconds: 30 },
+      { name: 'side', handler: 'add', timeout_seconds: 30 },
+    ];
+    const { run, costWrites } = await measure(tasks, [
+      { from: 'seed', to: 'boom' },
+      { from: 'boom', to: 'after' },
+      { from: 'seed', to: 'side' },
+    ], executor);
+    expect(run.status).toBe('FAILED');
+    const byName = new Map(run.task_runs.map((t) => [t.task_name, t]));
+    expect(['seed', 'boom', 'after', 'side'].map((n) => byName.get(n)?.status)).toEqual(['SUCCEEDED', 'FAILED', 'SKIPPED', 'SUCCEEDED']);
+    // The close recomputes every cost from the records and writes any that differ: none did.
+    expect(costWrites).toBe(0);
+    for (const t of run.task_runs) expect([t.task_name, t.cost?.total_usd]).toEqual([t.task_name, expect.any(Number)]);
+    const pico = (usd: number) => Math.round(usd * 1e12);
+    expect(pico(run.cost!.task_runs_usd)).toBe(run.task_runs.reduce((acc, t) => acc + pico(t.cost!.total_usd), 0));
+  }, 60_000);
+});

@@ -139,6 +139,8 @@ export interface RunView {
   error_message: string | null;
   outputs: Record<string, unknown> | null;
   external_id: string | null;
+  /** The run's modelled cost, once its ledger closed. */
+  cost: { total_usd: number; task_runs_usd: number } | null;
   task_runs: Array<{
     task_name: string;
     task_run_id: string;
@@ -148,6 +150,7 @@ export interface RunView {
     output_ref: string | null;
     reused_from_run_id: string | null;
     executor: string | null;
+    cost: { total_usd: number } | null;
   }>;
 }
 

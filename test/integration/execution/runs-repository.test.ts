@@ -3,7 +3,11 @@ import { uuidv7, runSlug } from '../../../lambdas/shared/ids';
 import { createRuntime } from '../../../lambdas/shared/runtime';
 import { createRunStores, type RunStores } from '../../../lambdas/execution/run-stores';
 import type { NewRun } from '../../../lambdas/execution/run-repository';
-import { taskRunId } from '../../../lambdas/execution/task-run-repository';
+import { taskRunId, type TaskRunRecord } from '../../../lambdas/execution/task-run-repository';
+import { closeRunLedger, terminalPrice } from '../../../lambdas/execution/run-cost';
+import { taskRunCost } from '../../../lambdas/usage/cost-model';
+import { isoNow } from '../../../lambdas/shared/clock';
+import type { Logger } from '../../../lambdas/shared/logger';
 import type { Platform } from '../../../local/platform';
 import { startTestPlatform } from '../../support/platform';
 
@@ -254,6 +258,47 @@ describe('run and task run repositories', () => {
       expect(done.won && done.taskRun).toMatchObject({ status: 'SUCCEEDED', output_ref: 'runs/o/r/task-000/output.json' });
       expect(done.won && done.taskRun.completed_at).not.toBeNull();
       expect(await stores.taskRuns.fail(org, runId, name, { error_message: 'late' })).toBe(false);
+    });
+
+    it('prices a terminal transition in its own write, from the record it leaves; the run\'s ledger rewrites only a price made from a stale record', async () => {
+      const org = newOrg();
+      const run = (await stores.runs.create(newRun(org, { executor: 'lambda' }))).run;
+      await stores.taskRuns.createMany(org, run.run_id, tasks(3));
+      const price = (before: TaskRunRecord) => terminalPrice(stores.ledger, 'lambda', before);
+      const started = async (name: string) => {
+        const t = await stores.taskRuns.startDetailed(org, run.run_id, name, { executor: 'lambda', attempt: 0 });
+        if (!t.won) throw new Error('start lost');
+        return t.taskRun;
+      };
+      const a = await started('task-000');
+      clock.advance(2500);
+      const done = await stores.taskRuns.succeedDetailed(org, run.run_id, 'task-000', { output_ref: null, output_json: '{"n":1}', log_text: 'hello', attempt: 1, price: price(a) });
+      if (!done.won) throw new Error('succeed lost');
+      // The same figure the cost model gives for the record as stored (2.5 s, the inline text).
+      expect(done.taskRun.cost).toEqual(taskRunCost(done.taskRun, 'lambda', stores.ledger.sizes, stores.ledger.region));
+      expect(done.taskRun.cost!.total_usd).toBeGreaterThan(0);
+      const listed = await stores.taskRuns.listForRun(org, run.run_id, { consistent: true });
+      const skipped = await stores.taskRuns.skipDetailed(org, run.run_id, 'task-001', { reason: 'not needed', price: price(listed.find((t) => t.task_name === 'task-001')!) });
+      expect(skipped.won && skipped.taskRun.cost).toEqual(taskRunCost({ ...listed[1]!, status: 'SKIPPED' }, 'lambda', stores.ledger.sizes, stores.ledger.region));
+      // A price made from a record that is not the latest (the PENDING one, before its start).
+      const stale = listed.find((t) => t.task_name === 'task-002')!;
+      await started('task-002');
+      clock.advance(4000);
+      const failed = await stores.taskRuns.failDetailed(org, run.run_id, 'task-002', { error_message: 'boom', attempt: 1, price: price(stale) });
+      if (!failed.won) throw new Error('fail lost');
+      expect(failed.taskRun.cost).not.toEqual(taskRunCost(failed.taskRun, 'lambda', stores.ledger.sizes, stores.ledger.region));
+
+      const written: string[][] = [];
+      const recordCosts = stores.taskRuns.recordCosts.bind(stores.taskRuns);
+      const deps = { ledger: stores.ledger, logger: { warn: () => undefined } as unknown as Logger, taskRuns: { recordCosts: (o: string, r: string, e: Parameters<typeof recordCosts>[2]) => (written.push(e.map((x) => x.task_name)), recordCosts(o, r, e)) } };
+      const final = await stores.taskRuns.listForRun(org, run.run_id, { consistent: true });
+      await closeRunLedger(deps, run, final, { endedAt: isoNow(clock) });
+      expect(written).toEqual([['task-002']]);
+      const corrected = (await stores.taskRuns.get(org, run.run_id, 'task-002', { consistent: true }))!;
+      expect(corrected.cost).toEqual(taskRunCost(corrected, 'lambda', stores.ledger.sizes, stores.ledger.region));
+      // Closed again: every recorded cost is the one it computes, so nothing is written.
+      await closeRunLedger(deps, run, await stores.taskRuns.listForRun(org, run.run_id, { consistent: true }), { endedAt: isoNow(clock) });
+      expect(written).toHaveLength(1);
     });
 
     it('starts many task runs in one transaction; the records it returns are those stored; one stale start makes each start on its own', async () => {

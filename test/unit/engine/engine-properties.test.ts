@@ -90,7 +90,9 @@ describe('property: the in-process runner', () => {
    * attempt completions (fast-check scheduler), with random maxConcurrency:
    * - final statuses match the oracle, attempts = failures + 1 capped at retries + 1;
    * - inputs are SUCCEEDED upstreams only (exactly all of them for rules that wait for every
-   *   upstream), and such a task starts only after every upstream's outcome event;
+   *   upstream), and such a task's start is recorded only after every upstream's outcome, with
+   *   the records too completing in a random interleaving;
+   * - the run returns only once every outcome is recorded;
    * - the returned status is finalRunStatus of the tasks.
    */
   it('settles every task as the rules and retries dictate', async () => {
@@ -120,7 +122,9 @@ describe('property: the in-process runner', () => {
               const ok = attempt > failures[index(task)]!;
               return scheduler.schedule(Promise.resolve(ok ? { ok: true as const, output: `${task}@${attempt}` } : { ok: false as const, error: 'x' }));
             },
-            onTaskUpdate: (event) => {
+            // Records complete in a random interleaving too; events holds them as completed.
+            onTaskUpdate: async (event) => {
+              await scheduler.schedule(Promise.resolve());
               events.push(event);
             },
             sleep: async () => {},
@@ -154,6 +158,12 @@ describe('property: the in-process runner', () => {
           }
         }
         expect(result.status).toBe(finalRunStatus(dag.names.map((t) => result.taskStates[t]!.status)));
+        // The run returns only once every task's outcome is recorded, each after the task's start.
+        for (const task of dag.names) {
+          const own = events.filter((e) => e.task === task).map((e) => e.type);
+          expect([task, own.at(-1)]).toEqual([task, result.taskStates[task]!.status.toLowerCase()]);
+          if (own.length > 1) expect([task, own[0]]).toEqual([task, 'started']);
+        }
       }),
       { numRuns: 100 },
     );

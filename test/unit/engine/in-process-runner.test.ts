@@ -32,7 +32,36 @@ describe('runDagInProcess: dispatch', () => {
     expect(result.taskStates.d).toMatchObject({ attempt: 1, output: { rows: [1, 2] } });
   });
 
-  it('records an upstream outcome before starting its downstreams', async () => {
+  it("begins a downstream's attempt while its upstream's success is recorded, and records the downstream only after it", async () => {
+    const spec = flow(['a', 'b'], ['a>b']);
+    const h = controlledRun();
+    const recorded = deferred<void>();
+    let settled = false;
+    const run = runDagInProcess(spec, {
+      ...h.options,
+      onTaskUpdate: async (event) => {
+        h.events.push(event);
+        if (event.type === 'succeeded' && event.task === 'a') await recorded.promise;
+      },
+    }).finally(() => (settled = true));
+    await flush();
+    h.succeed('a');
+    await flush();
+    // a's SUCCEEDED write is still in flight: b's attempt runs, but nothing of b is recorded yet.
+    expect(h.started()).toEqual(['a#1', 'b#1']);
+    expect(h.call('b').inputs).toEqual({ a: { from: 'a' } });
+    expect(h.eventLog()).toEqual(['a:started#1', 'a:succeeded#1']);
+    h.succeed('b');
+    await flush();
+    expect(h.eventLog()).toEqual(['a:started#1', 'a:succeeded#1']);
+    expect(settled).toBe(false); // the run ends only once every success is recorded
+    recorded.resolve();
+    const result = await run;
+    expect(result.status).toBe('SUCCEEDED');
+    expect(h.eventLog()).toEqual(['a:started#1', 'a:succeeded#1', 'b:started#1', 'b:succeeded#1']);
+  });
+
+  it('waits for a failure to be recorded before deciding what depends on it', async () => {
     const spec = flow(['a', 'b'], ['a>b']);
     const h = controlledRun();
     const recorded = deferred<void>();
@@ -40,18 +69,38 @@ describe('runDagInProcess: dispatch', () => {
       ...h.options,
       onTaskUpdate: async (event) => {
         h.events.push(event);
-        if (event.type === 'succeeded' && event.task === 'a') await recorded.promise;
+        if (event.type === 'failed' && event.task === 'a') await recorded.promise;
+      },
+    });
+    await flush();
+    h.fail('a');
+    await flush();
+    expect(h.eventLog()).toEqual(['a:started#1', 'a:failed#1']);
+    recorded.resolve();
+    const result = await run;
+    expect(result.status).toBe('FAILED');
+    expect(h.eventLog()).toEqual(['a:started#1', 'a:failed#1', 'b:skipped#0']);
+  });
+
+  it('rejects the run when a success cannot be recorded: the downstream attempt is aborted and never recorded', async () => {
+    const spec = flow(['a', 'b'], ['a>b']);
+    const h = controlledRun();
+    const write = deferred<void>();
+    const run = runDagInProcess(spec, {
+      ...h.options,
+      onTaskUpdate: async (event) => {
+        h.events.push(event);
+        if (event.type === 'succeeded' && event.task === 'a') await write.promise;
       },
     });
     await flush();
     h.succeed('a');
     await flush();
-    expect(h.started()).toEqual(['a#1']); // a's SUCCEEDED write is still in flight
-    recorded.resolve();
-    await flush();
-    h.succeed('b');
-    await run;
-    expect(h.eventLog()).toEqual(['a:started#1', 'a:succeeded#1', 'b:started#1', 'b:succeeded#1']);
+    expect(h.started()).toEqual(['a#1', 'b#1']);
+    write.reject(new Error('store unavailable'));
+    await expect(run).rejects.toThrow('store unavailable');
+    expect(h.call('b').context.signal.aborted).toBe(true);
+    expect(h.eventLog()).toEqual(['a:started#1', 'a:succeeded#1']);
   });
 
   it('fires one_success as soon as one upstream succeeds, with only that upstream as input', async () => {
