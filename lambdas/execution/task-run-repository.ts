@@ -117,6 +117,8 @@ export interface TaskRunFieldUpdates {
   log_text?: string | null;
   not_before?: string | null;
   cost?: Cost | null;
+  /** The attempt a runner claimed (claimAttempt; startClaimedDetailed). */
+  claimed_attempt?: number;
 }
 
 /**
@@ -487,6 +489,24 @@ export class TaskRunRepository {
       'RUNNING',
       { executor: opts.executor, not_before: null, error_message: null },
       guardOf(opts.attempt),
+      { incrementAttempt: true, setStartedAt: true },
+    );
+  }
+
+  /**
+   * The runner's start of an attempt the loop dispatched without starting it (a sole dispatch,
+   * orchestrator/dispatch.ts): PENDING at `attempt - 1` → RUNNING at `attempt`, claimed in the same
+   * write. Only one delivery of the attempt can win it, as only one can win claimAttempt.
+   */
+  startClaimedDetailed(orgId: string, runId: string, taskName: string, opts: { executor: string; attempt: number }): Promise<TaskRunTransition> {
+    return this.transitionDetailed(
+      orgId,
+      runId,
+      taskName,
+      ['PENDING'],
+      'RUNNING',
+      { executor: opts.executor, not_before: null, error_message: null, claimed_attempt: opts.attempt },
+      guardOf(opts.attempt - 1),
       { incrementAttempt: true, setStartedAt: true },
     );
   }

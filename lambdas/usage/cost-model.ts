@@ -215,7 +215,9 @@ export function taskRunQuantities(t: TaskRunCostInput, mode: ExecutorMode, sizes
   if (t.status === 'SKIPPED') parts.push({ dynamodb_write_units: WRITE, eventbridge_events: 1 });
   if (mode === 'step-functions') {
     // The single-task runner claims the attempt (a conditional write: it runs at most once), and
-    // reads the task run, the run and the flow, and the artifact, per attempt.
+    // reads the task run, the run and the flow, and the artifact, per attempt. The claim is counted
+    // as its own write though an attempt dispatched alone is started by that same write (one write
+    // unit over, at most, per attempt: the model does not know how the attempt was dispatched).
     parts.push({ dynamodb_write_units: attempts * WRITE, dynamodb_read_units: attempts * 3 * STRONG_READ, s3_get_requests: attempts });
     if (t.executor === 'ecs') {
       const billed = attempts * Math.max(FARGATE_MIN_SECONDS, seconds / Math.max(1, attempts));

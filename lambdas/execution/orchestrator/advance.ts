@@ -12,6 +12,7 @@ import type { LoopOptions, LoopSignal } from './loop-protocol';
 import { MAX_RUNNING_TASKS, loopOptions, redeemToken } from './loop-protocol';
 import type { OrchestratorServices } from './orchestrator-services';
 import { terminalPrice } from '../run-cost';
+import { isoNow } from '../../shared/clock';
 
 export interface AdvanceRequest {
   action: 'advance';
@@ -308,6 +309,14 @@ type DispatchOutcome = 'started' | 'raced' | 'launch-failed';
 /**
  * Starts the ready tasks: every PENDING → RUNNING in one request (per 100, see
  * TaskRunRepository.startManyDetailed), then each attempt's runner launched, a few at once.
+ *
+ * A Lambda attempt dispatched as the only task the iteration leaves running (a chain's step) is
+ * not started here: its runner starts it, with its claim in the same write (RunTaskEvent.starts),
+ * one write less on every step of the chain. No other writer touches the run's task runs until
+ * that attempt's completion (the sole protocol, see LoopView), so nothing else decides on its
+ * PENDING record meanwhile; the loop's view holds it as the runner's start will make it. If the
+ * invocation is lost, the task is still PENDING at the next heartbeat's full read, which
+ * dispatches it again; a duplicate delivery loses the start like a duplicate claim.
  */
 async function dispatchAll(
   o: OrchestratorServices,
@@ -321,6 +330,13 @@ async function dispatchAll(
 ): Promise<DispatchOutcome[]> {
   const graph = graphOf(spec);
   const known = names.filter((name) => byName.has(name));
+  const only = known.length === 1 && loop.sole === true ? known[0]! : undefined;
+  if (only !== undefined && graph.specs.get(only)!.executor === 'lambda') {
+    const before = byName.get(only)!;
+    const now = isoNow(o.clock);
+    byName.set(only, { ...before, status: 'RUNNING', previous_status: 'PENDING', attempt: before.attempt + 1, executor: 'lambda', started_at: now, not_before: null, error_message: null, updated_at: now });
+    return [await launch(o, run, spec, artifact, byName, only, loop, apply, before)];
+  }
   const starts = await o.taskRuns.startManyDetailed(
     run.org_id,
     run.run_id,
@@ -331,7 +347,11 @@ async function dispatchAll(
   return [...launched, ...Array.from({ length: names.length - started.length }, (): DispatchOutcome => 'raced')];
 }
 
-/** Launches the runner of an attempt the loop just started; a launch that fails ends the attempt. */
+/**
+ * Launches the runner of an attempt the loop just started, or, given `unstarted` (the task run
+ * before it), of one its runner starts itself. A launch that fails ends the attempt: one its runner
+ * was to start is started here first, so that the failure counts as an attempt (retry policy).
+ */
 async function launch(
   o: OrchestratorServices,
   run: RunRecord,
@@ -341,17 +361,30 @@ async function launch(
   name: string,
   loop: LoopToken,
   apply: (transition: TaskRunTransition) => boolean,
+  unstarted?: TaskRunRecord,
 ): Promise<DispatchOutcome> {
   const graph = graphOf(spec);
   const task = graph.specs.get(name)!;
-  const started = byName.get(name)!;
+  let started = byName.get(name)!;
   const inputs = taskInputs(graph.upstreams.get(name)!, byName);
   try {
-    await launchAttempt(o, run, runTaskEvent(run, task, started.attempt, artifact, inputs.inputs, loop, inputs.inline_inputs));
+    const event = runTaskEvent(run, task, started.attempt, artifact, inputs.inputs, loop, inputs.inline_inputs);
+    await launchAttempt(o, run, unstarted === undefined ? event : { ...event, starts: true });
     return 'started';
   } catch (error) {
     const reason = `could not start the ${task.executor} runner: ${errorText(error)}`;
     o.logger.error('dispatch failed', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: reason });
+    if (unstarted !== undefined) {
+      // The invocation may have been delivered all the same: whichever start wins decides.
+      const start = await o.taskRuns.startDetailed(run.org_id, run.run_id, name, { executor: task.executor, attempt: unstarted.attempt });
+      if (!apply(start)) {
+        // Its runner started it after all (it runs, and its completion wakes the loop), or another
+        // writer moved it (a cancel).
+        if (start.won || start.current === null) byName.set(name, unstarted);
+        return !start.won && start.current?.status === 'RUNNING' ? 'started' : 'raced';
+      }
+      started = byName.get(name)!;
+    }
     apply(await failAttempt(o, run, task, started, reason));
     // A completion may have woken the next iteration already, which read this task run RUNNING:
     // the change set tells it (or the one after) to read it again. If this write fails too, the

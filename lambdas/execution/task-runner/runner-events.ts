@@ -18,8 +18,15 @@ export interface RunTaskEvent {
   org_id: string;
   run_id: string;
   task_name: string;
-  /** The attempt being run (1 for the first); the TaskRun is at this attempt, RUNNING. */
+  /** The attempt being run (1 for the first); the TaskRun is at this attempt, RUNNING (see `starts`). */
   attempt: number;
+  /**
+   * The runner starts the attempt itself: the TaskRun is PENDING at `attempt - 1`, and the runner's
+   * one conditional write both starts and claims it (TaskRunRepository.startClaimedDetailed). The
+   * loop sends this when it dispatches a Lambda attempt as the only task it leaves running
+   * (orchestrator/dispatch.ts). Absent: the loop started it, and the runner claims it.
+   */
+  starts?: true;
   executor: 'lambda' | 'ecs';
   task: NormalizedTaskSpec;
   artifact: ArtifactRef;
@@ -77,7 +84,8 @@ export function parseTaskRunnerEvent(event: unknown): TaskRunnerEvent {
       !isObject(event.run) ||
       !isObject(event.inputs) ||
       !isObject(loop) ||
-      typeof loop.token !== 'string'
+      typeof loop.token !== 'string' ||
+      (event.starts !== undefined && event.starts !== true)
     ) {
       throw new Error('task runner: malformed run-task event');
     }

@@ -121,7 +121,17 @@ export async function runSingleTask(
 ): Promise<TaskRunRecord | null> {
   const run: RunContext = { org_id: event.org_id, run_id: event.run_id, ...event.run };
   // At most once: a duplicate or stale delivery of this attempt runs nothing and records nothing.
-  const claimed = await s.taskRuns.claimAttemptDetailed(event.org_id, event.run_id, event.task_name, event.attempt);
+  // The claim is this runner's start of the attempt when the loop left the start to it (`starts`).
+  let claimed: TaskRunRecord | null;
+  let startPublished: Promise<void> = Promise.resolve();
+  if (event.starts === true) {
+    const started = await s.taskRuns.startClaimedDetailed(event.org_id, event.run_id, event.task_name, { executor: event.executor, attempt: event.attempt });
+    claimed = started.won ? started.taskRun : null;
+    // Its RUNNING event, which the loop publishes for the attempts it starts, goes out while the attempt runs.
+    if (started.won) startPublished = publishQuietly(s, run, started.taskRun);
+  } else {
+    claimed = await s.taskRuns.claimAttemptDetailed(event.org_id, event.run_id, event.task_name, event.attempt);
+  }
   if (claimed === null) {
     s.logger.warn('attempt already claimed or no longer current: not run', { org_id: event.org_id, run_id: event.run_id, task_name: event.task_name, attempt: event.attempt });
     return null;
@@ -195,6 +205,14 @@ export async function runSingleTask(
     },
   );
   // The event goes out after the loop is woken: it is not on the run's critical path.
+  await startPublished;
   if (recorded !== null) await s.events.taskRunStatusChanged(run, recorded);
   return recorded;
+}
+
+/** Publishes a task run's event; a failure is logged (the status is recorded: only the event is lost). */
+function publishQuietly(s: Pick<RunnerServices, 'events' | 'logger'>, run: RunContext, taskRun: TaskRunRecord): Promise<void> {
+  return s.events.taskRunStatusChanged(run, taskRun).catch((error: unknown) => {
+    s.logger.warn('could not publish the task run event', { org_id: run.org_id, run_id: run.run_id, task_name: taskRun.task_name, error: errorText(error) });
+  });
 }

@@ -54,3 +54,36 @@ test('the same task-runner event delivered twice (and once more, stale) runs the
   expect(hits).toBe(1);
   expect(await taskRuns.get(fx.tenant.org_id, runId, 'count', { consistent: true })).toMatchObject({ status: 'SUCCEEDED', attempt: 1, updated_at: after.updated_at });
 }, 60_000);
+
+test('an attempt its runner starts itself (a sole dispatch), delivered twice and once more stale, runs once; one whose task was skipped meanwhile runs nothing', async () => {
+  const counterUrl = `http://127.0.0.1:${(counter.address() as AddressInfo).port}/hit`;
+  const flow = await registerFlow(fx.api, { tasks: [{ name: 'count', handler: 'countHit', timeout_seconds: 30 }, { name: 'other', handler: 'countHit', timeout_seconds: 30 }] }, 'claim-start');
+  const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['count', 'other'], { parameters: { counter: counterUrl } });
+  const { runs, taskRuns } = repositoriesOf(fx.platform);
+  // As the loop does for a sole Lambda dispatch: the run RUNNING, the task run left PENDING.
+  await runs.transitionRun(fx.tenant.org_id, runId, ['QUEUED'], 'RUNNING');
+  const run = (await runs.get(fx.tenant.org_id, runId))!;
+  const flows = new FlowRepository(DynamoDBDocumentClient.from(fx.platform.dynamodb), fx.platform.resources.tables.Flow);
+  const version = (await flows.get(fx.tenant.org_id, flow.flow_name, flow.flow_version))!;
+  const [count, other] = parseFlowSpec(JSON.parse(version.flow_spec_json)).tasks;
+  const artifact = { artifact_s3_uri: version.artifact_s3_uri, code_hash: version.code_hash };
+  const loop = { token: 'no-such-token', iteration: 1, heartbeat_seconds: 300, sole: true };
+  const event = { ...runTaskEvent(run, count!, 1, artifact, {}, loop), starts: true as const };
+  const before = hits;
+
+  const results = await Promise.all([fx.platform.invoke('task-runner', event), fx.platform.invoke('task-runner', event)]);
+  expect(results.filter((r) => (r as { recorded: boolean }).recorded)).toHaveLength(1);
+  expect(hits - before).toBe(1);
+  const after = (await taskRuns.get(fx.tenant.org_id, runId, 'count', { consistent: true }))!;
+  expect(after).toMatchObject({ status: 'SUCCEEDED', attempt: 1, executor: 'lambda', previous_status: 'RUNNING' });
+  expect(after.started_at).not.toBeNull();
+  expect(await fx.platform.invoke('task-runner', event)).toEqual({ recorded: false });
+  expect(hits - before).toBe(1);
+  expect(await taskRuns.get(fx.tenant.org_id, runId, 'count', { consistent: true })).toMatchObject({ status: 'SUCCEEDED', attempt: 1, updated_at: after.updated_at });
+
+  // The run was cancelled before the runner of `other` started it: its task run is SKIPPED.
+  expect(await taskRuns.skip(fx.tenant.org_id, runId, 'other', { reason: 'run cancelled' })).toBe(true);
+  expect(await fx.platform.invoke('task-runner', { ...runTaskEvent(run, other!, 1, artifact, {}, loop), starts: true })).toEqual({ recorded: false });
+  expect(hits - before).toBe(1);
+  expect(await taskRuns.get(fx.tenant.org_id, runId, 'other', { consistent: true })).toMatchObject({ status: 'SKIPPED', attempt: 0 });
+}, 60_000);

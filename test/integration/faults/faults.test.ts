@@ -112,10 +112,11 @@ describe('fault injection', () => {
       ],
     });
     const taskRunTable = fx.platform.resources.tables.TaskRun;
-    // The first task-run write of an advance (a dispatch's PENDING → RUNNING) fails: the advance
-    // has already parked its token and read the task runs when it throws.
+    // The orchestrator's first task-run write fails: the start of left and right (one transaction;
+    // seed, dispatched alone, was started by its runner). The advance has already read the task
+    // runs and parked its token when it throws.
     const rule = faults.add({
-      match: (call) => call.functionName === 'run-orchestrator' && isDynamoWrite(call) && (call.input as { TableName?: string }).TableName === taskRunTable,
+      match: (call) => call.functionName === 'run-orchestrator' && isDynamoWrite(call) && JSON.stringify(call.input).includes(taskRunTable),
       rate: 1,
       times: 1,
       error: throttleError,
@@ -185,10 +186,10 @@ describe('fault injection', () => {
   test("the task runner's invocation dies mid-task (nothing it would record gets written): the attempt is declared lost and retried", async () => {
     const flow = await registerFlow(fx.api, { tasks: [{ name: 'seed', timeout_seconds: 3, retries: 1, retry_delay_seconds: 1 }] });
     const id = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed'], { parameters: { start: 5 } });
-    // Every write the runner makes for this run fails while the first attempt runs: as if its
-    // process died before recording anything. The orchestrator had marked the attempt RUNNING.
+    // The runner starts the attempt (its claim: a sole dispatch); every write it makes for this run
+    // after that fails while the attempt runs: as if its process died before recording anything.
     const rule = faults.add({
-      match: (call) => call.functionName === 'task-runner' && isDynamoWrite(call) && JSON.stringify(call.input).includes(id),
+      match: (call) => call.functionName === 'task-runner' && isDynamoWrite(call) && JSON.stringify(call.input).includes(id) && !JSON.stringify(call.input).includes('claimed_attempt'),
       rate: 1,
       times: Infinity,
       error: () => Object.assign(new Error('injected: the runner process died'), { name: 'RunnerDied' }),
@@ -201,6 +202,27 @@ describe('fault injection', () => {
     expect(rule.failed.length).toBeGreaterThan(0);
     expect(runs[0]!.status).toBe('SUCCEEDED');
     expect(taskRun(runs[0]!, 'seed').attempt).toBe(2);
+  }, 120_000);
+
+  test("the task runner's invocation dies before it starts the attempt: the task is still PENDING at the next heartbeat, which dispatches it again; it runs once, as attempt 1", async () => {
+    const flow = await registerFlow(fx.api, { tasks: [{ name: 'seed', timeout_seconds: 3, retries: 1, retry_delay_seconds: 1 }] });
+    const id = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed'], { parameters: { start: 5 } });
+    // The runner's start of the attempt fails (a sole dispatch leaves the start to it): as if the
+    // invocation were lost before any code ran.
+    const rule = faults.add({
+      match: (call) => call.functionName === 'task-runner' && isDynamoWrite(call) && JSON.stringify(call.input).includes(id),
+      rate: 1,
+      times: 1,
+      error: () => Object.assign(new Error('injected: the runner process died'), { name: 'RunnerDied' }),
+    });
+    const started = Date.now();
+    await startExecution(fx.platform, id, { org_id: fx.tenant.org_id, run_id: id, options: { heartbeat_seconds: 2 } });
+    const { runs } = await settleAll([id], 60_000, 3_000);
+    expect(rule.failed).toHaveLength(1);
+    expect(runs[0]!.status).toBe('SUCCEEDED');
+    // Not a failed attempt: no code ran. The heartbeat's dispatch was the first start.
+    expect(taskRun(runs[0]!, 'seed')).toMatchObject({ status: 'SUCCEEDED', attempt: 1, output_ref: expect.any(String) });
+    expect(Date.now() - started).toBeLessThan(30_000);
   }, 120_000);
 
   test('an ECS task stopped from outside: the run ends FAILED with its tasks settled', async () => {
