@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { forEachBounded } from '../../shared/bounded';
 import type { NormalizedTaskSpec } from '../../engine';
 import { graphOf, taskParameters } from '../../engine';
@@ -149,6 +150,25 @@ export function taskRunPosition(t: Pick<TaskRunRecord, 'status' | 'attempt'>): n
   return Number.POSITIVE_INFINITY;
 }
 
+/** Replays under way in this container, by run and report (applyDagResultOnce). */
+const replaysInFlight = new Map<string, Promise<void>>();
+
+/**
+ * applyDagResult, shared by callers that bring the same report at the same time: a container's
+ * final report is brought both by its S3 event and by CollectEcs as the container stops. Each
+ * replay alone would be right (every write is conditional), but two at once race write for write
+ * and double the run's tail.
+ */
+function applyDagResultOnce(o: OrchestratorServices, run: RunRecord, flow: FlowVersionForRun, result: EcsResult): Promise<void> {
+  const key = `${run.org_id}#${run.run_id}#${createHash('sha256').update(JSON.stringify(result)).digest('base64')}`;
+  let replay = replaysInFlight.get(key);
+  if (replay === undefined) {
+    replay = applyDagResult(o, run, flow, result).finally(() => replaysInFlight.delete(key));
+    replaysInFlight.set(key, replay);
+  }
+  return replay;
+}
+
 /**
  * Replays each task's reported attempts as task-run transitions (start, retry, ..., outcome), each
  * conditional like every writer: applying the same or an older snapshot again changes nothing.
@@ -170,6 +190,9 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     // This container already recorded this very report of the task: its writes would all lose.
     if (appliedReports.get(seenKey) === fingerprint) return;
     let logText = '';
+    // Set when the task's terminal write carried its whole log (held in the item when small, as a
+    // Lambda attempt's is): no object to put for it.
+    let logRecorded = false;
     // The task run as the last replayed write found or left it: what a terminal write is priced from.
     let latest: TaskRunRecord | null = null;
     const price = () => (latest === null ? {} : { price: terminalPrice(o.ledger, run.executor, latest) });
@@ -206,14 +229,21 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
         await replay(running, () => o.taskRuns.scheduleRetryDetailed(orgId, runId, name, { not_before: reported.started_at, error_message: outcome.ok ? 'retried' : outcome.error, attempt }));
       } else if (entry.status === 'SUCCEEDED' && outcome.ok) {
         await replay(running, async () => {
-          const output = await o.objects.storeOutput(orgId, runId, name, outcome.json);
-          return o.taskRuns.succeedDetailed(orgId, runId, name, { ...output, attempt, ...price() });
+          const [output, log] = await Promise.all([o.objects.storeOutput(orgId, runId, name, outcome.json), o.objects.storeLog(orgId, runId, name, logText)]);
+          const transition = await o.taskRuns.succeedDetailed(orgId, runId, name, { ...output, ...log, attempt, ...price() });
+          logRecorded = transition.won;
+          return transition;
         });
       } else if (entry.status === 'FAILED' || !outcome.ok) {
-        await replay(running, () => o.taskRuns.failDetailed(orgId, runId, name, { error_message: outcome.ok ? 'failed' : outcome.error, attempt, ...price() }));
+        await replay(running, async () => {
+          const log = await o.objects.storeLog(orgId, runId, name, logText);
+          const transition = await o.taskRuns.failDetailed(orgId, runId, name, { error_message: outcome.ok ? 'failed' : outcome.error, ...log, attempt, ...price() });
+          logRecorded = transition.won;
+          return transition;
+        });
       }
     }
-    if (logText !== '') await o.objects.writeLog(orgId, runId, name, logText);
+    if (logText !== '' && !logRecorded) await o.objects.writeLog(orgId, runId, name, logText);
     if (entry.status === 'SKIPPED' && entry.attempts.length === 0) keep(await o.taskRuns.skipDetailed(orgId, runId, name, { reason: entry.reason ?? 'skipped' }));
     rememberReport(seenKey, fingerprint);
   });
@@ -231,7 +261,7 @@ export async function collectDagResult(o: OrchestratorServices, orgId: string, r
   const raw = await o.ecsExchange.readResult(orgId, runId, dagSlot());
   if (raw === null) return { status: 'FAILED', error: 'the ECS runner stored no result' };
   const result = parseEcsResult(raw, flow.spec.tasks.map((t) => t.name));
-  await applyDagResult(o, run, flow, result);
+  await applyDagResultOnce(o, run, flow, result);
   await o.ecsExchange.discard(orgId, runId, dagSlot()).catch(() => undefined);
   if (!result.final) return { status: 'FAILED', error: result.error ?? 'the ECS runner stopped before the run ended' };
   return result.error === undefined ? { status: 'SUCCEEDED' } : { status: 'FAILED', error: result.error };
@@ -260,7 +290,7 @@ export async function syncEcsObject(o: OrchestratorServices, key: string): Promi
   if (slot === dagSlot()) {
     if (run.executor !== 'ecs') return;
     const raw = await o.ecsExchange.readResult(orgId, runId, slot);
-    if (raw !== null) await applyDagResult(o, run, flow, parseEcsResult(raw, flow.spec.tasks.map((t) => t.name)));
+    if (raw !== null) await applyDagResultOnce(o, run, flow, parseEcsResult(raw, flow.spec.tasks.map((t) => t.name)));
     return;
   }
   if (run.status !== 'RUNNING') return;

@@ -1,8 +1,50 @@
+import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { localEcsOf } from '../../../local/ecs/local-ecs';
+import { collectDagResult, syncEcsObject } from '../../../lambdas/execution/ecs/ecs-orchestration';
+import { dagSlot, type EcsResult } from '../../../lambdas/execution/ecs/ecs-order';
+import { orchestratorServices } from '../../../lambdas/execution/orchestrator/orchestrator-services';
+import { ecsResultKey } from '../../../lambdas/execution/run-objects';
+import { createRuntime } from '../../../lambdas/shared/runtime';
 import { describeExecutorScenarios, expectNoOpenTaskRun } from './executors-scenarios';
-import { registerFlow, startRun, taskRun, waitForRun } from './executors-support';
+import { createQueuedRun, registerFlow, repositoriesOf, startRun, taskRun, waitForRun } from './executors-support';
 
 describeExecutorScenarios('ecs', (fx) => {
+  test("a container's final report brought at once by its S3 event and by CollectEcs is replayed once; each task's terminal write holds its log and its cost", async () => {
+    const names = ['a', 'b', 'c'];
+    const flow = await registerFlow(fx().api, { tasks: names.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })) }, 'replay-once');
+    const { platform, tenant } = fx();
+    const runId = await createQueuedRun(platform, tenant.org_id, flow, names, { executor: 'ecs' });
+    const { runs, taskRuns } = repositoriesOf(platform);
+    const report: EcsResult = {
+      final: true,
+      tasks: Object.fromEntries(
+        names.map((name) => [name, { status: 'SUCCEEDED', attempts: [{ attempt: 1, started_at: '2026-11-30T10:00:00.000Z', log: `hello from ${name}`, outcome: { ok: true, output: { name } } }] }]),
+      ),
+    };
+    const key = ecsResultKey(tenant.org_id, runId, dagSlot());
+    // Stored while the run is QUEUED: the platform's own handling of the object's event ignores it.
+    await platform.s3.send(new PutObjectCommand({ Bucket: platform.resources.buckets.artifacts, Key: key, Body: JSON.stringify(report) }));
+    await platform.bus.drain();
+    await runs.transitionRun(tenant.org_id, runId, ['QUEUED'], 'RUNNING');
+    const o = orchestratorServices(createRuntime('run-orchestrator', platform.envFor('run-orchestrator'), { logSink: () => undefined }));
+    const starts = jest.spyOn(o.taskRuns, 'startDetailed');
+    const ends = jest.spyOn(o.taskRuns, 'succeedDetailed');
+    const [, outcome] = await Promise.all([syncEcsObject(o, key), collectDagResult(o, tenant.org_id, runId)]);
+    expect(outcome).toEqual({ status: 'SUCCEEDED' });
+    // One replay: one start and one success per task (two replays at once would each send theirs).
+    expect(starts).toHaveBeenCalledTimes(3);
+    expect(ends).toHaveBeenCalledTimes(3);
+    for (const name of names) {
+      const t = (await taskRuns.get(tenant.org_id, runId, name, { consistent: true }))!;
+      expect(t).toMatchObject({ status: 'SUCCEEDED', attempt: 1, executor: 'ecs', output_json: JSON.stringify({ name }) });
+      expect(t.log_text).toContain(`hello from ${name}`);
+      expect(t.cost?.total_usd).toEqual(expect.any(Number));
+    }
+    // Another delivery of the same report later: this container saw it all, nothing is sent.
+    await syncEcsObject(o, key);
+    expect(starts).toHaveBeenCalledTimes(3);
+  }, 60_000);
+
   test('a crash of the runner container itself fails the run and settles its task runs; what it reported is kept', async () => {
     const flow = await registerFlow(fx().api, {
       tasks: [

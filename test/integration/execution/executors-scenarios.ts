@@ -2,6 +2,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createServer, type Server } from 'node:http';
 import {
   registerFlow,
+  repositoriesOf,
   startExecutorFixture,
   startRun,
   taskLogs,
@@ -123,11 +124,17 @@ export function describeExecutorScenarios(executor: Executor, extra?: (fx: () =>
       expect(grown).toMatch(/attempt 1: failed: first attempt fails[\s\S]*line 11 [\s\S]*attempt 2: succeeded/);
       expect(grown.match(/line 11 /g)).toHaveLength(2);
       if (executor !== 'ecs') {
-        // The ECS replay always writes logs.txt (its log shows attempts still running).
         expect(await objectExists(`runs/${fx.tenant.org_id}/${run.run_id}/small/logs.txt`)).toBe(false);
         expect(await objectExists(`runs/${fx.tenant.org_id}/${run.run_id}/large/logs.txt`)).toBe(true);
         expect(await objectExists(`runs/${fx.tenant.org_id}/${run.run_id}/grows/logs.txt`)).toBe(true);
       }
+      // Every executor's terminal write holds a small whole log in the item. (The ECS replay also
+      // puts logs.txt for a task a snapshot caught running: its log shows the attempt under way.)
+      const { taskRuns } = repositoriesOf(fx.platform);
+      const stored = async (name: string) => (await taskRuns.get(fx.tenant.org_id, run.run_id, name, { consistent: true }))!;
+      expect((await stored('small')).log_text).toContain('attempt 1: succeeded');
+      expect((await stored('large')).log_text).toBeNull();
+      expect((await stored('grows')).log_text).toBeNull();
     }, 60_000);
 
     test('a task that fails twice succeeds on its third attempt', async () => {
