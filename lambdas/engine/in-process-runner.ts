@@ -32,14 +32,11 @@ class InProcessRun {
   private readonly slots: Semaphore;
   /** Full state per task, updated as soon as the runner decides. */
   private readonly states = new Map<string, TaskRunState>();
-  /** What advance() sees: a failed or skipped task turns terminal here only once its event is
-   * delivered; a succeeded one as soon as its delivery is under way (deliver orders the records). */
+  /** What advance() sees: a task turns terminal here only once its event is delivered, so no
+   * downstream starts before its upstream's outcome is recorded. */
   private readonly published = new Map<string, { status: TaskStatus }>();
   /** Per-task chain of event deliveries, keeping each task's events in order. */
   private readonly deliveries = new Map<string, Promise<void>>();
-  /** Each task's latest outcome (or skip) delivery, unsettled errors kept: its downstreams'
-   * starts and skips are delivered after it, and not at all if it failed. */
-  private readonly outcomes = new Map<string, Promise<void>>();
   private readonly everStarted = new Set<string>();
   private readonly waker = new Waker();
   /** Aborted when the run ends early: stops retry waits. */
@@ -81,7 +78,7 @@ class InProcessRun {
     this.options.signal?.addEventListener('abort', onAbort);
     try {
       for (;;) {
-        this.throwIfFatal();
+        if (this.fatal) throw this.fatal.error;
         if (await this.cancelRequested()) {
           await this.cancel();
           return this.result('CANCELLED');
@@ -92,12 +89,7 @@ class InProcessRun {
           // Other tasks may have finished while the skips were recorded: this step is stale.
           continue;
         }
-        if (step.done) {
-          // Successes are recorded while their downstreams run: the run ends once all are.
-          await this.settleDeliveries();
-          this.throwIfFatal();
-          return this.result(step.finalStatus!);
-        }
+        if (step.done) return this.result(step.finalStatus!);
         for (const task of step.ready) {
           this.published.set(task, { status: 'RUNNING' });
           void this.runTask(task);
@@ -112,11 +104,6 @@ class InProcessRun {
     } finally {
       this.options.signal?.removeEventListener('abort', onAbort);
     }
-  }
-
-  /** A task's runner or a delivery failed: the run rejects with that error. */
-  private throwIfFatal(): void {
-    if (this.fatal) throw this.fatal.error;
   }
 
   private async skipTask(task: string, reason: string): Promise<void> {
@@ -157,24 +144,11 @@ class InProcessRun {
     await this.settleDeliveries();
   }
 
-  /**
-   * Delivers an event after the task's earlier ones. A start or a skip also waits for its
-   * upstreams' outcomes to be delivered (and is not delivered if one of them failed), so the
-   * records never show a task begun before what it depends on ended. A failed delivery makes the
-   * run fatal.
-   */
+  /** Delivers an event after the task's earlier ones; a failed delivery makes the run fatal. */
   private deliver(event: TaskUpdateEvent): Promise<void> {
-    const previous = [this.deliveries.get(event.task) ?? Promise.resolve()];
-    if (event.type === 'started' || event.type === 'skipped') {
-      for (const up of this.graph.upstreams.get(event.task)!) {
-        const outcome = this.outcomes.get(up);
-        if (outcome !== undefined) previous.push(outcome);
-      }
-    }
-    const next = Promise.all(previous).then(() => this.options.onTaskUpdate?.(event));
-    const settled = next.catch(() => undefined);
-    this.deliveries.set(event.task, settled);
-    if (event.type === 'succeeded' || event.type === 'failed' || event.type === 'skipped') this.outcomes.set(event.task, next);
+    const previous = this.deliveries.get(event.task) ?? Promise.resolve();
+    const next = previous.then(() => this.options.onTaskUpdate?.(event));
+    this.deliveries.set(event.task, next.catch(() => undefined));
     return next;
   }
 
@@ -206,7 +180,8 @@ class InProcessRun {
         this.states.set(task, { status: 'RUNNING', attempt, startedAt });
         this.everStarted.add(task);
         // The start is recorded while the attempt runs, not before: it is on no task's critical
-        // path (the attempt's outcome is delivered after it, in order, and after its upstreams').
+        // path (the attempt's outcome is delivered after it, in order, and a downstream starts
+        // only once that outcome is recorded).
         const startRecorded = this.deliver({ type: 'started', status: 'RUNNING', task, attempt, at: this.now() });
         startRecorded.catch(() => undefined);
         result = await this.attempt(spec, attempt, inputs);
@@ -218,14 +193,7 @@ class InProcessRun {
       const state = this.states.get(task)!;
       if (result.ok) {
         this.states.set(task, { ...state, status: 'SUCCEEDED', output: result.output, completedAt: this.now() });
-        // The success is recorded while the downstreams' attempts begin: off the critical path,
-        // like a start. Their own records still come after it (deliver), and if it cannot be
-        // recorded the run is fatal and their attempts are aborted.
-        const recorded = this.deliver({ type: 'succeeded', status: 'SUCCEEDED', task, attempt, at: this.now(), output: result.output });
-        recorded.catch((error: unknown) => {
-          this.fatal ??= { error };
-          this.waker.notify();
-        });
+        await this.deliver({ type: 'succeeded', status: 'SUCCEEDED', task, attempt, at: this.now(), output: result.output });
         this.published.set(task, { status: 'SUCCEEDED' });
         return;
       }

@@ -54,10 +54,9 @@ export interface RunDagOptions {
     context: ExecuteContext,
   ) => Promise<TaskAttemptResult>;
   /**
-   * Records a transition (e.g. writes the TaskRun); a task's updates are delivered in order, and a
-   * task's start or skip only after its upstreams' outcomes. A start is recorded while its attempt
-   * runs, and so is a success while its downstreams' attempts begin; a failure is awaited before
-   * anything that depends on it is decided. If it throws, the run rejects.
+   * Records a transition (e.g. writes the TaskRun); a task's updates are delivered in order. A
+   * start is recorded while its attempt runs; an outcome is awaited before any downstream starts.
+   * If it throws, the run rejects.
    */
   onTaskUpdate?: (event: TaskUpdateEvent) => Promise<void> | void;
   /** Waits between retries; default real timers. */
