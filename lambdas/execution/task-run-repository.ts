@@ -480,14 +480,14 @@ export class TaskRunRepository {
   async start(orgId: string, runId: string, taskName: string, opts: StartOptions): Promise<boolean> {
     return (await this.startDetailed(orgId, runId, taskName, opts)).won;
   }
-  startDetailed(orgId: string, runId: string, taskName: string, opts: StartOptions): Promise<TaskRunTransition> {
+  startDetailed(orgId: string, runId: string, taskName: string, opts: StartOptions, claimed: { claimed_attempt?: number } = {}): Promise<TaskRunTransition> {
     return this.transitionDetailed(
       orgId,
       runId,
       taskName,
       ['PENDING'],
       'RUNNING',
-      { executor: opts.executor, not_before: null, error_message: null },
+      { executor: opts.executor, not_before: null, error_message: null, ...claimed },
       guardOf(opts.attempt),
       { incrementAttempt: true, setStartedAt: true },
     );
@@ -495,20 +495,12 @@ export class TaskRunRepository {
 
   /**
    * The runner's start of an attempt the loop dispatched without starting it (a sole dispatch,
-   * orchestrator/dispatch.ts): PENDING at `attempt - 1` → RUNNING at `attempt`, claimed in the same
-   * write. Only one delivery of the attempt can win it, as only one can win claimAttempt.
+   * dispatchAll in orchestrator/advance.ts): PENDING at `attempt - 1` → RUNNING at `attempt`,
+   * claimed in the same write. Only one delivery of the attempt can win it, as only one can win
+   * claimAttempt.
    */
   startClaimedDetailed(orgId: string, runId: string, taskName: string, opts: { executor: string; attempt: number }): Promise<TaskRunTransition> {
-    return this.transitionDetailed(
-      orgId,
-      runId,
-      taskName,
-      ['PENDING'],
-      'RUNNING',
-      { executor: opts.executor, not_before: null, error_message: null, claimed_attempt: opts.attempt },
-      guardOf(opts.attempt - 1),
-      { incrementAttempt: true, setStartedAt: true },
-    );
+    return this.startDetailed(orgId, runId, taskName, { executor: opts.executor, attempt: opts.attempt - 1 }, { claimed_attempt: opts.attempt });
   }
 
   /**

@@ -24,7 +24,7 @@ export interface RunTaskEvent {
    * The runner starts the attempt itself: the TaskRun is PENDING at `attempt - 1`, and the runner's
    * one conditional write both starts and claims it (TaskRunRepository.startClaimedDetailed). The
    * loop sends this when it dispatches a Lambda attempt as the only task it leaves running
-   * (orchestrator/dispatch.ts). Absent: the loop started it, and the runner claims it.
+   * (dispatchAll in orchestrator/advance.ts). Absent: the loop started it, and the runner claims it.
    */
   starts?: true;
   executor: 'lambda' | 'ecs';

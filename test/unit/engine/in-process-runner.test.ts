@@ -32,22 +32,27 @@ describe('runDagInProcess: dispatch', () => {
     expect(result.taskStates.d).toMatchObject({ attempt: 1, output: { rows: [1, 2] } });
   });
 
-  it('records an upstream outcome before starting its downstreams, and ends only once every outcome is recorded', async () => {
-    const spec = flow(['a', 'b'], ['a>b']);
+  /** A run of a → b whose record of a's `type` event waits until the test settles `gate`. */
+  function heldRecord(type: TaskUpdateEvent['type']) {
     const h = controlledRun();
-    const recorded = deferred<void>();
-    const run = runDagInProcess(spec, {
+    const gate = deferred<void>();
+    const run = runDagInProcess(flow(['a', 'b'], ['a>b']), {
       ...h.options,
       onTaskUpdate: async (event) => {
         h.events.push(event);
-        if (event.type === 'succeeded' && event.task === 'a') await recorded.promise;
+        if (event.type === type && event.task === 'a') await gate.promise;
       },
     });
+    return { h, gate, run };
+  }
+
+  it('records an upstream outcome before starting its downstreams', async () => {
+    const { h, gate, run } = heldRecord('succeeded');
     await flush();
     h.succeed('a');
     await flush();
     expect(h.started()).toEqual(['a#1']); // a's SUCCEEDED write is still in flight
-    recorded.resolve();
+    gate.resolve();
     await flush();
     h.succeed('b');
     await run;
@@ -55,41 +60,22 @@ describe('runDagInProcess: dispatch', () => {
   });
 
   it('waits for a failure to be recorded before deciding what depends on it', async () => {
-    const spec = flow(['a', 'b'], ['a>b']);
-    const h = controlledRun();
-    const recorded = deferred<void>();
-    const run = runDagInProcess(spec, {
-      ...h.options,
-      onTaskUpdate: async (event) => {
-        h.events.push(event);
-        if (event.type === 'failed' && event.task === 'a') await recorded.promise;
-      },
-    });
+    const { h, gate, run } = heldRecord('failed');
     await flush();
     h.fail('a');
     await flush();
     expect(h.eventLog()).toEqual(['a:started#1', 'a:failed#1']);
-    recorded.resolve();
-    const result = await run;
-    expect(result.status).toBe('FAILED');
+    gate.resolve();
+    expect((await run).status).toBe('FAILED');
     expect(h.eventLog()).toEqual(['a:started#1', 'a:failed#1', 'b:skipped#0']);
   });
 
   it('rejects the run when a success cannot be recorded: its downstream never starts', async () => {
-    const spec = flow(['a', 'b'], ['a>b']);
-    const h = controlledRun();
-    const write = deferred<void>();
-    const run = runDagInProcess(spec, {
-      ...h.options,
-      onTaskUpdate: async (event) => {
-        h.events.push(event);
-        if (event.type === 'succeeded' && event.task === 'a') await write.promise;
-      },
-    });
+    const { h, gate, run } = heldRecord('succeeded');
     await flush();
     h.succeed('a');
     await flush();
-    write.reject(new Error('store unavailable'));
+    gate.reject(new Error('store unavailable'));
     await expect(run).rejects.toThrow('store unavailable');
     expect(h.started()).toEqual(['a#1']);
     expect(h.eventLog()).toEqual(['a:started#1', 'a:succeeded#1']);
