@@ -120,6 +120,16 @@ export async function collectTaskResults(o: OrchestratorServices, run: RunRecord
 const REPORT_CACHE_SIZE = 20_000;
 /** Tasks of one snapshot replayed at once. */
 const REPLAY_CONCURRENCY = 16;
+/** First starts in one report from which they are sent together (one read, then one request per 100). */
+const BATCHED_STARTS_MIN = 4;
+
+/** Remembers how far this container saw a task run (taskRunPosition), in a bounded cache. */
+function noteSeen(seenKey: string, taskRun: TaskRunRecord): void {
+  const seen = Math.max(seenPositions.get(seenKey) ?? -1, taskRunPosition(taskRun));
+  seenPositions.delete(seenKey);
+  seenPositions.set(seenKey, seen);
+  if (seenPositions.size > REPORT_CACHE_SIZE) seenPositions.delete(seenPositions.keys().next().value as string);
+}
 const appliedReports = new Map<string, string>();
 /**
  * Likewise, how far each task run had got when this container last saw it (taskRunPosition). A
@@ -170,6 +180,35 @@ function applyDagResultOnce(o: OrchestratorServices, run: RunRecord, flow: FlowV
 }
 
 /**
+ * The first starts a report holds, sent together when there are several: a container's final
+ * report of a short run holds every task, and one start per task was half of the run's tail. One
+ * strongly consistent read of the task runs gives each start its guard (PENDING at attempt 0), then
+ * TaskRunRepository.startManyDetailed sends them, one request per 100. Returns the started task runs
+ * by name; a task this container already saw started, or one not PENDING at 0, is left to its own
+ * replay.
+ */
+async function startFirstAttempts(o: OrchestratorServices, run: RunRecord, result: EcsResult, keep: (t: TaskRunTransition) => void): Promise<Map<string, TaskRunRecord>> {
+  const { org_id: orgId, run_id: runId } = run;
+  const key = (name: string) => `${orgId}#${runId}#${name}`;
+  const candidates = Object.entries(result.tasks)
+    .filter(([name, entry]) => entry.attempts[0]?.attempt === 1 && (seenPositions.get(key(name)) ?? -1) < 0 && appliedReports.get(key(name)) !== JSON.stringify(entry))
+    .map(([name]) => name);
+  const started = new Map<string, TaskRunRecord>();
+  if (candidates.length < BATCHED_STARTS_MIN) return started;
+  const current = new Map((await o.taskRuns.listForRun(orgId, runId, { consistent: true })).map((t) => [t.task_name, t]));
+  const pending = candidates.map((name) => current.get(name)).filter((t): t is TaskRunRecord => t !== undefined && t.status === 'PENDING' && t.attempt === 0);
+  const transitions = await o.taskRuns.startManyDetailed(orgId, runId, pending.map((before) => ({ before, executor: 'ecs' })));
+  transitions.forEach((transition, i) => {
+    keep(transition);
+    const now = transition.won ? transition.taskRun : transition.current;
+    if (now === null) return;
+    noteSeen(key(pending[i]!.task_name), now);
+    started.set(pending[i]!.task_name, now);
+  });
+  return started;
+}
+
+/**
  * Replays each task's reported attempts as task-run transitions (start, retry, ..., outcome), each
  * conditional like every writer: applying the same or an older snapshot again changes nothing.
  */
@@ -181,6 +220,8 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     if (t.won) won.push(t.taskRun);
   };
   const maskers = new Map<string, SecretMasker>();
+  // The task runs the batched first starts below left, by name (what their later writes are priced from).
+  const startedTogether = await startFirstAttempts(o, run, result, keep);
   // Tasks are replayed side by side (each task's own transitions in order): a snapshot of a
   // 100-task chain replayed one task after another was a few hundred sequential round trips.
   await forEachBounded(Object.entries(result.tasks), REPLAY_CONCURRENCY, async ([name, entry]) => {
@@ -194,7 +235,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     // Lambda attempt's is): no object to put for it.
     let logRecorded = false;
     // The task run as the last replayed write found or left it: what a terminal write is priced from.
-    let latest: TaskRunRecord | null = null;
+    let latest: TaskRunRecord | null = startedTogether.get(name) ?? null;
     const price = () => (latest === null ? {} : { price: terminalPrice(o.ledger, run.executor, latest) });
     // Sends a replayed transition whose task run must be at `from` (a position), unless this
     // container already saw the task run past it; remembers where the write found or left it.
@@ -204,11 +245,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
       keep(transition);
       const now = transition.won ? transition.taskRun : transition.current;
       latest = now;
-      if (now === null) return;
-      const seen = Math.max(seenPositions.get(seenKey) ?? -1, taskRunPosition(now));
-      seenPositions.delete(seenKey);
-      seenPositions.set(seenKey, seen);
-      if (seenPositions.size > REPORT_CACHE_SIZE) seenPositions.delete(seenPositions.keys().next().value as string);
+      if (now !== null) noteSeen(seenKey, now);
     };
     for (const reported of entry.attempts) {
       const attempt = reported.attempt;

@@ -9,8 +9,8 @@ import { describeExecutorScenarios, expectNoOpenTaskRun } from './executors-scen
 import { createQueuedRun, registerFlow, repositoriesOf, startRun, taskRun, waitForRun } from './executors-support';
 
 describeExecutorScenarios('ecs', (fx) => {
-  test("a container's final report brought at once by its S3 event and by CollectEcs is replayed once; each task's terminal write holds its log and its cost", async () => {
-    const names = ['a', 'b', 'c'];
+  test("a container's final report brought at once by its S3 event and by CollectEcs is replayed once: its first starts in one request, then each task's terminal write with its log and its cost", async () => {
+    const names = ['a', 'b', 'c', 'd', 'e'];
     const flow = await registerFlow(fx().api, { tasks: names.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })) }, 'replay-once');
     const { platform, tenant } = fx();
     const runId = await createQueuedRun(platform, tenant.org_id, flow, names, { executor: 'ecs' });
@@ -28,12 +28,16 @@ describeExecutorScenarios('ecs', (fx) => {
     await runs.transitionRun(tenant.org_id, runId, ['QUEUED'], 'RUNNING');
     const o = orchestratorServices(createRuntime('run-orchestrator', platform.envFor('run-orchestrator'), { logSink: () => undefined }));
     const starts = jest.spyOn(o.taskRuns, 'startDetailed');
+    const startsTogether = jest.spyOn(o.taskRuns, 'startManyDetailed');
     const ends = jest.spyOn(o.taskRuns, 'succeedDetailed');
     const [, outcome] = await Promise.all([syncEcsObject(o, key), collectDagResult(o, tenant.org_id, runId)]);
     expect(outcome).toEqual({ status: 'SUCCEEDED' });
-    // One replay: one start and one success per task (two replays at once would each send theirs).
-    expect(starts).toHaveBeenCalledTimes(3);
-    expect(ends).toHaveBeenCalledTimes(3);
+    // One replay (two at once would each send theirs): the five first starts together, one
+    // success per task.
+    expect(startsTogether).toHaveBeenCalledTimes(1);
+    expect(startsTogether.mock.calls[0]![2]).toHaveLength(5);
+    expect(starts).not.toHaveBeenCalled();
+    expect(ends).toHaveBeenCalledTimes(5);
     for (const name of names) {
       const t = (await taskRuns.get(tenant.org_id, runId, name, { consistent: true }))!;
       expect(t).toMatchObject({ status: 'SUCCEEDED', attempt: 1, executor: 'ecs', output_json: JSON.stringify({ name }) });
@@ -42,7 +46,8 @@ describeExecutorScenarios('ecs', (fx) => {
     }
     // Another delivery of the same report later: this container saw it all, nothing is sent.
     await syncEcsObject(o, key);
-    expect(starts).toHaveBeenCalledTimes(3);
+    expect(startsTogether).toHaveBeenCalledTimes(1);
+    expect(ends).toHaveBeenCalledTimes(5);
   }, 60_000);
 
   test('a crash of the runner container itself fails the run and settles its task runs; what it reported is kept', async () => {
