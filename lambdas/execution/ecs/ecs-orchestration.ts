@@ -181,8 +181,9 @@ function applyDagResultOnce(o: OrchestratorServices, run: RunRecord, flow: FlowV
 
 /**
  * The first starts a report holds, sent together when there are several: a container's final
- * report of a short run holds every task, and one start per task was half of the run's tail. One
- * strongly consistent read of the task runs gives each start its guard (PENDING at attempt 0), then
+ * report of a short run holds every task, and one start per task was half of the run's tail. A
+ * strongly consistent read of those task runs (BatchGetItem, only theirs: a snapshot of a large run
+ * names few new ones) gives each start its guard (PENDING at attempt 0), then
  * TaskRunRepository.startManyDetailed sends them, one request per 100. Returns the started task runs
  * by name; a task this container already saw started, or one not PENDING at 0, is left to its own
  * replay.
@@ -195,7 +196,7 @@ async function startFirstAttempts(o: OrchestratorServices, run: RunRecord, resul
     .map(([name]) => name);
   const started = new Map<string, TaskRunRecord>();
   if (candidates.length < BATCHED_STARTS_MIN) return started;
-  const current = new Map((await o.taskRuns.listForRun(orgId, runId, { consistent: true })).map((t) => [t.task_name, t]));
+  const current = new Map((await o.taskRuns.getMany(orgId, runId, candidates, { consistent: true })).map((t) => [t.task_name, t]));
   const pending = candidates.map((name) => current.get(name)).filter((t): t is TaskRunRecord => t !== undefined && t.status === 'PENDING' && t.attempt === 0);
   const transitions = await o.taskRuns.startManyDetailed(orgId, runId, pending.map((before) => ({ before, executor: 'ecs' })));
   transitions.forEach((transition, i) => {
