@@ -25,12 +25,14 @@ export interface CloseLedgerOptions {
 }
 
 /**
- * The price a runner writes with a task run's terminal transition (TerminalPrice), from the task
- * run as it last saw it: the same figure closeRunLedger computes from the record, so the close
- * finds it recorded and writes nothing for that task run.
+ * The price a writer sends with a task run's terminal transition (TerminalPrice, spread into the
+ * transition's options), from the task run as it last saw it: the same figure closeRunLedger
+ * computes from the record, so the close finds it recorded and writes nothing for that task run.
+ * No record seen: no price (the close writes the cost).
  */
-export function terminalPrice(ledger: CostContext, mode: ExecutorMode, before: TaskRunRecord): TerminalPrice {
-  return { before, of: (after) => taskRunCost(after, mode, ledger.sizes, ledger.region) };
+export function terminalPrice(ledger: CostContext, mode: ExecutorMode, before: TaskRunRecord | null | undefined): { price?: TerminalPrice } {
+  if (before === null || before === undefined) return {};
+  return { price: { before, of: (after) => taskRunCost(after, mode, ledger.sizes, ledger.region) } };
 }
 
 function sameCost(a: Cost | null, b: Cost): boolean {

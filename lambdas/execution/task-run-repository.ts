@@ -142,6 +142,11 @@ function recordAfter(before: TaskRunRecord, to: TaskStatus, fields: TaskRunField
   };
 }
 
+/** A task run as a start from `before` leaves it (PENDING → RUNNING at the next attempt), at `now`. */
+export function startedFrom(before: TaskRunRecord, executor: string, now: string): TaskRunRecord {
+  return { ...before, status: 'RUNNING', previous_status: 'PENDING', attempt: before.attempt + 1, executor, started_at: now, not_before: null, error_message: null, updated_at: now };
+}
+
 /** Stable, unique id of a task run: sha-256 of run_id and task name, 24 hex chars with a prefix. */
 export function taskRunId(runId: string, taskName: string): string {
   return `tr_${createHash('sha256').update(`${runId}\u0000${taskName}`).digest('hex').slice(0, 24)}`;
@@ -540,10 +545,7 @@ export class TaskRunRepository {
           }),
         );
         for (const { before, executor } of chunk) {
-          results.push({
-            won: true,
-            taskRun: { ...before, status: 'RUNNING', previous_status: 'PENDING', attempt: before.attempt + 1, executor, started_at: now, not_before: null, error_message: null, updated_at: now },
-          });
+          results.push({ won: true, taskRun: startedFrom(before, executor, now) });
         }
         continue;
       } catch (error) {

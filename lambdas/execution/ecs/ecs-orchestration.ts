@@ -237,7 +237,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     let logRecorded = false;
     // The task run as the last replayed write found or left it: what a terminal write is priced from.
     let latest: TaskRunRecord | null = startedTogether.get(name) ?? null;
-    const price = () => (latest === null ? {} : { price: terminalPrice(o.ledger, run.executor, latest) });
+    const price = () => terminalPrice(o.ledger, run.executor, latest);
     // Sends a replayed transition whose task run must be at `from` (a position), unless this
     // container already saw the task run past it; remembers where the write found or left it.
     const replay = async (from: number, write: () => Promise<TaskRunTransition>) => {

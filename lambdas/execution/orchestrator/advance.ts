@@ -4,6 +4,7 @@ import type { NormalizedFlowSpec, NormalizedTaskSpec, TaskStatusMap } from '../.
 import { advance, graphOf } from '../../engine';
 import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import { startedFrom } from '../task-run-repository';
 import { RECORD_RESERVE_MS } from '../task-runner/single-task';
 import { failAttempt, launchAttempt, runTaskEvent, taskInputs, type LoopToken } from './dispatch';
 import { finalizeRun } from './finalize';
@@ -129,9 +130,7 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   const statuses: TaskStatusMap = Object.fromEntries([...byName].map(([name, t]) => [name, { status: t.status }]));
   const step = advance(spec, statuses);
   for (const { task, reason } of step.skip) {
-    const before = byName.get(task);
-    const price = before === undefined ? {} : { price: terminalPrice(o.ledger, run.executor, before) };
-    apply(await o.taskRuns.skipDetailed(org_id, run_id, task, { reason, ...price }));
+    apply(await o.taskRuns.skipDetailed(org_id, run_id, task, { reason, ...terminalPrice(o.ledger, run.executor, byName.get(task)) }));
   }
   if (step.done) {
     await publish();
@@ -333,8 +332,7 @@ async function dispatchAll(
   const only = known.length === 1 && loop.sole === true ? known[0]! : undefined;
   if (only !== undefined && graph.specs.get(only)!.executor === 'lambda') {
     const before = byName.get(only)!;
-    const now = isoNow(o.clock);
-    byName.set(only, { ...before, status: 'RUNNING', previous_status: 'PENDING', attempt: before.attempt + 1, executor: 'lambda', started_at: now, not_before: null, error_message: null, updated_at: now });
+    byName.set(only, startedFrom(before, 'lambda', isoNow(o.clock)));
     return [await launch(o, run, spec, artifact, byName, only, loop, apply, before)];
   }
   const starts = await o.taskRuns.startManyDetailed(
@@ -377,13 +375,14 @@ async function launch(
     if (unstarted !== undefined) {
       // The invocation may have been delivered all the same: whichever start wins decides.
       const start = await o.taskRuns.startDetailed(run.org_id, run.run_id, name, { executor: task.executor, attempt: unstarted.attempt });
-      if (!apply(start)) {
+      apply(start);
+      if (!start.won) {
         // Its runner started it after all (it runs, and its completion wakes the loop), or another
         // writer moved it (a cancel).
-        if (start.won || start.current === null) byName.set(name, unstarted);
-        return !start.won && start.current?.status === 'RUNNING' ? 'started' : 'raced';
+        if (start.current === null) byName.set(name, unstarted);
+        return start.current?.status === 'RUNNING' ? 'started' : 'raced';
       }
-      started = byName.get(name)!;
+      started = start.taskRun;
     }
     apply(await failAttempt(o, run, task, started, reason));
     // A completion may have woken the next iteration already, which read this task run RUNNING:

@@ -123,5 +123,5 @@ export function failAttempt(o: OrchestratorServices, run: RunRecord, task: Norma
       attempt,
     });
   }
-  return o.taskRuns.failDetailed(run.org_id, run.run_id, task.name, { error_message: error, attempt, price: terminalPrice(o.ledger, run.executor, taskRun) });
+  return o.taskRuns.failDetailed(run.org_id, run.run_id, task.name, { error_message: error, attempt, ...terminalPrice(o.ledger, run.executor, taskRun) });
 }

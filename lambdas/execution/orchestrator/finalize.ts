@@ -2,7 +2,7 @@ import { errorText } from '../../shared/errors';
 import type { JsonObject, NormalizedFlowSpec, RunStatus } from '../../engine';
 import { finalRunStatus, graphOf, isTerminalRunStatus, isTerminalTaskStatus, parseOutputRef, resolveOutputs } from '../../engine';
 import { isoNow } from '../../shared/clock';
-import { tryCloseRunLedger } from '../run-cost';
+import { terminalPrice, tryCloseRunLedger } from '../run-cost';
 import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import type { OrchestratorServices } from './orchestrator-services';
@@ -17,7 +17,7 @@ export const RUN_ENDED_MESSAGE = 'the run ended before the task finished';
  * they end up, and publishes the events of the transitions won.
  */
 export async function settleOpenTaskRuns(
-  o: Pick<OrchestratorServices, 'taskRuns' | 'events'>,
+  o: Pick<OrchestratorServices, 'taskRuns' | 'events' | 'ledger'>,
   run: RunRecord,
   taskRuns: TaskRunRecord[],
   reason: string,
@@ -29,8 +29,8 @@ export async function settleOpenTaskRuns(
       for (let round = 0; current !== null && !isTerminalTaskStatus(current.status) && round < 5; round++) {
         const transition: TaskRunTransition =
           current.status === 'RUNNING'
-            ? await o.taskRuns.failDetailed(run.org_id, run.run_id, current.task_name, { error_message: reason })
-            : await o.taskRuns.skipDetailed(run.org_id, run.run_id, current.task_name, { reason: `not run: ${reason}` });
+            ? await o.taskRuns.failDetailed(run.org_id, run.run_id, current.task_name, { error_message: reason, ...terminalPrice(o.ledger, run.executor, current) })
+            : await o.taskRuns.skipDetailed(run.org_id, run.run_id, current.task_name, { reason: `not run: ${reason}`, ...terminalPrice(o.ledger, run.executor, current) });
         if (transition.won) {
           won.push(transition.taskRun);
           return transition.taskRun;

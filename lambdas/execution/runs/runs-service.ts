@@ -14,7 +14,7 @@ import type { Logger } from '../../shared/logger';
 import type { FlowVersionLookup, RunStarter, RunTargetView, StartRunRequest, StartRunResult } from '../run-starter';
 import type { RunEventPublisher } from '../run-events';
 import { isOrgObjectKey, logKey } from '../run-objects';
-import { tryCloseRunLedger } from '../run-cost';
+import { terminalPrice, tryCloseRunLedger } from '../run-cost';
 import type { RunQueue } from '../run-queue';
 import type { RunListFilter, RunRecord, RunRepository } from '../run-repository';
 import type { CostContext } from '../../usage/cost-context';
@@ -77,7 +77,6 @@ export const MAX_LOG_BYTES = 1024 * 1024;
 export const TASK_CANCELLED_MESSAGE = 'cancelled';
 const SETTLE_CONCURRENCY = 16;
 const SETTLE_ROUNDS = 4;
-
 
 function errorName(error: unknown): string {
   return error instanceof Error ? error.name : 'Error';
@@ -268,14 +267,14 @@ export class RunsService {
    * a task run that moved meanwhile (e.g. PENDING → RUNNING) is settled from its new status.
    */
   private async settleOpenTaskRuns(run: RunRecord): Promise<TaskRunRecord[]> {
-    const { taskRuns } = this.deps;
+    const { taskRuns, ledger } = this.deps;
     const settled: TaskRunRecord[] = [];
     let open = (await taskRuns.listForRun(run.org_id, run.run_id, { consistent: true })).filter((t) => t.status === 'PENDING' || t.status === 'RUNNING');
     for (let round = 0; round < SETTLE_ROUNDS && open.length > 0; round++) {
       const results = await mapBounded(open, SETTLE_CONCURRENCY, (t): Promise<TaskRunTransition> =>
         t.status === 'RUNNING'
-          ? taskRuns.failDetailed(run.org_id, run.run_id, t.task_name, { error_message: TASK_CANCELLED_MESSAGE })
-          : taskRuns.skipDetailed(run.org_id, run.run_id, t.task_name, { reason: TASK_CANCELLED_MESSAGE }),
+          ? taskRuns.failDetailed(run.org_id, run.run_id, t.task_name, { error_message: TASK_CANCELLED_MESSAGE, ...terminalPrice(ledger, run.executor, t) })
+          : taskRuns.skipDetailed(run.org_id, run.run_id, t.task_name, { reason: TASK_CANCELLED_MESSAGE, ...terminalPrice(ledger, run.executor, t) }),
       );
       const next: TaskRunRecord[] = [];
       for (const r of results) {

@@ -36,7 +36,7 @@ export function attemptBudget(task: Pick<NormalizedTaskSpec, 'timeout_seconds'>,
  * Records one finished attempt: its log section, its output (when it succeeded), and the TaskRun
  * transition from RUNNING at this attempt: SUCCEEDED, FAILED, or back to PENDING with not_before
  * when the task has retries left. A writer that lost (the run was cancelled, a duplicate delivery)
- * changes nothing. A terminal transition carries the task run's cost when `price` is given.
+ * changes nothing. A terminal transition carries the task run's cost when `priced` holds a price.
  * Returns the transition (the caller publishes its event).
  */
 export async function recordAttempt(
@@ -46,9 +46,8 @@ export async function recordAttempt(
   attempt: number,
   outcome: AttemptOutcome,
   startedAtIso: string,
-  price?: TerminalPrice,
+  priced: { price?: TerminalPrice } = {},
 ): Promise<TaskRunTransition> {
-  const priced = price === undefined ? {} : { price };
   const { org_id, run_id } = run;
   const retrying = !outcome.ok && shouldRetry(task, attempt);
   const delay = retrying ? retryDelaySeconds(task, attempt) : 0;

@@ -156,10 +156,7 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   // Each task run as this runner last wrote it (listed, then each start): its terminal write
   // carries its cost, priced from it (run-cost.ts), so the run's ledger has nothing left to write.
   const lastWritten = new Map<string, TaskRunRecord>(existing);
-  const price = (task: string) => {
-    const before = lastWritten.get(task);
-    return before === undefined ? {} : { price: terminalPrice(s.ledger, run.executor, before) };
-  };
+  const price = (task: string) => terminalPrice(s.ledger, run.executor, lastWritten.get(task));
   // An attempt's result recorded with its log (kept even when the transition lost), then published.
   const settle = async (task: string, attempt: number, log: { log_text?: string | null }, write: () => Promise<TaskRunTransition>) => {
     const transition = await write();

@@ -16,6 +16,8 @@ const EXECUTOR_FUNCTIONS = new Set(['run-orchestrator', 'task-runner']);
 let counting = false;
 const counts = new Map<string, number>();
 const planTables = new Set<string>();
+/** Writes of costs on their own by any function (the cancel route's too), since the last reset. */
+let costWritesAnywhere = 0;
 
 beforeAll(async () => {
   fx = await startExecutorFixture({
@@ -24,6 +26,7 @@ beforeAll(async () => {
       // test/integration/billing/limits.test.ts) are not the executor's requests.
       const table = (input as { TableName?: string } | undefined)?.TableName;
       if (table !== undefined && planTables.has(table)) return;
+      if (writesCostsAlone(input)) costWritesAnywhere++;
       if (counting && EXECUTOR_FUNCTIONS.has(functionName)) {
         counts.set(`${service}:${command}`, (counts.get(`${service}:${command}`) ?? 0) + 1);
         if (writesCostsAlone(input)) counts.set('cost-writes', (counts.get('cost-writes') ?? 0) + 1);
@@ -150,3 +153,24 @@ describe.each<Executor>(['step-functions', 'lambda'])('%s: each task run\'s cost
     expect(pico(run.cost!.task_runs_usd)).toBe(run.task_runs.reduce((acc, t) => acc + pico(t.cost!.total_usd), 0));
   }, 60_000);
 });
+
+test("a cancelled run's settled task runs carry their costs from the writes that settle them: the ledger the cancel closes writes none", async () => {
+  const flow = await registerFlow(fx.api, {
+    tasks: [
+      { name: 'sleeper', handler: 'sleepy', timeout_seconds: 120, parameters: { ms: 60_000 } },
+      { name: 'after', handler: 'add', timeout_seconds: 30 },
+    ],
+    edges: [{ from: 'sleeper', to: 'after' }],
+  }, 'cancel-cost');
+  const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['sleeper', 'after']);
+  const arn = await startExecution(fx.platform, runId, { org_id: fx.tenant.org_id, run_id: runId });
+  for (let i = 0; i < 200 && (await getRun(fx.api, runId)).task_runs.find((t) => t.task_name === 'sleeper')?.status !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));
+  costWritesAnywhere = 0;
+  expect((await fx.api.post(`/v1/runs/${runId}/cancel`)).status).toBe(200);
+  await localStepFunctionsOf(fx.platform.emulator).settled(arn);
+  const run = await getRun(fx.api, runId);
+  expect(run.status).toBe('CANCELLED');
+  expect(run.task_runs.map((t) => [t.task_name, t.status])).toEqual([['after', 'SKIPPED'], ['sleeper', 'FAILED']]);
+  for (const t of run.task_runs) expect([t.task_name, t.cost?.total_usd]).toEqual([t.task_name, expect.any(Number)]);
+  expect(costWritesAnywhere).toBe(0);
+}, 60_000);

@@ -272,19 +272,19 @@ describe('run and task run repositories', () => {
       };
       const a = await started('task-000');
       clock.advance(2500);
-      const done = await stores.taskRuns.succeedDetailed(org, run.run_id, 'task-000', { output_ref: null, output_json: '{"n":1}', log_text: 'hello', attempt: 1, price: price(a) });
+      const done = await stores.taskRuns.succeedDetailed(org, run.run_id, 'task-000', { output_ref: null, output_json: '{"n":1}', log_text: 'hello', attempt: 1, ...price(a) });
       if (!done.won) throw new Error('succeed lost');
       // The same figure the cost model gives for the record as stored (2.5 s, the inline text).
       expect(done.taskRun.cost).toEqual(taskRunCost(done.taskRun, 'lambda', stores.ledger.sizes, stores.ledger.region));
       expect(done.taskRun.cost!.total_usd).toBeGreaterThan(0);
       const listed = await stores.taskRuns.listForRun(org, run.run_id, { consistent: true });
-      const skipped = await stores.taskRuns.skipDetailed(org, run.run_id, 'task-001', { reason: 'not needed', price: price(listed.find((t) => t.task_name === 'task-001')!) });
+      const skipped = await stores.taskRuns.skipDetailed(org, run.run_id, 'task-001', { reason: 'not needed', ...price(listed.find((t) => t.task_name === 'task-001')!) });
       expect(skipped.won && skipped.taskRun.cost).toEqual(taskRunCost({ ...listed[1]!, status: 'SKIPPED' }, 'lambda', stores.ledger.sizes, stores.ledger.region));
       // A price made from a record that is not the latest (the PENDING one, before its start).
       const stale = listed.find((t) => t.task_name === 'task-002')!;
       await started('task-002');
       clock.advance(4000);
-      const failed = await stores.taskRuns.failDetailed(org, run.run_id, 'task-002', { error_message: 'boom', attempt: 1, price: price(stale) });
+      const failed = await stores.taskRuns.failDetailed(org, run.run_id, 'task-002', { error_message: 'boom', attempt: 1, ...price(stale) });
       if (!failed.won) throw new Error('fail lost');
       expect(failed.taskRun.cost).not.toEqual(taskRunCost(failed.taskRun, 'lambda', stores.ledger.sizes, stores.ledger.region));
 

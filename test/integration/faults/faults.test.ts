@@ -225,6 +225,45 @@ describe('fault injection', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 120_000);
 
+  test("a sole dispatch whose runner cannot be invoked: the loop starts the attempt itself and fails it, so the retry policy counts it (attempt 2 succeeds; with no retry left the run fails saying why)", async () => {
+    const flow = await registerFlow(fx.api, {
+      tasks: [
+        { name: 'seed', timeout_seconds: 5, retries: 1, retry_delay_seconds: 1 },
+        { name: 'next', handler: 'add', parameters: { n: 1 }, timeout_seconds: 5 },
+      ],
+      edges: [{ from: 'seed', to: 'next' }],
+    });
+    const [retried, failing] = await Promise.all([0, 1].map(() => createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed', 'next'], { parameters: { start: 1 } })));
+    // An orchestrator's invocation of the task runner for this run (and task) fails once.
+    const failLaunch = (runId: string, task: string) =>
+      faults.add({
+        match: (call) => {
+          if (call.functionName !== 'run-orchestrator' || call.command !== 'InvokeCommand') return false;
+          const payload = Buffer.from((call.input as { Payload: Uint8Array }).Payload).toString('utf8');
+          return payload.includes(runId) && payload.includes(`"task_name":"${task}"`);
+        },
+        rate: 1,
+        times: 1,
+        error: () => Object.assign(new Error('injected: Lambda is unavailable'), { name: 'ServiceException' }),
+      });
+    const first = failLaunch(retried!, 'seed');
+    await startExecution(fx.platform, retried!, { org_id: fx.tenant.org_id, run_id: retried!, options: { heartbeat_seconds: 2 } });
+    const { runs } = await settleAll([retried!], 60_000);
+    expect(first.failed).toHaveLength(1);
+    expect(runs[0]!.status).toBe('SUCCEEDED');
+    expect(taskRun(runs[0]!, 'seed')).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+
+    // next has no retry: its failed launch fails it, and the run.
+    const second = failLaunch(failing!, 'next');
+    await startExecution(fx.platform, failing!, { org_id: fx.tenant.org_id, run_id: failing!, options: { heartbeat_seconds: 2 } });
+    const failed = (await settleAll([failing!], 60_000)).runs[0]!;
+    expect(second.failed).toHaveLength(1);
+    expect(failed.status).toBe('FAILED');
+    expect(taskRun(failed, 'seed')).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
+    expect(taskRun(failed, 'next')).toMatchObject({ status: 'FAILED', attempt: 1 });
+    expect(taskRun(failed, 'next').error_message).toContain('could not start the lambda runner: injected: Lambda is unavailable');
+  }, 120_000);
+
   test('an ECS task stopped from outside: the run ends FAILED with its tasks settled', async () => {
     const flow = await registerFlow(fx.api, {
       tasks: [
