@@ -142,9 +142,35 @@ function recordAfter(before: TaskRunRecord, to: TaskStatus, fields: TaskRunField
   };
 }
 
+/**
+ * A task run as a transition from `before` to `to` leaves it at `now` (transitionUpdate's effect):
+ * the fields it sets replace (null removes), a start counts the attempt and sets started_at, a
+ * terminal status sets completed_at.
+ */
+function transitionedFrom(
+  before: TaskRunRecord,
+  to: TaskStatus,
+  fields: TaskRunFieldUpdates,
+  extra: { incrementAttempt?: boolean; setStartedAt?: boolean },
+  now: string,
+): TaskRunRecord {
+  const { claimed_attempt: _claimed, ...shown } = fields;
+  const set = Object.fromEntries(Object.entries(shown).filter(([, value]) => value !== undefined)) as Partial<TaskRunRecord>;
+  return {
+    ...before,
+    ...set,
+    status: to,
+    previous_status: before.status,
+    attempt: extra.incrementAttempt ? before.attempt + 1 : before.attempt,
+    ...(extra.setStartedAt ? { started_at: now } : {}),
+    ...(isTerminalTaskStatus(to) ? { completed_at: now } : {}),
+    updated_at: now,
+  };
+}
+
 /** A task run as a start from `before` leaves it (PENDING → RUNNING at the next attempt), at `now`. */
 export function startedFrom(before: TaskRunRecord, executor: string, now: string): TaskRunRecord {
-  return { ...before, status: 'RUNNING', previous_status: 'PENDING', attempt: before.attempt + 1, executor, started_at: now, not_before: null, error_message: null, updated_at: now };
+  return transitionedFrom(before, 'RUNNING', { executor, not_before: null, error_message: null }, { incrementAttempt: true, setStartedAt: true }, now);
 }
 
 /** Stable, unique id of a task run: sha-256 of run_id and task name, 24 hex chars with a prefix. */
@@ -510,48 +536,90 @@ export class TaskRunRepository {
 
   /**
    * Starts several task runs (PENDING → RUNNING, each guarded by the attempt of `before`, the task
-   * run as the caller last saw it) in one TransactWriteItems per 100: an advance that dispatches a
-   * fan-out pays one round trip, not one per task. The records after the start are derived from
-   * `before` (a start changes only the fields set here; the transaction's conditions proved status
-   * and attempt). When any condition fails the whole transaction is cancelled and each start is
-   * tried on its own, so the answers are those of startDetailed.
+   * run as the caller last saw it) together (transitionMany): an advance that dispatches a fan-out
+   * pays one round trip, not one per task.
    */
-  async startManyDetailed(orgId: string, runId: string, starts: Array<{ before: TaskRunRecord; executor: string }>): Promise<TaskRunTransition[]> {
+  startManyDetailed(orgId: string, runId: string, starts: Array<{ before: TaskRunRecord; executor: string }>): Promise<TaskRunTransition[]> {
+    return this.transitionMany(
+      orgId,
+      runId,
+      starts.map(({ before, executor }) => ({
+        before,
+        from: 'PENDING',
+        to: 'RUNNING',
+        fields: { executor, not_before: null, error_message: null },
+        extra: { incrementAttempt: true, setStartedAt: true },
+        alone: () => this.startDetailed(orgId, runId, before.task_name, { executor, attempt: before.attempt }),
+      })),
+    );
+  }
+
+  /**
+   * Records several successes (RUNNING at the attempt of `before` → SUCCEEDED, with each one's
+   * output, log and price as succeedDetailed takes them) together (transitionMany): an ECS
+   * container's report of a fan-out ends a hundred task runs in one round trip.
+   */
+  succeedManyDetailed(orgId: string, runId: string, successes: Array<{ before: TaskRunRecord; result: Omit<SucceedOptions, 'attempt'> }>): Promise<TaskRunTransition[]> {
+    return this.transitionMany(
+      orgId,
+      runId,
+      successes.map(({ before, result }) => ({
+        before,
+        from: 'RUNNING',
+        to: 'SUCCEEDED',
+        fields: { output_ref: result.output_ref, output_json: result.output_json, log_text: result.log_text },
+        extra: priceOf(result),
+        alone: () => this.succeedDetailed(orgId, runId, before.task_name, { ...result, attempt: before.attempt }),
+      })),
+    );
+  }
+
+  /**
+   * Several transitions of one run's task runs, each from `before` (the task run as the caller last
+   * saw it: its status and attempt are the guard), in one TransactWriteItems per 100. The records
+   * after them are derived from `before` (a transition changes only the fields it sets; the
+   * transaction's conditions proved status and attempt). When any condition fails the whole
+   * transaction is cancelled and each transition is tried on its own (`alone`), so the answers are
+   * those of the single-item methods. One transition alone is sent alone.
+   */
+  private async transitionMany(
+    orgId: string,
+    runId: string,
+    items: Array<{
+      before: TaskRunRecord;
+      from: TaskStatus;
+      to: TaskStatus;
+      fields: TaskRunFieldUpdates;
+      extra: { incrementAttempt?: boolean; setStartedAt?: boolean; price?: TerminalPrice };
+      alone: () => Promise<TaskRunTransition>;
+    }>,
+  ): Promise<TaskRunTransition[]> {
     const results: TaskRunTransition[] = [];
-    for (let i = 0; i < starts.length; i += TRANSACT_LIMIT) {
-      const chunk = starts.slice(i, i + TRANSACT_LIMIT);
+    for (let i = 0; i < items.length; i += TRANSACT_LIMIT) {
+      const chunk = items.slice(i, i + TRANSACT_LIMIT);
       if (chunk.length === 1) {
-        const { before, executor } = chunk[0]!;
-        results.push(await this.startDetailed(orgId, runId, before.task_name, { executor, attempt: before.attempt }));
+        results.push(await chunk[0]!.alone());
         continue;
       }
       const now = isoNow(this.clock);
+      const writes = chunk.map(({ before, to, fields, extra }) => {
+        const priced = extra.price !== undefined && isTerminalTaskStatus(to) ? { ...fields, cost: extra.price.of(recordAfter(extra.price.before, to, fields, now)) } : fields;
+        return { before, to, fields: priced, extra };
+      });
       try {
         await this.ddb.send(
           new TransactWriteCommand({
-            TransactItems: chunk.map(({ before, executor }) => ({
-              Update: this.transitionUpdate(
-                orgId,
-                runId,
-                before.task_name,
-                ['PENDING'],
-                'RUNNING',
-                { executor, not_before: null, error_message: null },
-                { attempt: before.attempt },
-                { incrementAttempt: true, setStartedAt: true },
-                now,
-              ),
+            TransactItems: chunk.map(({ before, from, to, extra }, k) => ({
+              Update: this.transitionUpdate(orgId, runId, before.task_name, [from], to, writes[k]!.fields, { attempt: before.attempt }, extra, now),
             })),
           }),
         );
-        for (const { before, executor } of chunk) {
-          results.push({ won: true, taskRun: startedFrom(before, executor, now) });
-        }
+        for (const { before, to, fields, extra } of writes) results.push({ won: true, taskRun: transitionedFrom(before, to, fields, extra, now) });
         continue;
       } catch (error) {
         if (!(error instanceof Error) || (error.name !== 'TransactionCanceledException' && error.name !== 'TransactionConflictException')) throw error;
       }
-      for (const { before, executor } of chunk) results.push(await this.startDetailed(orgId, runId, before.task_name, { executor, attempt: before.attempt }));
+      for (const item of chunk) results.push(await item.alone());
     }
     return results;
   }

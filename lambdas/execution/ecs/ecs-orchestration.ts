@@ -5,7 +5,7 @@ import { graphOf, taskParameters } from '../../engine';
 import type { FlowVersionForRun } from '../orchestrator/flow-cache';
 import type { OrchestratorServices } from '../orchestrator/orchestrator-services';
 import type { RunRecord } from '../run-repository';
-import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import type { SucceedOptions, TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import type { RunDagOutcome, RunTaskEvent } from '../task-runner/runner-events';
 import { logSection } from '../task-runner/run-object-store';
 import { SecretMasker } from '../task-runner/secret-mask';
@@ -120,8 +120,8 @@ export async function collectTaskResults(o: OrchestratorServices, run: RunRecord
 const REPORT_CACHE_SIZE = 20_000;
 /** Tasks of one snapshot replayed at once. */
 const REPLAY_CONCURRENCY = 16;
-/** First starts in one report from which they are sent together (one read, then one request per 100). */
-const BATCHED_STARTS_MIN = 4;
+/** First starts, or successes, in one report from which they are sent together (one read, then one request per 100). */
+const BATCHED_WRITES_MIN = 4;
 
 /** Remembers how far this container saw a task run (taskRunPosition), in a bounded cache. */
 function noteSeen(seenKey: string, taskRun: TaskRunRecord): void {
@@ -195,7 +195,7 @@ async function startFirstAttempts(o: OrchestratorServices, run: RunRecord, resul
     .filter(([name, entry]) => entry.attempts[0]?.attempt === 1 && (seenPositions.get(key(name)) ?? -1) < 0 && appliedReports.get(key(name)) !== JSON.stringify(entry))
     .map(([name]) => name);
   const started = new Map<string, TaskRunRecord>();
-  if (candidates.length < BATCHED_STARTS_MIN) return started;
+  if (candidates.length < BATCHED_WRITES_MIN) return started;
   const current = new Map((await o.taskRuns.getMany(orgId, runId, candidates, { consistent: true })).map((t) => [t.task_name, t]));
   const pending = candidates.map((name) => current.get(name)).filter((t): t is TaskRunRecord => t !== undefined && t.status === 'PENDING' && t.attempt === 0);
   const transitions = await o.taskRuns.startManyDetailed(orgId, runId, pending.map((before) => ({ before, executor: 'ecs' })));
@@ -207,6 +207,97 @@ async function startFirstAttempts(o: OrchestratorServices, run: RunRecord, resul
     started.set(pending[i]!.task_name, now);
   });
   return started;
+}
+
+/**
+ * The reported successes that end a task whose last attempt this container already saw started
+ * (started by this replay's batched starts, or by an earlier snapshot's replay), sent together
+ * when there are several: a fan-out's snapshot ends up to a few hundred task runs, one write each
+ * before. The task runs an earlier snapshot started are read back first (BatchGetItem, only
+ * theirs), so each success is guarded and priced from the record it ends. Returns the names of the
+ * tasks it recorded (their logs with them); any other is left to its own replay.
+ */
+async function endSuccessesTogether(
+  o: OrchestratorServices,
+  run: RunRecord,
+  graph: ReturnType<typeof graphOf>,
+  result: EcsResult,
+  startedTogether: ReadonlyMap<string, TaskRunRecord>,
+  maskers: Map<string, SecretMasker>,
+  keep: (t: TaskRunTransition) => void,
+): Promise<Set<string>> {
+  const { org_id: orgId, run_id: runId } = run;
+  const key = (name: string) => `${orgId}#${runId}#${name}`;
+  const ended = new Set<string>();
+  const candidates = Object.entries(result.tasks).filter(([name, entry]) => {
+    const last = entry.attempts.at(-1);
+    return (
+      entry.status === 'SUCCEEDED' &&
+      last?.outcome?.ok === true &&
+      seenPositions.get(key(name)) === 2 * last.attempt - 1 &&
+      appliedReports.get(key(name)) !== JSON.stringify(entry)
+    );
+  });
+  if (candidates.length < BATCHED_WRITES_MIN) return ended;
+  const unread = candidates.map(([name]) => name).filter((name) => !startedTogether.has(name));
+  const read = new Map((unread.length > 0 ? await o.taskRuns.getMany(orgId, runId, unread, { consistent: true }) : []).map((t) => [t.task_name, t]));
+  const successes: Array<{ name: string; entry: EcsTaskResult; before: TaskRunRecord; outcome: Extract<AttemptOutcome, { ok: true }>; log: string }> = [];
+  for (const [name, entry] of candidates) {
+    const before = startedTogether.get(name) ?? read.get(name);
+    const attempt = entry.attempts.at(-1)!.attempt;
+    if (before === undefined || before.status !== 'RUNNING' || before.attempt !== attempt) continue;
+    const { outcomes, log } = await checkedAttempts(o, run, graph.specs.get(name)!, entry, maskers);
+    const outcome = outcomes.at(-1);
+    // Its checks (size, JSON) can still fail the success: that task is replayed on its own.
+    if (outcome === undefined || outcome === null || !outcome.ok) continue;
+    successes.push({ name, entry, before, outcome, log });
+  }
+  if (successes.length < BATCHED_WRITES_MIN) return ended;
+  const results: Array<{ before: TaskRunRecord; result: Omit<SucceedOptions, 'attempt'> }> = new Array(successes.length);
+  await forEachBounded([...successes.entries()], REPLAY_CONCURRENCY, async ([i, { name, before, outcome, log }]) => {
+    const [output, logged] = await Promise.all([o.objects.storeOutput(orgId, runId, name, outcome.json), o.objects.storeLog(orgId, runId, name, log)]);
+    results[i] = { before, result: { ...output, ...logged, ...terminalPrice(o.ledger, run.executor, before) } };
+  });
+  const transitions = await o.taskRuns.succeedManyDetailed(orgId, runId, results);
+  transitions.forEach((transition, i) => {
+    const { name, entry } = successes[i]!;
+    keep(transition);
+    const now = transition.won ? transition.taskRun : transition.current;
+    if (now !== null) noteSeen(key(name), now);
+    if (!transition.won) return;
+    ended.add(name);
+    rememberReport(key(name), JSON.stringify(entry));
+  });
+  return ended;
+}
+
+/**
+ * A task's reported attempts checked and masked (null for one still running, the last), and the
+ * log they make: a section per attempt, as each replayed transition records it.
+ */
+async function checkedAttempts(
+  o: OrchestratorServices,
+  run: RunRecord,
+  task: NormalizedTaskSpec,
+  entry: EcsTaskResult,
+  maskers: Map<string, SecretMasker>,
+): Promise<{ outcomes: Array<AttemptOutcome | null>; logs: string[]; log: string }> {
+  const outcomes: Array<AttemptOutcome | null> = [];
+  const logs: string[] = [];
+  let log = '';
+  for (const reported of entry.attempts) {
+    if (reported.outcome === null) {
+      log += logSection(reported.attempt, reported.started_at, '', 'running');
+      outcomes.push(null);
+      logs.push(log);
+      break;
+    }
+    const outcome = await checkedOutcome(o, run, task, reported, maskers);
+    log += logSection(reported.attempt, reported.started_at, outcome.log, outcome.ok ? 'succeeded' : `failed: ${outcome.error}`);
+    outcomes.push(outcome);
+    logs.push(log);
+  }
+  return { outcomes, logs, log };
 }
 
 /**
@@ -223,15 +314,18 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
   const maskers = new Map<string, SecretMasker>();
   // The task runs the batched first starts below left, by name (what their later writes are priced from).
   const startedTogether = await startFirstAttempts(o, run, result, keep);
+  const endedTogether = await endSuccessesTogether(o, run, graph, result, startedTogether, maskers, keep);
   // Tasks are replayed side by side (each task's own transitions in order): a snapshot of a
   // 100-task chain replayed one task after another was a few hundred sequential round trips.
   await forEachBounded(Object.entries(result.tasks), REPLAY_CONCURRENCY, async ([name, entry]) => {
+    if (endedTogether.has(name)) return;
     const task = graph.specs.get(name)!;
     const seenKey = `${orgId}#${runId}#${name}`;
     const fingerprint = JSON.stringify(entry);
     // This container already recorded this very report of the task: its writes would all lose.
     if (appliedReports.get(seenKey) === fingerprint) return;
-    let logText = '';
+    const { outcomes, logs } = await checkedAttempts(o, run, task, entry, maskers);
+    let logText = logs.at(-1) ?? '';
     // Set when the task's terminal write carried its whole log (held in the item when small, as a
     // Lambda attempt's is): no object to put for it.
     let logRecorded = false;
@@ -248,17 +342,14 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
       latest = now;
       if (now !== null) noteSeen(seenKey, now);
     };
-    for (const reported of entry.attempts) {
+    for (const [i, reported] of entry.attempts.entries()) {
       const attempt = reported.attempt;
       await replay(2 * (attempt - 1), () => o.taskRuns.startDetailed(orgId, runId, name, { executor: 'ecs', attempt: attempt - 1 }));
-      if (reported.outcome === null) {
-        logText += logSection(reported.attempt, reported.started_at, '', 'running');
-        break;
-      }
-      const outcome = await checkedOutcome(o, run, task, reported, maskers);
+      const outcome = outcomes[i];
+      if (outcome === null || outcome === undefined) break;
+      // The log as far as this attempt (a terminal write holds the whole of it).
+      logText = logs[i]!;
       const last = reported.attempt === entry.attempts.length;
-      const verdict = outcome.ok ? 'succeeded' : `failed: ${outcome.error}`;
-      logText += logSection(reported.attempt, reported.started_at, outcome.log, verdict);
       const running = 2 * attempt - 1;
       // The last attempt ended but the task did not (still RUNNING): the container is waiting out
       // its retry delay. A retry, like an earlier attempt's: only a FAILED task's last failure ends it.
@@ -281,6 +372,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
         });
       }
     }
+    logText = logs.at(-1) ?? '';
     if (logText !== '' && !logRecorded) await o.objects.writeLog(orgId, runId, name, logText);
     if (entry.status === 'SKIPPED' && entry.attempts.length === 0) keep(await o.taskRuns.skipDetailed(orgId, runId, name, { reason: entry.reason ?? 'skipped' }));
     rememberReport(seenKey, fingerprint);

@@ -7,11 +7,18 @@ import type { RunContext } from '../run-events';
 import type { TaskRunRecord, TaskRunTransition, TerminalPrice } from '../task-run-repository';
 import { terminalPrice } from '../run-cost';
 import { watchRunStatus } from './cancel-watch';
+import { createEventBatcher } from './event-batcher';
 import { logSection } from './run-object-store';
 import type { RunnerServices } from './runner-services';
 import type { RunTaskEvent } from './runner-events';
 import type { AttemptOutcome } from './task-executor';
 import { timeoutMessage } from './task-executor';
+
+/**
+ * How long an attempt's start event waits to go out with its end's: longer than a trivial
+ * attempt, short enough that a dashboard sees a long one start at once.
+ */
+const START_EVENT_LINGER_MS = 100;
 
 /** Time kept back from the host's deadline to record the attempt's result. */
 export const RECORD_RESERVE_MS = 15_000;
@@ -122,12 +129,23 @@ export async function runSingleTask(
   // At most once: a duplicate or stale delivery of this attempt runs nothing and records nothing.
   // The claim is this runner's start of the attempt when the loop left the start to it (`starts`).
   let claimed: TaskRunRecord | null;
-  let startPublished: Promise<void> = Promise.resolve();
+  // This attempt's events: its start's (when this runner starts it) waits a moment for its end's,
+  // so that a short attempt sends both in one request (event-batcher.ts).
+  const events = createEventBatcher<TaskRunRecord>({
+    batch: 2,
+    lingerMs: START_EVENT_LINGER_MS,
+    maxQueued: 2,
+    send: (batch) =>
+      s.events.taskRunStatusChanged(run, batch).catch((error: unknown) => {
+        s.logger.warn('could not publish task run events', { org_id: run.org_id, run_id: run.run_id, task_name: event.task_name, error: errorText(error) });
+      }),
+  });
   if (event.starts === true) {
     const started = await s.taskRuns.startClaimedDetailed(event.org_id, event.run_id, event.task_name, { executor: event.executor, attempt: event.attempt });
     claimed = started.won ? started.taskRun : null;
-    // Its RUNNING event, which the loop publishes for the attempts it starts, goes out while the attempt runs.
-    if (started.won) startPublished = publishQuietly(s, run, started.taskRun);
+    // Its RUNNING event, which the loop publishes for the attempts it starts, goes out while the
+    // attempt runs, or with its end.
+    if (started.won) void events.push(started.taskRun);
   } else {
     claimed = await s.taskRuns.claimAttemptDetailed(event.org_id, event.run_id, event.task_name, event.attempt);
   }
@@ -203,15 +221,9 @@ export async function runSingleTask(
       task_names: [event.task_name],
     },
   );
-  // The event goes out after the loop is woken: it is not on the run's critical path.
-  await startPublished;
-  if (recorded !== null) await s.events.taskRunStatusChanged(run, recorded);
+  // The events go out after the loop is woken: they are not on the run's critical path. A failure
+  // is logged (the status is recorded: only the event is lost).
+  if (recorded !== null) await events.push(recorded);
+  await events.flush();
   return recorded;
-}
-
-/** Publishes a task run's event; a failure is logged (the status is recorded: only the event is lost). */
-function publishQuietly(s: Pick<RunnerServices, 'events' | 'logger'>, run: RunContext, taskRun: TaskRunRecord): Promise<void> {
-  return s.events.taskRunStatusChanged(run, taskRun).catch((error: unknown) => {
-    s.logger.warn('could not publish the task run event', { org_id: run.org_id, run_id: run.run_id, task_name: taskRun.task_name, error: errorText(error) });
-  });
 }

@@ -4,12 +4,13 @@ import { collectDagResult, syncEcsObject } from '../../../lambdas/execution/ecs/
 import { dagSlot, type EcsResult } from '../../../lambdas/execution/ecs/ecs-order';
 import { orchestratorServices } from '../../../lambdas/execution/orchestrator/orchestrator-services';
 import { ecsResultKey } from '../../../lambdas/execution/run-objects';
+import { TaskRunRepository } from '../../../lambdas/execution/task-run-repository';
 import { createRuntime } from '../../../lambdas/shared/runtime';
 import { describeExecutorScenarios, expectNoOpenTaskRun } from './executors-scenarios';
 import { createQueuedRun, registerFlow, repositoriesOf, startRun, taskRun, waitForRun } from './executors-support';
 
 describeExecutorScenarios('ecs', (fx) => {
-  test("a container's final report brought at once by its S3 event and by CollectEcs is replayed once: its first starts in one request, then each task's terminal write with its log and its cost", async () => {
+  test("a container's final report brought at once by its S3 event and by CollectEcs is replayed once: its first starts in one request, then its successes in one request, each with its log and its cost", async () => {
     const names = ['a', 'b', 'c', 'd', 'e'];
     const flow = await registerFlow(fx().api, { tasks: names.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })) }, 'replay-once');
     const { platform, tenant } = fx();
@@ -30,14 +31,17 @@ describeExecutorScenarios('ecs', (fx) => {
     const starts = jest.spyOn(o.taskRuns, 'startDetailed');
     const startsTogether = jest.spyOn(o.taskRuns, 'startManyDetailed');
     const ends = jest.spyOn(o.taskRuns, 'succeedDetailed');
+    const endsTogether = jest.spyOn(o.taskRuns, 'succeedManyDetailed');
     const [, outcome] = await Promise.all([syncEcsObject(o, key), collectDagResult(o, tenant.org_id, runId)]);
     expect(outcome).toEqual({ status: 'SUCCEEDED' });
-    // One replay (two at once would each send theirs): the five first starts together, one
-    // success per task.
+    // One replay (two at once would each send theirs): the five first starts together, then the
+    // five successes together.
     expect(startsTogether).toHaveBeenCalledTimes(1);
     expect(startsTogether.mock.calls[0]![2]).toHaveLength(5);
     expect(starts).not.toHaveBeenCalled();
-    expect(ends).toHaveBeenCalledTimes(5);
+    expect(endsTogether).toHaveBeenCalledTimes(1);
+    expect(endsTogether.mock.calls[0]![2]).toHaveLength(5);
+    expect(ends).not.toHaveBeenCalled();
     for (const name of names) {
       const t = (await taskRuns.get(tenant.org_id, runId, name, { consistent: true }))!;
       expect(t).toMatchObject({ status: 'SUCCEEDED', attempt: 1, executor: 'ecs', output_json: JSON.stringify({ name }) });
@@ -47,7 +51,60 @@ describeExecutorScenarios('ecs', (fx) => {
     // Another delivery of the same report later: this container saw it all, nothing is sent.
     await syncEcsObject(o, key);
     expect(startsTogether).toHaveBeenCalledTimes(1);
-    expect(ends).toHaveBeenCalledTimes(5);
+    expect(endsTogether).toHaveBeenCalledTimes(1);
+    expect(ends).not.toHaveBeenCalled();
+  }, 60_000);
+
+  test('successes of tasks an earlier snapshot started are read back and recorded in one request; one ended meanwhile keeps its end and its log', async () => {
+    const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const flow = await registerFlow(fx().api, { tasks: names.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })) }, 'replay-fanout');
+    const { platform, tenant } = fx();
+    const runId = await createQueuedRun(platform, tenant.org_id, flow, names, { executor: 'ecs' });
+    const { runs, taskRuns } = repositoriesOf(platform);
+    await runs.transitionRun(tenant.org_id, runId, ['QUEUED'], 'RUNNING');
+    const o = orchestratorServices(createRuntime('run-orchestrator', platform.envFor('run-orchestrator'), { logSink: () => undefined }));
+    const key = ecsResultKey(tenant.org_id, runId, dagSlot());
+    const snapshot = (done: boolean): EcsResult => ({
+      final: done,
+      tasks: Object.fromEntries(
+        names.map((name) => [
+          name,
+          {
+            status: done ? 'SUCCEEDED' : 'RUNNING',
+            attempts: [{ attempt: 1, started_at: '2026-11-30T10:00:00.000Z', log: done ? `hello from ${name}` : '', outcome: done ? { ok: true, output: { name } } : null }],
+          },
+        ]),
+      ),
+    });
+    // The platform's own handling of the object's event replays it too (and CollectEcs would):
+    // the spies below are on the repository every one of them uses.
+    const apply = async (report: EcsResult) => {
+      await platform.s3.send(new PutObjectCommand({ Bucket: platform.resources.buckets.artifacts, Key: key, Body: JSON.stringify(report) }));
+      await Promise.all([syncEcsObject(o, key), platform.bus.drain()]);
+    };
+    await apply(snapshot(false));
+    for (const name of names) expect(await taskRuns.get(tenant.org_id, runId, name, { consistent: true })).toMatchObject({ status: 'RUNNING', attempt: 1 });
+    // The run's cancel settles one of them before the container's next snapshot says it succeeded.
+    expect((await taskRuns.failDetailed(tenant.org_id, runId, 'f', { error_message: 'run cancelled', attempt: 1 })).won).toBe(true);
+    const read = jest.spyOn(TaskRunRepository.prototype, 'getMany');
+    const endsTogether = jest.spyOn(TaskRunRepository.prototype, 'succeedManyDetailed');
+    const ends = jest.spyOn(TaskRunRepository.prototype, 'succeedDetailed');
+    await apply(snapshot(true));
+    expect(read).toHaveBeenCalledTimes(1);
+    expect(endsTogether).toHaveBeenCalledTimes(1);
+    expect(endsTogether.mock.calls[0]![2].map((s) => s.before.task_name)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    // The ended one is replayed on its own: its success loses, its log is still kept.
+    expect(ends).toHaveBeenCalledTimes(1);
+    for (const name of names.slice(0, 5)) {
+      const t = (await taskRuns.get(tenant.org_id, runId, name, { consistent: true }))!;
+      expect(t).toMatchObject({ status: 'SUCCEEDED', attempt: 1, output_json: JSON.stringify({ name }) });
+      expect(t.log_text).toContain(`hello from ${name}`);
+      expect(t.cost?.total_usd).toEqual(expect.any(Number));
+    }
+    const cancelled = (await taskRuns.get(tenant.org_id, runId, 'f', { consistent: true }))!;
+    expect(cancelled).toMatchObject({ status: 'FAILED', error_message: 'run cancelled' });
+    expect(await o.objects.logOf(tenant.org_id, runId, 'f', cancelled)).toContain('hello from f');
+    for (const spy of [read, endsTogether, ends]) spy.mockRestore();
   }, 60_000);
 
   test('a crash of the runner container itself fails the run and settles its task runs; what it reported is kept', async () => {

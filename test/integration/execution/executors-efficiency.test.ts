@@ -69,6 +69,7 @@ async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ fro
     updates: counts.get('ddb:UpdateItemCommand') ?? 0,
     transactions: counts.get('ddb:TransactWriteItemsCommand') ?? 0,
     costWrites: counts.get('cost-writes') ?? 0,
+    putEvents: counts.get('events:PutEventsCommand') ?? 0,
     iterations: execution!.stateCounts.Advance ?? 0,
     transitionsPerTask: execution!.transitions / names.length,
   };
@@ -76,7 +77,7 @@ async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ fro
 
 test('a 16-task chain: at most 2.5 DynamoDB requests (the runner\'s start of its attempt, which is its claim, and the completion) and 4 state transitions per task run, one read of the task runs', async () => {
   const names = Array.from({ length: 16 }, (_, i) => `c${i}`);
-  const { run, ddbPerTask, queries, iterations, transitionsPerTask } = await measure(
+  const { run, ddbPerTask, queries, iterations, transitionsPerTask, putEvents } = await measure(
     names.map((name, i) => ({ name, handler: i === 0 ? 'seed' : 'add', timeout_seconds: 30 })),
     names.slice(1).map((name, i) => ({ from: names[i]!, to: name })),
   );
@@ -92,6 +93,10 @@ test('a 16-task chain: at most 2.5 DynamoDB requests (the runner\'s start of its
   expect(queries).toBeLessThanOrEqual(2);
   expect(ddbPerTask).toBeLessThanOrEqual(2.5);
   expect(transitionsPerTask).toBeLessThanOrEqual(4);
+  // A trivial attempt's start and end events go out in one request (single-task.ts; a start whose
+  // attempt outlasts the wait goes alone, a few on a loaded machine), and the run's own (its start
+  // and end) one each. Two requests per task before.
+  expect(putEvents).toBeLessThanOrEqual(1.25 * names.length + 2);
 }, 60_000);
 
 test('a fan-out of 24 tasks then a join: DynamoDB requests stay within 4 per task run plus 2 per loop iteration; iterations read only what changed', async () => {

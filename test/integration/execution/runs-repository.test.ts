@@ -327,6 +327,34 @@ describe('run and task run repositories', () => {
       expect(again[1]!.won && again[1]!.taskRun).toEqual(await stores.taskRuns.get(org, runId, 'task-001', { consistent: true }));
     });
 
+    it('ends many task runs in one transaction, each with its output, log and price; the records it returns are those stored; one stale success makes each on its own', async () => {
+      const org = newOrg();
+      const run = (await stores.runs.create(newRun(org, { executor: 'ecs' }))).run;
+      const created = await stores.taskRuns.createMany(org, run.run_id, tasks(5));
+      const starts = await stores.taskRuns.startManyDetailed(org, run.run_id, created.map((before) => ({ before, executor: 'ecs' })));
+      const running = starts.map((s) => (s.won ? s.taskRun : null)).filter((t): t is TaskRunRecord => t !== null);
+      clock.advance(1500);
+      const result = (t: TaskRunRecord) => ({ output_ref: `out/${t.task_name}`, output_json: `{"task":"${t.task_name}"}`, log_text: `log of ${t.task_name}`, ...terminalPrice(stores.ledger, 'ecs', t) });
+      const ends = await stores.taskRuns.succeedManyDetailed(org, run.run_id, running.slice(0, 3).map((before) => ({ before, result: result(before) })));
+      const stored = new Map((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => [t.task_name, t]));
+      for (const end of ends) {
+        if (!end.won) throw new Error('a success lost');
+        expect(end.taskRun).toEqual(stored.get(end.taskRun.task_name));
+        expect(end.taskRun).toMatchObject({ status: 'SUCCEEDED', previous_status: 'RUNNING', attempt: 1, output_json: `{"task":"${end.taskRun.task_name}"}`, log_text: `log of ${end.taskRun.task_name}` });
+        expect(end.taskRun.cost).toEqual(taskRunCost(end.taskRun, 'ecs', stores.ledger.sizes, stores.ledger.region));
+      }
+
+      // task-003 was retried meanwhile: the caller's RUNNING-at-1 view of it is stale, so its
+      // success loses (as it is now) and task-004's still wins, each on its own.
+      expect(await stores.taskRuns.scheduleRetry(org, run.run_id, 'task-003', { not_before: '2026-03-01T11:00:00.000Z', error_message: 'boom', attempt: 1 })).toBe(true);
+      const again = await stores.taskRuns.succeedManyDetailed(org, run.run_id, running.slice(3).map((before) => ({ before, result: result(before) })));
+      expect(again[0]).toMatchObject({ won: false, current: { task_name: 'task-003', status: 'PENDING', attempt: 1 } });
+      expect(again[1]!.won && again[1]!.taskRun).toEqual(await stores.taskRuns.get(org, run.run_id, 'task-004', { consistent: true }));
+      // Ended task runs stay ended: the same successes again all lose.
+      const late = await stores.taskRuns.succeedManyDetailed(org, run.run_id, running.slice(0, 3).map((before) => ({ before, result: result(before) })));
+      expect(late.every((t) => !t.won && t.current?.status === 'SUCCEEDED')).toBe(true);
+    });
+
     it('skips PENDING task runs only, and lets one of concurrent finishers win', async () => {
       const org = newOrg();
       const runId = uuidv7();
