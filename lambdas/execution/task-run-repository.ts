@@ -122,6 +122,26 @@ export interface TaskRunFieldUpdates {
 }
 
 /**
+ * How a transition moves a task run beyond its status and fields: a start counts the attempt and
+ * sets started_at; `via` makes it two transitions in one write (PENDING via RUNNING to SUCCEEDED:
+ * an attempt reported already over, as an ECS container's report can hold), each allowed by the
+ * lifecycle; `price` prices a terminal one (TerminalPrice).
+ */
+interface TransitionShape {
+  incrementAttempt?: boolean;
+  setStartedAt?: boolean;
+  via?: TaskStatus;
+  price?: TerminalPrice;
+}
+
+/** The fields a transition writes, its cost among them when it is priced (from `before` as `via` leaves it). */
+function pricedFields(to: TaskStatus, fields: TaskRunFieldUpdates, shape: TransitionShape, now: string): TaskRunFieldUpdates {
+  if (shape.price === undefined || !isTerminalTaskStatus(to)) return fields;
+  const before = shape.via === undefined ? shape.price.before : transitionedFrom(shape.price.before, shape.via, {}, shape, now);
+  return { ...fields, cost: shape.price.of(recordAfter(before, to, fields, now)) };
+}
+
+/**
  * The cost model's view of a task run after a terminal transition from `before` (the fields the
  * transition sets replace, null removes; completed_at is the transition's time).
  */
@@ -147,20 +167,14 @@ function recordAfter(before: TaskRunRecord, to: TaskStatus, fields: TaskRunField
  * the fields it sets replace (null removes), a start counts the attempt and sets started_at, a
  * terminal status sets completed_at.
  */
-function transitionedFrom(
-  before: TaskRunRecord,
-  to: TaskStatus,
-  fields: TaskRunFieldUpdates,
-  extra: { incrementAttempt?: boolean; setStartedAt?: boolean },
-  now: string,
-): TaskRunRecord {
+function transitionedFrom(before: TaskRunRecord, to: TaskStatus, fields: TaskRunFieldUpdates, extra: TransitionShape, now: string): TaskRunRecord {
   const { claimed_attempt: _claimed, ...shown } = fields;
   const set = Object.fromEntries(Object.entries(shown).filter(([, value]) => value !== undefined)) as Partial<TaskRunRecord>;
   return {
     ...before,
     ...set,
     status: to,
-    previous_status: before.status,
+    previous_status: extra.via ?? before.status,
     attempt: extra.incrementAttempt ? before.attempt + 1 : before.attempt,
     ...(extra.setStartedAt ? { started_at: now } : {}),
     ...(isTerminalTaskStatus(to) ? { completed_at: now } : {}),
@@ -386,11 +400,10 @@ export class TaskRunRepository {
     to: TaskStatus,
     fields: TaskRunFieldUpdates = {},
     guard: TaskRunGuard = {},
-    extra: { incrementAttempt?: boolean; setStartedAt?: boolean; price?: TerminalPrice } = {},
+    extra: TransitionShape = {},
   ): Promise<TaskRunTransition> {
     const now = isoNow(this.clock);
-    const priced = extra.price !== undefined && isTerminalTaskStatus(to) ? { ...fields, cost: extra.price.of(recordAfter(extra.price.before, to, fields, now)) } : fields;
-    const update = this.transitionUpdate(orgId, runId, taskName, from, to, priced, guard, extra, now);
+    const update = this.transitionUpdate(orgId, runId, taskName, from, to, pricedFields(to, fields, extra, now), guard, extra, now);
     try {
       // On a lost condition DynamoDB returns the item as it was checked: no read after it.
       const out = await this.ddb.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW', ReturnValuesOnConditionCheckFailure: 'ALL_OLD' }));
@@ -412,16 +425,20 @@ export class TaskRunRepository {
     to: TaskStatus,
     fields: TaskRunFieldUpdates,
     guard: TaskRunGuard,
-    extra: { incrementAttempt?: boolean; setStartedAt?: boolean },
+    extra: TransitionShape,
     now: string,
   ) {
     if (from.length === 0) throw new Error('a task run transition needs at least one from status');
+    const allowed = (a: TaskStatus, b: TaskStatus) => TASK_RUN_TRANSITIONS[a].includes(b);
     for (const f of from) {
-      if (!TASK_RUN_TRANSITIONS[f].includes(to)) throw new Error(`task run transition ${f} → ${to} is not allowed`);
+      const ok = extra.via === undefined ? allowed(f, to) : allowed(f, extra.via) && allowed(extra.via, to);
+      if (!ok) throw new Error(`task run transition ${f} → ${extra.via === undefined ? '' : `${extra.via} → `}${to} is not allowed`);
     }
     const names: Record<string, string> = { '#status': 'status', '#prev': 'previous_status' };
     const values: Record<string, unknown> = { ':to': to, ':now': now };
-    const sets = ['#prev = #status', '#status = :to', 'updated_at = :now'];
+    // Two transitions in one write leave the middle status as the previous one.
+    if (extra.via !== undefined) values[':via'] = extra.via;
+    const sets = [extra.via === undefined ? '#prev = #status' : '#prev = :via', '#status = :to', 'updated_at = :now'];
     const removes: string[] = [];
     if (isTerminalTaskStatus(to)) sets.push('completed_at = :now');
     if (extra.setStartedAt) sets.push('started_at = :now');
@@ -537,20 +554,34 @@ export class TaskRunRepository {
   /**
    * Starts several task runs (PENDING → RUNNING, each guarded by the attempt of `before`, the task
    * run as the caller last saw it) together (transitionMany): an advance that dispatches a fan-out
-   * pays one round trip, not one per task.
+   * pays one round trip, not one per task. A start given `succeeded` is an attempt already over
+   * (an ECS container's report of it): it is started and recorded SUCCEEDED in the same write.
    */
-  startManyDetailed(orgId: string, runId: string, starts: Array<{ before: TaskRunRecord; executor: string }>): Promise<TaskRunTransition[]> {
+  startManyDetailed(
+    orgId: string,
+    runId: string,
+    starts: Array<{ before: TaskRunRecord; executor: string; succeeded?: Omit<SucceedOptions, 'attempt'> }>,
+  ): Promise<TaskRunTransition[]> {
     return this.transitionMany(
       orgId,
       runId,
-      starts.map(({ before, executor }) => ({
-        before,
-        from: 'PENDING',
-        to: 'RUNNING',
-        fields: { executor, not_before: null, error_message: null },
-        extra: { incrementAttempt: true, setStartedAt: true },
-        alone: () => this.startDetailed(orgId, runId, before.task_name, { executor, attempt: before.attempt }),
-      })),
+      starts.map(({ before, executor, succeeded }) => {
+        const start = { executor, not_before: null, error_message: null };
+        const counted = { incrementAttempt: true, setStartedAt: true };
+        if (succeeded === undefined) {
+          return { before, from: 'PENDING', to: 'RUNNING', fields: start, extra: counted, alone: () => this.startDetailed(orgId, runId, before.task_name, { executor, attempt: before.attempt }) };
+        }
+        const fields = { ...start, output_ref: succeeded.output_ref, output_json: succeeded.output_json, log_text: succeeded.log_text };
+        const extra = { ...counted, via: 'RUNNING' as const, ...priceOf(succeeded) };
+        return {
+          before,
+          from: 'PENDING',
+          to: 'SUCCEEDED',
+          fields,
+          extra,
+          alone: () => this.transitionDetailed(orgId, runId, before.task_name, ['PENDING'], 'SUCCEEDED', fields, guardOf(before.attempt), extra),
+        };
+      }),
     );
   }
 
@@ -590,7 +621,7 @@ export class TaskRunRepository {
       from: TaskStatus;
       to: TaskStatus;
       fields: TaskRunFieldUpdates;
-      extra: { incrementAttempt?: boolean; setStartedAt?: boolean; price?: TerminalPrice };
+      extra: TransitionShape;
       alone: () => Promise<TaskRunTransition>;
     }>,
   ): Promise<TaskRunTransition[]> {
@@ -602,10 +633,7 @@ export class TaskRunRepository {
         continue;
       }
       const now = isoNow(this.clock);
-      const writes = chunk.map(({ before, to, fields, extra }) => {
-        const priced = extra.price !== undefined && isTerminalTaskStatus(to) ? { ...fields, cost: extra.price.of(recordAfter(extra.price.before, to, fields, now)) } : fields;
-        return { before, to, fields: priced, extra };
-      });
+      const writes = chunk.map(({ before, to, fields, extra }) => ({ before, to, fields: pricedFields(to, fields, extra, now), extra }));
       try {
         await this.ddb.send(
           new TransactWriteCommand({

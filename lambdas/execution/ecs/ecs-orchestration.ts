@@ -5,7 +5,7 @@ import { graphOf, taskParameters } from '../../engine';
 import type { FlowVersionForRun } from '../orchestrator/flow-cache';
 import type { OrchestratorServices } from '../orchestrator/orchestrator-services';
 import type { RunRecord } from '../run-repository';
-import type { SucceedOptions, TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import { startedFrom, type SucceedOptions, type TaskRunRecord, type TaskRunTransition } from '../task-run-repository';
 import type { RunDagOutcome, RunTaskEvent } from '../task-runner/runner-events';
 import { logSection } from '../task-runner/run-object-store';
 import { SecretMasker } from '../task-runner/secret-mask';
@@ -184,29 +184,64 @@ function applyDagResultOnce(o: OrchestratorServices, run: RunRecord, flow: FlowV
  * report of a short run holds every task, and one start per task was half of the run's tail. A
  * strongly consistent read of those task runs (BatchGetItem, only theirs: a snapshot of a large run
  * names few new ones) gives each start its guard (PENDING at attempt 0), then
- * TaskRunRepository.startManyDetailed sends them, one request per 100. Returns the started task runs
- * by name; a task this container already saw started, or one not PENDING at 0, is left to its own
- * replay.
+ * TaskRunRepository.startManyDetailed sends them, one request per 100. A task whose only attempt
+ * the report holds already succeeded is started and ended in the same write (with its output, log
+ * and price), and its replay is over. Returns the task runs left started (RUNNING) by name, and
+ * the names of the tasks it ended; a task this container already saw started, or one not PENDING
+ * at 0, is left to its own replay.
  */
-async function startFirstAttempts(o: OrchestratorServices, run: RunRecord, result: EcsResult, keep: (t: TaskRunTransition) => void): Promise<Map<string, TaskRunRecord>> {
+async function startFirstAttempts(
+  o: OrchestratorServices,
+  run: RunRecord,
+  graph: ReturnType<typeof graphOf>,
+  result: EcsResult,
+  maskers: Map<string, SecretMasker>,
+  keep: (t: TaskRunTransition) => void,
+): Promise<{ started: Map<string, TaskRunRecord>; ended: Set<string> }> {
   const { org_id: orgId, run_id: runId } = run;
   const key = (name: string) => `${orgId}#${runId}#${name}`;
   const candidates = Object.entries(result.tasks)
     .filter(([name, entry]) => entry.attempts[0]?.attempt === 1 && (seenPositions.get(key(name)) ?? -1) < 0 && appliedReports.get(key(name)) !== JSON.stringify(entry))
     .map(([name]) => name);
   const started = new Map<string, TaskRunRecord>();
-  if (candidates.length < BATCHED_WRITES_MIN) return started;
+  const ended = new Set<string>();
+  if (candidates.length < BATCHED_WRITES_MIN) return { started, ended };
   const current = new Map((await o.taskRuns.getMany(orgId, runId, candidates, { consistent: true })).map((t) => [t.task_name, t]));
   const pending = candidates.map((name) => current.get(name)).filter((t): t is TaskRunRecord => t !== undefined && t.status === 'PENDING' && t.attempt === 0);
-  const transitions = await o.taskRuns.startManyDetailed(orgId, runId, pending.map((before) => ({ before, executor: 'ecs' })));
+  const starts = new Array<{ before: TaskRunRecord; executor: string; succeeded?: Omit<SucceedOptions, 'attempt'> }>(pending.length);
+  await forEachBounded([...pending.entries()], REPLAY_CONCURRENCY, async ([i, before]) => {
+    const entry = result.tasks[before.task_name]!;
+    const whole = entry.status === 'SUCCEEDED' && entry.attempts.length === 1 && entry.attempts[0]!.outcome?.ok === true;
+    const checked = whole ? await checkedAttempts(o, run, graph.specs.get(before.task_name)!, entry, maskers) : null;
+    const outcome = checked?.outcomes[0];
+    // Its checks (size, JSON) can still fail the success: then it is only started here.
+    if (checked === null || outcome === null || outcome === undefined || !outcome.ok) {
+      starts[i] = { before, executor: 'ecs' };
+      return;
+    }
+    const [output, logged] = await Promise.all([o.objects.storeOutput(orgId, runId, before.task_name, outcome.json), o.objects.storeLog(orgId, runId, before.task_name, checked.log)]);
+    starts[i] = { before, executor: 'ecs', succeeded: { ...output, ...logged, ...terminalPrice(o.ledger, run.executor, before) } };
+  });
+  const transitions = await o.taskRuns.startManyDetailed(orgId, runId, starts);
   transitions.forEach((transition, i) => {
+    const name = pending[i]!.task_name;
+    if (transition.won && transition.taskRun.status === 'SUCCEEDED') {
+      // Both transitions happened: both are told (the RUNNING one as it was in between).
+      const { taskRun } = transition;
+      keep({ won: true, taskRun: startedFrom(pending[i]!, 'ecs', taskRun.started_at!) });
+      keep(transition);
+      noteSeen(key(name), taskRun);
+      ended.add(name);
+      rememberReport(key(name), JSON.stringify(result.tasks[name]));
+      return;
+    }
     keep(transition);
     const now = transition.won ? transition.taskRun : transition.current;
     if (now === null) return;
-    noteSeen(key(pending[i]!.task_name), now);
-    started.set(pending[i]!.task_name, now);
+    noteSeen(key(name), now);
+    if (now.status === 'RUNNING') started.set(name, now);
   });
-  return started;
+  return { started, ended };
 }
 
 /**
@@ -313,8 +348,9 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
   };
   const maskers = new Map<string, SecretMasker>();
   // The task runs the batched first starts below left, by name (what their later writes are priced from).
-  const startedTogether = await startFirstAttempts(o, run, result, keep);
-  const endedTogether = await endSuccessesTogether(o, run, graph, result, startedTogether, maskers, keep);
+  const first = await startFirstAttempts(o, run, graph, result, maskers, keep);
+  const startedTogether = first.started;
+  const endedTogether = new Set([...first.ended, ...(await endSuccessesTogether(o, run, graph, result, startedTogether, maskers, keep))]);
   // Tasks are replayed side by side (each task's own transitions in order): a snapshot of a
   // 100-task chain replayed one task after another was a few hundred sequential round trips.
   await forEachBounded(Object.entries(result.tasks), REPLAY_CONCURRENCY, async ([name, entry]) => {

@@ -179,3 +179,18 @@ test("a cancelled run's settled task runs carry their costs from the writes that
   for (const t of run.task_runs) expect([t.task_name, t.cost?.total_usd]).toEqual([t.task_name, expect.any(Number)]);
   expect(costWritesAnywhere).toBe(0);
 }, 60_000);
+
+test("ecs: a container's report of a fan-out is recorded with each task run's cost (started and ended together): the run's ledger has no cost left to write", async () => {
+  const leaves = Array.from({ length: 8 }, (_, i) => `leaf${i}`);
+  const { run, costWrites, transactions, updates } = await measure(
+    [{ name: 'seed', handler: 'seed', timeout_seconds: 30 }, ...leaves.map((name) => ({ name, handler: 'add', timeout_seconds: 30 }))],
+    leaves.map((to) => ({ from: 'seed', to })),
+    'ecs',
+  );
+  expect(run.status).toBe('SUCCEEDED');
+  for (const t of run.task_runs) expect([t.task_name, t.status, t.cost?.total_usd]).toEqual([t.task_name, 'SUCCEEDED', expect.any(Number)]);
+  expect(costWrites).toBe(0);
+  // However the container's snapshots fell, its nine task runs were written together, not one by one.
+  expect(transactions).toBeGreaterThanOrEqual(1);
+  expect(updates).toBeLessThan(run.task_runs.length);
+}, 60_000);

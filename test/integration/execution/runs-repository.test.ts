@@ -355,6 +355,35 @@ describe('run and task run repositories', () => {
       expect(late.every((t) => !t.won && t.current?.status === 'SUCCEEDED')).toBe(true);
     });
 
+    it('starts and ends an attempt reported already over in one write, alone or together; its price is that of the record it leaves', async () => {
+      const org = newOrg();
+      const run = (await stores.runs.create(newRun(org, { executor: 'ecs' }))).run;
+      const created = await stores.taskRuns.createMany(org, run.run_id, tasks(4));
+      const over = (before: TaskRunRecord) => ({
+        before,
+        executor: 'ecs',
+        succeeded: { output_ref: `out/${before.task_name}`, output_json: '{"ok":true}', log_text: 'done', ...terminalPrice(stores.ledger, 'ecs', before) },
+      });
+      // task-003 is started meanwhile: the transaction is cancelled, each goes alone, and its
+      // start-and-end loses while the others win.
+      expect(await stores.taskRuns.start(org, run.run_id, 'task-003', { executor: 'ecs', attempt: 0 })).toBe(true);
+      const done = await stores.taskRuns.startManyDetailed(org, run.run_id, [over(created[0]!), over(created[1]!), { before: created[2]!, executor: 'ecs' }, over(created[3]!)]);
+      const stored = new Map((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => [t.task_name, t]));
+      for (const name of ['task-000', 'task-001']) {
+        const t = done.find((d) => d.won && d.taskRun.task_name === name);
+        expect(t?.won && t.taskRun).toEqual(stored.get(name));
+        expect(stored.get(name)).toMatchObject({ status: 'SUCCEEDED', previous_status: 'RUNNING', attempt: 1, executor: 'ecs', output_json: '{"ok":true}', log_text: 'done' });
+        expect(stored.get(name)!.started_at).toEqual(stored.get(name)!.completed_at);
+        expect(stored.get(name)!.cost).toEqual(taskRunCost(stored.get(name)!, 'ecs', stores.ledger.sizes, stores.ledger.region));
+      }
+      expect(done[2]!.won && done[2]!.taskRun).toMatchObject({ task_name: 'task-002', status: 'RUNNING', attempt: 1 });
+      expect(done[3]).toMatchObject({ won: false, current: { task_name: 'task-003', status: 'RUNNING', attempt: 1 } });
+      // Together, with every condition holding: one transaction, the same records.
+      const more = await stores.taskRuns.createMany(org, run.run_id, [{ task_name: 'x-0' }, { task_name: 'x-1' }]);
+      const together = await stores.taskRuns.startManyDetailed(org, run.run_id, more.map(over));
+      for (const t of together) expect(t.won && t.taskRun).toEqual(await stores.taskRuns.get(org, run.run_id, t.won ? t.taskRun.task_name : '', { consistent: true }));
+    });
+
     it('skips PENDING task runs only, and lets one of concurrent finishers win', async () => {
       const org = newOrg();
       const runId = uuidv7();
