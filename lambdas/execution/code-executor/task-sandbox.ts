@@ -155,6 +155,8 @@ process.on('message', async (request) => {
   }
   send(id, { kind: 'result', output: output === undefined ? null : output });
 });
+// Started: the runner hands this process an attempt only now (SandboxPool).
+if (process.connected) process.send({ kind: 'ready', id: 0 });
 `;
 
 function versionAtLeast(version: string, major: number, minor: number): boolean {
@@ -268,6 +270,7 @@ export function adoptJson(value: unknown, path: (string | number)[] = []): { ok:
 }
 
 type ChildMessage =
+  | { kind: 'ready'; id: number }
   | { kind: 'log'; id: number; text: string }
   | { kind: 'result'; id: number; output: unknown; leftover?: boolean }
   | { kind: 'failed'; id: number; error: string; leftover?: boolean }
@@ -277,7 +280,7 @@ function isChildMessage(value: unknown): value is ChildMessage {
   if (typeof value !== 'object' || value === null) return false;
   const m = value as { kind?: unknown; id?: unknown; text?: unknown; error?: unknown };
   if (typeof m.id !== 'number') return false;
-  return (m.kind === 'log' && typeof m.text === 'string') || m.kind === 'result' || ((m.kind === 'failed' || m.kind === 'crashed') && typeof m.error === 'string');
+  return m.kind === 'ready' || (m.kind === 'log' && typeof m.text === 'string') || m.kind === 'result' || ((m.kind === 'failed' || m.kind === 'crashed') && typeof m.error === 'string');
 }
 
 type Outcome = { ok: true; output: unknown } | { ok: false; error: string };
@@ -288,17 +291,26 @@ interface Attempt {
   finish: (outcome: Outcome, reusable: boolean) => void;
 }
 
+/** What a sandbox process tells its pool: it started (ready for an attempt), or it is gone. */
+interface SandboxLifecycle {
+  ready(p: SandboxProcess): void;
+  gone(p: SandboxProcess): void;
+}
+
 /** One sandbox process, allowed to read `readDirectory` only; runs one attempt at a time. */
 class SandboxProcess {
   readonly child: ChildProcess;
   attempt: Attempt | undefined;
   dead = false;
   idleTimer: NodeJS.Timeout | undefined;
+  /** Why it could not start, when it ended before it was ready. */
+  failure: string | undefined;
+  private started = false;
   private gone = false;
 
   constructor(
     readDirectory: string,
-    private readonly onGone: (p: SandboxProcess) => void,
+    private readonly lifecycle: SandboxLifecycle,
   ) {
     this.child = spawn(process.execPath, [...sandboxNodeFlags(process.versions.node, readDirectory), '-e', CHILD_SOURCE], {
       cwd: readDirectory,
@@ -313,6 +325,7 @@ class SandboxProcess {
       stream?.on('data', (text: string) => this.attempt?.log.append(text));
     }
     this.child.on('error', (error: Error) => {
+      this.failure ??= `cannot start the task sandbox: ${error.message}`;
       this.end({ ok: false, error: `cannot start the task sandbox: ${error.message}` });
       // A process that never started emits no 'close'.
       if (this.child.pid === undefined) this.leave();
@@ -320,6 +333,7 @@ class SandboxProcess {
     this.child.once('close', (code: number | null, signal: NodeJS.Signals | null) => {
       this.dead = true;
       const how = code !== null ? `exit code ${code}` : `signal ${signal ?? 'unknown'}`;
+      this.failure ??= `cannot start the task sandbox: it exited (${how}) before it was ready`;
       this.end({ ok: false, error: `task code exited the process (${how}) before returning` });
       this.leave();
     });
@@ -329,13 +343,20 @@ class SandboxProcess {
     if (this.gone) return;
     this.gone = true;
     this.dead = true;
-    this.onGone(this);
+    this.lifecycle.gone(this);
   }
 
   private onMessage(message: unknown): void {
     const attempt = this.attempt;
     if (!isChildMessage(message)) {
       this.end({ ok: false, error: 'task sandbox sent an unexpected message' });
+      return;
+    }
+    // Sent once, before any attempt reached the process (task code sending it later changes nothing).
+    if (message.kind === 'ready') {
+      if (this.started) return;
+      this.started = true;
+      this.lifecycle.ready(this);
       return;
     }
     // A crash ends the process whichever attempt (or none) it belongs to.
@@ -403,81 +424,175 @@ class SandboxProcess {
   }
 }
 
-/** Most idle processes kept per (organization, code) and in all. */
-const MAX_IDLE_PER_KEY = 4;
+/**
+ * Most idle processes kept per (organization, code): as many as a runner runs attempts at once
+ * (IN_PROCESS_MAX_CONCURRENCY, the ECS container's), so that a wave of attempts ending together
+ * does not end processes the next wave starts again. And in all.
+ */
+const MAX_IDLE_PER_KEY = 16;
 const MAX_IDLE_TOTAL = 32;
 const IDLE_MS = 60_000;
+/**
+ * Processes starting at once per (organization, code). A start is ~100 ms of CPU (a Node.js
+ * process boots); sixteen at once only share the same cores, while short attempts meanwhile run
+ * in the processes that already exist. So the pool grows two at a time, and only while attempts
+ * are still waiting.
+ */
+const MAX_STARTING_PER_KEY = 2;
+
+/** An attempt waiting for a process of its slot. */
+interface Waiter {
+  take(p: SandboxProcess): void;
+}
+
+/** The processes of one (organization, code, readable directory). */
+interface Slot {
+  readDirectory: string;
+  idle: SandboxProcess[];
+  waiting: Waiter[];
+  starting: number;
+}
 
 /**
  * Processes kept between attempts, per organization and code_hash (and readable directory): an
  * attempt reuses an idle process of the same code (module already imported) instead of paying a
  * process start. Processes are never shared across organizations, and one that timed out, crashed
- * or exited is discarded.
+ * or exited is discarded. With none idle the attempt waits for the first process of its slot to
+ * be free: one another attempt gives back, or one the pool starts for it (MAX_STARTING_PER_KEY at
+ * a time). Its timeout counts from its call, the wait included, as it always counted the start.
  */
 export class SandboxPool {
-  private readonly idle = new Map<string, SandboxProcess[]>();
+  private readonly slots = new Map<string, Slot>();
   private idleCount = 0;
   private nextId = 1;
+  /** Processes started since the pool was made (tests and benches read it). */
+  started = 0;
 
   run(key: string, request: SandboxRequest): Promise<SandboxResult> {
     return new Promise<SandboxResult>((resolve) => {
-      let sandbox: SandboxProcess;
-      let slot: string;
+      let slot: Slot;
       try {
         const readDirectory = sandboxReadDirectory(request.moduleUrl, request.modulePath);
-        slot = `${key}\u0000${readDirectory}`;
-        sandbox = this.acquire(slot, readDirectory);
+        // Checked now, not when a process starts: an unusable directory fails this attempt only.
+        sandboxNodeFlags(process.versions.node, readDirectory);
+        slot = this.slotOf(`${key}\u0000${readDirectory}`, readDirectory);
       } catch (error) {
         resolve({ ok: false, error: `cannot start the task sandbox: ${error instanceof Error ? error.message : String(error)}`, log: '' });
         return;
       }
       const log = new LogBuffer();
+      const id = this.nextId++;
+      let sandbox: SandboxProcess | undefined;
+      let done = false;
+      const settle = (outcome: Outcome) => {
+        if (done) return;
+        done = true;
+        clearTimeout(timer);
+        request.signal?.removeEventListener('abort', onAbort);
+        resolve({ ...outcome, log: log.text() });
+      };
+      // Ended while it runs: the process is not reusable. Ended while it waits: it leaves the queue.
+      const end = (outcome: Outcome) => {
+        if (sandbox !== undefined) {
+          sandbox.end(outcome);
+          return;
+        }
+        const i = slot.waiting.indexOf(waiter);
+        if (i >= 0) slot.waiting.splice(i, 1);
+        settle(outcome);
+      };
       const onAbort = () => {
         const reason: unknown = request.signal?.reason;
-        sandbox.end({ ok: false, error: reason instanceof Error ? reason.message : 'attempt stopped' });
+        end({ ok: false, error: reason instanceof Error ? reason.message : 'attempt stopped' });
       };
-      const timer = setTimeout(() => sandbox.end({ ok: false, error: request.timeoutMessage }), request.timeoutMs);
-      const id = this.nextId++;
-      sandbox.attempt = {
-        id,
-        log,
-        finish: (outcome, reusable) => {
-          clearTimeout(timer);
-          request.signal?.removeEventListener('abort', onAbort);
-          if (reusable) this.release(slot, sandbox);
-          resolve({ ...outcome, log: log.text() });
+      const timer = setTimeout(() => end({ ok: false, error: request.timeoutMessage }), request.timeoutMs);
+      const waiter: Waiter = {
+        take: (p) => {
+          sandbox = p;
+          if (p.dead) {
+            settle({ ok: false, error: p.failure ?? 'cannot start the task sandbox' });
+            return;
+          }
+          p.attempt = {
+            id,
+            log,
+            finish: (outcome, reusable) => {
+              if (reusable) this.giveBack(slot, p);
+              settle(outcome);
+            },
+          };
+          p.start({ id, moduleUrl: request.moduleUrl, modulePath: request.modulePath, exportName: request.exportName, args: request.args });
         },
       };
       if (request.signal?.aborted) {
-        onAbort();
+        settle({ ok: false, error: request.signal.reason instanceof Error ? request.signal.reason.message : 'attempt stopped' });
         return;
       }
       request.signal?.addEventListener('abort', onAbort, { once: true });
-      sandbox.start({ id, moduleUrl: request.moduleUrl, modulePath: request.modulePath, exportName: request.exportName, args: request.args });
+      const reused = slot.idle.pop();
+      if (reused !== undefined) {
+        this.idleCount--;
+        clearTimeout(reused.idleTimer);
+        reused.setRef(true);
+        waiter.take(reused);
+        return;
+      }
+      slot.waiting.push(waiter);
+      this.grow(slot);
     });
   }
 
-  private acquire(slot: string, readDirectory: string): SandboxProcess {
-    const list = this.idle.get(slot);
-    const reused = list?.pop();
-    if (reused !== undefined) {
-      this.idleCount--;
-      if (list!.length === 0) this.idle.delete(slot);
-      clearTimeout(reused.idleTimer);
-      reused.setRef(true);
-      return reused;
+  private slotOf(name: string, readDirectory: string): Slot {
+    let slot = this.slots.get(name);
+    if (slot === undefined) {
+      slot = { readDirectory, idle: [], waiting: [], starting: 0 };
+      this.slots.set(name, slot);
     }
-    return new SandboxProcess(readDirectory, (gone) => this.forget(slot, gone));
+    return slot;
   }
 
-  private release(slot: string, sandbox: SandboxProcess): void {
-    const list = this.idle.get(slot) ?? [];
-    if (sandbox.dead || list.length >= MAX_IDLE_PER_KEY || this.idleCount >= MAX_IDLE_TOTAL) {
+  /** Starts processes for the attempts still waiting, MAX_STARTING_PER_KEY at a time. */
+  private grow(slot: Slot): void {
+    while (slot.starting < MAX_STARTING_PER_KEY && slot.waiting.length > slot.starting) {
+      slot.starting++;
+      this.started++;
+      let starting = true;
+      // eslint-disable-next-line no-new -- the process reports through its lifecycle.
+      new SandboxProcess(slot.readDirectory, {
+        ready: (p) => {
+          if (!starting) return;
+          starting = false;
+          slot.starting--;
+          this.giveBack(slot, p);
+          this.grow(slot);
+        },
+        gone: (p) => {
+          this.forget(slot, p);
+          if (!starting) return;
+          starting = false;
+          slot.starting--;
+          // It never started: the attempt it was for fails saying why (no start loop on a host
+          // where processes cannot start); the others wait on.
+          slot.waiting.shift()?.take(p);
+          this.grow(slot);
+        },
+      });
+    }
+  }
+
+  /** A free process: to the first waiting attempt, else kept idle (within the limits). */
+  private giveBack(slot: Slot, sandbox: SandboxProcess): void {
+    if (sandbox.dead) return;
+    const waiter = slot.waiting.shift();
+    if (waiter !== undefined) {
+      waiter.take(sandbox);
+      return;
+    }
+    if (slot.idle.length >= MAX_IDLE_PER_KEY || this.idleCount >= MAX_IDLE_TOTAL) {
       sandbox.kill();
       return;
     }
-    list.push(sandbox);
-    this.idle.set(slot, list);
+    slot.idle.push(sandbox);
     this.idleCount++;
     // An idle process holds nothing open: the host may exit (or freeze) with it; it exits itself
     // when the host goes (its IPC channel closes).
@@ -486,21 +601,20 @@ export class SandboxPool {
     sandbox.idleTimer.unref();
   }
 
-  private forget(slot: string, sandbox: SandboxProcess): void {
-    const list = this.idle.get(slot);
-    if (list === undefined) return;
-    const i = list.indexOf(sandbox);
+  private forget(slot: Slot, sandbox: SandboxProcess): void {
+    const i = slot.idle.indexOf(sandbox);
     if (i < 0) return;
-    list.splice(i, 1);
+    slot.idle.splice(i, 1);
     this.idleCount--;
     clearTimeout(sandbox.idleTimer);
-    if (list.length === 0) this.idle.delete(slot);
   }
 
   /** Ends every idle process. */
   close(): void {
-    for (const list of this.idle.values()) for (const p of list) p.kill();
-    this.idle.clear();
+    for (const slot of this.slots.values()) {
+      for (const p of slot.idle) p.kill();
+      slot.idle = [];
+    }
     this.idleCount = 0;
   }
 }

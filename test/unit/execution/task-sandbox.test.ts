@@ -48,6 +48,8 @@ export async function startWorker() {
   const { Worker } = await import('node:worker_threads');
   try { new Worker('1', { eval: true }); return { started: true }; } catch (error) { return { denied: error.code ?? String(error) }; }
 }
+export function pid() { return { pid: process.pid }; }
+export async function nap({ parameters }) { await new Promise((r) => setTimeout(r, parameters.ms)); return { pid: process.pid }; }
 export async function readLeaky({ parameters }) {
   const fs = await import('node:fs');
   return fs.readFileSync(parameters.path, 'utf8');
@@ -256,6 +258,58 @@ describe('SandboxPool', () => {
       const next = await pool.run('k', request('count'));
       expect(next).toMatchObject({ ok: true, output: { calls: 1 } });
       expect(next.log).toBe('');
+    } finally {
+      pool.close();
+    }
+  });
+});
+
+describe('SandboxPool growth', () => {
+  const pids = (results: Array<{ ok: boolean; output?: unknown }>) => new Set(results.map((r) => (r.output as { pid: number }).pid));
+
+  test('short attempts arriving at once share the few processes that start first: the pool grows two at a time, only while attempts wait', async () => {
+    const pool = new SandboxPool();
+    try {
+      const results = await Promise.all(Array.from({ length: 16 }, () => pool.run('k', request('pid'))));
+      expect(results.every((r) => r.ok)).toBe(true);
+      // Sixteen processes before (one per attempt, all booting at once on the same cores).
+      expect(pool.started).toBeLessThanOrEqual(8);
+      // A process that started after the queue emptied is kept idle, unused so far.
+      expect(pids(results).size).toBeLessThanOrEqual(pool.started);
+    } finally {
+      pool.close();
+    }
+  });
+
+  test('long attempts each get their own process, and a wave that ends together leaves them all for the next', async () => {
+    const pool = new SandboxPool();
+    try {
+      const wave = () => Promise.all(Array.from({ length: 6 }, () => pool.run('k', request('nap', { args: { ...request('nap').args, parameters: { ms: 400 } } }))));
+      const first = await wave();
+      expect(first.every((r) => r.ok)).toBe(true);
+      expect(pids(first).size).toBe(6);
+      expect(pool.started).toBe(6);
+      const second = await wave();
+      expect(pids(second)).toEqual(pids(first));
+      expect(pool.started).toBe(6);
+    } finally {
+      pool.close();
+    }
+  });
+
+  test('an attempt stopped or timed out while it waits for a process leaves the queue and starts none', async () => {
+    const pool = new SandboxPool();
+    try {
+      const napping = request('nap', { args: { ...request('nap').args, parameters: { ms: 200 } } });
+      const running = [pool.run('k', napping), pool.run('k', napping)];
+      const controller = new AbortController();
+      const stopped = pool.run('k', { ...napping, signal: controller.signal });
+      const timedOut = pool.run('k', { ...napping, timeoutMs: 1, timeoutMessage: 'timed out after 0.001s' });
+      controller.abort(new Error('run cancelled'));
+      expect(await stopped).toEqual({ ok: false, error: 'run cancelled', log: '' });
+      expect(await timedOut).toEqual({ ok: false, error: 'timed out after 0.001s', log: '' });
+      expect((await Promise.all(running)).every((r) => r.ok)).toBe(true);
+      expect(pool.started).toBe(2);
     } finally {
       pool.close();
     }
