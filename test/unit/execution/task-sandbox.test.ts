@@ -297,19 +297,26 @@ describe('SandboxPool growth', () => {
     }
   });
 
-  test('an attempt stopped or timed out while it waits for a process leaves the queue and starts none', async () => {
+  test('an attempt stopped while it waits for a process leaves the queue and starts none; one out of time while it waits fails with its timeout', async () => {
     const pool = new SandboxPool();
     try {
       const napping = request('nap', { args: { ...request('nap').args, parameters: { ms: 200 } } });
       const running = [pool.run('k', napping), pool.run('k', napping)];
-      const controller = new AbortController();
-      const stopped = pool.run('k', { ...napping, signal: controller.signal });
-      const timedOut = pool.run('k', { ...napping, timeoutMs: 1, timeoutMessage: 'timed out after 0.001s' });
-      controller.abort(new Error('run cancelled'));
-      expect(await stopped).toEqual({ ok: false, error: 'run cancelled', log: '' });
-      expect(await timedOut).toEqual({ ok: false, error: 'timed out after 0.001s', log: '' });
+      // Two starting for the two first; the next ones wait. Stopped at once (before any process
+      // can be ready), they leave the queue, so no third process starts for them.
+      const controllers = [new AbortController(), new AbortController()];
+      const stopped = controllers.map((controller) => pool.run('k', { ...napping, signal: controller.signal }));
+      for (const controller of controllers) controller.abort(new Error('run cancelled'));
+      expect(await Promise.all(stopped)).toEqual([
+        { ok: false, error: 'run cancelled', log: '' },
+        { ok: false, error: 'run cancelled', log: '' },
+      ]);
       expect((await Promise.all(running)).every((r) => r.ok)).toBe(true);
       expect(pool.started).toBe(2);
+      // Its timeout counts from its call, the wait included.
+      const busy = [pool.run('k', napping), pool.run('k', napping)];
+      expect(await pool.run('k', { ...napping, timeoutMs: 1, timeoutMessage: 'timed out after 0.001s' })).toMatchObject({ ok: false, error: 'timed out after 0.001s' });
+      await Promise.all(busy);
     } finally {
       pool.close();
     }
