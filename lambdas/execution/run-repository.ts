@@ -598,8 +598,8 @@ export class RunRepository {
     const old = await this.updateIfRunning(
       orgId,
       runId,
-      'SET wait_token = :token, loop_iteration = :iteration, updated_at = :now REMOVE changed_tasks',
-      { ':token': token, ':iteration': iteration, ':now': now },
+      'SET wait_token = :token, loop_iteration = :iteration, updated_at = :now ADD park_seq :one REMOVE changed_tasks',
+      { ':token': token, ':iteration': iteration, ':now': now, ':one': 1 },
       'ALL_OLD',
     );
     if (old === null) return { won: false, current: await this.get(orgId, runId, { consistent: true }) };
@@ -612,14 +612,66 @@ export class RunRepository {
   }
 
   /**
+   * Parks the loop's token without taking the change set (an iteration woken by a sole completion
+   * that leaves several tasks running: the set stays for the next park). False when the run is not
+   * RUNNING.
+   */
+  async parkLoopKeepingChanges(orgId: string, runId: string, token: string, iteration: number): Promise<boolean> {
+    const after = await this.updateIfRunning(
+      orgId,
+      runId,
+      'SET wait_token = :token, loop_iteration = :iteration, updated_at = :now ADD park_seq :one',
+      { ':token': token, ':iteration': iteration, ':now': isoNow(this.clock), ':one': 1 },
+      'ALL_OLD',
+    );
+    return after !== null;
+  }
+
+  /**
    * Registers task runs' changes (completions recorded outside the loop's iteration) in the run's
    * change set, for the next park to take, and answers the run as it is after the write (its
-   * parked token): null when the run is not RUNNING (nothing to wake).
+   * parked token) with `wakes`: whether this caller is the first since the park to take the waking
+   * of the loop upon itself (woken_seq, set to the park's park_seq in the same write: every park
+   * counts one more, across retried iterations and continuing executions alike).
+   * Every later one leaves it to that one: its change is in the set the next park takes. The loop
+   * registering a change of its own (`waking: false`) takes nothing. null when the run is not
+   * RUNNING (nothing to wake).
    */
-  async markTasksChanged(orgId: string, runId: string, taskNames: readonly string[]): Promise<RunRecord | null> {
+  async markTasksChanged(orgId: string, runId: string, taskNames: readonly string[], options: { waking?: boolean } = {}): Promise<{ run: RunRecord; wakes: boolean; park: number } | null> {
     if (taskNames.length === 0) throw new Error('markTasksChanged: no task named');
-    const after = await this.updateIfRunning(orgId, runId, 'ADD changed_tasks :names', { ':names': new Set(taskNames) }, 'ALL_NEW');
-    return after === null ? null : toRun(after);
+    const waking = options.waking ?? true;
+    const old = await this.updateIfRunning(
+      orgId,
+      runId,
+      waking ? 'ADD changed_tasks :names SET woken_seq = if_not_exists(park_seq, :none)' : 'ADD changed_tasks :names',
+      { ':names': new Set(taskNames), ...(waking ? { ':none': 0 } : {}) },
+      'ALL_OLD',
+    );
+    if (old === null) return null;
+    const run = toRun(old);
+    return { run, wakes: waking && run.wait_token !== null && typeof old.park_seq === 'number' && old.woken_seq !== old.park_seq, park: typeof old.park_seq === 'number' ? old.park_seq : 0 };
+  }
+
+  /**
+   * Gives the waking of the loop's park `park` back (the waker could not redeem its token): the
+   * next completion takes it. False when the loop parked again meanwhile.
+   */
+  async unmarkWoken(orgId: string, runId: string, park: number): Promise<boolean> {
+    try {
+      await this.ddb.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: runPk(orgId, runId) },
+          UpdateExpression: 'REMOVE woken_seq',
+          ConditionExpression: 'park_seq = :park AND woken_seq = :park',
+          ExpressionAttributeValues: { ':park': park },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   /** One UpdateItem on the condition that the run exists and is RUNNING: the item as asked, or null when it is not. */

@@ -155,8 +155,7 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
     // Woken by a sole completion, this iteration parked nothing, but it leaves several tasks
     // running: their completions look for the loop's token on the Run (loop-protocol.ts), so it
     // goes there before any of them starts. The change set stays for the next park to take.
-    const parked = await o.runs.updateRunDetailed(org_id, run_id, { wait_token: token, loop_iteration: iteration }, { status: ['RUNNING'] });
-    if (!parked.won) return signal({ next: 'done', iteration, wait_seconds: heartbeat });
+    if (!(await o.runs.parkLoopKeepingChanges(org_id, run_id, token, iteration))) return signal({ next: 'done', iteration, wait_seconds: heartbeat });
     parkedLate = true;
   }
   const outcomes = await dispatchAll(o, run, spec, flow.artifact, byName, toStart, loop, apply);
@@ -388,7 +387,7 @@ async function launch(
     // A completion may have woken the next iteration already, which read this task run RUNNING:
     // the change set tells it (or the one after) to read it again. If this write fails too, the
     // next heartbeat reads every task run (reread).
-    await o.runs.markTasksChanged(run.org_id, run.run_id, [name]).catch((markError: unknown) => {
+    await o.runs.markTasksChanged(run.org_id, run.run_id, [name], { waking: false }).catch((markError: unknown) => {
       o.logger.warn('could not register the failed launch in the change set', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: errorText(markError) });
       return null;
     });

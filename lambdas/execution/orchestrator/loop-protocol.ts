@@ -15,9 +15,10 @@ import type { TaskRunRecord } from '../task-run-repository';
  * Who redeems: a task completion, after its TaskRun transition is written. The only task its
  * iteration left running (sole) first tries the token it was dispatched with (the loop cannot
  * have moved since, unless its heartbeat ran out). Any other completion adds its task to the Run's
- * change set (`changed_tasks`), a write that answers the Run's current wait_token, and redeems
- * that: with several tasks running, the token a task was dispatched with is stale for all but the
- * first to finish, so trying it first would cost most completions a failed redeem. Because the
+ * change set (`changed_tasks`), a write that answers the Run's current wait_token and whether this
+ * completion is the first since that park (`woken_seq`); only the first redeems it: with
+ * several tasks running, a redeem each was one SendTaskSuccess per task, all but one of them
+ * failing on a token already redeemed. A waker whose redeem fails gives the waking back. Because the
  * token is parked before the task runs are read, a completion either happened before the read (the
  * advance sees it) or finds the parked token (and wakes the loop): no completion is lost, and no
  * lock is needed.
@@ -142,19 +143,25 @@ export async function wakeRunLoop(deps: { sfn: SFNClient; runs: RunRepository; l
       };
       if (await redeemToken(deps.sfn, request.token, signal)) return;
     }
-    // A completion registers its task in the change set (the write answers the parked token);
-    // anyone else (the reconciler) only reads the Run.
-    const run: RunRecord | null =
-      changed.length > 0
-        ? await deps.runs.markTasksChanged(request.org_id, request.run_id, changed)
-        : await deps.runs.get(request.org_id, request.run_id, { consistent: true });
+    // A completion registers its task in the change set (the write answers the parked token, and
+    // whether this completion is the first since the park: only that one redeems it, the others'
+    // changes are in the set the next park takes); anyone else (the reconciler) only reads the Run.
+    if (changed.length > 0) {
+      const marked = await deps.runs.markTasksChanged(request.org_id, request.run_id, changed);
+      if (marked === null || !marked.wakes) return;
+      const { run } = marked;
+      try {
+        await redeemToken(deps.sfn, run.wait_token!, { next: 'advance', iteration: run.loop_iteration, wait_seconds: loopOptions(run.orchestration).heartbeat_seconds });
+      } catch (error) {
+        // Not delivered: the next completion wakes the loop instead (or, with none, its heartbeat).
+        await deps.runs.unmarkWoken(request.org_id, request.run_id, marked.park).catch(() => false);
+        throw error;
+      }
+      return;
+    }
+    const run: RunRecord | null = await deps.runs.get(request.org_id, request.run_id, { consistent: true });
     if (run === null || run.status !== 'RUNNING' || run.wait_token === null) return;
-    await redeemToken(deps.sfn, run.wait_token, {
-      next: 'advance',
-      iteration: run.loop_iteration,
-      wait_seconds: loopOptions(run.orchestration).heartbeat_seconds,
-      ...(changed.length === 0 ? { reread: true as const } : {}),
-    });
+    await redeemToken(deps.sfn, run.wait_token, { next: 'advance', iteration: run.loop_iteration, wait_seconds: loopOptions(run.orchestration).heartbeat_seconds, reread: true });
   } catch (error) {
     deps.logger.warn('could not wake the run loop', {
       org_id: request.org_id,

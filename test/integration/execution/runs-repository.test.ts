@@ -164,7 +164,7 @@ describe('run and task run repositories', () => {
       expect(await stores.runs.updateRun(org, 'no-such-run', { wait_token: 'x' })).toBe(false);
       await expect(stores.runs.updateRun(org, run.run_id, { status: 'RUNNING' } as never)).rejects.toThrow('cannot be updated');
     });
-    it("the loop's change set: completions add their task and get the parked token; a park takes and empties the set and tells the token before it", async () => {
+    it("the loop's change set: completions add their task and get the parked token, the first since a park to wake the loop; a park takes and empties the set and tells the token before it", async () => {
       const org = newOrg();
       const { run } = await stores.runs.create(newRun(org));
       // Not RUNNING: nothing to wake, nothing parked.
@@ -174,10 +174,17 @@ describe('run and task run repositories', () => {
 
       const first = await stores.runs.parkLoop(org, run.run_id, 't1', 1);
       expect(first).toMatchObject({ won: true, previous_token: null, changed: [], run: { run_id: run.run_id, wait_token: 't1', loop_iteration: 1, flow_name: 'etl', parameters: { day: '2026-03-01' } } });
-      // Two completions (one of them twice): the set holds each task once; each answer carries the parked token.
-      expect(await stores.runs.markTasksChanged(org, run.run_id, ['a'])).toMatchObject({ wait_token: 't1', loop_iteration: 1 });
-      await stores.runs.markTasksChanged(org, run.run_id, ['b', 'a']);
-      await stores.runs.markTasksChanged(org, run.run_id, ['a']);
+      // Two completions (one of them twice): the set holds each task once; each answer carries the
+      // parked token, and only the first is the one to wake the loop.
+      expect(await stores.runs.markTasksChanged(org, run.run_id, ['a'])).toMatchObject({ run: { wait_token: 't1', loop_iteration: 1 }, wakes: true });
+      expect(await stores.runs.markTasksChanged(org, run.run_id, ['b', 'a'])).toMatchObject({ run: { wait_token: 't1' }, wakes: false });
+      // The loop registering a change of its own takes nothing; a waker that could not redeem
+      // gives the waking back, and the next completion takes it.
+      expect((await stores.runs.markTasksChanged(org, run.run_id, ['a'], { waking: false }))?.wakes).toBe(false);
+      const taken = (await stores.runs.markTasksChanged(org, run.run_id, ['a']))!;
+      expect(taken.wakes).toBe(false);
+      expect(await stores.runs.unmarkWoken(org, run.run_id, taken.park)).toBe(true);
+      expect((await stores.runs.markTasksChanged(org, run.run_id, ['a']))?.wakes).toBe(true);
       const second = await stores.runs.parkLoop(org, run.run_id, 't2', 2);
       expect(second.won).toBe(true);
       if (!second.won) return;
@@ -187,11 +194,21 @@ describe('run and task run repositories', () => {
       const third = await stores.runs.parkLoop(org, run.run_id, 't3', 3);
       expect(third).toMatchObject({ won: true, previous_token: 't2', changed: [] });
       expect(await stores.runs.get(org, run.run_id, { consistent: true })).toMatchObject({ wait_token: 't3', loop_iteration: 3 });
+      // Every park is a new one to wake, even at an iteration number seen before (a retried
+      // iteration, a continuing execution's first); a park that keeps the change set too.
+      expect((await stores.runs.markTasksChanged(org, run.run_id, ['a']))?.wakes).toBe(true);
+      expect(await stores.runs.parkLoop(org, run.run_id, 't3b', 3)).toMatchObject({ won: true, changed: ['a'] });
+      expect((await stores.runs.markTasksChanged(org, run.run_id, ['b']))?.wakes).toBe(true);
+      expect(await stores.runs.unmarkWoken(org, run.run_id, taken.park)).toBe(false);
+      expect(await stores.runs.parkLoopKeepingChanges(org, run.run_id, 't3c', 3)).toBe(true);
+      expect((await stores.runs.markTasksChanged(org, run.run_id, ['c']))?.wakes).toBe(true);
+      expect((await stores.runs.parkLoop(org, run.run_id, 't3d', 3) as { changed: string[] }).changed.sort()).toEqual(['b', 'c']);
       // Another organization's run, or a run that ended: no change registered, no park.
       expect(await stores.runs.markTasksChanged(newOrg(), run.run_id, ['a'])).toBeNull();
       await stores.runs.transitionRun(org, run.run_id, ['RUNNING'], 'SUCCEEDED');
       expect(await stores.runs.markTasksChanged(org, run.run_id, ['c'])).toBeNull();
       expect((await stores.runs.parkLoop(org, run.run_id, 't4', 4)).won).toBe(false);
+      expect(await stores.runs.parkLoopKeepingChanges(org, run.run_id, 't4', 4)).toBe(false);
     });
   });
 
