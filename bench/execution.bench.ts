@@ -53,6 +53,8 @@ export async function run(): Promise<Record<string, unknown>> {
     if (!counting) return;
     const key = `${service}:${command}`;
     counts.set(key, (counts.get(key) ?? 0) + 1);
+    // By function too (kept under its own prefix): which function a shape's requests came from.
+    if (service === 'ddb') counts.set(`fn:${functionName}`, (counts.get(`fn:${functionName}`) ?? 0) + 1);
     const i = (input ?? {}) as { TableName?: string; IndexName?: string };
     if (service === 'ddb' && admissionTables !== undefined) {
       const t = admissionTables;
@@ -99,7 +101,7 @@ export async function run(): Promise<Record<string, unknown>> {
       /** The requests counted since the last run started, by service, per task run. */
       const perTaskByService = (taskRuns: number) => {
         const byService: Record<string, number> = {};
-        for (const [k, v] of counts) byService[k.split(':')[0]!] = (byService[k.split(':')[0]!] ?? 0) + v;
+        for (const [k, v] of counts) if (!k.startsWith('fn:')) byService[k.split(':')[0]!] = (byService[k.split(':')[0]!] ?? 0) + v;
         return Object.fromEntries(Object.entries(byService).sort().map(([k, v]) => [k, round(v / taskRuns)]));
       };
 
@@ -132,10 +134,11 @@ export async function run(): Promise<Record<string, unknown>> {
         const f200 = await runToEnd('fanout200', executor);
         const awsPerTaskFanout = perTaskByService(201);
         const ddbFanoutByCommand = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('ddb:')).sort());
+        const ddbFanoutByFunction = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('fn:')).map(([k, v]) => [k.slice(3), v]).sort());
         // 3. Makespan ÷ critical path, uneven durations.
         const u = await runToEnd('uneven', executor);
         const makespan = Date.parse(u.run.completed_at!) - Date.parse(u.run.started_at!);
-        return { c20, ddbExecution, ddbUsageMeter, ddbByCommand, awsPerTask, awsPerTaskFanout, ddbFanoutByCommand, c100, f200, u, makespan };
+        return { c20, ddbExecution, ddbUsageMeter, ddbByCommand, awsPerTask, awsPerTaskFanout, ddbFanoutByCommand, ddbFanoutByFunction, c100, f200, u, makespan };
       };
       const measured = new Map<Executor, Awaited<ReturnType<typeof measure>>>();
       for (const executor of EXECUTORS) measured.set(executor, await measure(executor));
@@ -160,6 +163,7 @@ export async function run(): Promise<Record<string, unknown>> {
               aws_requests_per_task_run_by_service: m.awsPerTask,
               aws_requests_per_task_run_fanout200_by_service: m.awsPerTaskFanout,
               ddb_requests_fanout200_by_command: m.ddbFanoutByCommand,
+              ddb_requests_fanout200_by_function: m.ddbFanoutByFunction,
               ...(executor === 'step-functions'
                 ? {
                     state_transitions_per_task: round(m.c20.transitions / 20),
