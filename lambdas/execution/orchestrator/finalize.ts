@@ -3,6 +3,7 @@ import type { JsonObject, NormalizedFlowSpec, RunStatus } from '../../engine';
 import { finalRunStatus, graphOf, isTerminalRunStatus, isTerminalTaskStatus, parseOutputRef, resolveOutputs } from '../../engine';
 import { isoNow } from '../../shared/clock';
 import { terminalPrice, tryCloseRunLedger } from '../run-cost';
+import type { RunCost } from '../../usage/cost-model';
 import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import type { OrchestratorServices } from './orchestrator-services';
@@ -94,23 +95,29 @@ export interface FinalizeOptions {
 
 /**
  * The run's execution ends with this: its execution slot is given back and the next waiting run
- * of its organization started (lambdas/execution/run-queue.ts), then the run is ended
- * (settleRun). The release comes first so the run's terminal status is the last thing written
- * before the execution ends; both steps are idempotent, so a retried Finalize is safe.
+ * of its organization started (lambdas/execution/run-queue.ts), then the run is ended. The release
+ * comes before the run's terminal write, so that status is the last thing written before the
+ * execution ends; what the end needs first (the reads, the settling of open task runs, the
+ * outputs, the costs: nothing the release touches) is done meanwhile. Every step is idempotent,
+ * so a retried Finalize is safe.
  */
 export async function finalizeRun(o: FinalizeServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
-  await o.queue.releaseAndPromote({ org_id: orgId, run_id: runId });
-  return settleRun(o, orgId, runId, options);
+  const [, end] = await Promise.all([o.queue.releaseAndPromote({ org_id: orgId, run_id: runId }), prepareRunEnd(o, orgId, runId, options)]);
+  return end.done ? end.run : endRun(o, end);
 }
 
+type RunEnd =
+  | { done: true; run: RunRecord | null }
+  | { done: false; run: RunRecord; status: Extract<RunStatus, 'SUCCEEDED' | 'FAILED'>; fields: { outputs?: JsonObject; cost?: RunCost; error_message?: string } };
+
 /**
- * Ends a run: settles its open task runs, derives its status with the engine (FAILED when
- * `error`), stores its resolved outputs, moves it RUNNING (or QUEUED) → SUCCEEDED|FAILED and
- * publishes the event. Idempotent: a run already terminal is returned as it is.
+ * What ending a run writes: settles its open task runs, derives its status with the engine
+ * (FAILED when `error`), resolves its outputs and closes its cost ledger. A run already terminal
+ * is done as it is.
  */
-async function settleRun(o: FinalizeServices, orgId: string, runId: string, options: FinalizeOptions = {}): Promise<RunRecord | null> {
+async function prepareRunEnd(o: FinalizeServices, orgId: string, runId: string, options: FinalizeOptions): Promise<RunEnd> {
   const run = options.run ?? (await o.runs.get(orgId, runId, { consistent: true }));
-  if (run === null || isTerminalRunStatus(run.status)) return run;
+  if (run === null || isTerminalRunStatus(run.status)) return { done: true, run };
   let spec: NormalizedFlowSpec | null = null;
   try {
     spec = (await o.flows.get(orgId, run.flow_name, run.flow_version)).spec;
@@ -143,13 +150,19 @@ async function settleRun(o: FinalizeServices, orgId: string, runId: string, opti
     endedAt: isoNow(o.clock),
     ...(options.iterations !== undefined ? { iterations: options.iterations } : {}),
   });
+  return {
+    done: false,
+    run,
+    status,
+    fields: { ...(outputs !== null ? { outputs } : {}), ...(cost !== null ? { cost } : {}), ...(message !== null ? { error_message: message } : {}) },
+  };
+}
+
+/** Moves the run RUNNING (or QUEUED) → SUCCEEDED|FAILED and publishes the event; a run ended meanwhile is returned as it is. */
+async function endRun(o: FinalizeServices, end: Extract<RunEnd, { done: false }>): Promise<RunRecord | null> {
+  const { run } = end;
   const from: RunStatus[] = run.status === 'QUEUED' ? ['QUEUED'] : ['RUNNING'];
-  const transition = await o.runs.transitionRunDetailed(orgId, runId, from, status, {
-    ...(outputs !== null ? { outputs } : {}),
-    ...(cost !== null ? { cost } : {}),
-    ...(message !== null ? { error_message: message } : {}),
-    wait_token: null,
-  });
+  const transition = await o.runs.transitionRunDetailed(run.org_id, run.run_id, from, end.status, { ...end.fields, wait_token: null });
   if (!transition.won) return transition.current;
   await o.events.runStatusChanged(transition.run);
   return transition.run;
