@@ -160,23 +160,31 @@ export function taskRunPosition(t: Pick<TaskRunRecord, 'status' | 'attempt'>): n
   return Number.POSITIVE_INFINITY;
 }
 
-/** Replays under way in this container, by run and report (applyDagResultOnce). */
-const replaysInFlight = new Map<string, Promise<void>>();
+/** Replays under way in this container, by run and report (applyDagResultOnce): their writes. */
+const replaysInFlight = new Map<string, Promise<unknown>>();
 
 /**
  * applyDagResult, shared by callers that bring the same report at the same time: a container's
  * final report is brought both by its S3 event and by CollectEcs as the container stops. Each
  * replay alone would be right (every write is conditional), but two at once race write for write
- * and double the run's tail.
+ * and double the run's tail. The caller that started the replay publishes its transitions' events
+ * before it returns; one that joined it returns once the writes are done (CollectEcs, then
+ * Finalize, need the records, not the events).
  */
-function applyDagResultOnce(o: OrchestratorServices, run: RunRecord, flow: FlowVersionForRun, result: EcsResult): Promise<void> {
+async function applyDagResultOnce(o: OrchestratorServices, run: RunRecord, flow: FlowVersionForRun, result: EcsResult): Promise<void> {
   const key = `${run.org_id}#${run.run_id}#${createHash('sha256').update(JSON.stringify(result)).digest('base64')}`;
-  let replay = replaysInFlight.get(key);
-  if (replay === undefined) {
-    replay = applyDagResult(o, run, flow, result).finally(() => replaysInFlight.delete(key));
-    replaysInFlight.set(key, replay);
+  const underWay = replaysInFlight.get(key);
+  if (underWay !== undefined) {
+    await underWay;
+    return;
   }
-  return replay;
+  const writes = applyDagResult(o, run, flow, result);
+  const shared = writes.finally(() => replaysInFlight.delete(key));
+  // A failure is this caller's to throw (below) and each joiner's (through `shared`), never unhandled.
+  shared.catch(() => undefined);
+  replaysInFlight.set(key, shared);
+  const won = await writes;
+  if (won.length > 0) await o.events.taskRunStatusChanged(run, won);
 }
 
 /**
@@ -338,8 +346,9 @@ async function checkedAttempts(
 /**
  * Replays each task's reported attempts as task-run transitions (start, retry, ..., outcome), each
  * conditional like every writer: applying the same or an older snapshot again changes nothing.
+ * Returns the task runs the transitions it won left (their events are the caller's to publish).
  */
-async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: FlowVersionForRun, result: EcsResult): Promise<void> {
+async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: FlowVersionForRun, result: EcsResult): Promise<TaskRunRecord[]> {
   const { org_id: orgId, run_id: runId } = run;
   const graph = graphOf(flow.spec);
   const won: TaskRunRecord[] = [];
@@ -413,7 +422,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     if (entry.status === 'SKIPPED' && entry.attempts.length === 0) keep(await o.taskRuns.skipDetailed(orgId, runId, name, { reason: entry.reason ?? 'skipped' }));
     rememberReport(seenKey, fingerprint);
   });
-  if (won.length > 0) await o.events.taskRunStatusChanged(run, won);
+  return won;
 }
 
 /**

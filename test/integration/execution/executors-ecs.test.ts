@@ -49,11 +49,55 @@ describeExecutorScenarios('ecs', (fx) => {
       expect(t.log_text).toContain(`hello from ${name}`);
       expect(t.cost?.total_usd).toEqual(expect.any(Number));
     }
+    // Its transitions' events went out once, by the replay's starter (CollectEcs, which joined
+    // it, returned once the writes were done).
+    await platform.bus.drain();
+    const told = platform.bus.delivered
+      .map(({ event }) => event)
+      .filter((e) => e['detail-type'] === 'Task Run Status Changed' && (e.detail as { run_id?: string }).run_id === runId)
+      .map((e) => `${(e.detail as { task_name: string }).task_name} ${(e.detail as { status: string }).status}`)
+      .sort();
+    expect(told).toEqual(names.flatMap((name) => [`${name} RUNNING`, `${name} SUCCEEDED`]));
     // Another delivery of the same report later: this container saw it all, nothing is sent.
     await syncEcsObject(o, key);
     expect(startsTogether).toHaveBeenCalledTimes(1);
     expect(endsTogether).not.toHaveBeenCalled();
     expect(ends).not.toHaveBeenCalled();
+  }, 60_000);
+
+  test("CollectEcs does not wait for the events of a replay another delivery started: only the records", async () => {
+    const names = ['a', 'b', 'c', 'd'];
+    const flow = await registerFlow(fx().api, { tasks: names.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })) }, 'replay-events');
+    const { platform, tenant } = fx();
+    const runId = await createQueuedRun(platform, tenant.org_id, flow, names, { executor: 'ecs' });
+    const { runs, taskRuns } = repositoriesOf(platform);
+    const report: EcsResult = {
+      final: true,
+      tasks: Object.fromEntries(names.map((name) => [name, { status: 'SUCCEEDED', attempts: [{ attempt: 1, started_at: '2026-11-30T10:00:00.000Z', log: '', outcome: { ok: true, output: { name } } }] }])),
+    };
+    const key = ecsResultKey(tenant.org_id, runId, dagSlot());
+    // Stored while the run is QUEUED: the platform's own handling of the object's event ignores it.
+    await platform.s3.send(new PutObjectCommand({ Bucket: platform.resources.buckets.artifacts, Key: key, Body: JSON.stringify(report) }));
+    await platform.bus.drain();
+    await runs.transitionRun(tenant.org_id, runId, ['QUEUED'], 'RUNNING');
+    const o = orchestratorServices(createRuntime('run-orchestrator', platform.envFor('run-orchestrator'), { logSink: () => undefined }));
+    // The events of the replay the S3 event started are held until the end of the test.
+    let publishing: () => void = () => undefined;
+    const publishStarted = new Promise<void>((resolve) => (publishing = resolve));
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const publish = jest.spyOn(o.events, 'taskRunStatusChanged').mockImplementation(async () => {
+      publishing();
+      await released;
+    });
+    const synced = syncEcsObject(o, key);
+    await publishStarted;
+    expect(await collectDagResult(o, tenant.org_id, runId)).toEqual({ status: 'SUCCEEDED' });
+    for (const name of names) expect(await taskRuns.get(tenant.org_id, runId, name, { consistent: true })).toMatchObject({ status: 'SUCCEEDED' });
+    release();
+    await synced;
+    expect(publish).toHaveBeenCalledTimes(1);
+    expect(publish.mock.calls[0]![1]).toHaveLength(2 * names.length);
   }, 60_000);
 
   test('successes of tasks an earlier snapshot started are read back and recorded in one request; one ended meanwhile keeps its end and its log', async () => {
