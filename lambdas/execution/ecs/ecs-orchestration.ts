@@ -370,7 +370,8 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     // This container already recorded this very report of the task: its writes would all lose.
     if (appliedReports.get(seenKey) === fingerprint) return;
     const { outcomes, logs } = await checkedAttempts(o, run, task, entry, maskers);
-    let logText = logs.at(-1) ?? '';
+    // The log as far as the attempt replayed (a terminal write holds the whole of it).
+    let logText = '';
     // Set when the task's terminal write carried its whole log (held in the item when small, as a
     // Lambda attempt's is): no object to put for it.
     let logRecorded = false;
@@ -392,7 +393,6 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
       await replay(2 * (attempt - 1), () => o.taskRuns.startDetailed(orgId, runId, name, { executor: 'ecs', attempt: attempt - 1 }));
       const outcome = outcomes[i];
       if (outcome === null || outcome === undefined) break;
-      // The log as far as this attempt (a terminal write holds the whole of it).
       logText = logs[i]!;
       const last = reported.attempt === entry.attempts.length;
       const running = 2 * attempt - 1;
@@ -417,8 +417,9 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
         });
       }
     }
-    logText = logs.at(-1) ?? '';
-    if (logText !== '' && !logRecorded) await o.objects.writeLog(orgId, runId, name, logText);
+    // Its whole log so far (an attempt still running included) when no terminal write held it.
+    const whole = logs.at(-1) ?? '';
+    if (whole !== '' && !logRecorded) await o.objects.writeLog(orgId, runId, name, whole);
     if (entry.status === 'SKIPPED' && entry.attempts.length === 0) keep(await o.taskRuns.skipDetailed(orgId, runId, name, { reason: entry.reason ?? 'skipped' }));
     rememberReport(seenKey, fingerprint);
   });

@@ -3,10 +3,10 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { wakeRunLoop } from '../../../lambdas/execution/orchestrator/loop-protocol';
 import { createRunStores, type RunStores } from '../../../lambdas/execution/run-stores';
 import type { Logger } from '../../../lambdas/shared/logger';
-import { runSlug, uuidv7 } from '../../../lambdas/shared/ids';
 import { createRuntime } from '../../../lambdas/shared/runtime';
 import type { Platform } from '../../../local/platform';
 import { startTestPlatform } from '../../support/platform';
+import { createQueuedRun } from './executors-support';
 
 // Who wakes the step-functions loop (loop-protocol.ts), on DynamoDB Local: completions after one
 // park redeem its token once, and a waker whose redeem fails hands the waking to the next one.
@@ -28,24 +28,7 @@ afterAll(async () => {
 
 async function parkedRun(token: string): Promise<{ org: string; runId: string }> {
   const org = `org-wake-${Math.random().toString(36).slice(2, 8)}`;
-  const runId = uuidv7();
-  await stores.runs.create({
-    org_id: org,
-    run_id: runId,
-    run_slug: runSlug(),
-    flow_name: 'etl',
-    flow_version: '1.0.0',
-    deployment_name: null,
-    environment: null,
-    parameters: {},
-    executor: 'step-functions',
-    trigger_type: 'manual',
-    trigger_id: null,
-    trigger_slot: null,
-    retry_of: null,
-    actor_email: 'dev@example.com',
-    idempotency_key: null,
-  });
+  const runId = await createQueuedRun(platform, org, { flow_name: 'etl', flow_version: '1.0.0' }, ['a', 'b', 'c', 'd']);
   await stores.runs.transitionRun(org, runId, ['QUEUED'], 'RUNNING');
   expect((await stores.runs.parkLoop(org, runId, token, 1)).won).toBe(true);
   return { org, runId };
