@@ -629,13 +629,14 @@ export class RunRepository {
 
   /**
    * Registers task runs' changes (completions recorded outside the loop's iteration) in the run's
-   * change set, for the next park to take, and answers the run as it is after the write (its
-   * parked token) with `wakes`: whether this caller is the first since the park to take the waking
-   * of the loop upon itself (woken_seq, set to the park's park_seq in the same write: every park
-   * counts one more, across retried iterations and continuing executions alike).
-   * Every later one leaves it to that one: its change is in the set the next park takes. The loop
-   * registering a change of its own (`waking: false`) takes nothing. null when the run is not
-   * RUNNING (nothing to wake).
+   * change set, for the next park to take, and answers the run as the write found it (its parked
+   * token: the write changes no field of the answer) with `wakes`: whether this caller is the first
+   * since the park to take the waking of the loop upon itself. The park is `park_seq` (every park
+   * counts one more, across retried iterations and continuing executions alike; 0 for a park made
+   * before parks were counted), and the write sets `woken_seq` to it. Every later caller leaves the
+   * waking to the first: its change is in the set the next park takes. The loop registering a
+   * change of its own (`waking: false`) takes nothing. null when the run is not RUNNING (nothing
+   * to wake).
    */
   async markTasksChanged(orgId: string, runId: string, taskNames: readonly string[], options: { waking?: boolean } = {}): Promise<{ run: RunRecord; wakes: boolean; park: number } | null> {
     if (taskNames.length === 0) throw new Error('markTasksChanged: no task named');
@@ -643,13 +644,15 @@ export class RunRepository {
     const old = await this.updateIfRunning(
       orgId,
       runId,
-      waking ? 'ADD changed_tasks :names SET woken_seq = if_not_exists(park_seq, :none)' : 'ADD changed_tasks :names',
-      { ':names': new Set(taskNames), ...(waking ? { ':none': 0 } : {}) },
+      waking ? 'ADD changed_tasks :names SET woken_seq = if_not_exists(park_seq, :uncounted)' : 'ADD changed_tasks :names',
+      { ':names': new Set(taskNames), ...(waking ? { ':uncounted': 0 } : {}) },
       'ALL_OLD',
     );
     if (old === null) return null;
     const run = toRun(old);
-    return { run, wakes: waking && run.wait_token !== null && typeof old.park_seq === 'number' && old.woken_seq !== old.park_seq, park: typeof old.park_seq === 'number' ? old.park_seq : 0 };
+    const park = typeof old.park_seq === 'number' ? old.park_seq : 0;
+    const woken = typeof old.woken_seq === 'number' ? old.woken_seq : null;
+    return { run, wakes: waking && run.wait_token !== null && woken !== park, park };
   }
 
   /**
@@ -663,7 +666,7 @@ export class RunRepository {
           TableName: this.table,
           Key: { pk: runPk(orgId, runId) },
           UpdateExpression: 'REMOVE woken_seq',
-          ConditionExpression: 'park_seq = :park AND woken_seq = :park',
+          ConditionExpression: `woken_seq = :park AND ${park === 0 ? '(attribute_not_exists(park_seq) OR park_seq = :park)' : 'park_seq = :park'}`,
           ExpressionAttributeValues: { ':park': park },
         }),
       );

@@ -308,11 +308,13 @@ class SandboxProcess {
   private started = false;
   private gone = false;
 
+  /** `nodeFlags`: sandboxNodeFlags for `readDirectory`. */
   constructor(
     readDirectory: string,
+    nodeFlags: readonly string[],
     private readonly lifecycle: SandboxLifecycle,
   ) {
-    this.child = spawn(process.execPath, [...sandboxNodeFlags(process.versions.node, readDirectory), '-e', CHILD_SOURCE], {
+    this.child = spawn(process.execPath, [...nodeFlags, '-e', CHILD_SOURCE], {
       cwd: readDirectory,
       env: taskEnv(),
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -448,6 +450,8 @@ interface Waiter {
 /** The processes of one (organization, code, readable directory). */
 interface Slot {
   readDirectory: string;
+  /** Its processes' Node.js options (sandboxNodeFlags), made once. */
+  nodeFlags: readonly string[];
   idle: SandboxProcess[];
   waiting: Waiter[];
   starting: number;
@@ -473,8 +477,6 @@ export class SandboxPool {
       let slot: Slot;
       try {
         const readDirectory = sandboxReadDirectory(request.moduleUrl, request.modulePath);
-        // Checked now, not when a process starts: an unusable directory fails this attempt only.
-        sandboxNodeFlags(process.versions.node, readDirectory);
         slot = this.slotOf(`${key}\u0000${readDirectory}`, readDirectory);
       } catch (error) {
         resolve({ ok: false, error: `cannot start the task sandbox: ${error instanceof Error ? error.message : String(error)}`, log: '' });
@@ -545,7 +547,8 @@ export class SandboxPool {
   private slotOf(name: string, readDirectory: string): Slot {
     let slot = this.slots.get(name);
     if (slot === undefined) {
-      slot = { readDirectory, idle: [], waiting: [], starting: 0 };
+      // Made with the slot: an unusable directory fails the attempt that names it, before any start.
+      slot = { readDirectory, nodeFlags: sandboxNodeFlags(process.versions.node, readDirectory), idle: [], waiting: [], starting: 0 };
       this.slots.set(name, slot);
     }
     return slot;
@@ -558,7 +561,7 @@ export class SandboxPool {
       this.started++;
       let starting = true;
       // eslint-disable-next-line no-new -- the process reports through its lifecycle.
-      new SandboxProcess(slot.readDirectory, {
+      new SandboxProcess(slot.readDirectory, slot.nodeFlags, {
         ready: (p) => {
           if (!starting) return;
           starting = false;

@@ -1,5 +1,5 @@
 import { localStepFunctionsOf } from '../../../local/step-functions/local-step-functions';
-import { createQueuedRun, getRun, registerFlow, startExecution, startExecutorFixture, type Executor, type ExecutorFixture } from './executors-support';
+import { createQueuedRun, getRun, registerFlow, SLEEPER_THEN_AFTER, startExecution, startExecutorFixture, type Executor, type ExecutorFixture } from './executors-support';
 
 /*
  * The step-functions executor's cost goals, checked on small DAGs (the bench measures bigger
@@ -164,13 +164,7 @@ describe.each<Executor>(['step-functions', 'lambda'])('%s: each task run\'s cost
 });
 
 test("a cancelled run's settled task runs carry their costs from the writes that settle them: the ledger the cancel closes writes none", async () => {
-  const flow = await registerFlow(fx.api, {
-    tasks: [
-      { name: 'sleeper', handler: 'sleepy', timeout_seconds: 120, parameters: { ms: 60_000 } },
-      { name: 'after', handler: 'add', timeout_seconds: 30 },
-    ],
-    edges: [{ from: 'sleeper', to: 'after' }],
-  }, 'cancel-cost');
+  const flow = await registerFlow(fx.api, SLEEPER_THEN_AFTER, 'cancel-cost');
   const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['sleeper', 'after']);
   const arn = await startExecution(fx.platform, runId, { org_id: fx.tenant.org_id, run_id: runId });
   for (let i = 0; i < 200 && (await getRun(fx.api, runId)).task_runs.find((t) => t.task_name === 'sleeper')?.status !== 'RUNNING'; i++) await new Promise((r) => setTimeout(r, 50));

@@ -2,6 +2,7 @@ import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { createServer, type Server } from 'node:http';
 import {
   registerFlow,
+  SLEEPER_THEN_AFTER,
   repositoriesOf,
   startExecutorFixture,
   startRun,
@@ -196,13 +197,7 @@ export function describeExecutorScenarios(executor: Executor, extra?: (fx: () =>
     }, 60_000);
 
     test('cancelling mid-run stops the work and leaves no task run open', async () => {
-      const flow = await registerFlow(fx.api, {
-        tasks: [
-          { name: 'sleeper', handler: 'sleepy', timeout_seconds: 120, parameters: { ms: 60_000 } },
-          { name: 'after', handler: 'add', timeout_seconds: 30 },
-        ],
-        edges: [{ from: 'sleeper', to: 'after' }],
-      });
+      const flow = await registerFlow(fx.api, SLEEPER_THEN_AFTER);
       const started = await startRun(fx.api, { ...flow, executor });
       await waitForRun(fx.api, started.run_id, (r) => taskRun(r, 'sleeper').status === 'RUNNING');
       const cancel = await fx.api.post(`/v1/runs/${started.run_id}/cancel`);

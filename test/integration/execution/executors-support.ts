@@ -113,6 +113,15 @@ export function testArtifact(extraFiles: Record<string, string> = {}): string {
 
 let flowCounter = 0;
 
+/** A task that sleeps a minute, then one after it: a run to cancel while its first task runs. */
+export const SLEEPER_THEN_AFTER = {
+  tasks: [
+    { name: 'sleeper', handler: 'sleepy', timeout_seconds: 120, parameters: { ms: 60_000 } },
+    { name: 'after', handler: 'add', timeout_seconds: 30 },
+  ],
+  edges: [{ from: 'sleeper', to: 'after' }],
+};
+
 /** Registers a flow of the test tasks (`handler` is an export of tasks/lib.mjs) and returns its name. */
 export async function registerFlow(
   api: ApiClient,

@@ -210,6 +210,23 @@ describe('run and task run repositories', () => {
       expect((await stores.runs.parkLoop(org, run.run_id, 't4', 4)).won).toBe(false);
       expect(await stores.runs.parkLoopKeepingChanges(org, run.run_id, 't4', 4)).toBe(false);
     });
+
+    it('a token parked before parks were counted (no park_seq: a run under way across the upgrade) is woken by the first completion only', async () => {
+      const org = newOrg();
+      const { run } = await stores.runs.create(newRun(org));
+      await stores.runs.transitionRun(org, run.run_id, ['QUEUED'], 'RUNNING');
+      // How the loop parked its token before it counted parks.
+      expect(await stores.runs.updateRun(org, run.run_id, { wait_token: 'old', loop_iteration: 7 }, { status: ['RUNNING'] })).toBe(true);
+      const first = (await stores.runs.markTasksChanged(org, run.run_id, ['a']))!;
+      expect(first).toMatchObject({ wakes: true, park: 0, run: { wait_token: 'old' } });
+      expect((await stores.runs.markTasksChanged(org, run.run_id, ['b']))?.wakes).toBe(false);
+      // Given back, it goes to the next one.
+      expect(await stores.runs.unmarkWoken(org, run.run_id, first.park)).toBe(true);
+      expect((await stores.runs.markTasksChanged(org, run.run_id, ['c']))?.wakes).toBe(true);
+      // The next park is counted (1) and woken again.
+      expect(await stores.runs.parkLoop(org, run.run_id, 'new', 8)).toMatchObject({ won: true, changed: expect.arrayContaining(['a', 'b', 'c']) });
+      expect((await stores.runs.markTasksChanged(org, run.run_id, ['d']))).toMatchObject({ wakes: true, park: 1 });
+    });
   });
 
   describe('task runs', () => {
