@@ -130,6 +130,8 @@ export interface TaskRunFieldUpdates {
 interface TransitionShape {
   incrementAttempt?: boolean;
   setStartedAt?: boolean;
+  /** The start's time when it is not the write's (an attempt started before its start was written). */
+  startedAt?: string;
   via?: TaskStatus;
   price?: TerminalPrice;
 }
@@ -176,7 +178,7 @@ function transitionedFrom(before: TaskRunRecord, to: TaskStatus, fields: TaskRun
     status: to,
     previous_status: extra.via ?? before.status,
     attempt: extra.incrementAttempt ? before.attempt + 1 : before.attempt,
-    ...(extra.setStartedAt ? { started_at: now } : {}),
+    ...(extra.setStartedAt ? { started_at: extra.startedAt ?? now } : {}),
     ...(isTerminalTaskStatus(to) ? { completed_at: now } : {}),
     updated_at: now,
   };
@@ -441,7 +443,10 @@ export class TaskRunRepository {
     const sets = [extra.via === undefined ? '#prev = #status' : '#prev = :via', '#status = :to', 'updated_at = :now'];
     const removes: string[] = [];
     if (isTerminalTaskStatus(to)) sets.push('completed_at = :now');
-    if (extra.setStartedAt) sets.push('started_at = :now');
+    if (extra.setStartedAt && extra.startedAt !== undefined) {
+      values[':started'] = extra.startedAt;
+      sets.push('started_at = :started');
+    } else if (extra.setStartedAt) sets.push('started_at = :now');
     if (extra.incrementAttempt) {
       values[':one'] = 1;
       values[':zero'] = 0;
@@ -537,7 +542,7 @@ export class TaskRunRepository {
       'RUNNING',
       { executor: opts.executor, not_before: null, error_message: null, ...claimed },
       guardOf(opts.attempt),
-      { incrementAttempt: true, setStartedAt: true },
+      { incrementAttempt: true, setStartedAt: true, ...(opts.started_at !== undefined ? { startedAt: opts.started_at } : {}) },
     );
   }
 
@@ -555,21 +560,22 @@ export class TaskRunRepository {
    * Starts several task runs (PENDING → RUNNING, each guarded by the attempt of `before`, the task
    * run as the caller last saw it) together (transitionMany): an advance that dispatches a fan-out
    * pays one round trip, not one per task. A start given `succeeded` is an attempt already over
-   * (an ECS container's report of it): it is started and recorded SUCCEEDED in the same write.
+   * (an ECS container's report of it, a whole-DAG runner's short attempt): it is started and
+   * recorded SUCCEEDED in the same write, its started_at the attempt's own (`started_at`) when given.
    */
   startManyDetailed(
     orgId: string,
     runId: string,
-    starts: Array<{ before: TaskRunRecord; executor: string; succeeded?: Omit<SucceedOptions, 'attempt'> }>,
+    starts: Array<{ before: TaskRunRecord; executor: string; succeeded?: Omit<SucceedOptions, 'attempt'>; started_at?: string }>,
   ): Promise<TaskRunTransition[]> {
     return this.transitionMany(
       orgId,
       runId,
-      starts.map(({ before, executor, succeeded }) => {
+      starts.map(({ before, executor, succeeded, started_at }) => {
         const start = { executor, not_before: null, error_message: null };
-        const counted = { incrementAttempt: true, setStartedAt: true };
+        const counted = { incrementAttempt: true, setStartedAt: true, ...(started_at !== undefined ? { startedAt: started_at } : {}) };
         if (succeeded === undefined) {
-          return { before, from: 'PENDING', to: 'RUNNING', fields: start, extra: counted, alone: () => this.startDetailed(orgId, runId, before.task_name, { executor, attempt: before.attempt }) };
+          return { before, from: 'PENDING', to: 'RUNNING', fields: start, extra: counted, alone: () => this.startDetailed(orgId, runId, before.task_name, { executor, attempt: before.attempt, started_at }) };
         }
         const fields = { ...start, output_ref: succeeded.output_ref, output_json: succeeded.output_json, log_text: succeeded.log_text };
         const extra = { ...counted, via: 'RUNNING' as const, ...priceOf(succeeded) };
@@ -757,6 +763,8 @@ export interface StartOptions {
   executor: string;
   /** Guard: the attempt the task run is at before this start (0 for the first). */
   attempt?: number;
+  /** When the attempt started, if before this write (a whole-DAG runner writes a start late). */
+  started_at?: string;
 }
 /**
  * What an ended attempt leaves in the item with its transition (task-runner/run-object-store.ts):

@@ -4,6 +4,7 @@ import type { NormalizedFlowSpec, TaskUpdateEvent } from '../../engine';
 import { CANCELLED_MESSAGE, criticalPath, graphOf, retryDelaySeconds, runDagInProcess, taskParameters } from '../../engine';
 import type { RunContext } from '../run-events';
 import type { RunRecord } from '../run-repository';
+import { startedFrom } from '../task-run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import { watchRunStatus } from './cancel-watch';
 import { logSection } from './run-object-store';
@@ -21,6 +22,11 @@ const EVENT_BATCH = 10;
 const EVENTS_QUEUED_MAX = 100;
 /** How long a request of events waits for a full batch (event-batcher.ts). */
 const EVENT_LINGER_MS = 100;
+/**
+ * How long an attempt's start write waits for the attempt's end: one over by then is started and
+ * ended in one write. A quarter second is below what anyone watching a run would notice.
+ */
+const START_LINGER_MS = 250;
 /** Time kept back before a Lambda deadline to settle the task runs and return. */
 export const DAG_DEADLINE_RESERVE_MS = 30_000;
 
@@ -160,8 +166,56 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   // An attempt's result recorded with its log (kept even when the transition lost), then published.
   const settle = async (task: string, attempt: number, log: { log_text?: string | null }, write: () => Promise<TaskRunTransition>) => {
     const transition = await write();
+    if (transition.won) lastWritten.set(task, transition.taskRun);
     await keepLogOfLostAttempt(s, org_id, run_id, task, attempt, log, transition);
     await publish(transition);
+  };
+
+  // An attempt's start is written late (START_LINGER_MS): one that succeeds by then is started and
+  // ended in one write (startManyDetailed's `succeeded`), half the writes of a short task; a longer
+  // one is shown RUNNING after the wait. A start waits for nothing else: the attempt runs meanwhile.
+  interface DeferredStart {
+    attempt: number;
+    at: string;
+    timer?: NodeJS.Timeout;
+    written?: Promise<void>;
+  }
+  const deferredStarts = new Map<string, DeferredStart>();
+  const writeStart = (task: string, start: DeferredStart): Promise<void> => {
+    clearTimeout(start.timer);
+    start.written ??= (async () => {
+      const started = await s.taskRuns.startDetailed(org_id, run_id, task, { executor: host.executor, attempt: start.attempt - 1, started_at: start.at });
+      if (started.won) lastWritten.set(task, started.taskRun);
+      await publish(started);
+    })();
+    return start.written;
+  };
+  // Before any outcome but a lingering success: the attempt's start, written if it still waits.
+  const startWritten = async (task: string): Promise<void> => {
+    const start = deferredStarts.get(task);
+    if (start === undefined) return;
+    deferredStarts.delete(task);
+    await writeStart(task, start);
+  };
+  // A success whose start still waits, recorded with it in one write; false when it must go alone.
+  const succeededWithStart = async (task: string, attempt: number, fields: { output_ref: string | null; output_json: string | null; log_text?: string | null }): Promise<boolean> => {
+    const start = deferredStarts.get(task);
+    const before = lastWritten.get(task);
+    if (start === undefined || start.written !== undefined || start.attempt !== attempt) return false;
+    if (before === undefined || before.status !== 'PENDING' || before.attempt !== attempt - 1) return false;
+    clearTimeout(start.timer);
+    deferredStarts.delete(task);
+    const price = terminalPrice(s.ledger, run.executor, before);
+    const [transition] = await s.taskRuns.startManyDetailed(org_id, run_id, [{ before, executor: host.executor, started_at: start.at, succeeded: { ...fields, ...price } }]);
+    if (transition === undefined) throw new Error(`no answer to the start and success of ${task}`);
+    if (transition.won) {
+      lastWritten.set(task, transition.taskRun);
+      // Both transitions happened: both are told (the RUNNING one as it was in between).
+      await publish({ won: true, taskRun: startedFrom(before, host.executor, start.at) });
+    }
+    await keepLogOfLostAttempt(s, org_id, run_id, task, attempt, fields, transition);
+    await publish(transition);
+    return true;
   };
 
   const onTaskUpdate = async (update: TaskUpdateEvent): Promise<void> => {
@@ -170,12 +224,14 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     switch (update.type) {
       case 'started': {
         attemptStarts.set(task, iso);
-        const started = await s.taskRuns.startDetailed(org_id, run_id, task, { executor: host.executor, attempt: update.attempt - 1 });
-        if (started.won) lastWritten.set(task, started.taskRun);
-        await publish(started);
+        const start: DeferredStart = { attempt: update.attempt, at: iso };
+        // A start the timer writes and that fails fails the attempt's outcome, which waits for it.
+        start.timer = setTimeout(() => void writeStart(task, start).catch(() => undefined), START_LINGER_MS);
+        deferredStarts.set(task, start);
         return;
       }
       case 'retrying': {
+        await startWritten(task);
         const log = await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${update.error}; retry in ${update.retryDelaySeconds}s`);
         await settle(task, update.attempt, log, () =>
           s.taskRuns.scheduleRetryDetailed(org_id, run_id, task, {
@@ -190,10 +246,13 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
       case 'succeeded': {
         const log = await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', 'succeeded');
         const output = outputs.get(task) ?? { output_ref: null, output_json: null };
+        if (await succeededWithStart(task, update.attempt, { ...output, ...log })) return;
+        await startWritten(task);
         await settle(task, update.attempt, log, () => s.taskRuns.succeedDetailed(org_id, run_id, task, { ...output, ...log, attempt: update.attempt, ...price(task) }));
         return;
       }
       case 'failed': {
+        await startWritten(task);
         const error = update.error === CANCELLED_MESSAGE ? stopReason : update.error;
         const log = update.attempt > 0 ? await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${error}`) : {};
         await settle(task, update.attempt, log, () => s.taskRuns.failDetailed(org_id, run_id, task, { error_message: error, ...log, attempt: update.attempt, ...price(task) }));
@@ -245,6 +304,9 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   } finally {
     endWatch();
     for (const timer of timers) clearTimeout(timer);
+    // Only a fatal error leaves a start waiting (every attempt's outcome writes it): none is written late.
+    for (const start of deferredStarts.values()) clearTimeout(start.timer);
+    await Promise.allSettled([...deferredStarts.values()].map((start) => start.written));
     host.signal?.removeEventListener('abort', onHostAbort);
     await events.flush();
   }

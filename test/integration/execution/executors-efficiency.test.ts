@@ -31,6 +31,7 @@ beforeAll(async () => {
         counts.set(`${service}:${command}`, (counts.get(`${service}:${command}`) ?? 0) + 1);
         if (writesCostsAlone(input)) counts.set('cost-writes', (counts.get('cost-writes') ?? 0) + 1);
         if (command === 'QueryCommand' && table === fx.platform.resources.tables.TaskRun) counts.set('task-run-queries', (counts.get('task-run-queries') ?? 0) + 1);
+        if (command === 'UpdateItemCommand' && table === fx.platform.resources.tables.TaskRun) counts.set('task-run-updates', (counts.get('task-run-updates') ?? 0) + 1);
       }
     },
   });
@@ -67,6 +68,7 @@ async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ fro
     taskRunQueries: counts.get('task-run-queries') ?? 0,
     batchGets: counts.get('ddb:BatchGetItemCommand') ?? 0,
     updates: counts.get('ddb:UpdateItemCommand') ?? 0,
+    taskRunUpdates: counts.get('task-run-updates') ?? 0,
     transactions: counts.get('ddb:TransactWriteItemsCommand') ?? 0,
     costWrites: counts.get('cost-writes') ?? 0,
     putEvents: counts.get('events:PutEventsCommand') ?? 0,
@@ -98,6 +100,28 @@ test('a 16-task chain: at most 2.5 DynamoDB requests (the runner\'s start of its
   // attempt outlasts the wait goes alone, a few on a loaded machine), and the run's own (its start
   // and end) one each. Two requests per task before.
   expect(putEvents).toBeLessThanOrEqual(1.25 * names.length + 2);
+}, 60_000);
+
+test("lambda: a chain's short attempts are each started and ended in one write, each with its attempt's own start time", async () => {
+  const names = Array.from({ length: 16 }, (_, i) => `c${i}`);
+  const { run, taskRunUpdates, transactions } = await measure(
+    names.map((name, i) => ({ name, handler: i === 0 ? 'seed' : 'add', timeout_seconds: 30 })),
+    names.slice(1).map((name, i) => ({ from: names[i]!, to: name })),
+    'lambda',
+  );
+  expect(run.status).toBe('SUCCEEDED');
+  const byName = new Map(run.task_runs.map((t) => [t.task_name, t]));
+  for (const [i, name] of names.entries()) {
+    const t = byName.get(name)!;
+    expect(t).toMatchObject({ status: 'SUCCEEDED', attempt: 1, executor: 'lambda' });
+    expect(Date.parse(t.started_at!)).toBeLessThanOrEqual(Date.parse(t.completed_at!));
+    // Started when its attempt started (after its upstream ended), not when its write went out.
+    if (i > 0) expect(Date.parse(t.started_at!)).toBeGreaterThanOrEqual(Date.parse(byName.get(names[i - 1]!)!.completed_at!));
+  }
+  // Two writes per task before (the start, then the end). An attempt that outlasts the start's
+  // wait (whole-dag.ts, START_LINGER_MS: a loaded machine's first sandbox start) still writes two.
+  expect(transactions).toBe(0);
+  expect(taskRunUpdates).toBeLessThan(1.5 * names.length);
 }, 60_000);
 
 test('a fan-out of 24 tasks then a join: DynamoDB requests stay within 4 per task run plus 2 per loop iteration; iterations read only what changed', async () => {
