@@ -492,22 +492,53 @@ export class TaskRunRepository {
   /** claimAttempt(), returning the claimed task run (null when the claim lost). */
   async claimAttemptDetailed(orgId: string, runId: string, taskName: string, attempt: number): Promise<TaskRunRecord | null> {
     try {
-      const out = await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: taskPk(orgId, runId), task_name: taskName },
-          UpdateExpression: 'SET claimed_attempt = :attempt',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attempt = :attempt AND (attribute_not_exists(claimed_attempt) OR claimed_attempt < :attempt)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':attempt': attempt },
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
+      const out = await this.ddb.send(new UpdateCommand({ ...this.claimUpdate(orgId, runId, taskName, attempt), ReturnValues: 'ALL_NEW' }));
       return toTaskRun(out.Attributes ?? {});
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return null;
       throw error;
     }
+  }
+
+  /**
+   * Claims several attempts of one run together (a task-runner invocation given a batch of them):
+   * one TransactWriteItems per 100 with each claim's condition. `started` is each task run as the
+   * loop's start left it (RUNNING at the attempt to claim): the transaction proves status and
+   * attempt, so the claimed records are derived from it. When any claim fails the transaction is
+   * cancelled and each is tried alone (claimAttemptDetailed), so the answers are the single claim's.
+   */
+  async claimManyDetailed(orgId: string, runId: string, started: readonly TaskRunRecord[]): Promise<Array<TaskRunRecord | null>> {
+    const claimed: Array<TaskRunRecord | null> = [];
+    for (let i = 0; i < started.length; i += TRANSACT_LIMIT) {
+      const chunk = started.slice(i, i + TRANSACT_LIMIT);
+      const alone = async () => {
+        for (const t of chunk) claimed.push(await this.claimAttemptDetailed(orgId, runId, t.task_name, t.attempt));
+      };
+      if (chunk.length === 1) {
+        await alone();
+        continue;
+      }
+      try {
+        await this.ddb.send(new TransactWriteCommand({ TransactItems: chunk.map((t) => ({ Update: this.claimUpdate(orgId, runId, t.task_name, t.attempt) })) }));
+        for (const t of chunk) claimed.push({ ...t, status: 'RUNNING' });
+      } catch (error) {
+        if (!(error instanceof Error) || (error.name !== 'TransactionCanceledException' && error.name !== 'TransactionConflictException')) throw error;
+        await alone();
+      }
+    }
+    return claimed;
+  }
+
+  /** The conditional write of a claim (see claimAttempt). */
+  private claimUpdate(orgId: string, runId: string, taskName: string, attempt: number) {
+    return {
+      TableName: this.table,
+      Key: { pk: taskPk(orgId, runId), task_name: taskName },
+      UpdateExpression: 'SET claimed_attempt = :attempt',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attempt = :attempt AND (attribute_not_exists(claimed_attempt) OR claimed_attempt < :attempt)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':running': 'RUNNING', ':attempt': attempt },
+    };
   }
 
   /** One conditional UpdateItem of a task run: true when it applied, false when its condition failed. */

@@ -6,7 +6,8 @@ import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import { startedFrom } from '../task-run-repository';
 import { RECORD_RESERVE_MS } from '../task-runner/single-task';
-import { failAttempt, launchAttempt, runTaskEvent, taskInputs, type LoopToken } from './dispatch';
+import { failAttempt, launchAttempt, launchAttempts, runnerBatches, runTaskEvent, taskInputs, type LoopToken } from './dispatch';
+import type { RunTaskEvent } from '../task-runner/runner-events';
 import { finalizeRun } from './finalize';
 import { collectTaskResults } from '../ecs/ecs-orchestration';
 import type { LoopOptions, LoopSignal } from './loop-protocol';
@@ -340,8 +341,68 @@ async function dispatchAll(
     known.map((name) => ({ before: byName.get(name)!, executor: graph.specs.get(name)!.executor })),
   );
   const started = known.filter((_, i) => apply(starts[i]!));
-  const launched = await mapBounded(started, DISPATCH_PARALLELISM, (name) => launch(o, run, spec, artifact, byName, name, loop, apply));
-  return [...launched, ...Array.from({ length: names.length - started.length }, (): DispatchOutcome => 'raced')];
+  // Lambda attempts go to their runners a batch per invocation (task-batch.ts), ECS ones one each.
+  const batches = runnerBatches(started.filter((name) => graph.specs.get(name)!.executor === 'lambda').map((name) => attemptEvent(run, spec, artifact, byName, name, loop)));
+  const units = [...batches, ...started.filter((name) => graph.specs.get(name)!.executor !== 'lambda')];
+  const launched = await mapBounded(units, DISPATCH_PARALLELISM, (unit) => {
+    if (typeof unit === 'string') return launch(o, run, spec, artifact, byName, unit, loop, apply).then((r) => [r]);
+    if (unit.length === 1) return launch(o, run, spec, artifact, byName, unit[0]!.task_name, loop, apply).then((r) => [r]);
+    return launchBatch(o, run, spec, byName, unit, apply);
+  });
+  return [...launched.flat(), ...Array.from({ length: names.length - started.length }, (): DispatchOutcome => 'raced')];
+}
+
+/** The event of an attempt the loop started (its record in byName), with that record. */
+function attemptEvent(
+  run: RunRecord,
+  spec: NormalizedFlowSpec,
+  artifact: { artifact_s3_uri: string | null; code_hash: string },
+  byName: Map<string, TaskRunRecord>,
+  name: string,
+  loop: LoopToken,
+): RunTaskEvent & { started: TaskRunRecord } {
+  const graph = graphOf(spec);
+  const started = byName.get(name)!;
+  const inputs = taskInputs(graph.upstreams.get(name)!, byName);
+  return { ...runTaskEvent(run, graph.specs.get(name)!, started.attempt, artifact, inputs.inputs, loop, inputs.inline_inputs), started };
+}
+
+/**
+ * Launches the runner of several attempts the loop just started, in one invocation (a run-tasks
+ * event). A launch that fails ends each of its attempts as launch() ends one.
+ */
+async function launchBatch(
+  o: OrchestratorServices,
+  run: RunRecord,
+  spec: NormalizedFlowSpec,
+  byName: Map<string, TaskRunRecord>,
+  events: Array<RunTaskEvent & { started: TaskRunRecord }>,
+  apply: (transition: TaskRunTransition) => boolean,
+): Promise<DispatchOutcome[]> {
+  const names = events.map((e) => e.task_name);
+  try {
+    await launchAttempts(o, run, events);
+    return names.map((): DispatchOutcome => 'started');
+  } catch (error) {
+    const graph = graphOf(spec);
+    const reason = `could not start the lambda runner: ${errorText(error)}`;
+    o.logger.error('dispatch failed', { org_id: run.org_id, run_id: run.run_id, task_names: names, error: reason });
+    for (const name of names) apply(await failAttempt(o, run, graph.specs.get(name)!, byName.get(name)!, reason));
+    await markLaunchFailed(o, run, names);
+    return names.map((): DispatchOutcome => 'launch-failed');
+  }
+}
+
+/**
+ * A failed launch's attempts in the change set: a completion may have woken the next iteration
+ * already, which read them RUNNING; the set tells it (or the one after) to read them again. If this
+ * write fails too, the next heartbeat reads every task run (reread).
+ */
+async function markLaunchFailed(o: OrchestratorServices, run: RunRecord, names: string[]): Promise<void> {
+  await o.runs.markTasksChanged(run.org_id, run.run_id, names, { waking: false }).catch((markError: unknown) => {
+    o.logger.warn('could not register the failed launch in the change set', { org_id: run.org_id, run_id: run.run_id, task_names: names, error: errorText(markError) });
+    return null;
+  });
 }
 
 /**
@@ -384,13 +445,7 @@ async function launch(
       started = start.taskRun;
     }
     apply(await failAttempt(o, run, task, started, reason));
-    // A completion may have woken the next iteration already, which read this task run RUNNING:
-    // the change set tells it (or the one after) to read it again. If this write fails too, the
-    // next heartbeat reads every task run (reread).
-    await o.runs.markTasksChanged(run.org_id, run.run_id, [name], { waking: false }).catch((markError: unknown) => {
-      o.logger.warn('could not register the failed launch in the change set', { org_id: run.org_id, run_id: run.run_id, task_name: name, error: errorText(markError) });
-      return null;
-    });
+    await markLaunchFailed(o, run, [name]);
     return 'launch-failed';
   }
 }

@@ -6,7 +6,7 @@ import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import type { ArtifactRef } from '../task-runner/artifact-unpack';
 import { RUNNER_ENV } from '../task-runner/ecs-contract';
-import type { RunTaskEvent } from '../task-runner/runner-events';
+import type { RunTaskBatchEvent, RunTaskEvent } from '../task-runner/runner-events';
 import type { OrchestratorServices } from './orchestrator-services';
 import { prepareTaskOrder } from '../ecs/ecs-orchestration';
 import { terminalPrice } from '../run-cost';
@@ -106,6 +106,40 @@ export async function launchAttempt(o: OrchestratorServices, run: RunRecord, eve
   const out = await o.lambda.send(
     new InvokeCommand({ FunctionName: o.taskRunnerFunction, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(event)) }),
   );
+  if (out.StatusCode !== undefined && out.StatusCode !== 202) throw new Error(`task runner invocation answered ${out.StatusCode}`);
+}
+
+/** Most attempts one task-runner invocation runs together (task-batch.ts). */
+export const RUNNER_BATCH_MAX = 8;
+
+/**
+ * The Lambda attempts an iteration started, grouped for their runners: up to RUNNER_BATCH_MAX per
+ * invocation and within the event size Lambda takes (an attempt too large to share goes alone).
+ */
+export function runnerBatches<E extends RunTaskEvent>(events: readonly E[]): E[][] {
+  const batches: E[][] = [];
+  let current: E[] = [];
+  let bytes = 0;
+  for (const event of events) {
+    const size = Buffer.byteLength(JSON.stringify(event));
+    if (current.length > 0 && (current.length >= RUNNER_BATCH_MAX || bytes + size > MAX_EVENT_BYTES - BATCH_ENVELOPE_BYTES)) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(event);
+    bytes += size;
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
+}
+/** Room kept in a batch's event for its envelope (action, ids, separators). */
+const BATCH_ENVELOPE_BYTES = 1024;
+
+/** Starts one task-runner invocation for several attempts of a run (a run-tasks event). */
+export async function launchAttempts(o: OrchestratorServices, run: RunRecord, events: Array<RunTaskEvent & { started: TaskRunRecord }>): Promise<void> {
+  const batch: RunTaskBatchEvent = { action: 'run-tasks', org_id: run.org_id, run_id: run.run_id, tasks: events };
+  const out = await o.lambda.send(new InvokeCommand({ FunctionName: o.taskRunnerFunction, InvocationType: 'Event', Payload: Buffer.from(JSON.stringify(batch)) }));
   if (out.StatusCode !== undefined && out.StatusCode !== 202) throw new Error(`task runner invocation answered ${out.StatusCode}`);
 }
 

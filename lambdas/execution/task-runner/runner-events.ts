@@ -1,4 +1,5 @@
 import type { JsonObject, NormalizedTaskSpec } from '../../engine';
+import type { TaskRunRecord } from '../task-run-repository';
 import type { ArtifactRef } from './artifact-unpack';
 
 /** The run fields a task runner needs for events (a RunRecord fits). */
@@ -48,6 +49,18 @@ export interface RunTaskEvent {
   loop: { token: string; iteration: number; heartbeat_seconds: number; sole?: boolean };
 }
 
+/**
+ * Several attempts of one step-functions run that its loop started together, in one invocation
+ * (task-batch.ts): each as `run-task` carries it, with the task run as the loop's start left it
+ * (`started`: RUNNING at the attempt), from which the batch's claims, made together, are derived.
+ */
+export interface RunTaskBatchEvent {
+  action: 'run-tasks';
+  org_id: string;
+  run_id: string;
+  tasks: Array<RunTaskEvent & { started: TaskRunRecord }>;
+}
+
 /** A whole run inside one invocation (executor `lambda`) or one container (executor `ecs`). */
 export interface RunDagEvent {
   action: 'run-dag';
@@ -55,7 +68,7 @@ export interface RunDagEvent {
   run_id: string;
 }
 
-export type TaskRunnerEvent = RunTaskEvent | RunDagEvent;
+export type TaskRunnerEvent = RunTaskEvent | RunTaskBatchEvent | RunDagEvent;
 
 /** What a whole-DAG run reports to the state machine (Finalize settles the run from the tables). */
 export interface RunDagOutcome {
@@ -75,21 +88,43 @@ export function parseTaskRunnerEvent(event: unknown): TaskRunnerEvent {
   }
   if (event.action === 'run-dag') return { action: 'run-dag', org_id: event.org_id, run_id: event.run_id };
   if (event.action === 'run-task') {
-    const loop = event.loop;
-    if (
-      typeof event.task_name !== 'string' ||
-      typeof event.attempt !== 'number' ||
-      !isObject(event.task) ||
-      !isObject(event.artifact) ||
-      !isObject(event.run) ||
-      !isObject(event.inputs) ||
-      !isObject(loop) ||
-      typeof loop.token !== 'string' ||
-      (event.starts !== undefined && event.starts !== true)
-    ) {
-      throw new Error('task runner: malformed run-task event');
-    }
-    return event as unknown as RunTaskEvent;
+    if (!isRunTask(event)) throw new Error('task runner: malformed run-task event');
+    return event;
+  }
+  if (event.action === 'run-tasks') {
+    const { org_id, run_id, tasks } = event;
+    const wellFormed = (t: unknown) => {
+      const started = isObject(t) ? t.started : undefined;
+      return (
+        isRunTask(t) &&
+        t.org_id === org_id &&
+        t.run_id === run_id &&
+        t.starts === undefined &&
+        isObject(started) &&
+        started.task_name === t.task_name &&
+        started.attempt === t.attempt &&
+        started.status === 'RUNNING'
+      );
+    };
+    if (!Array.isArray(tasks) || tasks.length === 0 || !tasks.every(wellFormed)) throw new Error('task runner: malformed run-tasks event');
+    return event as unknown as RunTaskBatchEvent;
   }
   throw new Error(`task runner: unknown action ${JSON.stringify(event.action)}`);
+}
+
+function isRunTask(event: unknown): event is RunTaskEvent {
+  if (!isObject(event) || typeof event.org_id !== 'string' || typeof event.run_id !== 'string') return false;
+  const loop = event.loop;
+  return (
+    event.action === 'run-task' &&
+    typeof event.task_name === 'string' &&
+    typeof event.attempt === 'number' &&
+    isObject(event.task) &&
+    isObject(event.artifact) &&
+    isObject(event.run) &&
+    isObject(event.inputs) &&
+    isObject(loop) &&
+    typeof loop.token === 'string' &&
+    (event.starts === undefined || event.starts === true)
+  );
 }

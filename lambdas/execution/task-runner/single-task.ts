@@ -4,10 +4,10 @@ import { retryDelaySeconds, shouldRetry, taskParameters } from '../../engine';
 import { isoNow } from '../../shared/clock';
 import { wakeRunLoop } from '../orchestrator/loop-protocol';
 import type { RunContext } from '../run-events';
-import type { TaskRunRecord, TaskRunTransition, TerminalPrice } from '../task-run-repository';
+import type { SucceedOptions, TaskRunRecord, TaskRunTransition, TerminalPrice } from '../task-run-repository';
 import { terminalPrice } from '../run-cost';
 import { watchRunStatus } from './cancel-watch';
-import { createEventBatcher } from './event-batcher';
+import { createEventBatcher, type EventBatcher } from './event-batcher';
 import { logSection } from './run-object-store';
 import type { RunnerServices } from './runner-services';
 import type { RunTaskEvent } from './runner-events';
@@ -54,6 +54,7 @@ export async function recordAttempt(
   outcome: AttemptOutcome,
   startedAtIso: string,
   priced: { price?: TerminalPrice } = {},
+  succeed: (opts: SucceedOptions) => Promise<TaskRunTransition> = (opts) => s.taskRuns.succeedDetailed(run.org_id, run.run_id, task.name, opts),
 ): Promise<TaskRunTransition> {
   const { org_id, run_id } = run;
   const retrying = !outcome.ok && shouldRetry(task, attempt);
@@ -82,7 +83,7 @@ export async function recordAttempt(
   const log = await storeLog;
   let transition: TaskRunTransition;
   if (result.ok) {
-    transition = await s.taskRuns.succeedDetailed(org_id, run_id, task.name, { ...output, ...log, attempt, ...priced });
+    transition = await succeed({ ...output, ...log, attempt, ...priced });
     if (transition.won && output.output_ref !== null) s.objects.rememberOutput(org_id, output.output_ref, result.json);
   } else if (shouldRetry(task, attempt)) {
     transition = await s.taskRuns.scheduleRetryDetailed(org_id, run_id, task.name, {
@@ -116,6 +117,42 @@ export async function keepLogOfLostAttempt(
 }
 
 /**
+ * What an attempt's runner does beside running it, shared by the attempts one invocation runs:
+ * alone (runSingleTask) each has its own; a batch's (task-batch.ts) share them, so that their
+ * writes, wakes and events go out together.
+ */
+export interface AttemptHost {
+  remainingMs?: () => number;
+  signal?: AbortSignal;
+  /** Where the attempt's task-run events go (its start's, when its runner started it, and its end's). */
+  events: EventBatcher<TaskRunRecord>;
+  /** Records the attempt's success (recordAttempt's write). */
+  succeed: (event: RunTaskEvent, opts: SucceedOptions) => Promise<TaskRunTransition>;
+  /** Wakes the run's loop once the attempt's completion is recorded (null: it lost). Never throws. */
+  wake: (event: RunTaskEvent, recorded: TaskRunRecord | null) => Promise<void>;
+  /** Calls `onStop` once the run is no longer RUNNING (a cancel); returns the end of the watch. */
+  watch: (onStop: () => void) => () => void;
+}
+
+/** The wake of an attempt's completion: its task in the run's change set, or its record to the loop (sole). */
+export function wakeAfterAttempt(s: Pick<RunnerServices, 'sfn' | 'runs' | 'logger'>, events: readonly RunTaskEvent[], recorded: TaskRunRecord | null): Promise<void> {
+  const first = events[0]!;
+  return wakeRunLoop(
+    { sfn: s.sfn, runs: s.runs, logger: s.logger },
+    {
+      org_id: first.org_id,
+      run_id: first.run_id,
+      token: first.loop.token,
+      iteration: first.loop.iteration,
+      heartbeat_seconds: first.loop.heartbeat_seconds,
+      sole: events.length === 1 && first.loop.sole === true,
+      task_run: recorded,
+      task_names: events.map((e) => e.task_name),
+    },
+  );
+}
+
+/**
  * Runs one attempt of one task (the step-functions executor's unit of work), records it, and
  * wakes the run's advance loop. Never throws: whatever happens ends as a recorded outcome, so no
  * task run is left RUNNING by an error of the runner itself.
@@ -126,9 +163,6 @@ export async function runSingleTask(
   host: { remainingMs?: () => number; signal?: AbortSignal } = {},
 ): Promise<TaskRunRecord | null> {
   const run: RunContext = { org_id: event.org_id, run_id: event.run_id, ...event.run };
-  // At most once: a duplicate or stale delivery of this attempt runs nothing and records nothing.
-  // The claim is this runner's start of the attempt when the loop left the start to it (`starts`).
-  let claimed: TaskRunRecord | null;
   // This attempt's events: its start's (when this runner starts it) waits a moment for its end's,
   // so that a short attempt sends both in one request (event-batcher.ts).
   const events = createEventBatcher<TaskRunRecord>({
@@ -140,6 +174,9 @@ export async function runSingleTask(
         s.logger.warn('could not publish task run events', { org_id: run.org_id, run_id: run.run_id, task_name: event.task_name, error: errorText(error) });
       }),
   });
+  // At most once: a duplicate or stale delivery of this attempt runs nothing and records nothing.
+  // The claim is this runner's start of the attempt when the loop left the start to it (`starts`).
+  let claimed: TaskRunRecord | null;
   if (event.starts === true) {
     const started = await s.taskRuns.startClaimedDetailed(event.org_id, event.run_id, event.task_name, { executor: event.executor, attempt: event.attempt });
     claimed = started.won ? started.taskRun : null;
@@ -149,6 +186,23 @@ export async function runSingleTask(
   } else {
     claimed = await s.taskRuns.claimAttemptDetailed(event.org_id, event.run_id, event.task_name, event.attempt);
   }
+  const recorded = await runClaimedAttempt(s, event, claimed, {
+    ...host,
+    events,
+    succeed: (e, opts) => s.taskRuns.succeedDetailed(e.org_id, e.run_id, e.task_name, opts),
+    wake: (e, taskRun) => wakeAfterAttempt(s, [e], taskRun),
+    watch: (onStop) => watchRunStatus(s, event.org_id, event.run_id, onStop),
+  });
+  await events.flush();
+  return recorded;
+}
+
+/**
+ * Runs an attempt this runner claimed (`claimed`, null when the claim lost: then nothing runs),
+ * records its outcome, wakes the loop, and queues its end's event (the host sends it).
+ */
+export async function runClaimedAttempt(s: RunnerServices, event: RunTaskEvent, claimed: TaskRunRecord | null, host: AttemptHost): Promise<TaskRunRecord | null> {
+  const run: RunContext = { org_id: event.org_id, run_id: event.run_id, ...event.run };
   if (claimed === null) {
     s.logger.warn('attempt already claimed or no longer current: not run', { org_id: event.org_id, run_id: event.run_id, task_name: event.task_name, attempt: event.attempt });
     return null;
@@ -169,7 +223,7 @@ export async function runSingleTask(
     const budget = attemptBudget(event.task, host.remainingMs?.());
     // A cancelled run stops its attempts (the sandbox is terminated), not only its loop.
     const stop = new AbortController();
-    const endWatch = watchRunStatus(s, event.org_id, event.run_id, () => stop.abort(new Error('run cancelled')));
+    const endWatch = host.watch(() => stop.abort(new Error('run cancelled')));
     const signal = host.signal ? AbortSignal.any([host.signal, stop.signal]) : stop.signal;
     try {
       outcome = await s.executor.run({
@@ -192,8 +246,8 @@ export async function runSingleTask(
   }
   let recorded: TaskRunRecord | null = null;
   try {
-    // This runner serves the step-functions executor: each attempt is its own invocation.
-    const transition = await recordAttempt(s, run, event.task, event.attempt, outcome, startedAt, terminalPrice(s.ledger, 'step-functions', claimed));
+    // This runner serves the step-functions executor: each attempt is its own unit of work.
+    const transition = await recordAttempt(s, run, event.task, event.attempt, outcome, startedAt, terminalPrice(s.ledger, 'step-functions', claimed), (opts) => host.succeed(event, opts));
     recorded = transition.won ? transition.taskRun : null;
   } catch (error) {
     s.logger.error('could not record the attempt', { org_id: event.org_id, run_id: event.run_id, task_name: event.task_name, error: errorText(error) });
@@ -208,22 +262,9 @@ export async function runSingleTask(
       s.logger.error('could not fail the task run', { org_id: event.org_id, run_id: event.run_id, error: errorText(inner) });
     }
   }
-  await wakeRunLoop(
-    { sfn: s.sfn, runs: s.runs, logger: s.logger },
-    {
-      org_id: event.org_id,
-      run_id: event.run_id,
-      token: event.loop.token,
-      iteration: event.loop.iteration,
-      heartbeat_seconds: event.loop.heartbeat_seconds,
-      sole: event.loop.sole === true,
-      task_run: recorded,
-      task_names: [event.task_name],
-    },
-  );
+  await host.wake(event, recorded);
   // The events go out after the loop is woken: they are not on the run's critical path. A failure
   // is logged (the status is recorded: only the event is lost).
-  if (recorded !== null) await events.push(recorded);
-  await events.flush();
+  if (recorded !== null) await host.events.push(recorded);
   return recorded;
 }

@@ -87,3 +87,48 @@ test('an attempt its runner starts itself (a sole dispatch), delivered twice and
   expect(hits - before).toBe(1);
   expect(await taskRuns.get(fx.tenant.org_id, runId, 'other', { consistent: true })).toMatchObject({ status: 'SKIPPED', attempt: 0 });
 }, 60_000);
+
+test('attempts sent to one runner together (run-tasks), delivered twice, run once each; one claimed meanwhile by another delivery runs only there; the rest still run', async () => {
+  const counterUrl = `http://127.0.0.1:${(counter.address() as AddressInfo).port}/hit`;
+  const names = ['b0', 'b1', 'b2', 'b3'];
+  const flow = await registerFlow(fx.api, { tasks: names.map((name) => ({ name, handler: 'countHit', timeout_seconds: 30 })) }, 'claim-batch');
+  const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, names, { parameters: { counter: counterUrl } });
+  const { runs, taskRuns } = repositoriesOf(fx.platform);
+  await runs.transitionRun(fx.tenant.org_id, runId, ['QUEUED'], 'RUNNING');
+  // As the loop does for several ready tasks: all started in one request, then one runner event.
+  const pending = await taskRuns.listForRun(fx.tenant.org_id, runId, { consistent: true });
+  const starts = await taskRuns.startManyDetailed(fx.tenant.org_id, runId, pending.map((before) => ({ before, executor: 'lambda' })));
+  const run = (await runs.get(fx.tenant.org_id, runId))!;
+  const flows = new FlowRepository(DynamoDBDocumentClient.from(fx.platform.dynamodb), fx.platform.resources.tables.Flow);
+  const version = (await flows.get(fx.tenant.org_id, flow.flow_name, flow.flow_version))!;
+  const specs = parseFlowSpec(JSON.parse(version.flow_spec_json)).tasks;
+  const artifact = { artifact_s3_uri: version.artifact_s3_uri, code_hash: version.code_hash };
+  const loop = { token: 'no-such-token', iteration: 1, heartbeat_seconds: 300 };
+  const tasks = starts.map((start) => {
+    if (!start.won) throw new Error('start lost');
+    const spec = specs.find((t) => t.name === start.taskRun.task_name)!;
+    return { ...runTaskEvent(run, spec, 1, artifact, {}, loop), started: start.taskRun };
+  });
+  const batch = { action: 'run-tasks', org_id: fx.tenant.org_id, run_id: runId, tasks };
+  const before = hits;
+  // b2's single event got there first: the batch's claims fail together, then each is tried alone.
+  expect(await fx.platform.invoke('task-runner', tasks[2]!)).toEqual({ recorded: true });
+  expect(hits - before).toBe(1);
+
+  const results = await Promise.all([fx.platform.invoke('task-runner', batch), fx.platform.invoke('task-runner', batch)]);
+  // Each attempt is claimed by one delivery or the other (alone, after the failed transaction).
+  expect(results.reduce((sum: number, r) => sum + (r as { recorded_attempts: number }).recorded_attempts, 0)).toBe(3);
+  expect(hits - before).toBe(4);
+  const after = await taskRuns.listForRun(fx.tenant.org_id, runId, { consistent: true });
+  for (const t of after) expect(t).toMatchObject({ status: 'SUCCEEDED', attempt: 1, executor: 'lambda', previous_status: 'RUNNING' });
+
+  // A stale delivery after they all settled: nothing runs, nothing changes.
+  expect(await fx.platform.invoke('task-runner', batch)).toEqual({ recorded_attempts: 0 });
+  expect(hits - before).toBe(4);
+  expect(await taskRuns.listForRun(fx.tenant.org_id, runId, { consistent: true })).toEqual(after);
+}, 60_000);
+
+test('a malformed run-tasks event is refused before anything runs', async () => {
+  await expect(fx.platform.invoke('task-runner', { action: 'run-tasks', org_id: fx.tenant.org_id, run_id: 'r', tasks: [] })).rejects.toThrow(/malformed run-tasks/);
+  await expect(fx.platform.invoke('task-runner', { action: 'run-tasks', org_id: fx.tenant.org_id, run_id: 'r', tasks: [{ action: 'run-task', org_id: 'other', run_id: 'r' }] })).rejects.toThrow(/malformed run-tasks/);
+}, 60_000);

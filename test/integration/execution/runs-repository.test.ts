@@ -389,6 +389,28 @@ describe('run and task run repositories', () => {
       expect(late.every((t) => !t.won && t.current?.status === 'SUCCEEDED')).toBe(true);
     });
 
+    it('claims many attempts in one transaction (the records it returns are those stored, but for the claim); a claim taken meanwhile makes each go alone; late claims all lose', async () => {
+      const org = newOrg();
+      const run = (await stores.runs.create(newRun(org))).run;
+      const created = await stores.taskRuns.createMany(org, run.run_id, tasks(4));
+      const starts = await stores.taskRuns.startManyDetailed(org, run.run_id, created.map((before) => ({ before, executor: 'lambda' })));
+      const running = starts.map((s) => (s.won ? s.taskRun : null)).filter((t): t is TaskRunRecord => t !== null);
+      const claimed = await stores.taskRuns.claimManyDetailed(org, run.run_id, running.slice(0, 2));
+      const stored = new Map((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => [t.task_name, t]));
+      expect(claimed).toEqual([stored.get('task-000'), stored.get('task-001')]);
+      // The same claims again (a duplicate delivery of the batch) all lose, and change nothing.
+      expect(await stores.taskRuns.claimManyDetailed(org, run.run_id, running.slice(0, 2))).toEqual([null, null]);
+      // task-003's single delivery claimed it first: the transaction fails, task-002 still wins alone.
+      expect(await stores.taskRuns.claimAttempt(org, run.run_id, 'task-003', 1)).toBe(true);
+      const mixed = await stores.taskRuns.claimManyDetailed(org, run.run_id, running.slice(2));
+      expect(mixed[0]).toMatchObject({ task_name: 'task-002', status: 'RUNNING', attempt: 1 });
+      expect(mixed[1]).toBeNull();
+      // A stale attempt (retried meanwhile) is not claimed.
+      const stale = await stores.taskRuns.claimManyDetailed(org, run.run_id, [{ ...running[0]!, attempt: 2 }, { ...running[1]!, attempt: 2 }]);
+      expect(stale).toEqual([null, null]);
+      expect((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => t.updated_at)).toEqual([...stored.values()].map((t) => t.updated_at));
+    });
+
     it('starts and ends an attempt reported already over in one write, alone or together; its price is that of the record it leaves', async () => {
       const org = newOrg();
       const run = (await stores.runs.create(newRun(org, { executor: 'ecs' }))).run;

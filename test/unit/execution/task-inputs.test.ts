@@ -1,4 +1,4 @@
-import { INLINE_INPUTS_MAX_BYTES, runTaskEvent, taskInputs } from '../../../lambdas/execution/orchestrator/dispatch';
+import { INLINE_INPUTS_MAX_BYTES, runnerBatches, runTaskEvent, taskInputs } from '../../../lambdas/execution/orchestrator/dispatch';
 import type { RunRecord } from '../../../lambdas/execution/run-repository';
 import type { TaskRunRecord } from '../../../lambdas/execution/task-run-repository';
 import { parseFlowSpec } from '../../../lambdas/engine';
@@ -45,4 +45,27 @@ test('an event too large with its inline inputs sends them by ref; still too lar
   const event = runTaskEvent(run, spec.tasks[0]!, 1, artifact, refs, loop, crowded);
   expect(event.inline_inputs).toBeUndefined();
   expect(event.parameters).toEqual({ small: 1 });
+});
+
+test('the attempts an iteration starts go to their runners up to RUNNER_BATCH_MAX per invocation, each invocation within the event limit; one too large to share goes alone', () => {
+  const spec = parseFlowSpec({ tasks: Array.from({ length: 20 }, (_, i) => ({ name: `t${i}`, type: 'code', handler: 'a.mjs:run' })), edges: [] });
+  const run = { org_id: 'o', run_id: 'r', flow_name: 'f', flow_version: '1', deployment_name: null, parameters: {} } as unknown as RunRecord;
+  const loop = { token: 'T', iteration: 1, heartbeat_seconds: 60 };
+  const artifact = { artifact_s3_uri: null, code_hash: 'h' };
+  const small = spec.tasks.map((t) => runTaskEvent(run, t, 1, artifact, {}, loop));
+  expect(runnerBatches(small).map((b) => b.map((e) => e.task_name))).toEqual([
+    small.slice(0, 8).map((e) => e.task_name),
+    small.slice(8, 16).map((e) => e.task_name),
+    small.slice(16).map((e) => e.task_name),
+  ]);
+  // ~150 KB of inline inputs each: no two fit in one invocation's event.
+  const inline = { up: JSON.stringify({ pad: 'x'.repeat(70_000) }) };
+  const large = spec.tasks.slice(0, 5).map((t) => runTaskEvent(run, t, 1, artifact, { up: 'ref' }, loop, { up: JSON.stringify({ pad: 'x'.repeat(150_000) }) }));
+  const batches = runnerBatches(large);
+  expect(batches.map((b) => b.length)).toEqual([1, 1, 1, 1, 1]);
+  // ~70 KB each: three fit, a fourth does not.
+  const medium = spec.tasks.slice(0, 5).map((t) => runTaskEvent(run, t, 1, artifact, { up: 'ref' }, loop, inline));
+  const fitted = runnerBatches(medium);
+  expect(fitted.map((b) => b.length)).toEqual([3, 2]);
+  for (const b of fitted) expect(Buffer.byteLength(JSON.stringify({ action: 'run-tasks', org_id: 'o', run_id: 'r', tasks: b }))).toBeLessThanOrEqual(240 * 1024);
 });
