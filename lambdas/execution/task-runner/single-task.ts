@@ -16,9 +16,10 @@ import { timeoutMessage } from './task-executor';
 
 /**
  * How long an attempt's start event waits to go out with its end's: longer than a trivial
- * attempt, short enough that a dashboard sees a long one start at once.
+ * attempt on a loaded machine, short enough that a dashboard sees a long one start at once (the
+ * whole-DAG runner's start write waits as long: whole-dag.ts).
  */
-const START_EVENT_LINGER_MS = 100;
+const START_EVENT_LINGER_MS = 250;
 
 /** Time kept back from the host's deadline to record the attempt's result. */
 export const RECORD_RESERVE_MS = 15_000;

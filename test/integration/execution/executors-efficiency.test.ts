@@ -100,9 +100,10 @@ test('a 16-task chain: at most 2.5 DynamoDB requests (the runner\'s start of its
   expect(ddbPerTask).toBeLessThanOrEqual(2.5);
   expect(transitionsPerTask).toBeLessThanOrEqual(4);
   // A trivial attempt's start and end events go out in one request (single-task.ts; a start whose
-  // attempt outlasts the wait goes alone, a few on a loaded machine), and the run's own (its start
-  // and end) one each. Two requests per task before.
-  expect(putEvents).toBeLessThanOrEqual(1.25 * names.length + 2);
+  // attempt outlasts the wait goes alone, some on a loaded machine: the full suite's two workers
+  // made 4 of 16 outlast 100 ms), and the run's own (its start and end) one each. Two requests per
+  // task before.
+  expect(putEvents).toBeLessThanOrEqual(1.5 * names.length + 2);
 }, 60_000);
 
 test("lambda: a chain's short attempts are each started and ended in one write, each with its attempt's own start time", async () => {
