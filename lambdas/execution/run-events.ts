@@ -3,6 +3,7 @@ import { EMITTED_EVENTS } from '../catalogue/events';
 import { METRIC } from '../catalogue/observability';
 import type { RunStatus, TaskStatus } from '../engine';
 import { isTerminalRunStatus, isTerminalTaskStatus } from '../engine';
+import { forEachBounded } from '../shared/bounded';
 import { isoNow, type Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import type { MetricsRecorder } from '../shared/metrics';
@@ -77,6 +78,8 @@ export interface RunEventPublisherOptions {
 }
 
 const PUT_EVENTS_BATCH = 10;
+/** PutEvents requests of one call out at once (EventBridge does not keep order across requests anyway). */
+const PUT_EVENTS_IN_FLIGHT = 4;
 
 export function runStatusChangedDetail(run: RunRecord, previous: RunStatus | null, occurredAt: string): RunStatusChangedDetail {
   return {
@@ -124,8 +127,10 @@ export function createRunEventPublisher(options: RunEventPublisherOptions): RunE
   const { events, busName, clock, logger } = options;
 
   async function put(entries: PutEventsRequestEntry[]): Promise<void> {
-    for (let i = 0; i < entries.length; i += PUT_EVENTS_BATCH) {
-      const batch = entries.slice(i, i + PUT_EVENTS_BATCH);
+    const batches: PutEventsRequestEntry[][] = [];
+    for (let i = 0; i < entries.length; i += PUT_EVENTS_BATCH) batches.push(entries.slice(i, i + PUT_EVENTS_BATCH));
+    // A few requests at once: an ECS report of a fan-out publishes hundreds of transitions.
+    await forEachBounded(batches, PUT_EVENTS_IN_FLIGHT, async (batch) => {
       try {
         const out = await events.send(new PutEventsCommand({ Entries: batch }));
         if ((out.FailedEntryCount ?? 0) > 0) {
@@ -139,7 +144,7 @@ export function createRunEventPublisher(options: RunEventPublisherOptions): RunE
           detail_types: [...new Set(batch.map((e) => e.DetailType))],
         });
       }
-    }
+    });
   }
 
   const metrics = options.metrics;

@@ -30,6 +30,7 @@ export async function runTaskBatch(s: RunnerServices, batch: RunTaskBatchEvent, 
     batch: EVENT_BATCH,
     lingerMs: EVENT_LINGER_MS,
     maxQueued: 100,
+    inFlight: 2,
     send: (items) =>
       s.events.taskRunStatusChanged(run, items).catch((error: unknown) => {
         s.logger.warn('could not publish task run events', { org_id, run_id, task_names: items.map((t) => t.task_name), error: errorText(error) });

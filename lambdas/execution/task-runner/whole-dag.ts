@@ -22,6 +22,8 @@ const EVENT_BATCH = 10;
 const EVENTS_QUEUED_MAX = 100;
 /** How long a request of events waits for a full batch (event-batcher.ts). */
 const EVENT_LINGER_MS = 100;
+/** Requests of full batches of events out at once (event-batcher.ts: a fan-out outpaces one). */
+const EVENT_REQUESTS_IN_FLIGHT = 4;
 /**
  * How long an attempt's start write waits for the attempt's end: one over by then is started and
  * ended in one write. A quarter second is below what anyone watching a run would notice.
@@ -140,6 +142,7 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     batch: EVENT_BATCH,
     lingerMs: EVENT_LINGER_MS,
     maxQueued: EVENTS_QUEUED_MAX,
+    inFlight: EVENT_REQUESTS_IN_FLIGHT,
     send: (batch) =>
       s.events.taskRunStatusChanged(runContext, batch).catch((error: unknown) => {
         s.logger.warn('could not publish task run events', { org_id, run_id, task_names: batch.map((t) => t.task_name), error: errorText(error) });

@@ -87,3 +87,41 @@ test('one request at a time; beyond maxQueued waiting, push waits for the queue 
   await b.flush();
   expect(r.sent.flat()).toEqual([1, 2, 3, 4, 5, 6, 7]);
 });
+
+test('with inFlight, full batches go out that many at once; a partial one still waits for the linger; nothing is left behind when a sender ends', async () => {
+  jest.useFakeTimers({ doNotFake: ['setImmediate'] });
+  const releases: Array<() => void> = [];
+  const sent: number[][] = [];
+  const send = (items: number[]) =>
+    new Promise<void>((resolve) => {
+      sent.push(items);
+      releases.push(resolve);
+    });
+  const b = createEventBatcher({ send, batch: 2, lingerMs: 100, maxQueued: 100, inFlight: 3 });
+  for (let i = 1; i <= 9; i++) await b.push(i);
+  await tick();
+  // Three requests out at once (one per full batch), the rest waiting for one to come back.
+  expect(sent).toEqual([[1, 2], [3, 4], [5, 6]]);
+  releases.splice(0).forEach((release) => release());
+  await tick();
+  await tick();
+  expect(sent.slice(3)).toEqual([[7, 8]]);
+  releases.splice(0).forEach((release) => release());
+  await tick();
+  await tick();
+  // 9 is a partial batch: it waits for the linger (one sender waits; the others ended).
+  expect(sent).toHaveLength(4);
+  jest.advanceTimersByTime(100);
+  await tick();
+  expect(sent[4]).toEqual([9]);
+  releases.splice(0).forEach((release) => release());
+  await tick();
+  // Later pushes start a sender again.
+  await b.push(10);
+  await b.push(11);
+  await tick();
+  expect(sent[5]).toEqual([10, 11]);
+  releases.splice(0).forEach((release) => release());
+  await b.flush();
+  expect(sent.flat().sort((x, y) => x - y)).toEqual(Array.from({ length: 11 }, (_, i) => i + 1));
+});
