@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import {
   BatchGetCommand,
@@ -10,6 +10,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
   type QueryCommandInput,
+  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { TaskStatus } from '../engine';
 import { isTerminalTaskStatus } from '../engine';
@@ -200,6 +201,10 @@ const BATCH_SIZE = 25;
 const BATCH_GET_SIZE = 100;
 /** Items per TransactWriteItems. */
 const TRANSACT_LIMIT = 100;
+/** One conditional update of a TransactWriteItems. */
+type TransactUpdate = NonNullable<NonNullable<TransactWriteCommandInput['TransactItems']>[number]['Update']>;
+/** Rounds of a batch of transitions whose transaction other writers keep cancelling, before each goes alone. */
+const MAX_TRANSACTION_ROUNDS = 3;
 const MAX_BATCH_ROUNDS = 8;
 
 function toTaskRun(item: Record<string, unknown>): TaskRunRecord {
@@ -504,27 +509,24 @@ export class TaskRunRepository {
    * Claims several attempts of one run together (a task-runner invocation given a batch of them):
    * one TransactWriteItems per 100 with each claim's condition. `started` is each task run as the
    * loop's start left it (RUNNING at the attempt to claim): the transaction proves status and
-   * attempt, so the claimed records are derived from it. When any claim fails the transaction is
-   * cancelled and each is tried alone (claimAttemptDetailed), so the answers are the single claim's.
+   * attempt, so the claimed records are derived from it. When a claim fails the transaction is
+   * cancelled: that claim lost (null), and the others are tried alone (claimAttemptDetailed).
    */
   async claimManyDetailed(orgId: string, runId: string, started: readonly TaskRunRecord[]): Promise<Array<TaskRunRecord | null>> {
     const claimed: Array<TaskRunRecord | null> = [];
     for (let i = 0; i < started.length; i += TRANSACT_LIMIT) {
       const chunk = started.slice(i, i + TRANSACT_LIMIT);
-      const alone = async () => {
-        for (const t of chunk) claimed.push(await this.claimAttemptDetailed(orgId, runId, t.task_name, t.attempt));
-      };
       if (chunk.length === 1) {
-        await alone();
+        claimed.push(await this.claimAttemptDetailed(orgId, runId, chunk[0]!.task_name, chunk[0]!.attempt));
         continue;
       }
-      try {
-        await this.ddb.send(new TransactWriteCommand({ TransactItems: chunk.map((t) => ({ Update: this.claimUpdate(orgId, runId, t.task_name, t.attempt) })) }));
+      const outcome = await this.transact(chunk.map((t) => this.claimUpdate(orgId, runId, t.task_name, t.attempt)));
+      if (outcome === 'applied') {
         for (const t of chunk) claimed.push({ ...t, status: 'RUNNING' });
-      } catch (error) {
-        if (!(error instanceof Error) || (error.name !== 'TransactionCanceledException' && error.name !== 'TransactionConflictException')) throw error;
-        await alone();
+        continue;
       }
+      // A lost claim is final; the others are claimed again, each on its own.
+      for (const [n, t] of chunk.entries()) claimed.push(outcome[n]!.kind === 'lost' ? null : await this.claimAttemptDetailed(orgId, runId, t.task_name, t.attempt));
     }
     return claimed;
   }
@@ -646,9 +648,11 @@ export class TaskRunRepository {
    * Several transitions of one run's task runs, each from `before` (the task run as the caller last
    * saw it: its status and attempt are the guard), in one TransactWriteItems per 100. The records
    * after them are derived from `before` (a transition changes only the fields it sets; the
-   * transaction's conditions proved status and attempt). When any condition fails the whole
-   * transaction is cancelled and each transition is tried on its own (`alone`), so the answers are
-   * those of the single-item methods. One transition alone is sent alone.
+   * transaction's conditions proved status and attempt). When conditions fail the transaction is
+   * cancelled; its reasons say which (cancelledTransaction): those lost, answered with the item as
+   * the check found it, and the others are sent again together. Only a transition the reasons say
+   * nothing certain about is tried on its own (`alone`), so the answers are the single-item
+   * methods'. One transition alone is sent alone.
    */
   private async transitionMany(
     orgId: string,
@@ -662,31 +666,66 @@ export class TaskRunRepository {
       alone: () => Promise<TaskRunTransition>;
     }>,
   ): Promise<TaskRunTransition[]> {
-    const results: TaskRunTransition[] = [];
+    const results = new Array<TaskRunTransition>(items.length);
     for (let i = 0; i < items.length; i += TRANSACT_LIMIT) {
-      const chunk = items.slice(i, i + TRANSACT_LIMIT);
-      if (chunk.length === 1) {
-        results.push(await chunk[0]!.alone());
-        continue;
-      }
-      const now = isoNow(this.clock);
-      const writes = chunk.map(({ before, to, fields, extra }) => ({ before, to, fields: pricedFields(to, fields, extra, now), extra }));
-      try {
-        await this.ddb.send(
-          new TransactWriteCommand({
-            TransactItems: chunk.map(({ before, from, to, extra }, k) => ({
-              Update: this.transitionUpdate(orgId, runId, before.task_name, [from], to, writes[k]!.fields, { attempt: before.attempt }, extra, now),
-            })),
+      // Indexes still to send; each round sends them together and keeps those the reasons clear.
+      let open = items.slice(i, i + TRANSACT_LIMIT).map((_, k) => i + k);
+      for (let round = 0; open.length > 0; round++) {
+        if (open.length === 1 || round >= MAX_TRANSACTION_ROUNDS) {
+          for (const k of open) results[k] = await items[k]!.alone();
+          break;
+        }
+        const now = isoNow(this.clock);
+        const writes = open.map((k) => {
+          const { before, to, fields, extra } = items[k]!;
+          return { before, to, fields: pricedFields(to, fields, extra, now), extra };
+        });
+        const outcome = await this.transact(
+          open.map((k, n) => {
+            const { before, from, to, extra } = items[k]!;
+            return this.transitionUpdate(orgId, runId, before.task_name, [from], to, writes[n]!.fields, { attempt: before.attempt }, extra, now);
           }),
         );
-        for (const { before, to, fields, extra } of writes) results.push({ won: true, taskRun: transitionedFrom(before, to, fields, extra, now) });
-        continue;
-      } catch (error) {
-        if (!(error instanceof Error) || (error.name !== 'TransactionCanceledException' && error.name !== 'TransactionConflictException')) throw error;
+        if (outcome === 'applied') {
+          open.forEach((k, n) => {
+            const { before, to, fields, extra } = writes[n]!;
+            results[k] = { won: true, taskRun: transitionedFrom(before, to, fields, extra, now) };
+          });
+          break;
+        }
+        const again: number[] = [];
+        for (const [n, k] of open.entries()) {
+          const reason = outcome[n];
+          if (reason?.kind === 'lost' && reason.item !== undefined) results[k] = { won: false, current: toTaskRun(reason.item) };
+          else if (reason?.kind === 'clear') again.push(k);
+          else results[k] = await items[k]!.alone();
+        }
+        open = again;
       }
-      for (const item of chunk) results.push(await item.alone());
     }
     return results;
+  }
+
+  /**
+   * Sends one TransactWriteItems of conditional updates, each returning the item as its check found
+   * it when the check fails: 'applied', or per update what the cancellation says: lost (its
+   * condition failed, with the item), clear (its condition held: another one cancelled the
+   * transaction), or unknown (a conflict, a throttle: try it again on its own).
+   */
+  private async transact(updates: TransactUpdate[]): Promise<'applied' | Array<{ kind: 'lost'; item?: Record<string, unknown> } | { kind: 'clear' } | { kind: 'unknown' }>> {
+    try {
+      await this.ddb.send(new TransactWriteCommand({ TransactItems: updates.map((update) => ({ Update: { ...update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } })) }));
+      return 'applied';
+    } catch (error) {
+      if (!(error instanceof Error) || (error.name !== 'TransactionCanceledException' && error.name !== 'TransactionConflictException')) throw error;
+      const reasons = (error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, AttributeValue> }> }).CancellationReasons;
+      if (reasons === undefined || reasons.length !== updates.length) return updates.map(() => ({ kind: 'unknown' as const }));
+      return reasons.map((reason) => {
+        if (reason.Code === 'ConditionalCheckFailed') return { kind: 'lost' as const, ...(reason.Item !== undefined ? { item: unmarshall(reason.Item) } : {}) };
+        if (reason.Code === 'None') return { kind: 'clear' as const };
+        return { kind: 'unknown' as const };
+      });
+    }
   }
 
   /** RUNNING → SUCCEEDED with the output's object key (pass `attempt` so a stale attempt loses). */

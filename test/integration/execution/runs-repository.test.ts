@@ -3,7 +3,8 @@ import { uuidv7, runSlug } from '../../../lambdas/shared/ids';
 import { createRuntime } from '../../../lambdas/shared/runtime';
 import { createRunStores, type RunStores } from '../../../lambdas/execution/run-stores';
 import type { NewRun } from '../../../lambdas/execution/run-repository';
-import { taskRunId, type TaskRunRecord } from '../../../lambdas/execution/task-run-repository';
+import { TaskRunRepository, taskRunId, type TaskRunRecord } from '../../../lambdas/execution/task-run-repository';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { closeRunLedger, terminalPrice } from '../../../lambdas/execution/run-cost';
 import { taskRunCost } from '../../../lambdas/usage/cost-model';
 import { isoNow } from '../../../lambdas/shared/clock';
@@ -387,6 +388,32 @@ describe('run and task run repositories', () => {
       // Ended task runs stay ended: the same successes again all lose.
       const late = await stores.taskRuns.succeedManyDetailed(org, run.run_id, running.slice(0, 3).map((before) => ({ before, result: result(before) })));
       expect(late.every((t) => !t.won && t.current?.status === 'SUCCEEDED')).toBe(true);
+    });
+
+    it('a batch some of whose transitions lost: the lost ones are answered from the check, the others sent again together; no transition goes alone', async () => {
+      const org = newOrg();
+      const run = (await stores.runs.create(newRun(org))).run;
+      const created = await stores.taskRuns.createMany(org, run.run_id, tasks(4));
+      // Another iteration started two of them meanwhile (overlapping loop iterations do).
+      const other = await stores.taskRuns.startManyDetailed(org, run.run_id, created.slice(0, 2).map((before) => ({ before, executor: 'lambda' })));
+      const sent: string[] = [];
+      const ddb = DynamoDBDocumentClient.from(platform.dynamodb);
+      ddb.middlewareStack.add((next, context) => async (args) => {
+        sent.push(context.commandName ?? '?');
+        return next(args);
+      }, { step: 'initialize', name: 'countRequests' });
+      const counted = new TaskRunRepository({ ddb, tableName: platform.resources.tables.TaskRun, clock });
+      const starts = await counted.startManyDetailed(org, run.run_id, created.map((before) => ({ before, executor: 'lambda' })));
+      expect(sent).toEqual(['TransactWriteItemsCommand', 'TransactWriteItemsCommand']);
+      const stored = new Map((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => [t.task_name, t]));
+      expect(starts.slice(0, 2)).toEqual(other.map((o) => ({ won: false, current: o.won ? o.taskRun : null })));
+      expect(starts.slice(2)).toEqual(['task-002', 'task-003'].map((name) => ({ won: true, taskRun: stored.get(name) })));
+      // A claim batch the same way: the lost claim costs nothing more.
+      sent.length = 0;
+      expect(await stores.taskRuns.claimAttempt(org, run.run_id, 'task-000', 1)).toBe(true);
+      const claims = await counted.claimManyDetailed(org, run.run_id, [stored.get('task-000')!, stored.get('task-001')!]);
+      expect(claims).toEqual([null, stored.get('task-001')]);
+      expect(sent).toEqual(['TransactWriteItemsCommand', 'UpdateItemCommand']);
     });
 
     it('claims many attempts in one transaction (the records it returns are those stored, but for the claim); a claim taken meanwhile makes each go alone; late claims all lose', async () => {
