@@ -2,7 +2,7 @@ import { ManualClock } from '../../../lambdas/shared/clock';
 import { localEcsOf } from '../../../local/ecs/local-ecs';
 import { localStepFunctionsOf } from '../../../local/step-functions/local-step-functions';
 import { describeExecutorScenarios, expectNoOpenTaskRun } from './executors-scenarios';
-import { createQueuedRun, getRun, registerFlow, repositoriesOf, startExecution, startRun, taskRun, waitForRun } from './executors-support';
+import { createQueuedRun, getRun, registerFlow, repositoriesOf, startExecution, startRun, taskLogs, taskRun, waitForRun } from './executors-support';
 
 describeExecutorScenarios('step-functions', (fx) => {
   test('each task starts as soon as its own upstreams finish, not when its level does', async () => {
@@ -81,6 +81,42 @@ describeExecutorScenarios('step-functions', (fx) => {
     // The run's external_id follows the execution that drives it.
     expect(run.external_id).toMatch(new RegExp(`:${runId}-\\d+$`));
   }, 60_000);
+
+  test('attempts started together share one runner invocation, yet each ends on its own: one fails and retries, one succeeds, and a cancel stops the sleepers', async () => {
+    const flow = await registerFlow(fx().api, {
+      tasks: [
+        { name: 'seed', timeout_seconds: 30 },
+        { name: 'quick', handler: 'add', timeout_seconds: 30 },
+        { name: 'flaky', handler: 'boom', retries: 1, retry_delay_seconds: 1, timeout_seconds: 30 },
+        { name: 'sleeper1', handler: 'sleepy', parameters: { ms: 60_000 }, timeout_seconds: 120 },
+        { name: 'sleeper2', handler: 'sleepy', parameters: { ms: 60_000 }, timeout_seconds: 120 },
+      ],
+      edges: ['quick', 'flaky', 'sleeper1', 'sleeper2'].map((to) => ({ from: 'seed', to })),
+    });
+    const started = await startRun(fx().api, { ...flow, executor: 'step-functions', parameters: { start: 1 } });
+    // quick ended while the sleepers of its batch still run; flaky failed twice (its retry in a
+    // runner of its own).
+    const midway = await waitForRun(fx().api, started.run_id, (r) => (taskRun(r, 'quick').status === 'SUCCEEDED' && taskRun(r, 'flaky').status === 'FAILED') || r.status !== 'RUNNING');
+    expect(taskRun(midway, 'quick').status).toBe('SUCCEEDED');
+    expect(taskRun(midway, 'flaky')).toMatchObject({ status: 'FAILED', attempt: 2 });
+    expect([taskRun(midway, 'sleeper1').status, taskRun(midway, 'sleeper2').status]).toEqual(['RUNNING', 'RUNNING']);
+    const cancelledAt = Date.now();
+    expect((await fx().api.post(`/v1/runs/${started.run_id}/cancel`)).status).toBe(200);
+    const run = await waitForRun(fx().api, started.run_id);
+    expect(run.status).toBe('CANCELLED');
+    expectNoOpenTaskRun(run);
+    expect([taskRun(run, 'sleeper1').status, taskRun(run, 'sleeper2').status]).toEqual(['FAILED', 'FAILED']);
+    // Both attempts were stopped by the batch's one watch of the run (their log sections closed),
+    // not left to sleep out their minute.
+    for (const name of ['sleeper1', 'sleeper2']) {
+      let logs = '';
+      while (!logs.includes('--- attempt 1: failed') && Date.now() - cancelledAt < 30_000) {
+        logs = await taskLogs(fx().api, run.run_id, taskRun(run, name).task_run_id).catch(() => '');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(logs).toContain('--- attempt 1: failed');
+    }
+  }, 90_000);
 
   test('an attempt whose runner died is found by the heartbeat and failed', async () => {
     const flow = await registerFlow(fx().api, {
