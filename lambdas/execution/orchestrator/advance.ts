@@ -60,6 +60,31 @@ function notBeforeMs(taskRun: TaskRunRecord): number | null {
  *    run is done.
  */
 export async function advanceRun(o: OrchestratorServices, request: AdvanceRequest): Promise<LoopSignal | null> {
+  // One iteration of a run at a time in this container: one woken while the previous is still
+  // dispatching (a completion redeemed the token it parked first) waits for it, then starts from
+  // its view. Otherwise it reads every task run and starts some of the same ready tasks again,
+  // which lose. Lambda runs one invocation per container at a time, so this only ever waits where
+  // one process hosts many (the local platform); elsewhere the race stays, and stays harmless.
+  const key = `${request.org_id}#${request.run_id}`;
+  const previous = iterationsUnderWay.get(key);
+  const iteration = (async () => {
+    if (previous !== undefined) await Promise.race([previous.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, OVERLAP_WAIT_MS))]);
+    return advanceIteration(o, request);
+  })();
+  iterationsUnderWay.set(key, iteration);
+  try {
+    return await iteration;
+  } finally {
+    if (iterationsUnderWay.get(key) === iteration) iterationsUnderWay.delete(key);
+  }
+}
+
+/** Each run's iteration under way in this container (see advanceRun). */
+const iterationsUnderWay = new Map<string, Promise<LoopSignal | null>>();
+/** Longest wait for an earlier iteration of the same run (a stuck one must not hold the loop). */
+const OVERLAP_WAIT_MS = 2_000;
+
+async function advanceIteration(o: OrchestratorServices, request: AdvanceRequest): Promise<LoopSignal | null> {
   const { org_id, run_id, token } = request;
   const options = loopOptions(request.options);
   const iteration = request.loop.iteration + 1;
