@@ -68,7 +68,11 @@ export async function advanceRun(o: OrchestratorServices, request: AdvanceReques
   const key = `${request.org_id}#${request.run_id}`;
   const previous = iterationsUnderWay.get(key);
   const iteration = (async () => {
-    if (previous !== undefined) await Promise.race([previous.catch(() => undefined), new Promise((resolve) => setTimeout(resolve, OVERLAP_WAIT_MS))]);
+    if (previous !== undefined) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([previous.catch(() => undefined), new Promise((resolve) => (timer = setTimeout(resolve, OVERLAP_WAIT_MS)))]);
+      clearTimeout(timer);
+    }
     return advanceIteration(o, request);
   })();
   iterationsUnderWay.set(key, iteration);

@@ -20,8 +20,8 @@ const EVENT_LINGER_MS = 100;
  * duplicate delivery of the batch loses them all, as a duplicate single claim loses); successes
  * that arrive while one is in flight go in the next request (group commit: the first waits for
  * nothing, so no attempt's outcome is delayed by another's), and the completions one write recorded
- * wake the loop in one request; events ten per request; and one watch of the run's status stops them all on a cancel. Returns how many
- * attempts were recorded.
+ * wake the loop in one request; events ten per request; and one watch of the run's status stops
+ * them all on a cancel. Returns how many attempts were recorded.
  */
 export async function runTaskBatch(s: RunnerServices, batch: RunTaskBatchEvent, host: { remainingMs?: () => number; signal?: AbortSignal } = {}): Promise<number> {
   const { org_id, run_id, tasks } = batch;
@@ -43,8 +43,9 @@ export async function runTaskBatch(s: RunnerServices, batch: RunTaskBatchEvent, 
   );
   const claimed = new Map(tasks.map((t, i) => [t.task_name, claims[i] ?? null]));
 
-  const successes = createGroupCommit<{ event: RunTaskEvent; opts: SucceedOptions }, TaskRunTransition>((items) => {
-    if (items.length === 1) return Promise.all(items.map(({ event, opts }) => s.taskRuns.succeedDetailed(org_id, run_id, event.task_name, opts)));
+  const successes = createGroupCommit<{ event: RunTaskEvent; opts: SucceedOptions }, TaskRunTransition>(async (items) => {
+    const [only] = items;
+    if (items.length === 1 && only !== undefined) return [await s.taskRuns.succeedDetailed(org_id, run_id, only.event.task_name, only.opts)];
     return s.taskRuns.succeedManyDetailed(
       org_id,
       run_id,
