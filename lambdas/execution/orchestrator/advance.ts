@@ -188,7 +188,7 @@ async function advanceIteration(o: OrchestratorServices, request: AdvanceRequest
     if (!(await o.runs.parkLoopKeepingChanges(org_id, run_id, token, iteration))) return signal({ next: 'done', iteration, wait_seconds: heartbeat });
     parkedLate = true;
   }
-  const outcomes = await dispatchAll(o, run, spec, flow.artifact, byName, toStart, loop, apply);
+  const outcomes = await dispatchAll({ o, run, spec, artifact: flow.artifact, byName, loop, apply }, toStart);
   running += outcomes.filter((r) => r === 'started').length;
   const raced = outcomes.some((r) => r === 'raced' || r === 'launch-failed');
   await publish();
@@ -346,23 +346,27 @@ type DispatchOutcome = 'started' | 'raced' | 'launch-failed';
  * invocation is lost, the task is still PENDING at the next heartbeat's full read, which
  * dispatches it again; a duplicate delivery loses the start like a duplicate claim.
  */
-async function dispatchAll(
-  o: OrchestratorServices,
-  run: RunRecord,
-  spec: NormalizedFlowSpec,
-  artifact: { artifact_s3_uri: string | null; code_hash: string },
-  byName: Map<string, TaskRunRecord>,
-  names: string[],
-  loop: LoopToken,
-  apply: (transition: TaskRunTransition) => boolean,
-): Promise<DispatchOutcome[]> {
-  const graph = graphOf(spec);
+/** What an iteration's dispatch works with: the run, its flow, the loop's view and token. */
+interface Dispatch {
+  o: OrchestratorServices;
+  run: RunRecord;
+  spec: NormalizedFlowSpec;
+  artifact: { artifact_s3_uri: string | null; code_hash: string };
+  /** The loop's view of the task runs, kept up to date by `apply`. */
+  byName: Map<string, TaskRunRecord>;
+  loop: LoopToken;
+  apply: (transition: TaskRunTransition) => boolean;
+}
+
+async function dispatchAll(d: Dispatch, names: string[]): Promise<DispatchOutcome[]> {
+  const { o, run, byName, loop, apply } = d;
+  const graph = graphOf(d.spec);
   const known = names.filter((name) => byName.has(name));
   const only = known.length === 1 && loop.sole === true ? known[0]! : undefined;
   if (only !== undefined && graph.specs.get(only)!.executor === 'lambda') {
     const before = byName.get(only)!;
     byName.set(only, startedFrom(before, 'lambda', isoNow(o.clock)));
-    return [await launch(o, run, spec, artifact, byName, only, loop, apply, before)];
+    return [await launch(d, only, before)];
   }
   const starts = await o.taskRuns.startManyDetailed(
     run.org_id,
@@ -371,52 +375,39 @@ async function dispatchAll(
   );
   const started = known.filter((_, i) => apply(starts[i]!));
   // Lambda attempts go to their runners a batch per invocation (task-batch.ts), ECS ones one each.
-  const batches = runnerBatches(started.filter((name) => graph.specs.get(name)!.executor === 'lambda').map((name) => attemptEvent(run, spec, artifact, byName, name, loop)));
+  const batches = runnerBatches(started.filter((name) => graph.specs.get(name)!.executor === 'lambda').map((name) => attemptEvent(d, name)));
   const units = [...batches, ...started.filter((name) => graph.specs.get(name)!.executor !== 'lambda')];
   const launched = await mapBounded(units, DISPATCH_PARALLELISM, (unit) => {
-    if (typeof unit === 'string') return launch(o, run, spec, artifact, byName, unit, loop, apply).then((r) => [r]);
-    if (unit.length === 1) return launch(o, run, spec, artifact, byName, unit[0]!.task_name, loop, apply).then((r) => [r]);
-    return launchBatch(o, run, spec, byName, unit, apply);
+    if (typeof unit === 'string') return launch(d, unit).then((r) => [r]);
+    if (unit.length === 1) return launch(d, unit[0]!.task_name).then((r) => [r]);
+    return launchBatch(d, unit);
   });
   return [...launched.flat(), ...Array.from({ length: names.length - started.length }, (): DispatchOutcome => 'raced')];
 }
 
-/** The event of an attempt the loop started (its record in byName), with that record. */
-function attemptEvent(
-  run: RunRecord,
-  spec: NormalizedFlowSpec,
-  artifact: { artifact_s3_uri: string | null; code_hash: string },
-  byName: Map<string, TaskRunRecord>,
-  name: string,
-  loop: LoopToken,
-): RunTaskEvent & { started: TaskRunRecord } {
-  const graph = graphOf(spec);
-  const started = byName.get(name)!;
-  const inputs = taskInputs(graph.upstreams.get(name)!, byName);
-  return { ...runTaskEvent(run, graph.specs.get(name)!, started.attempt, artifact, inputs.inputs, loop, inputs.inline_inputs), started };
+/** The event of an attempt the loop started (or leaves its runner to start), with its record in the view. */
+function attemptEvent(d: Dispatch, name: string): RunTaskEvent & { started: TaskRunRecord } {
+  const graph = graphOf(d.spec);
+  const started = d.byName.get(name)!;
+  const inputs = taskInputs(graph.upstreams.get(name)!, d.byName);
+  return { ...runTaskEvent(d.run, graph.specs.get(name)!, started.attempt, d.artifact, inputs.inputs, d.loop, inputs.inline_inputs), started };
 }
 
 /**
  * Launches the runner of several attempts the loop just started, in one invocation (a run-tasks
  * event). A launch that fails ends each of its attempts as launch() ends one.
  */
-async function launchBatch(
-  o: OrchestratorServices,
-  run: RunRecord,
-  spec: NormalizedFlowSpec,
-  byName: Map<string, TaskRunRecord>,
-  events: Array<RunTaskEvent & { started: TaskRunRecord }>,
-  apply: (transition: TaskRunTransition) => boolean,
-): Promise<DispatchOutcome[]> {
+async function launchBatch(d: Dispatch, events: Array<RunTaskEvent & { started: TaskRunRecord }>): Promise<DispatchOutcome[]> {
+  const { o, run } = d;
   const names = events.map((e) => e.task_name);
   try {
     await launchAttempts(o, run, events);
     return names.map((): DispatchOutcome => 'started');
   } catch (error) {
-    const graph = graphOf(spec);
+    const graph = graphOf(d.spec);
     const reason = `could not start the lambda runner: ${errorText(error)}`;
     o.logger.error('dispatch failed', { org_id: run.org_id, run_id: run.run_id, task_names: names, error: reason });
-    for (const name of names) apply(await failAttempt(o, run, graph.specs.get(name)!, byName.get(name)!, reason));
+    for (const name of names) d.apply(await failAttempt(o, run, graph.specs.get(name)!, d.byName.get(name)!, reason));
     await markLaunchFailed(o, run, names);
     return names.map((): DispatchOutcome => 'launch-failed');
   }
@@ -439,23 +430,12 @@ async function markLaunchFailed(o: OrchestratorServices, run: RunRecord, names: 
  * before it), of one its runner starts itself. A launch that fails ends the attempt: one its runner
  * was to start is started here first, so that the failure counts as an attempt (retry policy).
  */
-async function launch(
-  o: OrchestratorServices,
-  run: RunRecord,
-  spec: NormalizedFlowSpec,
-  artifact: { artifact_s3_uri: string | null; code_hash: string },
-  byName: Map<string, TaskRunRecord>,
-  name: string,
-  loop: LoopToken,
-  apply: (transition: TaskRunTransition) => boolean,
-  unstarted?: TaskRunRecord,
-): Promise<DispatchOutcome> {
-  const graph = graphOf(spec);
-  const task = graph.specs.get(name)!;
+async function launch(d: Dispatch, name: string, unstarted?: TaskRunRecord): Promise<DispatchOutcome> {
+  const { o, run, byName, apply } = d;
+  const task = graphOf(d.spec).specs.get(name)!;
   let started = byName.get(name)!;
-  const inputs = taskInputs(graph.upstreams.get(name)!, byName);
   try {
-    const event = runTaskEvent(run, task, started.attempt, artifact, inputs.inputs, loop, inputs.inline_inputs);
+    const { started: _view, ...event } = attemptEvent(d, name);
     await launchAttempt(o, run, unstarted === undefined ? event : { ...event, starts: true });
     return 'started';
   } catch (error) {

@@ -264,6 +264,31 @@ describe('fault injection', () => {
     expect(taskRun(failed, 'next').error_message).toContain('could not start the lambda runner: injected: Lambda is unavailable');
   }, 120_000);
 
+  test('a batch of attempts whose runner cannot be invoked: each attempt fails and its retry runs (all succeed as attempt 2)', async () => {
+    const leaves = ['l0', 'l1', 'l2'];
+    const flow = await registerFlow(fx.api, {
+      tasks: [{ name: 'seed', timeout_seconds: 5 }, ...leaves.map((name) => ({ name, handler: 'add', timeout_seconds: 5, retries: 1, retry_delay_seconds: 1 }))],
+      edges: leaves.map((to) => ({ from: 'seed', to })),
+    });
+    const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed', ...leaves], { parameters: { start: 1 } });
+    // The orchestrator's invocation of the runner for the three leaves (one run-tasks event) fails once.
+    const failed = faults.add({
+      match: (call) => {
+        if (call.functionName !== 'run-orchestrator' || call.command !== 'InvokeCommand') return false;
+        const payload = Buffer.from((call.input as { Payload: Uint8Array }).Payload).toString('utf8');
+        return payload.includes(runId) && payload.includes('"action":"run-tasks"');
+      },
+      rate: 1,
+      times: 1,
+      error: () => Object.assign(new Error('injected: Lambda is unavailable'), { name: 'ServiceException' }),
+    });
+    await startExecution(fx.platform, runId, { org_id: fx.tenant.org_id, run_id: runId, options: { heartbeat_seconds: 2 } });
+    const run = (await settleAll([runId], 60_000)).runs[0]!;
+    expect(failed.failed).toHaveLength(1);
+    expect(run.status).toBe('SUCCEEDED');
+    for (const leaf of leaves) expect(taskRun(run, leaf)).toMatchObject({ status: 'SUCCEEDED', attempt: 2 });
+  }, 120_000);
+
   test('an ECS task stopped from outside: the run ends FAILED with its tasks settled', async () => {
     const flow = await registerFlow(fx.api, {
       tasks: [
