@@ -284,7 +284,10 @@ describe('SandboxPool growth', () => {
   test('long attempts each get their own process, and a wave that ends together leaves them all for the next', async () => {
     const pool = new SandboxPool();
     try {
-      const wave = () => Promise.all(Array.from({ length: 6 }, () => pool.run('k', request('nap', { args: { ...request('nap').args, parameters: { ms: 400 } } }))));
+      // Long against the pool's growth (three rounds of two process starts): at 400 ms the full
+      // suite's load once let the first attempt end before the sixth process was up, and it served
+      // the last one.
+      const wave = () => Promise.all(Array.from({ length: 6 }, () => pool.run('k', request('nap', { args: { ...request('nap').args, parameters: { ms: 1500 } } }))));
       const first = await wave();
       expect(first.every((r) => r.ok)).toBe(true);
       expect(pids(first).size).toBe(6);
