@@ -649,7 +649,7 @@ export class TaskRunRepository {
    * saw it: its status and attempt are the guard), in one TransactWriteItems per 100. The records
    * after them are derived from `before` (a transition changes only the fields it sets; the
    * transaction's conditions proved status and attempt). When conditions fail the transaction is
-   * cancelled; its reasons say which (cancelledTransaction): those lost, answered with the item as
+   * cancelled; its reasons say which (`transact`): those lost, answered with the item as
    * the check found it, and the others are sent again together. Only a transition the reasons say
    * nothing certain about is tried on its own (`alone`), so the answers are the single-item
    * methods'. One transition alone is sent alone.
