@@ -198,6 +198,18 @@ async function applyDagResultOnce(o: OrchestratorServices, run: RunRecord, flow:
  * the names of the tasks it ended; a task this container already saw started, or one not PENDING
  * at 0, is left to its own replay.
  */
+/**
+ * When a reported attempt started, as its task run records it: the container's clock, kept within
+ * the run's life so far (no report dates an attempt before its run started, or after now), so the
+ * task seconds metered and priced from it are the attempt's, not the replay's moment.
+ */
+function reportedStart(o: OrchestratorServices, run: RunRecord, reported: string): string {
+  const earliest = Date.parse(run.started_at ?? run.created_at);
+  const latest = o.clock.nowMs();
+  const at = Date.parse(reported);
+  return new Date(Math.min(latest, Math.max(earliest, Number.isNaN(at) ? latest : at))).toISOString();
+}
+
 async function startFirstAttempts(
   o: OrchestratorServices,
   run: RunRecord,
@@ -216,19 +228,20 @@ async function startFirstAttempts(
   if (candidates.length < BATCHED_WRITES_MIN) return { started, ended };
   const current = new Map((await o.taskRuns.getMany(orgId, runId, candidates, { consistent: true })).map((t) => [t.task_name, t]));
   const pending = candidates.map((name) => current.get(name)).filter((t): t is TaskRunRecord => t !== undefined && t.status === 'PENDING' && t.attempt === 0);
-  const starts = new Array<{ before: TaskRunRecord; executor: string; succeeded?: Omit<SucceedOptions, 'attempt'> }>(pending.length);
+  const starts = new Array<{ before: TaskRunRecord; executor: string; started_at: string; succeeded?: Omit<SucceedOptions, 'attempt'> }>(pending.length);
   await forEachBounded([...pending.entries()], REPLAY_CONCURRENCY, async ([i, before]) => {
     const entry = result.tasks[before.task_name]!;
     const whole = entry.status === 'SUCCEEDED' && entry.attempts.length === 1 && entry.attempts[0]!.outcome?.ok === true;
     const checked = whole ? await checkedAttempts(o, run, graph.specs.get(before.task_name)!, entry, maskers) : null;
     const outcome = checked?.outcomes[0];
     // Its checks (size, JSON) can still fail the success: then it is only started here.
+    const started_at = reportedStart(o, run, entry.attempts[0]!.started_at);
     if (checked === null || outcome === null || outcome === undefined || !outcome.ok) {
-      starts[i] = { before, executor: 'ecs' };
+      starts[i] = { before, executor: 'ecs', started_at };
       return;
     }
     const [output, logged] = await Promise.all([o.objects.storeOutput(orgId, runId, before.task_name, outcome.json), o.objects.storeLog(orgId, runId, before.task_name, checked.log)]);
-    starts[i] = { before, executor: 'ecs', succeeded: { ...output, ...logged, ...terminalPrice(o.ledger, run.executor, before) } };
+    starts[i] = { before, executor: 'ecs', started_at, succeeded: { ...output, ...logged, ...terminalPrice(o.ledger, run.executor, before) } };
   });
   const transitions = await o.taskRuns.startManyDetailed(orgId, runId, starts);
   transitions.forEach((transition, i) => {
@@ -390,7 +403,7 @@ async function applyDagResult(o: OrchestratorServices, run: RunRecord, flow: Flo
     };
     for (const [i, reported] of entry.attempts.entries()) {
       const attempt = reported.attempt;
-      await replay(2 * (attempt - 1), () => o.taskRuns.startDetailed(orgId, runId, name, { executor: 'ecs', attempt: attempt - 1 }));
+      await replay(2 * (attempt - 1), () => o.taskRuns.startDetailed(orgId, runId, name, { executor: 'ecs', attempt: attempt - 1, started_at: reportedStart(o, run, reported.started_at) }));
       const outcome = outcomes[i];
       if (outcome === null || outcome === undefined) break;
       logText = logs[i]!;

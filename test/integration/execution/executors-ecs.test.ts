@@ -10,6 +10,33 @@ import { describeExecutorScenarios, expectNoOpenTaskRun } from './executors-scen
 import { createQueuedRun, registerFlow, repositoriesOf, startRun, taskRun, waitForRun } from './executors-support';
 
 describeExecutorScenarios('ecs', (fx) => {
+  test("a replayed attempt's task run starts when the container says it did, kept within the run's life (what its task seconds are metered and priced from)", async () => {
+    const names = ['early', 'within', 'future'];
+    const flow = await registerFlow(fx().api, { tasks: names.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })) }, 'reported-start');
+    const { platform, tenant } = fx();
+    const runId = await createQueuedRun(platform, tenant.org_id, flow, names, { executor: 'ecs' });
+    const { runs, taskRuns } = repositoriesOf(platform);
+    await runs.transitionRun(tenant.org_id, runId, ['QUEUED'], 'RUNNING');
+    const run = (await runs.get(tenant.org_id, runId, { consistent: true }))!;
+    const within = new Date(Date.parse(run.started_at!) + 1).toISOString();
+    const reportedStarts: Record<string, string> = { early: '2000-01-01T00:00:00.000Z', within, future: '2999-01-01T00:00:00.000Z' };
+    const report: EcsResult = {
+      final: true,
+      tasks: Object.fromEntries(names.map((name) => [name, { status: 'SUCCEEDED', attempts: [{ attempt: 1, started_at: reportedStarts[name]!, log: '', outcome: { ok: true, output: { name } } }] }])),
+    };
+    const before = Date.now();
+    await platform.s3.send(new PutObjectCommand({ Bucket: platform.resources.buckets.artifacts, Key: ecsResultKey(tenant.org_id, runId, dagSlot()), Body: JSON.stringify(report) }));
+    const o = orchestratorServices(createRuntime('run-orchestrator', platform.envFor('run-orchestrator'), { logSink: () => undefined }));
+    expect(await collectDagResult(o, tenant.org_id, runId)).toEqual({ status: 'SUCCEEDED' });
+    const stored = async (name: string) => (await taskRuns.get(tenant.org_id, runId, name, { consistent: true }))!;
+    expect((await stored('early')).started_at).toBe(run.started_at);
+    expect((await stored('within')).started_at).toBe(within);
+    const future = await stored('future');
+    expect(Date.parse(future.started_at!)).toBeGreaterThanOrEqual(before);
+    expect(Date.parse(future.started_at!)).toBeLessThanOrEqual(Date.parse(future.completed_at!));
+    await platform.bus.drain();
+  }, 60_000);
+
   test("a container's final report brought at once by its S3 event and by CollectEcs is replayed once: its attempts, each already over, started and ended in one request, each with its log and its cost", async () => {
     const names = ['a', 'b', 'c', 'd', 'e'];
     const flow = await registerFlow(fx().api, { tasks: names.map((name) => ({ name, handler: 'add', timeout_seconds: 30 })) }, 'replay-once');
