@@ -659,17 +659,22 @@ export class RunRepository {
    * Gives the waking of the loop's park `park` back (the waker could not redeem its token): the
    * next completion takes it. False when the loop parked again meanwhile.
    */
-  async unmarkWoken(orgId: string, runId: string, park: number): Promise<boolean> {
+  unmarkWoken(orgId: string, runId: string, park: number): Promise<boolean> {
+    return this.updateIf(orgId, runId, {
+      UpdateExpression: 'REMOVE woken_seq',
+      ConditionExpression: `woken_seq = :park AND ${park === 0 ? '(attribute_not_exists(park_seq) OR park_seq = :park)' : 'park_seq = :park'}`,
+      ExpressionAttributeValues: { ':park': park },
+    });
+  }
+
+  /** One conditional UpdateItem of the run: true when it applied, false when its condition failed. */
+  private async updateIf(
+    orgId: string,
+    runId: string,
+    update: { UpdateExpression: string; ConditionExpression: string; ExpressionAttributeNames?: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> },
+  ): Promise<boolean> {
     try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: runPk(orgId, runId) },
-          UpdateExpression: 'REMOVE woken_seq',
-          ConditionExpression: `woken_seq = :park AND ${park === 0 ? '(attribute_not_exists(park_seq) OR park_seq = :park)' : 'park_seq = :park'}`,
-          ExpressionAttributeValues: { ':park': park },
-        }),
-      );
+      await this.ddb.send(new UpdateCommand({ TableName: this.table, Key: { pk: runPk(orgId, runId) }, ...update }));
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;
@@ -708,23 +713,13 @@ export class RunRepository {
    * Claims a RUNNING run for the one invocation that runs its whole DAG (executor lambda): a
    * duplicate invocation loses and runs nothing.
    */
-  async claimDagRunner(orgId: string, runId: string, owner: string): Promise<boolean> {
-    try {
-      await this.ddb.send(
-        new UpdateCommand({
-          TableName: this.table,
-          Key: { pk: runPk(orgId, runId) },
-          UpdateExpression: 'SET dag_runner = :owner',
-          ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attribute_not_exists(dag_runner)',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': owner },
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+  claimDagRunner(orgId: string, runId: string, owner: string): Promise<boolean> {
+    return this.updateIf(orgId, runId, {
+      UpdateExpression: 'SET dag_runner = :owner',
+      ConditionExpression: 'attribute_exists(pk) AND #status = :running AND attribute_not_exists(dag_runner)',
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: { ':running': 'RUNNING', ':owner': owner },
+    });
   }
 
   private async conditionalUpdate(orgId: string, runId: string, b: UpdateBuilder, conditions: string[]): Promise<RunTransition> {
