@@ -334,18 +334,6 @@ async function cachedRun(o: OrchestratorServices, orgId: string, runId: string):
 
 type DispatchOutcome = 'started' | 'raced' | 'launch-failed';
 
-/**
- * Starts the ready tasks: every PENDING → RUNNING in one request (per 100, see
- * TaskRunRepository.startManyDetailed), then each attempt's runner launched, a few at once.
- *
- * A Lambda attempt dispatched as the only task the iteration leaves running (a chain's step) is
- * not started here: its runner starts it, with its claim in the same write (RunTaskEvent.starts),
- * one write less on every step of the chain. No other writer touches the run's task runs until
- * that attempt's completion (the sole protocol, see LoopView), so nothing else decides on its
- * PENDING record meanwhile; the loop's view holds it as the runner's start will make it. If the
- * invocation is lost, the task is still PENDING at the next heartbeat's full read, which
- * dispatches it again; a duplicate delivery loses the start like a duplicate claim.
- */
 /** What an iteration's dispatch works with: the run, its flow, the loop's view and token. */
 interface Dispatch {
   o: OrchestratorServices;
@@ -358,6 +346,19 @@ interface Dispatch {
   apply: (transition: TaskRunTransition) => boolean;
 }
 
+/**
+ * Starts the ready tasks: every PENDING → RUNNING in one request (per 100, see
+ * TaskRunRepository.startManyDetailed), then their runners launched, a few invocations at once:
+ * Lambda attempts up to RUNNER_BATCH_MAX per invocation (task-batch.ts), ECS ones one task each.
+ *
+ * A Lambda attempt dispatched as the only task the iteration leaves running (a chain's step) is
+ * not started here: its runner starts it, with its claim in the same write (RunTaskEvent.starts),
+ * one write less on every step of the chain. No other writer touches the run's task runs until
+ * that attempt's completion (the sole protocol, see LoopView), so nothing else decides on its
+ * PENDING record meanwhile; the loop's view holds it as the runner's start will make it. If the
+ * invocation is lost, the task is still PENDING at the next heartbeat's full read, which
+ * dispatches it again; a duplicate delivery loses the start like a duplicate claim.
+ */
 async function dispatchAll(d: Dispatch, names: string[]): Promise<DispatchOutcome[]> {
   const { o, run, byName, loop, apply } = d;
   const graph = graphOf(d.spec);
@@ -366,7 +367,7 @@ async function dispatchAll(d: Dispatch, names: string[]): Promise<DispatchOutcom
   if (only !== undefined && graph.specs.get(only)!.executor === 'lambda') {
     const before = byName.get(only)!;
     byName.set(only, startedFrom(before, 'lambda', isoNow(o.clock)));
-    return [await launch(d, only, before)];
+    return [await launch(d, attemptEvent(d, only), before)];
   }
   const starts = await o.taskRuns.startManyDetailed(
     run.org_id,
@@ -374,14 +375,9 @@ async function dispatchAll(d: Dispatch, names: string[]): Promise<DispatchOutcom
     known.map((name) => ({ before: byName.get(name)!, executor: graph.specs.get(name)!.executor })),
   );
   const started = known.filter((_, i) => apply(starts[i]!));
-  // Lambda attempts go to their runners a batch per invocation (task-batch.ts), ECS ones one each.
-  const batches = runnerBatches(started.filter((name) => graph.specs.get(name)!.executor === 'lambda').map((name) => attemptEvent(d, name)));
-  const units = [...batches, ...started.filter((name) => graph.specs.get(name)!.executor !== 'lambda')];
-  const launched = await mapBounded(units, DISPATCH_PARALLELISM, (unit) => {
-    if (typeof unit === 'string') return launch(d, unit).then((r) => [r]);
-    if (unit.length === 1) return launch(d, unit[0]!.task_name).then((r) => [r]);
-    return launchBatch(d, unit);
-  });
+  const events = started.map((name) => attemptEvent(d, name));
+  const units = [...runnerBatches(events.filter((e) => e.executor === 'lambda')), ...events.filter((e) => e.executor !== 'lambda').map((e) => [e])];
+  const launched = await mapBounded(units, DISPATCH_PARALLELISM, async (unit) => (unit.length === 1 ? [await launch(d, unit[0]!)] : launchBatch(d, unit)));
   return [...launched.flat(), ...Array.from({ length: names.length - started.length }, (): DispatchOutcome => 'raced')];
 }
 
@@ -426,16 +422,18 @@ async function markLaunchFailed(o: OrchestratorServices, run: RunRecord, names: 
 }
 
 /**
- * Launches the runner of an attempt the loop just started, or, given `unstarted` (the task run
- * before it), of one its runner starts itself. A launch that fails ends the attempt: one its runner
- * was to start is started here first, so that the failure counts as an attempt (retry policy).
+ * Launches the runner of an attempt (its event, attemptEvent) the loop just started, or, given
+ * `unstarted` (the task run before it), of one its runner starts itself. A launch that fails ends
+ * the attempt: one its runner was to start is started here first, so that the failure counts as
+ * an attempt (retry policy).
  */
-async function launch(d: Dispatch, name: string, unstarted?: TaskRunRecord): Promise<DispatchOutcome> {
+async function launch(d: Dispatch, attempt: RunTaskEvent & { started: TaskRunRecord }, unstarted?: TaskRunRecord): Promise<DispatchOutcome> {
   const { o, run, byName, apply } = d;
-  const task = graphOf(d.spec).specs.get(name)!;
-  let started = byName.get(name)!;
+  const { started: view, ...event } = attempt;
+  const name = event.task_name;
+  const task = event.task;
+  let started = view;
   try {
-    const { started: _view, ...event } = attemptEvent(d, name);
     await launchAttempt(o, run, unstarted === undefined ? event : { ...event, starts: true });
     return 'started';
   } catch (error) {
