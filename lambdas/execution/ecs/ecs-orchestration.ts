@@ -188,17 +188,6 @@ async function applyDagResultOnce(o: OrchestratorServices, run: RunRecord, flow:
 }
 
 /**
- * The first starts a report holds, sent together when there are several: a container's final
- * report of a short run holds every task, and one start per task was half of the run's tail. A
- * strongly consistent read of those task runs (BatchGetItem, only theirs: a snapshot of a large run
- * names few new ones) gives each start its guard (PENDING at attempt 0), then
- * TaskRunRepository.startManyDetailed sends them, one request per 100. A task whose only attempt
- * the report holds already succeeded is started and ended in the same write (with its output, log
- * and price), and its replay is over. Returns the task runs left started (RUNNING) by name, and
- * the names of the tasks it ended; a task this container already saw started, or one not PENDING
- * at 0, is left to its own replay.
- */
-/**
  * When a reported attempt started, as its task run records it: the container's clock, kept within
  * the run's life so far (no report dates an attempt before its run started, or after now), so the
  * task seconds metered and priced from it are the attempt's, not the replay's moment.
@@ -210,6 +199,17 @@ function reportedStart(o: OrchestratorServices, run: RunRecord, reported: string
   return new Date(Math.min(latest, Math.max(earliest, Number.isNaN(at) ? latest : at))).toISOString();
 }
 
+/**
+ * The first starts a report holds, sent together when there are several: a container's final
+ * report of a short run holds every task, and one start per task was half of the run's tail. A
+ * strongly consistent read of those task runs (BatchGetItem, only theirs: a snapshot of a large run
+ * names few new ones) gives each start its guard (PENDING at attempt 0), then
+ * TaskRunRepository.startManyDetailed sends them, one request per 100. A task whose only attempt
+ * the report holds already succeeded is started and ended in the same write (with its output, log
+ * and price), and its replay is over. Returns the task runs left started (RUNNING) by name, and
+ * the names of the tasks it ended; a task this container already saw started, or one not PENDING
+ * at 0, is left to its own replay.
+ */
 async function startFirstAttempts(
   o: OrchestratorServices,
   run: RunRecord,

@@ -9,6 +9,13 @@ import { createRuntime } from '../../../lambdas/shared/runtime';
 import { describeExecutorScenarios, expectNoOpenTaskRun } from './executors-scenarios';
 import { createQueuedRun, registerFlow, repositoriesOf, startRun, taskRun, waitForRun } from './executors-support';
 
+/** A container's report of tasks that each succeeded in one attempt (output `{ name }`). */
+function succeededOnce(names: string[], attempt: (name: string) => { started_at?: string; log?: string } = () => ({})): EcsResult['tasks'] {
+  return Object.fromEntries(
+    names.map((name) => [name, { status: 'SUCCEEDED', attempts: [{ attempt: 1, started_at: '2026-11-30T10:00:00.000Z', log: '', ...attempt(name), outcome: { ok: true, output: { name } } }] }]),
+  );
+}
+
 describeExecutorScenarios('ecs', (fx) => {
   test("a replayed attempt's task run starts when the container says it did, kept within the run's life (what its task seconds are metered and priced from)", async () => {
     const names = ['early', 'within', 'future'];
@@ -22,7 +29,7 @@ describeExecutorScenarios('ecs', (fx) => {
     const reportedStarts: Record<string, string> = { early: '2000-01-01T00:00:00.000Z', within, future: '2999-01-01T00:00:00.000Z' };
     const report: EcsResult = {
       final: true,
-      tasks: Object.fromEntries(names.map((name) => [name, { status: 'SUCCEEDED', attempts: [{ attempt: 1, started_at: reportedStarts[name]!, log: '', outcome: { ok: true, output: { name } } }] }])),
+      tasks: succeededOnce(names, (name) => ({ started_at: reportedStarts[name]! })),
     };
     const before = Date.now();
     await platform.s3.send(new PutObjectCommand({ Bucket: platform.resources.buckets.artifacts, Key: ecsResultKey(tenant.org_id, runId, dagSlot()), Body: JSON.stringify(report) }));
@@ -45,9 +52,7 @@ describeExecutorScenarios('ecs', (fx) => {
     const { runs, taskRuns } = repositoriesOf(platform);
     const report: EcsResult = {
       final: true,
-      tasks: Object.fromEntries(
-        names.map((name) => [name, { status: 'SUCCEEDED', attempts: [{ attempt: 1, started_at: '2026-11-30T10:00:00.000Z', log: `hello from ${name}`, outcome: { ok: true, output: { name } } }] }]),
-      ),
+      tasks: succeededOnce(names, (name) => ({ log: `hello from ${name}` })),
     };
     const key = ecsResultKey(tenant.org_id, runId, dagSlot());
     // Stored while the run is QUEUED: the platform's own handling of the object's event ignores it.
@@ -100,7 +105,7 @@ describeExecutorScenarios('ecs', (fx) => {
     const { runs, taskRuns } = repositoriesOf(platform);
     const report: EcsResult = {
       final: true,
-      tasks: Object.fromEntries(names.map((name) => [name, { status: 'SUCCEEDED', attempts: [{ attempt: 1, started_at: '2026-11-30T10:00:00.000Z', log: '', outcome: { ok: true, output: { name } } }] }])),
+      tasks: succeededOnce(names),
     };
     const key = ecsResultKey(tenant.org_id, runId, dagSlot());
     // Stored while the run is QUEUED: the platform's own handling of the object's event ignores it.
