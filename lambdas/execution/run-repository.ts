@@ -127,6 +127,10 @@ export interface NewRun {
 }
 
 /** Extra items written in the same TransactWriteItems as the run (e.g. the audit record's Put). */
+/** A ConditionCheck item of a TransactWriteItems (see RunRepository.runningCheck). */
+export type RunningCheck = {
+  ConditionCheck: { TableName: string; Key: Record<string, unknown>; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> };
+};
 export type TransactPut = { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression?: string } };
 
 /** `request_hash`: the hash stored with the idempotency record that returned this run (null: none). */
@@ -356,6 +360,22 @@ export class RunRepository {
     if (typeof record.expires_at_epoch === 'number' && record.expires_at_epoch < epochSeconds(this.clock)) return null;
     const run = await this.get(orgId, record.run_id, { consistent: true });
     return run === null ? null : { run, request_hash: typeof record.request_hash === 'string' ? record.request_hash : null };
+  }
+
+  /**
+   * A transaction's check that the run is still RUNNING (a write that must not happen in a
+   * cancelled or finished run goes with it: the task runner's start of a chain's next attempt).
+   */
+  runningCheck(orgId: string, runId: string): RunningCheck {
+    return {
+      ConditionCheck: {
+        TableName: this.table,
+        Key: { pk: runPk(orgId, runId) },
+        ConditionExpression: '#status = :running',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':running': 'RUNNING' satisfies RunStatus },
+      },
+    };
   }
 
   /** A run of the organization, or null (also for another org's run id: the key holds the org). */

@@ -19,6 +19,7 @@ import { ValidationError } from '../shared/errors';
 import type { Page, PageRequest } from '../shared/http/pagination';
 import { encodeCursor, startKeyWithin } from '../shared/http/pagination';
 import { queryAll } from '../shared/dynamo/query-all';
+import type { RunningCheck } from './run-repository';
 import type { Cost, TaskRunCostInput } from '../usage/cost-model';
 
 // The TaskRun table (see lambdas/catalogue/tables.ts): pk = org_id#run_id, sk = task_name. One
@@ -707,25 +708,72 @@ export class TaskRunRepository {
   }
 
   /**
-   * Sends one TransactWriteItems of conditional updates, each returning the item as its check found
-   * it when the check fails: 'applied', or per update what the cancellation says: lost (its
+   * Sends one TransactWriteItems of conditional updates (and `checks` of other items), each update
+   * returning the item as its check found it when the check fails: 'applied', or per update what
+   * the cancellation says: lost (its
    * condition failed, with the item), clear (its condition held: another one cancelled the
    * transaction), or unknown (a conflict, a throttle: try it again on its own).
    */
-  private async transact(updates: TransactUpdate[]): Promise<'applied' | Array<{ kind: 'lost'; item?: Record<string, unknown> } | { kind: 'clear' } | { kind: 'unknown' }>> {
+  private async transact(
+    updates: TransactUpdate[],
+    checks: readonly RunningCheck[] = [],
+  ): Promise<'applied' | Array<{ kind: 'lost'; item?: Record<string, unknown> } | { kind: 'clear' } | { kind: 'unknown' }>> {
     try {
-      await this.ddb.send(new TransactWriteCommand({ TransactItems: updates.map((update) => ({ Update: { ...update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' } })) }));
+      await this.ddb.send(
+        new TransactWriteCommand({
+          TransactItems: [...updates.map((update) => ({ Update: { ...update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' as const } })), ...checks],
+        }),
+      );
       return 'applied';
     } catch (error) {
       if (!(error instanceof Error) || (error.name !== 'TransactionCanceledException' && error.name !== 'TransactionConflictException')) throw error;
       const reasons = (error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, AttributeValue> }> }).CancellationReasons;
-      if (reasons === undefined || reasons.length !== updates.length) return updates.map(() => ({ kind: 'unknown' as const }));
-      return reasons.map((reason) => {
+      if (reasons === undefined || reasons.length !== updates.length + checks.length) return updates.map(() => ({ kind: 'unknown' as const }));
+      return reasons.slice(0, updates.length).map((reason) => {
         if (reason.Code === 'ConditionalCheckFailed') return { kind: 'lost' as const, ...(reason.Item !== undefined ? { item: unmarshall(reason.Item) } : {}) };
         if (reason.Code === 'None') return { kind: 'clear' as const };
         return { kind: 'unknown' as const };
       });
     }
+  }
+
+  /**
+   * A chain's step (task-runner/attempt-chain.ts): the attempt of `success.before` (RUNNING)
+   * recorded SUCCEEDED and the next task's attempt started and claimed (PENDING at
+   * `next.before.attempt` → RUNNING at the next attempt) in one transaction, with `checks` (the run
+   * still RUNNING). The start never happens without the success. When the transaction is cancelled,
+   * a lost success is answered from the reasons and nothing starts; a success whose own condition
+   * held is recorded alone (succeedDetailed) and `started` is null: the next attempt is the loop's.
+   */
+  async succeedAndStart(
+    orgId: string,
+    runId: string,
+    success: { before: TaskRunRecord; result: Omit<SucceedOptions, 'attempt'> },
+    next: { before: TaskRunRecord; executor: string },
+    checks: readonly RunningCheck[],
+  ): Promise<{ succeeded: TaskRunTransition; started: TaskRunRecord | null }> {
+    const now = isoNow(this.clock);
+    const { result } = success;
+    const succeedExtra = priceOf(result);
+    const succeedFields = pricedFields('SUCCEEDED', { output_ref: result.output_ref, output_json: result.output_json, log_text: result.log_text }, succeedExtra, now);
+    const startFields: TaskRunFieldUpdates = { executor: next.executor, not_before: null, error_message: null, claimed_attempt: next.before.attempt + 1 };
+    const startExtra: TransitionShape = { incrementAttempt: true, setStartedAt: true };
+    const outcome = await this.transact(
+      [
+        this.transitionUpdate(orgId, runId, success.before.task_name, ['RUNNING'], 'SUCCEEDED', succeedFields, { attempt: success.before.attempt }, succeedExtra, now),
+        this.transitionUpdate(orgId, runId, next.before.task_name, ['PENDING'], 'RUNNING', startFields, { attempt: next.before.attempt }, startExtra, now),
+      ],
+      checks,
+    );
+    if (outcome === 'applied') {
+      return {
+        succeeded: { won: true, taskRun: transitionedFrom(success.before, 'SUCCEEDED', succeedFields, succeedExtra, now) },
+        started: transitionedFrom(next.before, 'RUNNING', startFields, startExtra, now),
+      };
+    }
+    const lost = outcome[0];
+    if (lost?.kind === 'lost' && lost.item !== undefined) return { succeeded: { won: false, current: toTaskRun(lost.item) }, started: null };
+    return { succeeded: await this.succeedDetailed(orgId, runId, success.before.task_name, { ...result, attempt: success.before.attempt }), started: null };
   }
 
   /** RUNNING → SUCCEEDED with the output's object key (pass `attempt` so a stale attempt loses). */

@@ -9,7 +9,7 @@ import { startedFrom, type SucceedOptions, type TaskRunRecord, type TaskRunTrans
 import type { RunDagOutcome, RunTaskEvent } from '../task-runner/runner-events';
 import { logSection } from '../task-runner/run-object-store';
 import { SecretMasker } from '../task-runner/secret-mask';
-import { recordAttempt } from '../task-runner/single-task';
+import { recordAttempt } from '../task-runner/attempt';
 import { terminalPrice } from '../run-cost';
 import { checkOutcome, type AttemptOutcome } from '../task-runner/task-executor';
 import { ECS_ORDERS_PREFIX } from '../../catalogue/environment';

@@ -5,10 +5,11 @@ import { advance, graphOf } from '../../engine';
 import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import { startedFrom } from '../task-run-repository';
-import { RECORD_RESERVE_MS } from '../task-runner/single-task';
+import { RECORD_RESERVE_MS } from '../task-runner/attempt';
 import { failAttempt, launchAttempt, launchAttempts, runnerBatches, runTaskEvent, taskInputs, type LoopToken } from './dispatch';
 import type { RunTaskEvent } from '../task-runner/runner-events';
 import { finalizeRun } from './finalize';
+import { planChain } from './chain-plan';
 import { collectTaskResults } from '../ecs/ecs-orchestration';
 import type { LoopOptions, LoopSignal } from './loop-protocol';
 import { MAX_RUNNING_TASKS, loopOptions, redeemToken } from './loop-protocol';
@@ -381,12 +382,17 @@ async function dispatchAll(d: Dispatch, names: string[]): Promise<DispatchOutcom
   return [...launched.flat(), ...Array.from({ length: names.length - started.length }, (): DispatchOutcome => 'raced')];
 }
 
-/** The event of an attempt the loop started (or leaves its runner to start), with its record in the view. */
+/**
+ * The event of an attempt the loop started (or leaves its runner to start), with its record in
+ * the view, and the chain its runner runs after it when it succeeds (chain-plan.ts).
+ */
 function attemptEvent(d: Dispatch, name: string): RunTaskEvent & { started: TaskRunRecord } {
   const graph = graphOf(d.spec);
   const started = d.byName.get(name)!;
   const inputs = taskInputs(graph.upstreams.get(name)!, d.byName);
-  return { ...runTaskEvent(d.run, graph.specs.get(name)!, started.attempt, d.artifact, inputs.inputs, d.loop, inputs.inline_inputs), started };
+  const task = graph.specs.get(name)!;
+  const then = task.executor === 'lambda' ? planChain(d.spec, d.run, d.byName, name) : [];
+  return { ...runTaskEvent(d.run, task, started.attempt, d.artifact, inputs.inputs, d.loop, inputs.inline_inputs, then), started };
 }
 
 /**

@@ -6,15 +6,14 @@ import type { RunRecord } from '../run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import type { ArtifactRef } from '../task-runner/artifact-unpack';
 import { RUNNER_ENV } from '../task-runner/ecs-contract';
-import type { RunTaskBatchEvent, RunTaskEvent } from '../task-runner/runner-events';
+import { INLINE_INPUTS_MAX_BYTES, type ChainStep, type RunTaskBatchEvent, type RunTaskEvent } from '../task-runner/runner-events';
 import type { OrchestratorServices } from './orchestrator-services';
 import { prepareTaskOrder } from '../ecs/ecs-orchestration';
 import { terminalPrice } from '../run-cost';
 
 /** Lambda accepts event invocations up to 256 KB: beyond this the runner reads the parameters. */
 const MAX_EVENT_BYTES = 240 * 1024;
-/** Upstream outputs sent with the event (inline_inputs) at most, in all; the rest are read by ref. */
-export const INLINE_INPUTS_MAX_BYTES = 64 * 1024;
+export { INLINE_INPUTS_MAX_BYTES } from '../task-runner/runner-events';
 
 export interface LoopToken {
   token: string;
@@ -45,7 +44,7 @@ export function taskInputs(upstreams: Iterable<string>, byName: ReadonlyMap<stri
   return { inputs, inline_inputs: inline };
 }
 
-/** The event an attempt's runner receives (inline inputs, then parameters, left out when they would not fit). */
+/** The event an attempt's runner receives (its chain, inline inputs, then parameters, left out when they would not fit). */
 export function runTaskEvent(
   run: RunRecord,
   task: NormalizedTaskSpec,
@@ -54,6 +53,7 @@ export function runTaskEvent(
   inputs: Record<string, string>,
   loop: LoopToken,
   inlineInputs: Record<string, string> = {},
+  then: ChainStep[] = [],
 ): RunTaskEvent {
   const event: RunTaskEvent = {
     action: 'run-task',
@@ -69,8 +69,12 @@ export function runTaskEvent(
     inputs,
     ...(Object.keys(inlineInputs).length > 0 ? { inline_inputs: inlineInputs } : {}),
     loop,
+    ...(then.length > 0 ? { then } : {}),
   };
   if (Buffer.byteLength(JSON.stringify(event)) <= MAX_EVENT_BYTES) return event;
+  // What the runner can do without goes first: the chain (the loop then starts each step), the
+  // inline inputs (read by ref), the parameters (read from the Run).
+  if (then.length > 0) return runTaskEvent(run, task, attempt, artifact, inputs, loop, inlineInputs);
   const { inline_inputs: _dropped, ...byRef } = event;
   return Buffer.byteLength(JSON.stringify(byRef)) <= MAX_EVENT_BYTES ? byRef : { ...byRef, parameters: null };
 }

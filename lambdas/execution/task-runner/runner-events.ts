@@ -2,6 +2,9 @@ import type { JsonObject, NormalizedTaskSpec } from '../../engine';
 import type { TaskRunRecord } from '../task-run-repository';
 import type { ArtifactRef } from './artifact-unpack';
 
+/** Upstream outputs sent with an attempt's event (inline_inputs) at most, in all; the rest are read by ref. */
+export const INLINE_INPUTS_MAX_BYTES = 64 * 1024;
+
 /** The run fields a task runner needs for events (a RunRecord fits). */
 export interface RunRef {
   flow_name: string;
@@ -47,6 +50,28 @@ export interface RunTaskEvent {
    * was the only task the loop left running (its direct wake then tells the loop so).
    */
   loop: { token: string; iteration: number; heartbeat_seconds: number; sole?: boolean };
+  /**
+   * The chain that follows this attempt when it succeeds (orchestrator/chain-plan.ts): each step's
+   * task is its upstream's only downstream and waits for nothing else, so its runner starts it in
+   * the write that records the upstream's success (attempt-chain.ts) instead of waking the loop.
+   */
+  then?: ChainStep[];
+}
+
+/**
+ * A step of a chain (RunTaskEvent.then): everything its attempt's event holds but what its
+ * upstream's success adds (that output, by ref and inline) and what the chain shares (run,
+ * artifact, loop token).
+ */
+export interface ChainStep {
+  /** The task run as the loop saw it: PENDING, its attempt the guard of the start. */
+  before: TaskRunRecord;
+  task: NormalizedTaskSpec;
+  /** As RunTaskEvent.parameters (null: read the Run). */
+  parameters: JsonObject | null;
+  /** The task's other SUCCEEDED upstreams' outputs, as RunTaskEvent.inputs and inline_inputs. */
+  inputs: Record<string, string>;
+  inline_inputs?: Record<string, string>;
 }
 
 /**
@@ -125,6 +150,20 @@ function isRunTask(event: unknown): event is RunTaskEvent {
     isObject(event.inputs) &&
     isObject(loop) &&
     typeof loop.token === 'string' &&
-    (event.starts === undefined || event.starts === true)
+    (event.starts === undefined || event.starts === true) &&
+    (event.then === undefined || (Array.isArray(event.then) && event.then.every(isChainStep)))
+  );
+}
+
+function isChainStep(step: unknown): step is ChainStep {
+  if (!isObject(step) || !isObject(step.before) || !isObject(step.task)) return false;
+  return (
+    step.before.status === 'PENDING' &&
+    typeof step.before.attempt === 'number' &&
+    step.before.task_name === step.task.name &&
+    step.task.executor === 'lambda' &&
+    (step.parameters === null || isObject(step.parameters)) &&
+    isObject(step.inputs) &&
+    (step.inline_inputs === undefined || isObject(step.inline_inputs))
   );
 }

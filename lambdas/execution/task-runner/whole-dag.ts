@@ -11,7 +11,7 @@ import { logSection } from './run-object-store';
 import type { RunnerServices } from './runner-services';
 import type { RunDagEvent, RunDagOutcome } from './runner-events';
 import { createEventBatcher } from './event-batcher';
-import { keepLogOfLostAttempt } from './single-task';
+import { keepLogOfLostAttempt } from './attempt';
 import { terminalPrice } from '../run-cost';
 
 /** Most task attempts executing at once inside one invocation or container. */

@@ -81,21 +81,54 @@ async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ fro
   };
 }
 
-test('a 16-task chain: at most 2.5 DynamoDB requests (the runner\'s start of its attempt, which is its claim, and the completion) and 4 state transitions per task run, one read of the task runs', async () => {
+test("a 16-task chain runs in its first step's runner: one write per step (a success and the next step's start together), two loop iterations, one runner invocation", async () => {
   const names = Array.from({ length: 16 }, (_, i) => `c${i}`);
-  const { run, ddbPerTask, queries, iterations, transitionsPerTask, putEvents } = await measure(
+  const { run, ddbPerTask, queries, iterations, transitionsPerTask, putEvents, transactions, runnerInvokes, sendTaskSuccess } = await measure(
     names.map((name, i) => ({ name, handler: i === 0 ? 'seed' : 'add', timeout_seconds: 30 })),
     names.slice(1).map((name, i) => ({ from: names[i]!, to: name })),
   );
   expect(run.status).toBe('SUCCEEDED');
   expect(run.task_runs.every((t) => t.status === 'SUCCEEDED' && t.attempt === 1 && t.executor === 'lambda')).toBe(true);
-  // One iteration per task, plus the one that finds the run done.
-  expect(iterations).toBe(17);
+  // The loop dispatches c0 with the chain after it (orchestrator/chain-plan.ts) and hears of the
+  // run again when c15 ends: one iteration to start, one to finish. Before, one iteration per task.
+  expect(iterations).toBe(2);
+  expect(runnerInvokes).toBe(1);
+  expect(sendTaskSuccess).toBeLessThanOrEqual(2);
+  // Each step after the first is started in the transaction that records its upstream's success;
+  // c0's start is its claim, c15's end is written alone. The run's own requests (start, park,
+  // finalize, the admission's release) are spread over the tasks. 2.4 per task before.
+  expect(transactions).toBe(names.length - 1);
+  expect(ddbPerTask).toBeLessThanOrEqual(1.6);
+  expect(queries).toBeLessThanOrEqual(2);
+  expect(transitionsPerTask).toBeLessThanOrEqual(0.5);
+  // The chain's events go out ten per request (each task's start and end, the run's two).
+  expect(putEvents).toBeLessThan(names.length);
+  // Each step started after its upstream ended, and ran on its output.
+  const stored = new Map((await repositoriesOf(fx.platform).taskRuns.listForRun(fx.tenant.org_id, run.run_id, { consistent: true })).map((t) => [t.task_name, t]));
+  for (const [i, name] of names.entries()) {
+    if (i === 0) continue;
+    const t = stored.get(name)!;
+    expect(Date.parse(t.started_at!)).toBeGreaterThanOrEqual(Date.parse(stored.get(names[i - 1]!)!.completed_at!));
+    expect(JSON.parse(t.output_json!)).toEqual({ value: 1, from: [names[i - 1]] });
+  }
+}, 60_000);
+
+test('a 16-step ladder (each step also feeds a last task, so only that one chains): at most 2.5 DynamoDB requests (the runner\'s start of its attempt, which is its claim, and the completion) and 4 state transitions per task run', async () => {
+  const names = Array.from({ length: 16 }, (_, i) => `c${i}`);
+  const { run, ddbPerTask, queries, iterations, transitionsPerTask, putEvents, transactions } = await measure(
+    [...names.map((name, i) => ({ name, handler: i === 0 ? 'seed' : 'add', timeout_seconds: 30 })), { name: 'end', handler: 'add', timeout_seconds: 30 }],
+    [...names.slice(1).map((name, i) => ({ from: names[i]!, to: name })), ...names.map((from) => ({ from, to: 'end' }))],
+  );
+  expect(run.status).toBe('SUCCEEDED');
+  expect(run.task_runs.every((t) => t.status === 'SUCCEEDED' && t.attempt === 1 && t.executor === 'lambda')).toBe(true);
+  // One iteration per step, plus the one that finds the run done: `end` waits for every step, and
+  // is c15's only downstream, so c15's runner starts it with c15's success (the one chained step).
+  expect(iterations).toBe(names.length + 1);
+  expect(transactions).toBe(1);
   // Each step is dispatched alone, so its runner starts the attempt in the write that claims it
   // (the conditional write that makes an attempt run at most once); then its completion. Only the
   // first iteration reads the task runs: each later one is woken by the only running task's
-  // completion, which brings its record (advance.ts, the loop view). The run's own requests
-  // (start, park, finalize, the plan-limit admission's release at the end) are spread over the tasks.
+  // completion, which brings its record (advance.ts, the loop view).
   expect(queries).toBeLessThanOrEqual(2);
   expect(ddbPerTask).toBeLessThanOrEqual(2.5);
   expect(transitionsPerTask).toBeLessThanOrEqual(4);
@@ -103,7 +136,7 @@ test('a 16-task chain: at most 2.5 DynamoDB requests (the runner\'s start of its
   // attempt outlasts the wait goes alone, some on a loaded machine: the full suite's two workers
   // made 4 of 16 outlast 100 ms), and the run's own (its start and end) one each. Two requests per
   // task before.
-  expect(putEvents).toBeLessThanOrEqual(1.5 * names.length + 2);
+  expect(putEvents).toBeLessThanOrEqual(1.5 * (names.length + 1) + 2);
 }, 60_000);
 
 test("lambda: a chain's short attempts are each started and ended in one write, each with its attempt's own start time", async () => {

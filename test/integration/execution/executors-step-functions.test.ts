@@ -60,13 +60,19 @@ describeExecutorScenarios('step-functions', (fx) => {
   }, 60_000);
 
   test('a long run continues in new executions (<run_id>-<n>) before its history limit', async () => {
+    // Each step also feeds `end`, so no step is its upstream's only downstream: the loop, not a
+    // runner's chain (attempt-chain.ts), starts every one, an iteration each.
     const names = ['t1', 't2', 't3', 't4', 't5', 't6'];
     const flow = await registerFlow(fx().api, {
-      tasks: [{ name: 't1', handler: 'seed', timeout_seconds: 30 }, ...names.slice(1).map((name) => ({ name, handler: 'add', parameters: { n: 1 }, timeout_seconds: 30 }))],
-      edges: names.slice(1).map((name, i) => ({ from: names[i]!, to: name })),
+      tasks: [
+        { name: 't1', handler: 'seed', timeout_seconds: 30 },
+        ...names.slice(1).map((name) => ({ name, handler: 'add', parameters: { n: 1 }, timeout_seconds: 30 })),
+        { name: 'end', handler: 'add', timeout_seconds: 30 },
+      ],
+      edges: [...names.slice(1).map((name, i) => ({ from: names[i]!, to: name })), ...names.map((from) => ({ from, to: 'end' }))],
       outputs: { last: 't6.value' },
     });
-    const runId = await createQueuedRun(fx().platform, fx().tenant.org_id, flow, names, { parameters: { start: 10 } });
+    const runId = await createQueuedRun(fx().platform, fx().tenant.org_id, flow, [...names, 'end'], { parameters: { start: 10 } });
     await startExecution(fx().platform, runId, { org_id: fx().tenant.org_id, run_id: runId, options: { max_iterations: 2 } });
     const run = await waitForRun(fx().api, runId);
     expect(run.status).toBe('SUCCEEDED');
@@ -74,7 +80,7 @@ describeExecutorScenarios('step-functions', (fx) => {
     const executions = localStepFunctionsOf(fx().platform.emulator)
       .list()
       .filter((e) => e.name === runId || e.name.startsWith(`${runId}-`));
-    // 6 tasks need at least 6 iterations; 2 per execution.
+    // 7 tasks need at least 7 iterations; 2 per execution.
     expect(executions.length).toBeGreaterThanOrEqual(3);
     expect(executions.map((e) => e.name)).toEqual(expect.arrayContaining([runId, `${runId}-1`, `${runId}-2`]));
     for (const e of executions) expect(e.stateCounts.Advance ?? 0).toBeLessThanOrEqual(3);

@@ -2,7 +2,7 @@ import { parseFlowSpec } from '../../../lambdas/engine';
 import { attemptDeadlineMs } from '../../../lambdas/execution/orchestrator/advance';
 import { describeCaughtError } from '../../../lambdas/execution/orchestrator/app';
 import { loopOptions } from '../../../lambdas/execution/orchestrator/loop-protocol';
-import { attemptBudget } from '../../../lambdas/execution/task-runner/single-task';
+import { attemptBudget } from '../../../lambdas/execution/task-runner/attempt';
 import { worstCasePathSeconds } from '../../../lambdas/execution/task-runner/whole-dag';
 
 const code = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'code', handler: `tasks/${name}.mjs:run`, ...extra });
