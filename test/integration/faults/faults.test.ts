@@ -230,10 +230,17 @@ describe('fault injection', () => {
       tasks: [
         { name: 'seed', timeout_seconds: 5, retries: 1, retry_delay_seconds: 1 },
         { name: 'next', handler: 'add', parameters: { n: 1 }, timeout_seconds: 5 },
+        { name: 'end', handler: 'add', timeout_seconds: 5 },
       ],
-      edges: [{ from: 'seed', to: 'next' }],
+      // seed also feeds `end`, so next is not chained after seed in seed's runner
+      // (attempt-chain.ts): the loop dispatches it alone.
+      edges: [
+        { from: 'seed', to: 'next' },
+        { from: 'seed', to: 'end' },
+        { from: 'next', to: 'end' },
+      ],
     });
-    const [retried, failing] = await Promise.all([0, 1].map(() => createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed', 'next'], { parameters: { start: 1 } })));
+    const [retried, failing] = await Promise.all([0, 1].map(() => createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed', 'next', 'end'], { parameters: { start: 1 } })));
     // An orchestrator's invocation of the task runner for this run (and task) fails once.
     const failLaunch = (runId: string, task: string) =>
       faults.add({
