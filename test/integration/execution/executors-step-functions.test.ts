@@ -124,6 +124,86 @@ describeExecutorScenarios('step-functions', (fx) => {
     }
   }, 90_000);
 
+  test("a chain runs in its first step's runner: a step that fails is retried by the loop and the chain goes on from it; one that fails for good skips the rest", async () => {
+    // s0 → s1 → s2 (fails twice, then succeeds) → s3 → s4, each its upstream's only downstream.
+    const flow = await registerFlow(fx().api, {
+      tasks: [
+        { name: 's0', handler: 'seed', timeout_seconds: 30 },
+        { name: 's1', handler: 'add', parameters: { n: 1 }, timeout_seconds: 30 },
+        { name: 's2', handler: 'flaky', retries: 2, retry_delay_seconds: 1, timeout_seconds: 30 },
+        { name: 's3', handler: 'add', parameters: { n: 1 }, timeout_seconds: 30 },
+        { name: 's4', handler: 'add', parameters: { n: 1 }, timeout_seconds: 30 },
+      ],
+      edges: ['s1', 's2', 's3', 's4'].map((to, i) => ({ from: `s${i}`, to })),
+      outputs: { last: 's4.value' },
+    });
+    const started = await startRun(fx().api, { ...flow, executor: 'step-functions', parameters: { start: 1 } });
+    const run = await waitForRun(fx().api, started.run_id);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(run.outputs).toEqual({ last: 102 });
+    expect(run.task_runs.map((t) => [t.task_name, t.attempt])).toEqual([['s0', 1], ['s1', 1], ['s2', 3], ['s3', 1], ['s4', 1]]);
+    // Each step started after its upstream ended.
+    for (const [i, name] of ['s1', 's2', 's3', 's4'].entries()) {
+      expect(Date.parse(taskRun(run, name).started_at!)).toBeGreaterThanOrEqual(Date.parse(taskRun(run, `s${i}`).completed_at!));
+    }
+    // The loop ran s0's chain to s2's failure, each retry of s2 with the chain after it, and the
+    // end: a few iterations, not one per step and retry.
+    const execution = localStepFunctionsOf(fx().platform.emulator).describe(run.external_id!)!;
+    expect(execution.stateCounts.Advance ?? 0).toBeLessThanOrEqual(7);
+    expect((await taskLogs(fx().api, run.run_id, taskRun(run, 's2').task_run_id))).toContain('flaky failure on attempt 2');
+
+    // A step that fails for good ends the chain; the loop skips what follows.
+    const failing = await registerFlow(fx().api, {
+      tasks: [
+        { name: 's0', handler: 'seed', timeout_seconds: 30 },
+        { name: 's1', handler: 'boom', timeout_seconds: 30 },
+        { name: 's2', handler: 'add', timeout_seconds: 30 },
+        { name: 's3', handler: 'add', timeout_seconds: 30 },
+      ],
+      edges: ['s1', 's2', 's3'].map((to, i) => ({ from: `s${i}`, to })),
+    });
+    const failed = await waitForRun(fx().api, (await startRun(fx().api, { ...failing, executor: 'step-functions', parameters: { start: 1 } })).run_id);
+    expect(failed.status).toBe('FAILED');
+    expect(failed.task_runs.map((t) => [t.task_name, t.status, t.attempt])).toEqual([
+      ['s0', 'SUCCEEDED', 1],
+      ['s1', 'FAILED', 1],
+      ['s2', 'SKIPPED', 0],
+      ['s3', 'SKIPPED', 0],
+    ]);
+  }, 90_000);
+
+  test('a cancel stops a chain: its running step is stopped, and no later step starts', async () => {
+    const flow = await registerFlow(fx().api, {
+      tasks: [
+        { name: 'c0', handler: 'seed', timeout_seconds: 30 },
+        { name: 'c1', handler: 'sleepy', parameters: { ms: 60_000 }, timeout_seconds: 120 },
+        { name: 'c2', handler: 'add', timeout_seconds: 30 },
+        { name: 'c3', handler: 'add', timeout_seconds: 30 },
+      ],
+      edges: ['c1', 'c2', 'c3'].map((to, i) => ({ from: `c${i}`, to })),
+    });
+    const started = await startRun(fx().api, { ...flow, executor: 'step-functions', parameters: { start: 1 } });
+    await waitForRun(fx().api, started.run_id, (r) => taskRun(r, 'c1').status === 'RUNNING' || r.status !== 'RUNNING');
+    const cancelledAt = Date.now();
+    expect((await fx().api.post(`/v1/runs/${started.run_id}/cancel`)).status).toBe(200);
+    // c1's attempt is stopped by its runner's watch (its log section closes), well before its minute.
+    let logs = '';
+    while (!logs.includes('--- attempt 1: failed') && Date.now() - cancelledAt < 30_000) {
+      logs = await taskLogs(fx().api, started.run_id, taskRun(await getRun(fx().api, started.run_id), 'c1').task_run_id).catch(() => '');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(logs).toContain('--- attempt 1: failed');
+    const run = await getRun(fx().api, started.run_id);
+    expect(run.status).toBe('CANCELLED');
+    expectNoOpenTaskRun(run);
+    expect(run.task_runs.map((t) => [t.task_name, t.status, t.attempt])).toEqual([
+      ['c0', 'SUCCEEDED', 1],
+      ['c1', 'FAILED', 1],
+      ['c2', 'SKIPPED', 0],
+      ['c3', 'SKIPPED', 0],
+    ]);
+  }, 90_000);
+
   test('an attempt whose runner died is found by the heartbeat and failed', async () => {
     const flow = await registerFlow(fx().api, {
       tasks: [

@@ -438,6 +438,56 @@ describe('run and task run repositories', () => {
       expect((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => t.updated_at)).toEqual([...stored.values()].map((t) => t.updated_at));
     });
 
+    it("records a chain step's success and starts the next in one transaction, only while the run is RUNNING; the start never happens without the success", async () => {
+      const org = newOrg();
+      const run = (await stores.runs.create(newRun(org))).run;
+      await stores.runs.transitionRun(org, run.run_id, ['QUEUED'], 'RUNNING');
+      const created = await stores.taskRuns.createMany(org, run.run_id, tasks(4));
+      const start = async (name: string, attempt = 1) => {
+        const started = await stores.taskRuns.startClaimedDetailed(org, run.run_id, name, { executor: 'lambda', attempt });
+        if (!started.won) throw new Error(`${name} not started`);
+        return started.taskRun;
+      };
+      const check = () => [stores.runs.runningCheck(org, run.run_id)];
+      const result = { output_ref: 'runs/x/output.json', output_json: '{"v":1}', log_text: 'ok' };
+      const stored = async () => new Map((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => [t.task_name, t]));
+
+      // Applied: both records it answers are the stored ones (the next one claimed at attempt 1).
+      const a = await start('task-000');
+      const applied = await stores.taskRuns.succeedAndStart(org, run.run_id, { before: a, result }, { before: created[1]!, executor: 'lambda' }, check());
+      let now = await stored();
+      expect(applied).toEqual({ succeeded: { won: true, taskRun: now.get('task-000') }, started: now.get('task-001') });
+      expect(now.get('task-001')).toMatchObject({ status: 'RUNNING', attempt: 1, executor: 'lambda' });
+      // Claimed by that write: a duplicate delivery's claim of it loses.
+      expect(await stores.taskRuns.claimAttempt(org, run.run_id, 'task-001', 1)).toBe(false);
+
+      // The next task is no longer PENDING at that attempt (another writer started it): the
+      // success is recorded alone, nothing is started.
+      const b = now.get('task-001')!;
+      const other = await stores.taskRuns.startDetailed(org, run.run_id, 'task-002', { executor: 'lambda', attempt: 0 });
+      const alone = await stores.taskRuns.succeedAndStart(org, run.run_id, { before: b, result }, { before: created[2]!, executor: 'lambda' }, check());
+      now = await stored();
+      expect(alone).toEqual({ succeeded: { won: true, taskRun: now.get('task-001') }, started: null });
+      expect(now.get('task-002')).toEqual(other.won ? other.taskRun : null);
+
+      // A stale success (the attempt was declared lost and retried meanwhile) loses, answered with
+      // the task run as it is, and starts nothing.
+      const c = now.get('task-002')!;
+      await stores.taskRuns.scheduleRetryDetailed(org, run.run_id, 'task-002', { not_before: isoNow(clock), error_message: 'lost', attempt: 1 });
+      const stale = await stores.taskRuns.succeedAndStart(org, run.run_id, { before: c, result }, { before: created[3]!, executor: 'lambda' }, check());
+      now = await stored();
+      expect(stale).toEqual({ succeeded: { won: false, current: now.get('task-002') }, started: null });
+      expect(now.get('task-003')).toMatchObject({ status: 'PENDING', attempt: 0 });
+
+      // The run was cancelled: the success is recorded alone (as any runner's), nothing starts.
+      const d = await start('task-002', 2);
+      await stores.runs.transitionRun(org, run.run_id, ['RUNNING'], 'CANCELLED');
+      const cancelled = await stores.taskRuns.succeedAndStart(org, run.run_id, { before: d, result }, { before: created[3]!, executor: 'lambda' }, check());
+      now = await stored();
+      expect(cancelled).toEqual({ succeeded: { won: true, taskRun: now.get('task-002') }, started: null });
+      expect(now.get('task-003')).toMatchObject({ status: 'PENDING', attempt: 0 });
+    });
+
     it('starts and ends an attempt reported already over in one write, alone or together; its price is that of the record it leaves', async () => {
       const org = newOrg();
       const run = (await stores.runs.create(newRun(org, { executor: 'ecs' }))).run;
