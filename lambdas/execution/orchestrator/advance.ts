@@ -228,7 +228,9 @@ async function advanceIteration(o: OrchestratorServices, request: AdvanceRequest
  * - sole: that iteration left exactly one task running. Until that task's completion no other
  *   writer changes the run's task runs (no other attempt is running; the cancel route ends the
  *   execution), so the next view is this one plus the completion's record, which the completion
- *   sends with its wake-up (LoopSignal.task_run); the next iteration then does not park.
+ *   sends with its wake-up (LoopSignal.task_run); the next iteration then does not park. A
+ *   completion that ends a chain (task-runner/attempt-chain.ts) is of a task the view holds
+ *   PENDING: that iteration reads every task run.
  * - parked: the next iteration, parking, finds the token the view's iteration left on the Run (its
  *   own, or for a sole iteration the one it found there) as the one before its own: no iteration
  *   parked elsewhere since. Every change since that park is in the change set this park took
