@@ -7,8 +7,8 @@ import { taskInputs } from './dispatch';
 
 /** Steps one attempt's event carries at most: the loop plans the rest when the chain hands back. */
 export const CHAIN_MAX_STEPS = 100;
-/** Bytes of steps one event carries at most (Lambda takes events up to 256 KB; a batch shares one). */
-export const CHAIN_MAX_BYTES = 64 * 1024;
+/** Bytes of steps one event carries at most (~120 steps of a chain; Lambda takes events up to 256 KB). */
+export const CHAIN_MAX_BYTES = 96 * 1024;
 /** A step's parameters travel with it up to this size; larger ones its runner reads from the Run. */
 const CHAIN_PARAMETERS_MAX_BYTES = 8 * 1024;
 
