@@ -708,9 +708,9 @@ export class TaskRunRepository {
   }
 
   /**
-   * Sends one TransactWriteItems of conditional updates (and `checks` of other items), each update
-   * returning the item as its check found it when the check fails: 'applied', or per update what
-   * the cancellation says: lost (its
+   * Sends one TransactWriteItems of conditional updates (then `checks` of other items), each update
+   * returning the item as its check found it when the check fails: 'applied', or per update (then
+   * per check) what the cancellation says: lost (its
    * condition failed, with the item), clear (its condition held: another one cancelled the
    * transaction), or unknown (a conflict, a throttle: try it again on its own).
    */
@@ -728,8 +728,8 @@ export class TaskRunRepository {
     } catch (error) {
       if (!(error instanceof Error) || (error.name !== 'TransactionCanceledException' && error.name !== 'TransactionConflictException')) throw error;
       const reasons = (error as { CancellationReasons?: Array<{ Code?: string; Item?: Record<string, AttributeValue> }> }).CancellationReasons;
-      if (reasons === undefined || reasons.length !== updates.length + checks.length) return updates.map(() => ({ kind: 'unknown' as const }));
-      return reasons.slice(0, updates.length).map((reason) => {
+      if (reasons === undefined || reasons.length !== updates.length + checks.length) return [...updates, ...checks].map(() => ({ kind: 'unknown' as const }));
+      return reasons.map((reason) => {
         if (reason.Code === 'ConditionalCheckFailed') return { kind: 'lost' as const, ...(reason.Item !== undefined ? { item: unmarshall(reason.Item) } : {}) };
         if (reason.Code === 'None') return { kind: 'clear' as const };
         return { kind: 'unknown' as const };
@@ -738,42 +738,33 @@ export class TaskRunRepository {
   }
 
   /**
-   * A chain's step (task-runner/attempt-chain.ts): the attempt of `success.before` (RUNNING)
-   * recorded SUCCEEDED and the next task's attempt started and claimed (PENDING at
-   * `next.before.attempt` → RUNNING at the next attempt) in one transaction, with `checks` (the run
-   * still RUNNING). The start never happens without the success. When the transaction is cancelled,
-   * a lost success is answered from the reasons and nothing starts; a success whose own condition
-   * held is recorded alone (succeedDetailed) and `started` is null: the next attempt is the loop's.
+   * Writes a chain's transitions (task-runner/chain-writes.ts) in one transaction with `checks`
+   * (the run still RUNNING): each a start (PENDING at `before.attempt` → RUNNING at the next
+   * attempt, claimed, started at its own time), a success (RUNNING at `before.attempt` →
+   * SUCCEEDED at its own time), or both in one update (started and ended since the last write).
+   * Answers the records each write leaves (its events: a start's, a success's, or both), for the
+   * writes applied in order. When the transaction is cancelled by the run's check, nothing is
+   * written; otherwise the writes go alone, in order, up to the first whose condition fails
+   * (`complete` false: the chain must end there).
    */
-  async succeedAndStart(
-    orgId: string,
-    runId: string,
-    success: { before: TaskRunRecord; result: Omit<SucceedOptions, 'attempt'> },
-    next: { before: TaskRunRecord; executor: string },
-    checks: readonly RunningCheck[],
-  ): Promise<{ succeeded: TaskRunTransition; started: TaskRunRecord | null }> {
-    const now = isoNow(this.clock);
-    const { result } = success;
-    const succeedExtra = priceOf(result);
-    const succeedFields = pricedFields('SUCCEEDED', { output_ref: result.output_ref, output_json: result.output_json, log_text: result.log_text }, succeedExtra, now);
-    const startFields: TaskRunFieldUpdates = { executor: next.executor, not_before: null, error_message: null, claimed_attempt: next.before.attempt + 1 };
-    const startExtra: TransitionShape = { incrementAttempt: true, setStartedAt: true };
-    const outcome = await this.transact(
-      [
-        this.transitionUpdate(orgId, runId, success.before.task_name, ['RUNNING'], 'SUCCEEDED', succeedFields, { attempt: success.before.attempt }, succeedExtra, now),
-        this.transitionUpdate(orgId, runId, next.before.task_name, ['PENDING'], 'RUNNING', startFields, { attempt: next.before.attempt }, startExtra, now),
-      ],
-      checks,
-    );
-    if (outcome === 'applied') {
-      return {
-        succeeded: { won: true, taskRun: transitionedFrom(success.before, 'SUCCEEDED', succeedFields, succeedExtra, now) },
-        started: transitionedFrom(next.before, 'RUNNING', startFields, startExtra, now),
-      };
+  async writeChain(orgId: string, runId: string, writes: readonly ChainWrite[], checks: readonly RunningCheck[]): Promise<{ written: TaskRunRecord[][]; complete: boolean }> {
+    const plans = writes.map((w) => chainWritePlan(w));
+    if (plans.length === 0) return { written: [], complete: true };
+    const updates = plans.map((p) => this.transitionUpdate(orgId, runId, p.before.task_name, [p.from], p.to, p.fields, { attempt: p.before.attempt }, p.extra, p.now));
+    const outcome = plans.length > TRANSACT_LIMIT - checks.length ? null : await this.transact(updates, checks);
+    if (outcome === 'applied') return { written: plans.map((p) => p.records), complete: true };
+    if (outcome !== null && outcome.slice(plans.length).some((reason) => reason.kind === 'lost')) return { written: [], complete: false };
+    const written: TaskRunRecord[][] = [];
+    for (const [n, plan] of plans.entries()) {
+      try {
+        await this.ddb.send(new UpdateCommand(updates[n]!));
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return { written, complete: false };
+        throw error;
+      }
+      written.push(plan.records);
     }
-    const lost = outcome[0];
-    if (lost?.kind === 'lost' && lost.item !== undefined) return { succeeded: { won: false, current: toTaskRun(lost.item) }, started: null };
-    return { succeeded: await this.succeedDetailed(orgId, runId, success.before.task_name, { ...result, attempt: success.before.attempt }), started: null };
+    return { written, complete: true };
   }
 
   /** RUNNING → SUCCEEDED with the output's object key (pass `attempt` so a stale attempt loses). */
@@ -913,6 +904,31 @@ export interface RetryOptions extends InlineResults {
 }
 export interface SkipOptions extends Priced {
   reason: string;
+}
+
+/** One task run's transitions a chain made since its last write (TaskRunRepository.writeChain). */
+export interface ChainWrite {
+  /** The task run as stored: PENDING when `start` is given, else RUNNING at the attempt. */
+  before: TaskRunRecord;
+  start?: { executor: string; started_at: string };
+  success?: Omit<SucceedOptions, 'attempt'> & { at: string };
+}
+
+/** The conditional update of a ChainWrite and the records it leaves (its events, in order). */
+function chainWritePlan(w: ChainWrite): { before: TaskRunRecord; from: TaskStatus; to: TaskStatus; fields: TaskRunFieldUpdates; extra: TransitionShape; now: string; records: TaskRunRecord[] } {
+  const { before, start, success } = w;
+  const startFields: TaskRunFieldUpdates = start === undefined ? {} : { executor: start.executor, not_before: null, error_message: null, claimed_attempt: before.attempt + 1 };
+  const startExtra: TransitionShape = start === undefined ? {} : { incrementAttempt: true, setStartedAt: true, startedAt: start.started_at };
+  const started = start === undefined ? [] : [transitionedFrom(before, 'RUNNING', startFields, startExtra, start.started_at)];
+  if (success === undefined) {
+    if (start === undefined) throw new Error('a chain write needs a start or a success');
+    return { before, from: 'PENDING', to: 'RUNNING', fields: startFields, extra: startExtra, now: start.started_at, records: started };
+  }
+  // A success priced from its started record: one also started here is priced from the stored one, via RUNNING.
+  const price = success.price === undefined ? undefined : start === undefined ? success.price : { ...success.price, before };
+  const extra: TransitionShape = { ...startExtra, ...(start === undefined ? {} : { via: 'RUNNING' as const }), ...(price === undefined ? {} : { price }) };
+  const fields = pricedFields('SUCCEEDED', { ...startFields, output_ref: success.output_ref, output_json: success.output_json, log_text: success.log_text }, extra, success.at);
+  return { before, from: start === undefined ? 'RUNNING' : 'PENDING', to: 'SUCCEEDED', fields, extra, now: success.at, records: [...started, transitionedFrom(before, 'SUCCEEDED', fields, extra, success.at)] };
 }
 
 function guardOf(attempt: number | undefined): TaskRunGuard {

@@ -1,19 +1,23 @@
-import type { TaskRunRecord } from '../task-run-repository';
+import { isoNow } from '../../shared/clock';
+import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
+import { RECORD_RESERVE_MS, runClaimedAttempt, type AttemptHost } from './attempt';
+import { ChainWrites } from './chain-writes';
+import type { EventBatcher } from './event-batcher';
 import type { RunnerServices } from './runner-services';
 import { INLINE_INPUTS_MAX_BYTES, type ChainStep, type RunTaskEvent } from './runner-events';
-import { RECORD_RESERVE_MS, runClaimedAttempt, type AttemptHost } from './attempt';
 
 /** How the events of a runner that records many attempts go out (a batch's, a chain's). */
 export const MANY_EVENTS = { batch: 10, lingerMs: 100, maxQueued: 100, inFlight: 2 } as const;
 
 /**
  * Runs an attempt this runner claimed and, while it succeeds, the chain its event carries
- * (RunTaskEvent.then, planned by orchestrator/chain-plan.ts). Each step starts in the write that
- * records its upstream's success, checked against the run still RUNNING
- * (TaskRunRepository.succeedAndStart), and runs here as its own runner would have run it. The loop
- * is woken once, when the chain ends (an attempt failed or retries, a start lost, the chain's time
- * is up, no step is left), and told every task the chain changed: a step costs one write and its
- * code, not five round trips through the loop. Returns the attempts recorded, and the last.
+ * (RunTaskEvent.then, planned by orchestrator/chain-plan.ts), each step as its own runner would
+ * have run it. A step's success and the next step's start are written together, grouped with the
+ * steps after them for up to a moment (chain-writes.ts): a chain of short steps costs a write
+ * every few steps and each step's code, not five round trips through the loop. The loop is woken
+ * once, when the chain ends (an attempt failed or retries, a write lost, the chain's time is up,
+ * no step is left) and everything is written, and told every task the chain changed. An attempt
+ * without a chain is recorded by the host as any other. Returns the attempts recorded, and the last.
  */
 export async function runAttemptChain(
   s: RunnerServices,
@@ -23,30 +27,52 @@ export async function runAttemptChain(
 ): Promise<{ recorded: number; last: TaskRunRecord | null }> {
   const began = s.clock.nowMs();
   const chain: RunTaskEvent[] = [];
+  const writes = new ChainWrites(s, event.org_id, event.run_id, (records) => {
+    for (const record of records) void host.events.push(record);
+  });
+  const signal = host.signal === undefined ? writes.lost.signal : AbortSignal.any([host.signal, writes.lost.signal]);
+  // The successes the group writes are told by it, once written.
+  const events: EventBatcher<TaskRunRecord> = { push: (record) => (writes.tells(record) ? Promise.resolve() : host.events.push(record)), flush: () => host.events.flush() };
   let current = event;
   let currentClaim = claimed;
   let recorded = 0;
-  for (;;) {
-    chain.push(current);
-    const step = current.then?.[0];
-    const held: { next?: { event: RunTaskEvent; started: TaskRunRecord } } = {};
-    const last = await runClaimedAttempt(s, current, currentClaim, {
-      ...host,
-      succeed: async (e, before, opts) => {
-        if (step === undefined || !stepFits(s, host, began, step, event.loop.heartbeat_seconds)) return host.succeed(e, before, opts);
-        const { attempt: _attempt, ...result } = opts;
-        const out = await s.taskRuns.succeedAndStart(e.org_id, e.run_id, { before, result }, { before: step.before, executor: 'lambda' }, [s.runs.runningCheck(e.org_id, e.run_id)]);
-        if (out.succeeded.won && out.started !== null) held.next = { event: stepEvent(e, out.succeeded.taskRun, e.then!), started: out.started };
-        return out.succeeded;
-      },
-      // The chain goes on: the loop hears of it when it ends.
-      wake: (_events, taskRun) => (held.next !== undefined ? Promise.resolve() : host.wake(chain, taskRun)),
-    });
-    if (last !== null) recorded++;
-    if (held.next === undefined) return { recorded, last };
-    void host.events.push(held.next.started);
-    current = held.next.event;
-    currentClaim = held.next.started;
+  try {
+    for (;;) {
+      chain.push(current);
+      const step = current.then?.[0];
+      const held: { next?: { event: RunTaskEvent; started: TaskRunRecord } } = {};
+      const last = await runClaimedAttempt(s, current, currentClaim, {
+        ...host,
+        signal,
+        events,
+        succeed: async (e, before, opts): Promise<TaskRunTransition> => {
+          const { attempt: _attempt, ...result } = opts;
+          const at = isoNow(s.clock);
+          if (step !== undefined && !signal.aborted && stepFits(s, host, began, step, event.loop.heartbeat_seconds)) {
+            const succeeded = writes.succeed(before, result, at);
+            held.next = { event: stepEvent(e, succeeded, e.then!), started: writes.start(step.before, 'lambda', at) };
+            return { won: true, taskRun: succeeded };
+          }
+          if (!writes.used) return host.succeed(e, before, opts);
+          // The chain ends here: this success goes with what is still unwritten.
+          writes.succeed(before, result, at);
+          const written = (await writes.flush()) ? writes.written(e.task_name) : undefined;
+          return written === undefined ? { won: false, current: null } : { won: true, taskRun: written };
+        },
+        // A failure or retry is written from the attempt's start: the chain's writes go first.
+        beforeFailure: async () => {
+          await writes.flush();
+        },
+        // The chain goes on: the loop hears of it when it ends.
+        wake: (_events, taskRun) => (held.next !== undefined ? Promise.resolve() : host.wake(chain, taskRun)),
+      });
+      if (last !== null) recorded++;
+      if (held.next === undefined) return { recorded, last };
+      current = held.next.event;
+      currentClaim = held.next.started;
+    }
+  } finally {
+    await writes.flush();
   }
 }
 

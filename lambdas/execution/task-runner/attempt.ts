@@ -42,7 +42,9 @@ export function attemptBudget(task: Pick<NormalizedTaskSpec, 'timeout_seconds'>,
  * transition from RUNNING at this attempt: SUCCEEDED, FAILED, or back to PENDING with not_before
  * when the task has retries left. A writer that lost (the run was cancelled, a duplicate delivery)
  * changes nothing. A terminal transition carries the task run's cost when `priced` holds a price.
- * Returns the transition (the caller publishes its event).
+ * `succeed` writes a success (a runner may group it with others); `beforeFailure` runs before a
+ * failure or retry is written (a chain writes the attempt's start first). Returns the transition
+ * (the caller publishes its event).
  */
 export async function recordAttempt(
   s: Pick<RunnerServices, 'objects' | 'taskRuns' | 'clock' | 'logger'>,
@@ -53,6 +55,7 @@ export async function recordAttempt(
   startedAtIso: string,
   priced: { price?: TerminalPrice } = {},
   succeed: (opts: SucceedOptions) => Promise<TaskRunTransition> = (opts) => s.taskRuns.succeedDetailed(run.org_id, run.run_id, task.name, opts),
+  beforeFailure?: () => Promise<void>,
 ): Promise<TaskRunTransition> {
   const { org_id, run_id } = run;
   const retrying = !outcome.ok && shouldRetry(task, attempt);
@@ -84,6 +87,7 @@ export async function recordAttempt(
     transition = await succeed({ ...output, ...log, attempt, ...priced });
     if (transition.won && output.output_ref !== null) s.objects.rememberOutput(org_id, output.output_ref, result.json);
   } else if (shouldRetry(task, attempt)) {
+    await beforeFailure?.();
     transition = await s.taskRuns.scheduleRetryDetailed(org_id, run_id, task.name, {
       not_before: new Date(s.clock.nowMs() + (retrying ? delay : retryDelaySeconds(task, attempt)) * 1000).toISOString(),
       error_message: result.error,
@@ -91,6 +95,7 @@ export async function recordAttempt(
       attempt,
     });
   } else {
+    await beforeFailure?.();
     transition = await s.taskRuns.failDetailed(org_id, run_id, task.name, { error_message: result.error, ...log, attempt, ...priced });
   }
   await keepLogOfLostAttempt(s, org_id, run_id, task.name, attempt, log, transition);
@@ -132,6 +137,8 @@ export interface AttemptHost {
    * that ends with this one). Never throws.
    */
   wake: (events: readonly RunTaskEvent[], recorded: TaskRunRecord | null) => Promise<void>;
+  /** Runs before an attempt's failure or retry is written (see recordAttempt). */
+  beforeFailure?: () => Promise<void>;
   /** Calls `onStop` once the run is no longer RUNNING (a cancel); returns the end of the watch. */
   watch: (onStop: () => void) => () => void;
 }
@@ -207,12 +214,13 @@ export async function runClaimedAttempt(s: RunnerServices, event: RunTaskEvent, 
   let recorded: TaskRunRecord | null = null;
   try {
     // This runner serves the step-functions executor: each attempt is its own unit of work.
-    const transition = await recordAttempt(s, run, event.task, event.attempt, outcome, startedAt, terminalPrice(s.ledger, 'step-functions', claimed), (opts) => host.succeed(event, claimed, opts));
+    const transition = await recordAttempt(s, run, event.task, event.attempt, outcome, startedAt, terminalPrice(s.ledger, 'step-functions', claimed), (opts) => host.succeed(event, claimed, opts), host.beforeFailure);
     recorded = transition.won ? transition.taskRun : null;
   } catch (error) {
     s.logger.error('could not record the attempt', { org_id: event.org_id, run_id: event.run_id, task_name: event.task_name, error: errorText(error) });
     // Last resort: fail the attempt without its output or log, so the run can move on.
     try {
+      await host.beforeFailure?.();
       const failed = await s.taskRuns.failDetailed(event.org_id, event.run_id, event.task_name, {
         error_message: `could not record the result: ${errorText(error)}`,
         attempt: event.attempt,

@@ -81,7 +81,7 @@ async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ fro
   };
 }
 
-test("a 16-task chain runs in its first step's runner: one write per step (a success and the next step's start together), two loop iterations, one runner invocation", async () => {
+test("a 16-task chain runs in its first step's runner: its steps' successes and starts written together, a few transactions in all; two loop iterations, one runner invocation", async () => {
   const names = Array.from({ length: 16 }, (_, i) => `c${i}`);
   const { run, ddbPerTask, queries, iterations, transitionsPerTask, putEvents, transactions, runnerInvokes, sendTaskSuccess } = await measure(
     names.map((name, i) => ({ name, handler: i === 0 ? 'seed' : 'add', timeout_seconds: 30 })),
@@ -94,11 +94,13 @@ test("a 16-task chain runs in its first step's runner: one write per step (a suc
   expect(iterations).toBe(2);
   expect(runnerInvokes).toBe(1);
   expect(sendTaskSuccess).toBeLessThanOrEqual(2);
-  // Each step after the first is started in the transaction that records its upstream's success;
-  // c0's start is its claim, c15's end is written alone. The run's own requests (start, park,
-  // finalize, the admission's release) are spread over the tasks. 2.4 per task before.
-  expect(transactions).toBe(names.length - 1);
-  expect(ddbPerTask).toBeLessThanOrEqual(1.6);
+  // Each step after the first is started in the transaction that records its upstream's success,
+  // and short steps' transitions wait a moment to go together (task-runner/chain-writes.ts): a
+  // few transactions for the whole chain (2 on a quiet machine; one per step without the wait).
+  // c0's start is its claim. The run's own requests (start, park, finalize, the admission's
+  // release) are spread over the tasks. 2.4 per task before the chain.
+  expect(transactions).toBeLessThanOrEqual(names.length / 2);
+  expect(ddbPerTask).toBeLessThanOrEqual(1);
   expect(queries).toBeLessThanOrEqual(2);
   expect(transitionsPerTask).toBeLessThanOrEqual(0.5);
   // The chain's events go out ten per request (each task's start and end, the run's two).

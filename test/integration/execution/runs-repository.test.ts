@@ -438,54 +438,67 @@ describe('run and task run repositories', () => {
       expect((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => t.updated_at)).toEqual([...stored.values()].map((t) => t.updated_at));
     });
 
-    it("records a chain step's success and starts the next in one transaction, only while the run is RUNNING; the start never happens without the success", async () => {
+    it("writes a chain's transitions in one transaction, only while the run is RUNNING: successes, starts (claims), and steps started and ended since the last write; a lost one ends the writes there", async () => {
       const org = newOrg();
       const run = (await stores.runs.create(newRun(org))).run;
       await stores.runs.transitionRun(org, run.run_id, ['QUEUED'], 'RUNNING');
-      const created = await stores.taskRuns.createMany(org, run.run_id, tasks(4));
-      const start = async (name: string, attempt = 1) => {
-        const started = await stores.taskRuns.startClaimedDetailed(org, run.run_id, name, { executor: 'lambda', attempt });
-        if (!started.won) throw new Error(`${name} not started`);
-        return started.taskRun;
-      };
+      const created = await stores.taskRuns.createMany(org, run.run_id, tasks(6));
       const check = () => [stores.runs.runningCheck(org, run.run_id)];
-      const result = { output_ref: 'runs/x/output.json', output_json: '{"v":1}', log_text: 'ok' };
+      const result = (v: number) => ({ output_ref: `runs/x/${v}/output.json`, output_json: `{"v":${v}}`, log_text: `log ${v}` });
       const stored = async () => new Map((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => [t.task_name, t]));
+      const at = (s: number) => new Date(Date.parse('2026-03-01T12:00:00.000Z') + s * 1000).toISOString();
+      const first = await stores.taskRuns.startClaimedDetailed(org, run.run_id, 'task-000', { executor: 'lambda', attempt: 1 });
+      if (!first.won) throw new Error('task-000 not started');
 
-      // Applied: both records it answers are the stored ones (the next one claimed at attempt 1).
-      const a = await start('task-000');
-      const applied = await stores.taskRuns.succeedAndStart(org, run.run_id, { before: a, result }, { before: created[1]!, executor: 'lambda' }, check());
+      // task-000 ended at 1 s, task-001 ran from 1 s to 2 s, task-002 started at 2 s: one write.
+      const sent: string[] = [];
+      const ddb = DynamoDBDocumentClient.from(platform.dynamodb);
+      ddb.middlewareStack.add((next, context) => async (args) => {
+        sent.push(context.commandName ?? '?');
+        return next(args);
+      }, { step: 'initialize', name: 'countRequests' });
+      const counted = new TaskRunRepository({ ddb, tableName: platform.resources.tables.TaskRun, clock });
+      const out = await counted.writeChain(
+        org,
+        run.run_id,
+        [
+          { before: first.taskRun, success: { ...result(0), at: at(1) } },
+          { before: created[1]!, start: { executor: 'lambda', started_at: at(1) }, success: { ...result(1), at: at(2) } },
+          { before: created[2]!, start: { executor: 'lambda', started_at: at(2) } },
+        ],
+        check(),
+      );
+      expect(sent).toEqual(['TransactWriteItemsCommand']);
       let now = await stored();
-      expect(applied).toEqual({ succeeded: { won: true, taskRun: now.get('task-000') }, started: now.get('task-001') });
-      expect(now.get('task-001')).toMatchObject({ status: 'RUNNING', attempt: 1, executor: 'lambda' });
-      // Claimed by that write: a duplicate delivery's claim of it loses.
-      expect(await stores.taskRuns.claimAttempt(org, run.run_id, 'task-001', 1)).toBe(false);
+      expect(out).toEqual({ written: [[now.get('task-000')], [{ ...now.get('task-001'), status: 'RUNNING', previous_status: 'PENDING', completed_at: null, updated_at: at(1), output_ref: null, output_json: null, log_text: null }, now.get('task-001')], [now.get('task-002')]], complete: true });
+      expect(now.get('task-001')).toMatchObject({ status: 'SUCCEEDED', previous_status: 'RUNNING', attempt: 1, started_at: at(1), completed_at: at(2), output_json: '{"v":1}' });
+      expect(now.get('task-002')).toMatchObject({ status: 'RUNNING', attempt: 1, started_at: at(2), executor: 'lambda' });
+      // The start is the attempt's claim: a duplicate delivery's claim of it loses.
+      expect(await stores.taskRuns.claimAttempt(org, run.run_id, 'task-002', 1)).toBe(false);
 
-      // The next task is no longer PENDING at that attempt (another writer started it): the
-      // success is recorded alone, nothing is started.
-      const b = now.get('task-001')!;
-      const other = await stores.taskRuns.startDetailed(org, run.run_id, 'task-002', { executor: 'lambda', attempt: 0 });
-      const alone = await stores.taskRuns.succeedAndStart(org, run.run_id, { before: b, result }, { before: created[2]!, executor: 'lambda' }, check());
+      // task-004 is no longer PENDING (another writer started it): the writes before it go alone,
+      // in order, and the chain learns that it must end there.
+      await stores.taskRuns.startDetailed(org, run.run_id, 'task-004', { executor: 'lambda', attempt: 0 });
+      const partly = await stores.taskRuns.writeChain(
+        org,
+        run.run_id,
+        [
+          { before: now.get('task-002')!, success: { ...result(2), at: at(3) } },
+          { before: created[3]!, start: { executor: 'lambda', started_at: at(3) }, success: { ...result(3), at: at(4) } },
+          { before: created[4]!, start: { executor: 'lambda', started_at: at(4) } },
+        ],
+        check(),
+      );
       now = await stored();
-      expect(alone).toEqual({ succeeded: { won: true, taskRun: now.get('task-001') }, started: null });
-      expect(now.get('task-002')).toEqual(other.won ? other.taskRun : null);
+      expect(partly.complete).toBe(false);
+      expect(partly.written.map((records) => records.at(-1))).toEqual([now.get('task-002'), now.get('task-003')]);
+      expect(now.get('task-003')).toMatchObject({ status: 'SUCCEEDED', started_at: at(3), completed_at: at(4) });
 
-      // A stale success (the attempt was declared lost and retried meanwhile) loses, answered with
-      // the task run as it is, and starts nothing.
-      const c = now.get('task-002')!;
-      await stores.taskRuns.scheduleRetryDetailed(org, run.run_id, 'task-002', { not_before: isoNow(clock), error_message: 'lost', attempt: 1 });
-      const stale = await stores.taskRuns.succeedAndStart(org, run.run_id, { before: c, result }, { before: created[3]!, executor: 'lambda' }, check());
-      now = await stored();
-      expect(stale).toEqual({ succeeded: { won: false, current: now.get('task-002') }, started: null });
-      expect(now.get('task-003')).toMatchObject({ status: 'PENDING', attempt: 0 });
-
-      // The run was cancelled: the success is recorded alone (as any runner's), nothing starts.
-      const d = await start('task-002', 2);
+      // The run was cancelled: nothing is written.
       await stores.runs.transitionRun(org, run.run_id, ['RUNNING'], 'CANCELLED');
-      const cancelled = await stores.taskRuns.succeedAndStart(org, run.run_id, { before: d, result }, { before: created[3]!, executor: 'lambda' }, check());
-      now = await stored();
-      expect(cancelled).toEqual({ succeeded: { won: true, taskRun: now.get('task-002') }, started: null });
-      expect(now.get('task-003')).toMatchObject({ status: 'PENDING', attempt: 0 });
+      const cancelled = await stores.taskRuns.writeChain(org, run.run_id, [{ before: now.get('task-004')!, success: { ...result(4), at: at(5) } }, { before: created[5]!, start: { executor: 'lambda', started_at: at(5) } }], check());
+      expect(cancelled).toEqual({ written: [], complete: false });
+      expect(await stored()).toEqual(now);
     });
 
     it('starts and ends an attempt reported already over in one write, alone or together; its price is that of the record it leaves', async () => {

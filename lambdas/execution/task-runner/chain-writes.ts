@@ -1,0 +1,117 @@
+import { errorText } from '../../shared/errors';
+import { startedFrom, type ChainWrite, type SucceedOptions, type TaskRunRecord } from '../task-run-repository';
+import type { RunnerServices } from './runner-services';
+
+/** How long a chain's transitions wait to be written together (as long as the whole-DAG runner's start: whole-dag.ts). */
+export const CHAIN_LINGER_MS = 250;
+/** Task runs one write holds at most (a transaction takes 100 items, the run's check among them). */
+const CHAIN_WRITE_MAX = 50;
+
+/**
+ * A chain's writes (attempt-chain.ts), grouped: a step's success and the next step's start wait
+ * up to CHAIN_LINGER_MS and go in one transaction with the run's check (TaskRunRepository.
+ * writeChain), so that a chain of short steps writes a few times a second, not twice per step; a
+ * step that outlasts the wait is shown RUNNING by the write the timer sends.
+ *
+ * Why a step may run before its start is written: only a loop that saw its upstream SUCCEEDED
+ * would start it, and that success is written only in the same transaction as the step's start
+ * (or its start and end). A runner that dies loses the unwritten part: the upstream is then found
+ * lost at its deadline and run again, as a whole-DAG runner's unwritten attempts are.
+ *
+ * A write that loses (the run was cancelled, another writer moved a task run) ends the chain:
+ * `lost` aborts its running step, and nothing after it is written.
+ */
+export class ChainWrites {
+  private pending = new Map<string, ChainWrite>();
+  private timer: NodeJS.Timeout | undefined;
+  private writing: Promise<boolean> = Promise.resolve(true);
+  /** Successes this group writes and tells of (`${task_name}#${attempt}`). */
+  private readonly ends = new Set<string>();
+  /** Each task run as the last write left it. */
+  private readonly stored = new Map<string, TaskRunRecord>();
+  /** Aborted when a write loses: the chain's running step stops, and the chain ends. */
+  readonly lost = new AbortController();
+  /** Whether any transition went through this group (from then on, every one of the chain's does). */
+  used = false;
+
+  constructor(
+    private readonly s: Pick<RunnerServices, 'taskRuns' | 'runs' | 'logger'>,
+    private readonly orgId: string,
+    private readonly runId: string,
+    /** Where the records of what was written go (their events). */
+    private readonly tell: (records: TaskRunRecord[]) => void,
+  ) {}
+
+  /** Starts `before` (PENDING as stored) at `at`: its RUNNING record, as it will be written. */
+  start(before: TaskRunRecord, executor: string, at: string): TaskRunRecord {
+    this.pending.set(before.task_name, { before, start: { executor, started_at: at } });
+    this.arm();
+    return startedFrom(before, executor, at);
+  }
+
+  /** Records the success of `claimed`'s attempt (RUNNING, as stored or as this group's start left it) at `at`. */
+  succeed(claimed: TaskRunRecord, result: Omit<SucceedOptions, 'attempt'>, at: string): TaskRunRecord {
+    const started = this.pending.get(claimed.task_name);
+    const success = { ...result, at };
+    this.pending.set(claimed.task_name, started?.start !== undefined && started.success === undefined ? { ...started, success } : { before: claimed, success });
+    this.ends.add(`${claimed.task_name}#${claimed.attempt}`);
+    this.arm();
+    return {
+      ...claimed,
+      status: 'SUCCEEDED',
+      previous_status: 'RUNNING',
+      output_ref: result.output_ref,
+      output_json: result.output_json ?? null,
+      log_text: result.log_text === undefined ? claimed.log_text : result.log_text,
+      completed_at: at,
+      updated_at: at,
+    };
+  }
+
+  /** Whether this group tells of `record` (a success it writes): its runner then does not. */
+  tells(record: TaskRunRecord): boolean {
+    return record.status === 'SUCCEEDED' && this.ends.has(`${record.task_name}#${record.attempt}`);
+  }
+
+  /** The task run as this group's last write left it. */
+  written(taskName: string): TaskRunRecord | undefined {
+    return this.stored.get(taskName);
+  }
+
+  /** Writes what is pending, after the writes before it; false once a write lost (then nothing more is written). */
+  flush(): Promise<boolean> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const writes = [...this.pending.values()];
+    this.pending = new Map();
+    this.writing = this.writing.then(async (ok) => {
+      if (!ok) return false;
+      if (writes.length === 0) return true;
+      try {
+        const out = await this.s.taskRuns.writeChain(this.orgId, this.runId, writes, [this.s.runs.runningCheck(this.orgId, this.runId)]);
+        const records = out.written.flat();
+        for (const record of records) this.stored.set(record.task_name, record);
+        this.tell(records);
+        if (!out.complete) this.lost.abort(new Error('the run was cancelled, or a task run moved, while the chain ran'));
+        return out.complete;
+      } catch (error) {
+        this.s.logger.error('could not write the chain', { org_id: this.orgId, run_id: this.runId, error: errorText(error) });
+        this.lost.abort(error);
+        return false;
+      }
+    });
+    return this.writing;
+  }
+
+  private arm(): void {
+    this.used = true;
+    if (this.pending.size >= CHAIN_WRITE_MAX) {
+      void this.flush();
+      return;
+    }
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      void this.flush();
+    }, CHAIN_LINGER_MS);
+  }
+}
