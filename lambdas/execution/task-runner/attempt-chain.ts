@@ -25,6 +25,11 @@ export async function runAttemptChain(
   claimed: TaskRunRecord | null,
   host: AttemptHost,
 ): Promise<{ recorded: number; last: TaskRunRecord | null }> {
+  if (event.then === undefined) {
+    // No chain: the attempt alone, recorded and told by its host as any other.
+    const last = await runClaimedAttempt(s, event, claimed, host);
+    return { recorded: last === null ? 0 : 1, last };
+  }
   const began = s.clock.nowMs();
   const chain: RunTaskEvent[] = [];
   const writes = new ChainWrites(s, event.org_id, event.run_id, (records) => {
