@@ -232,6 +232,18 @@ describe('run and task run repositories', () => {
 
   describe('task runs', () => {
     const tasks = (n: number) => Array.from({ length: n }, (_, i) => ({ task_name: `task-${String(i).padStart(3, '0')}` }));
+    /** A task-run repository whose requests are counted by command name (`sent`). */
+    const countingTaskRuns = () => {
+      const sent: string[] = [];
+      const ddb = DynamoDBDocumentClient.from(platform.dynamodb);
+      // The document client shares its client's middleware: the previous counter goes first.
+      ddb.middlewareStack.remove('countRequests');
+      ddb.middlewareStack.add((next, context) => async (args) => {
+        sent.push(context.commandName ?? '?');
+        return next(args);
+      }, { step: 'initialize', name: 'countRequests' });
+      return { sent, counted: new TaskRunRepository({ ddb, tableName: platform.resources.tables.TaskRun, clock }) };
+    };
 
     it("getMany reads the named task runs of a run (more than one request's worth), strongly, and leaves out unknown names", async () => {
       const org = newOrg();
@@ -396,13 +408,7 @@ describe('run and task run repositories', () => {
       const created = await stores.taskRuns.createMany(org, run.run_id, tasks(4));
       // Another iteration started two of them meanwhile (overlapping loop iterations do).
       const other = await stores.taskRuns.startManyDetailed(org, run.run_id, created.slice(0, 2).map((before) => ({ before, executor: 'lambda' })));
-      const sent: string[] = [];
-      const ddb = DynamoDBDocumentClient.from(platform.dynamodb);
-      ddb.middlewareStack.add((next, context) => async (args) => {
-        sent.push(context.commandName ?? '?');
-        return next(args);
-      }, { step: 'initialize', name: 'countRequests' });
-      const counted = new TaskRunRepository({ ddb, tableName: platform.resources.tables.TaskRun, clock });
+      const { sent, counted } = countingTaskRuns();
       const starts = await counted.startManyDetailed(org, run.run_id, created.map((before) => ({ before, executor: 'lambda' })));
       expect(sent).toEqual(['TransactWriteItemsCommand', 'TransactWriteItemsCommand']);
       const stored = new Map((await stores.taskRuns.listForRun(org, run.run_id, { consistent: true })).map((t) => [t.task_name, t]));
@@ -451,13 +457,7 @@ describe('run and task run repositories', () => {
       if (!first.won) throw new Error('task-000 not started');
 
       // task-000 ended at 1 s, task-001 ran from 1 s to 2 s, task-002 started at 2 s: one write.
-      const sent: string[] = [];
-      const ddb = DynamoDBDocumentClient.from(platform.dynamodb);
-      ddb.middlewareStack.add((next, context) => async (args) => {
-        sent.push(context.commandName ?? '?');
-        return next(args);
-      }, { step: 'initialize', name: 'countRequests' });
-      const counted = new TaskRunRepository({ ddb, tableName: platform.resources.tables.TaskRun, clock });
+      const { sent, counted } = countingTaskRuns();
       const out = await counted.writeChain(
         org,
         run.run_id,
