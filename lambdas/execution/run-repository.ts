@@ -126,11 +126,11 @@ export interface NewRun {
   idempotency_key: string | null;
 }
 
-/** Extra items written in the same TransactWriteItems as the run (e.g. the audit record's Put). */
 /** A ConditionCheck item of a TransactWriteItems (see RunRepository.runningCheck). */
 export type RunningCheck = {
   ConditionCheck: { TableName: string; Key: Record<string, unknown>; ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Record<string, unknown> };
 };
+/** Extra items written in the same TransactWriteItems as the run (e.g. the audit record's Put). */
 export type TransactPut = { Put: { TableName: string; Item: Record<string, unknown>; ConditionExpression?: string } };
 
 /** `request_hash`: the hash stored with the idempotency record that returned this run (null: none). */
@@ -363,8 +363,8 @@ export class RunRepository {
   }
 
   /**
-   * A transaction's check that the run is still RUNNING (a write that must not happen in a
-   * cancelled or finished run goes with it: the task runner's start of a chain's next attempt).
+   * A transaction's check that the run is still RUNNING, for writes that must not happen in a
+   * cancelled or finished run (a chain's writes, which start its next steps: TaskRunRepository.writeChain).
    */
   runningCheck(orgId: string, runId: string): RunningCheck {
     return {

@@ -710,9 +710,9 @@ export class TaskRunRepository {
   /**
    * Sends one TransactWriteItems of conditional updates (then `checks` of other items), each update
    * returning the item as its check found it when the check fails: 'applied', or per update (then
-   * per check) what the cancellation says: lost (its
-   * condition failed, with the item), clear (its condition held: another one cancelled the
-   * transaction), or unknown (a conflict, a throttle: try it again on its own).
+   * per check) what the cancellation says: lost (its condition failed, with the item), clear (its
+   * condition held: another one cancelled the transaction), or unknown (a conflict, a throttle:
+   * try it again on its own).
    */
   private async transact(
     updates: TransactUpdate[],

@@ -52,8 +52,9 @@ export interface RunTaskEvent {
   loop: { token: string; iteration: number; heartbeat_seconds: number; sole?: boolean };
   /**
    * The chain that follows this attempt when it succeeds (orchestrator/chain-plan.ts): each step's
-   * task is its upstream's only downstream and waits for nothing else, so its runner starts it in
-   * the write that records the upstream's success (attempt-chain.ts) instead of waking the loop.
+   * task is its upstream's only downstream and waits for nothing else, so this attempt's runner
+   * runs it next, its start written with the upstream's success (attempt-chain.ts), instead of
+   * waking the loop.
    */
   then?: ChainStep[];
 }
