@@ -51,13 +51,13 @@ afterAll(async () => {
   await fx?.platform.stop();
 });
 
-async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ from: string; to: string }>, executor: Executor = 'step-functions') {
+async function measure(tasks: Array<Record<string, unknown>>, edges: Array<{ from: string; to: string }>, executor: Executor = 'step-functions', options?: Record<string, unknown>) {
   const flow = await registerFlow(fx.api, { tasks, edges }, 'cost');
   const names = tasks.map((t) => String(t.name));
   const runId = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, names, { parameters: { start: 1 }, executor });
   counts.clear();
   counting = true;
-  const arn = await startExecution(fx.platform, runId, { org_id: fx.tenant.org_id, run_id: runId });
+  const arn = await startExecution(fx.platform, runId, { org_id: fx.tenant.org_id, run_id: runId, ...(options === undefined ? {} : { options }) });
   const execution = await localStepFunctionsOf(fx.platform.emulator).settled(arn);
   counting = false;
   const run = await getRun(fx.api, runId);
@@ -113,6 +113,21 @@ test("a 16-task chain runs in its first step's runner: its steps' successes and 
     expect(Date.parse(t.started_at!)).toBeGreaterThanOrEqual(Date.parse(stored.get(names[i - 1]!)!.completed_at!));
     expect(JSON.parse(t.output_json!)).toEqual({ value: 1, from: [names[i - 1]] });
   }
+}, 60_000);
+
+test("a chain hands back to the loop once half the loop's heartbeat has passed: the loop starts the rest with the chain after it", async () => {
+  // Heartbeat 2 s: a chain runs for at most 1 s before the loop hears of it. Steps of ~0.7 s: s0
+  // and s1 in the first runner (1.4 s), then s2 and s3 in a second.
+  const names = ['s0', 's1', 's2', 's3'];
+  const { run, runnerInvokes } = await measure(
+    names.map((name) => ({ name, handler: 'sleepy', parameters: { ms: 700 }, timeout_seconds: 30 })),
+    names.slice(1).map((name, i) => ({ from: names[i]!, to: name })),
+    'step-functions',
+    { heartbeat_seconds: 2 },
+  );
+  expect(run.status).toBe('SUCCEEDED');
+  expect(run.task_runs.every((t) => t.status === 'SUCCEEDED' && t.attempt === 1)).toBe(true);
+  expect(runnerInvokes).toBe(2);
 }, 60_000);
 
 test('a 16-step ladder (each step also feeds a last task, so only that one chains): at most 2.5 DynamoDB requests (the runner\'s start of its attempt, which is its claim, and the completion) and 4 state transitions per task run', async () => {
