@@ -2,21 +2,24 @@ import { errorText } from '../../shared/errors';
 import { startedFrom, type ChainWrite, type SucceedOptions, type TaskRunRecord } from '../task-run-repository';
 import type { RunnerServices } from './runner-services';
 
-/** How long a chain's transitions wait to be written together (as long as the whole-DAG runner's start: whole-dag.ts). */
+/** How long transitions wait to be written together: below what anyone watching a run would notice. */
 export const CHAIN_LINGER_MS = 250;
 /** Task runs one write holds at most (a transaction takes 100 items, the run's check among them). */
 const CHAIN_WRITE_MAX = 50;
 
 /**
- * A chain's writes (attempt-chain.ts), grouped: a step's success and the next step's start wait
- * up to CHAIN_LINGER_MS and go in one transaction with the run's check (TaskRunRepository.
- * writeChain), so that a chain of short steps writes a few times a second, not twice per step; a
- * step that outlasts the wait is shown RUNNING by the write the timer sends.
+ * Task-run starts and successes written in groups: a step-functions chain's (attempt-chain.ts) and
+ * a whole-DAG run's (whole-dag.ts). A success and the next start wait up to CHAIN_LINGER_MS and go
+ * in one transaction with the run's check (TaskRunRepository.writeChain), so that short tasks one
+ * after another write a few times a second, not twice each; an attempt that outlasts the wait is
+ * shown RUNNING by the write the timer sends. Writes go in the order they were made.
  *
- * Why a step may run before its start is written: only a loop that saw its upstream SUCCEEDED
- * would start it, and that success is written only in the same transaction as the step's start
- * (or its start and end). A runner that dies loses the unwritten part: the upstream is then found
- * lost at its deadline and run again, as a whole-DAG runner's unwritten attempts are.
+ * Why an attempt may run before its start is written: no other runner can start it meanwhile. A
+ * whole-DAG run has one runner (it claimed the run); a chain's step would be started only by a loop
+ * that saw its upstream SUCCEEDED, and that success is written only in the same transaction as the
+ * step's start (or its start and end). A runner that dies loses the unwritten part, which runs
+ * again: a chain's upstream is found lost at its deadline and retried; a whole-DAG run fails, and
+ * its retry keeps only what was written.
  *
  * A write that loses (the run was cancelled, another writer moved a task run) ends the chain:
  * `lost` aborts its running step, and nothing after it is written.

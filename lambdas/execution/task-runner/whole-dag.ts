@@ -4,7 +4,6 @@ import type { NormalizedFlowSpec, TaskUpdateEvent } from '../../engine';
 import { CANCELLED_MESSAGE, criticalPath, graphOf, retryDelaySeconds, runDagInProcess, taskParameters } from '../../engine';
 import type { RunContext } from '../run-events';
 import type { RunRecord } from '../run-repository';
-import { startedFrom } from '../task-run-repository';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import { watchRunStatus } from './cancel-watch';
 import { logSection } from './run-object-store';
@@ -12,6 +11,7 @@ import type { RunnerServices } from './runner-services';
 import type { RunDagEvent, RunDagOutcome } from './runner-events';
 import { createEventBatcher } from './event-batcher';
 import { keepLogOfLostAttempt } from './attempt';
+import { ChainWrites } from './chain-writes';
 import { terminalPrice } from '../run-cost';
 
 /** Most task attempts executing at once inside one invocation or container. */
@@ -24,11 +24,6 @@ const EVENTS_QUEUED_MAX = 100;
 const EVENT_LINGER_MS = 100;
 /** Requests of full batches of events out at once (event-batcher.ts: a fan-out outpaces one). */
 const EVENT_REQUESTS_IN_FLIGHT = 4;
-/**
- * How long an attempt's start write waits for the attempt's end: one over by then is started and
- * ended in one write. A quarter second is below what anyone watching a run would notice.
- */
-const START_LINGER_MS = 250;
 /** Time kept back before a Lambda deadline to settle the task runs and return. */
 export const DAG_DEADLINE_RESERVE_MS = 30_000;
 
@@ -65,9 +60,10 @@ export function worstCasePathSeconds(spec: NormalizedFlowSpec, succeeded: Readon
 
 /**
  * Runs a whole DAG in this process (the `lambda` executor's invocation, the `ecs` executor's
- * container) with the engine's in-process runner: each transition is written to the TaskRun as it
- * happens (start, retry, success with its stored output, failure, skip) with its event. The run's
- * own status is settled afterwards by the state machine's Finalize step.
+ * container) with the engine's in-process runner: each transition is written to the TaskRun
+ * (start, retry, success with its stored output, failure, skip) with its event, starts and
+ * successes in groups a quarter second apart (see `writes` below). The run's own status is settled
+ * afterwards by the state machine's Finalize step.
  */
 export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: DagHost): Promise<RunDagOutcome> {
   const { org_id, run_id } = event;
@@ -174,52 +170,20 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     await publish(transition);
   };
 
-  // An attempt's start is written late (START_LINGER_MS): one that succeeds by then is started and
-  // ended in one write (startManyDetailed's `succeeded`), half the writes of a short task; a longer
-  // one is shown RUNNING after the wait. A start waits for nothing else: the attempt runs meanwhile.
-  interface DeferredStart {
-    attempt: number;
-    at: string;
-    timer?: NodeJS.Timeout;
-    written?: Promise<void>;
-  }
-  const deferredStarts = new Map<string, DeferredStart>();
-  const writeStart = (task: string, start: DeferredStart): Promise<void> => {
-    clearTimeout(start.timer);
-    start.written ??= (async () => {
-      const started = await s.taskRuns.startDetailed(org_id, run_id, task, { executor: host.executor, attempt: start.attempt - 1, started_at: start.at });
-      if (started.won) lastWritten.set(task, started.taskRun);
-      await publish(started);
-    })();
-    return start.written;
-  };
-  // Before any outcome but a lingering success: the attempt's start, written if it still waits.
-  const startWritten = async (task: string): Promise<void> => {
-    const start = deferredStarts.get(task);
-    if (start === undefined) return;
-    deferredStarts.delete(task);
-    await writeStart(task, start);
-  };
-  // A success whose start still waits, recorded with it in one write; false when it must go alone.
-  const succeededWithStart = async (task: string, attempt: number, fields: { output_ref: string | null; output_json: string | null; log_text?: string | null }): Promise<boolean> => {
-    const start = deferredStarts.get(task);
-    const before = lastWritten.get(task);
-    if (start === undefined || start.written !== undefined || start.attempt !== attempt) return false;
-    if (before === undefined || before.status !== 'PENDING' || before.attempt !== attempt - 1) return false;
-    clearTimeout(start.timer);
-    deferredStarts.delete(task);
-    const price = terminalPrice(s.ledger, run.executor, before);
-    const [transition] = await s.taskRuns.startManyDetailed(org_id, run_id, [{ before, executor: host.executor, started_at: start.at, succeeded: { ...fields, ...price } }]);
-    if (transition === undefined) throw new Error(`no answer to the start and success of ${task}`);
-    if (transition.won) {
-      lastWritten.set(task, transition.taskRun);
-      // Both transitions happened: both are told (the RUNNING one as it was in between).
-      await publish({ won: true, taskRun: startedFrom(before, host.executor, start.at) });
+  // Starts and successes are written in groups (chain-writes.ts): an attempt's start and its
+  // success wait up to a quarter second and go in one transaction with the others of that moment,
+  // so a short attempt is started and ended in one update, and a chain of short tasks writes a few
+  // times a second. A downstream starts once its upstream's success is queued, not written: its
+  // own start and end go in the same or a later write, never before it. A failure or retry writes
+  // what is queued first, then goes alone. What a dying runner leaves unwritten is lost with it.
+  const writes = new ChainWrites(s, org_id, run_id, (records) => {
+    for (const record of records) {
+      lastWritten.set(record.task_name, record);
+      void events.push(record);
     }
-    await keepLogOfLostAttempt(s, org_id, run_id, task, attempt, fields, transition);
-    await publish(transition);
-    return true;
-  };
+  });
+  // Each task run as its queued transitions will leave it.
+  const queued = new Map<string, TaskRunRecord>();
 
   const onTaskUpdate = async (update: TaskUpdateEvent): Promise<void> => {
     const task = update.task;
@@ -227,14 +191,13 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     switch (update.type) {
       case 'started': {
         attemptStarts.set(task, iso);
-        const start: DeferredStart = { attempt: update.attempt, at: iso };
-        // A start the timer writes and that fails fails the attempt's outcome, which waits for it.
-        start.timer = setTimeout(() => void writeStart(task, start).catch(() => undefined), START_LINGER_MS);
-        deferredStarts.set(task, start);
+        const before = lastWritten.get(task);
+        if (before === undefined) throw new Error(`no task run for ${task}`);
+        queued.set(task, writes.start(before, host.executor, iso));
         return;
       }
       case 'retrying': {
-        await startWritten(task);
+        await writes.flush();
         const log = await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${update.error}; retry in ${update.retryDelaySeconds}s`);
         await settle(task, update.attempt, log, () =>
           s.taskRuns.scheduleRetryDetailed(org_id, run_id, task, {
@@ -249,13 +212,13 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
       case 'succeeded': {
         const log = await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', 'succeeded');
         const output = outputs.get(task) ?? { output_ref: null, output_json: null };
-        if (await succeededWithStart(task, update.attempt, { ...output, ...log })) return;
-        await startWritten(task);
-        await settle(task, update.attempt, log, () => s.taskRuns.succeedDetailed(org_id, run_id, task, { ...output, ...log, attempt: update.attempt, ...price(task) }));
+        const started = queued.get(task);
+        if (started === undefined || started.attempt !== update.attempt) throw new Error(`no start of ${task} attempt ${update.attempt}`);
+        queued.set(task, writes.succeed(started, { ...output, ...log, ...terminalPrice(s.ledger, run.executor, started) }, iso));
         return;
       }
       case 'failed': {
-        await startWritten(task);
+        await writes.flush();
         const error = update.error === CANCELLED_MESSAGE ? stopReason : update.error;
         const log = update.attempt > 0 ? await appendLog(task, update.attempt, attemptLogs.get(task) ?? '', `failed: ${error}`) : {};
         await settle(task, update.attempt, log, () => s.taskRuns.failDetailed(org_id, run_id, task, { error_message: error, ...log, attempt: update.attempt, ...price(task) }));
@@ -307,9 +270,8 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   } finally {
     endWatch();
     for (const timer of timers) clearTimeout(timer);
-    // Only a fatal error leaves a start waiting (every attempt's outcome writes it): none is written late.
-    for (const start of deferredStarts.values()) clearTimeout(start.timer);
-    await Promise.allSettled([...deferredStarts.values()].map((start) => start.written));
+    // Everything queued is written before the state machine's Finalize reads the task runs.
+    await writes.flush();
     host.signal?.removeEventListener('abort', onHostAbort);
     await events.flush();
   }

@@ -156,7 +156,7 @@ test('a 16-step ladder (each step also feeds a last task, so only that one chain
   expect(putEvents).toBeLessThanOrEqual(1.5 * (names.length + 1) + 2);
 }, 60_000);
 
-test("lambda: a chain's short attempts are each started and ended in one write, each with its attempt's own start time", async () => {
+test("lambda: a chain's short attempts are started and ended in a few grouped writes, each with its attempt's own start time", async () => {
   const names = Array.from({ length: 16 }, (_, i) => `c${i}`);
   const { run, taskRunUpdates, transactions } = await measure(
     names.map((name, i) => ({ name, handler: i === 0 ? 'seed' : 'add', timeout_seconds: 30 })),
@@ -173,10 +173,11 @@ test("lambda: a chain's short attempts are each started and ended in one write, 
     // Started when its attempt started (after its upstream ended), not when its write went out.
     if (i > 0) expect(Date.parse(t.started_at!)).toBeGreaterThanOrEqual(Date.parse(byName.get(names[i - 1]!)!.completed_at!));
   }
-  // Two writes per task before (the start, then the end). An attempt that outlasts the start's
-  // wait (whole-dag.ts, START_LINGER_MS: a loaded machine's first sandbox start) still writes two.
-  expect(transactions).toBe(0);
-  expect(taskRunUpdates).toBeLessThan(1.5 * names.length);
+  // The runner's starts and successes wait a quarter second and go together (whole-dag.ts,
+  // chain-writes.ts): a few transactions for the whole chain (1 on a quiet machine). One write per
+  // task before, two before that.
+  expect(transactions).toBeGreaterThanOrEqual(1);
+  expect(transactions + taskRunUpdates).toBeLessThanOrEqual(names.length / 2);
 }, 60_000);
 
 test('a fan-out of 24 tasks then a join: DynamoDB requests stay within 4 per task run plus 2 per loop iteration; iterations read only what changed', async () => {
