@@ -4,6 +4,8 @@ import type { RunnerServices } from './runner-services';
 
 /** How long transitions wait to be written together: below what anyone watching a run would notice. */
 export const CHAIN_LINGER_MS = 250;
+/** The name of `lost`'s reason when a write's condition failed (not an error of the store). */
+export const LOST_WRITE = 'ChainWriteLost';
 /** Task runs one write holds at most (a transaction takes 100 items, the run's check among them). */
 const CHAIN_WRITE_MAX = 50;
 
@@ -32,7 +34,10 @@ export class ChainWrites {
   private readonly ends = new Set<string>();
   /** Each task run as the last write left it. */
   private readonly stored = new Map<string, TaskRunRecord>();
-  /** Aborted when a write loses: the chain's running step stops, and the chain ends. */
+  /**
+   * Aborted when a write loses: its reason named LOST_WRITE when a condition failed (the run was
+   * cancelled, a task run moved), else the store's error. Nothing after it is written.
+   */
   readonly lost = new AbortController();
   /** Whether any transition went through this group (from then on, every one of the chain's does). */
   used = false;
@@ -95,7 +100,7 @@ export class ChainWrites {
         const records = out.written.flat();
         for (const record of records) this.stored.set(record.task_name, record);
         this.tell(records);
-        if (!out.complete) this.lost.abort(new Error('the run was cancelled, or a task run moved, while the chain ran'));
+        if (!out.complete) this.lost.abort(Object.assign(new Error('the run was cancelled, or a task run moved, while its tasks ran'), { name: LOST_WRITE }));
         return out.complete;
       } catch (error) {
         this.s.logger.error('could not write the chain', { org_id: this.orgId, run_id: this.runId, error: errorText(error) });

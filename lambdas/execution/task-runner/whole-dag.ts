@@ -11,7 +11,7 @@ import type { RunnerServices } from './runner-services';
 import type { RunDagEvent, RunDagOutcome } from './runner-events';
 import { createEventBatcher } from './event-batcher';
 import { keepLogOfLostAttempt } from './attempt';
-import { ChainWrites } from './chain-writes';
+import { ChainWrites, LOST_WRITE } from './chain-writes';
 import { terminalPrice } from '../run-cost';
 
 /** Most task attempts executing at once inside one invocation or container. */
@@ -184,6 +184,13 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   });
   // Each task run as its queued transitions will leave it.
   const queued = new Map<string, TaskRunRecord>();
+  // A write that lost ends the run: a lost condition means the run was cancelled (nothing else moves
+  // its task runs); a store that failed, that it could not be recorded.
+  const onWriteLost = () => {
+    const reason: unknown = writes.lost.signal.reason;
+    halt(reason instanceof Error && reason.name === LOST_WRITE ? CANCELLED_MESSAGE : `could not record the task runs: ${errorText(reason)}`);
+  };
+  writes.lost.signal.addEventListener('abort', onWriteLost, { once: true });
 
   const onTaskUpdate = async (update: TaskUpdateEvent): Promise<void> => {
     const task = update.task;

@@ -183,6 +183,34 @@ describe('fault injection', () => {
     expect(runs.every((r) => TERMINAL.has(r.status))).toBe(true);
   }, 120_000);
 
+  test("a lambda run whose grouped task-run writes fail: the runner stops, and the run fails saying why, with no task run left open", async () => {
+    const flow = await registerFlow(fx.api, {
+      tasks: [
+        { name: 'seed', timeout_seconds: 5 },
+        { name: 'next', handler: 'sleepy', parameters: { ms: 3_000 }, timeout_seconds: 10 },
+      ],
+      edges: [{ from: 'seed', to: 'next' }],
+    });
+    const id = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed', 'next'], { parameters: { start: 1 }, executor: 'lambda' });
+    // The runner's grouped writes of starts and successes (chain-writes.ts) fail for this run.
+    const rule = faults.add({
+      match: (call) => call.functionName === 'task-runner' && call.command === 'TransactWriteItemsCommand' && JSON.stringify(call.input).includes(id),
+      rate: 1,
+      times: Infinity,
+      error: () => Object.assign(new Error('injected: the table is unavailable'), { name: 'ServiceUnavailable' }),
+    });
+    const started = Date.now();
+    await startExecution(fx.platform, id, { org_id: fx.tenant.org_id, run_id: id });
+    const { runs } = await settleAll([id], 60_000);
+    rule.stop();
+    expect(rule.failed.length).toBeGreaterThan(0);
+    expect(runs[0]!.status).toBe('FAILED');
+    expect(runs[0]!.error_message).toContain('could not record the task runs');
+    expectNoOpenTaskRun(runs[0]!);
+    // Stopped at once, not after next's three seconds of sleep.
+    expect(Date.now() - started).toBeLessThan(30_000);
+  }, 120_000);
+
   test("the task runner's invocation dies mid-task (nothing it would record gets written): the attempt is declared lost and retried", async () => {
     const flow = await registerFlow(fx.api, { tasks: [{ name: 'seed', timeout_seconds: 3, retries: 1, retry_delay_seconds: 1 }] });
     const id = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed'], { parameters: { start: 5 } });
