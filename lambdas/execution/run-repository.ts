@@ -364,7 +364,7 @@ export class RunRepository {
 
   /**
    * A transaction's check that the run is still RUNNING, for writes that must not happen in a
-   * cancelled or finished run (a chain's writes, which start its next steps: TaskRunRepository.writeChain).
+   * cancelled or finished run (grouped task-run writes, which start the next attempts: TaskRunRepository.writeGrouped).
    */
   runningCheck(orgId: string, runId: string): RunningCheck {
     return {

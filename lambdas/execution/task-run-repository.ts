@@ -738,17 +738,17 @@ export class TaskRunRepository {
   }
 
   /**
-   * Writes a chain's transitions (task-runner/chain-writes.ts) in one transaction with `checks`
+   * Writes a runner's grouped transitions (task-runner/grouped-writes.ts) in one transaction with `checks`
    * (the run still RUNNING): each a start (PENDING at `before.attempt` → RUNNING at the next
    * attempt, claimed, started at its own time), a success (RUNNING at `before.attempt` →
    * SUCCEEDED at its own time), or both in one update (started and ended since the last write).
    * Answers the records each write leaves (its events: a start's, a success's, or both), for the
    * writes applied in order. When the transaction is cancelled by the run's check, nothing is
    * written; otherwise the writes go alone, in order, up to the first whose condition fails
-   * (`complete` false: the chain must end there).
+   * (`complete` false: the runner must stop there).
    */
-  async writeChain(orgId: string, runId: string, writes: readonly ChainWrite[], checks: readonly RunningCheck[]): Promise<{ written: TaskRunRecord[][]; complete: boolean }> {
-    const plans = writes.map((w) => chainWritePlan(w));
+  async writeGrouped(orgId: string, runId: string, writes: readonly GroupedWrite[], checks: readonly RunningCheck[]): Promise<{ written: TaskRunRecord[][]; complete: boolean }> {
+    const plans = writes.map((w) => groupedWritePlan(w));
     if (plans.length === 0) return { written: [], complete: true };
     const updates = plans.map((p) => this.transitionUpdate(orgId, runId, p.before.task_name, [p.from], p.to, p.fields, { attempt: p.before.attempt }, p.extra, p.now));
     const outcome = plans.length > TRANSACT_LIMIT - checks.length ? null : await this.transact(updates, checks);
@@ -906,16 +906,16 @@ export interface SkipOptions extends Priced {
   reason: string;
 }
 
-/** One task run's transitions a chain made since its last write (TaskRunRepository.writeChain). */
-export interface ChainWrite {
+/** One task run's transitions a runner made since its last grouped write (TaskRunRepository.writeGrouped). */
+export interface GroupedWrite {
   /** The task run as stored: PENDING when `start` is given, else RUNNING at the attempt. */
   before: TaskRunRecord;
   start?: { executor: string; started_at: string };
   success?: Omit<SucceedOptions, 'attempt'> & { at: string };
 }
 
-/** The conditional update of a ChainWrite and the records it leaves (its events, in order). */
-function chainWritePlan(w: ChainWrite): { before: TaskRunRecord; from: TaskStatus; to: TaskStatus; fields: TaskRunFieldUpdates; extra: TransitionShape; now: string; records: TaskRunRecord[] } {
+/** The conditional update of a GroupedWrite and the records it leaves (its events, in order). */
+function groupedWritePlan(w: GroupedWrite): { before: TaskRunRecord; from: TaskStatus; to: TaskStatus; fields: TaskRunFieldUpdates; extra: TransitionShape; now: string; records: TaskRunRecord[] } {
   const { before, start, success } = w;
   const startFields: TaskRunFieldUpdates = start === undefined ? {} : { executor: start.executor, not_before: null, error_message: null, claimed_attempt: before.attempt + 1 };
   const startExtra: TransitionShape = start === undefined ? {} : { incrementAttempt: true, setStartedAt: true, startedAt: start.started_at };

@@ -1,7 +1,7 @@
 import { isoNow } from '../../shared/clock';
 import type { TaskRunRecord, TaskRunTransition } from '../task-run-repository';
 import { RECORD_RESERVE_MS, runClaimedAttempt, type AttemptHost } from './attempt';
-import { ChainWrites } from './chain-writes';
+import { GroupedWrites } from './grouped-writes';
 import type { EventBatcher } from './event-batcher';
 import type { RunnerServices } from './runner-services';
 import { INLINE_INPUTS_MAX_BYTES, type ChainStep, type RunTaskEvent } from './runner-events';
@@ -13,7 +13,7 @@ export const MANY_EVENTS = { batch: 10, lingerMs: 100, maxQueued: 100, inFlight:
  * Runs an attempt this runner claimed and, while it succeeds, the chain its event carries
  * (RunTaskEvent.then, planned by orchestrator/chain-plan.ts), each step as its own runner would
  * have run it. A step's success and the next step's start are written together, grouped with the
- * steps after them for up to a moment (chain-writes.ts): a chain of short steps costs a write
+ * steps after them for up to a moment (grouped-writes.ts): a chain of short steps costs a write
  * every few steps and each step's code, not five round trips through the loop. The loop is woken
  * once, when the chain ends (an attempt failed or retries, a write lost, the chain's time is up,
  * no step is left) and everything is written, and told every task the chain changed. An attempt
@@ -32,7 +32,7 @@ export async function runAttemptChain(
   }
   const began = s.clock.nowMs();
   const chain: RunTaskEvent[] = [];
-  const writes = new ChainWrites(s, event.org_id, event.run_id, (records) => {
+  const writes = new GroupedWrites(s, event.org_id, event.run_id, (records) => {
     for (const record of records) void host.events.push(record);
   });
   const signal = host.signal === undefined ? writes.lost.signal : AbortSignal.any([host.signal, writes.lost.signal]);
@@ -86,7 +86,6 @@ export async function runAttemptChain(
  * (a heartbeat would otherwise find it midway), and its timeout within the invocation's time left.
  */
 function stepFits(s: Pick<RunnerServices, 'clock'>, host: AttemptHost, began: number, step: ChainStep, heartbeatSeconds: number): boolean {
-  if (host.signal?.aborted === true) return false;
   if (s.clock.nowMs() - began >= (heartbeatSeconds * 1000) / 2) return false;
   const remaining = host.remainingMs?.();
   return remaining === undefined || remaining - RECORD_RESERVE_MS >= step.task.timeout_seconds * 1000;

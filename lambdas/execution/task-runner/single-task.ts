@@ -11,7 +11,7 @@ import type { RunTaskEvent } from './runner-events';
 /**
  * How long an attempt's start event waits to go out with its end's: longer than a trivial
  * attempt on a loaded machine, short enough that a dashboard sees a long one start at once (the
- * grouped writes of chains and whole-DAG runs wait as long: chain-writes.ts).
+ * grouped writes of chains and whole-DAG runs wait as long: grouped-writes.ts).
  */
 const START_EVENT_LINGER_MS = 250;
 

@@ -11,7 +11,7 @@ import type { RunnerServices } from './runner-services';
 import type { RunDagEvent, RunDagOutcome } from './runner-events';
 import { createEventBatcher } from './event-batcher';
 import { keepLogOfLostAttempt } from './attempt';
-import { ChainWrites, LOST_WRITE } from './chain-writes';
+import { GroupedWrites, LOST_WRITE } from './grouped-writes';
 import { terminalPrice } from '../run-cost';
 
 /** Most task attempts executing at once inside one invocation or container. */
@@ -170,13 +170,13 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
     await publish(transition);
   };
 
-  // Starts and successes are written in groups (chain-writes.ts): an attempt's start and its
+  // Starts and successes are written in groups (grouped-writes.ts): an attempt's start and its
   // success wait up to a quarter second and go in one transaction with the others of that moment,
   // so a short attempt is started and ended in one update, and a chain of short tasks writes a few
   // times a second. A downstream starts once its upstream's success is queued, not written: its
   // own start and end go in the same or a later write, never before it. A failure or retry writes
   // what is queued first, then goes alone. What a dying runner leaves unwritten is lost with it.
-  const writes = new ChainWrites(s, org_id, run_id, (records) => {
+  const writes = new GroupedWrites(s, org_id, run_id, (records) => {
     for (const record of records) {
       lastWritten.set(record.task_name, record);
       void events.push(record);

@@ -95,7 +95,7 @@ test("a 16-task chain runs in its first step's runner: its steps' successes and 
   expect(runnerInvokes).toBe(1);
   expect(sendTaskSuccess).toBeLessThanOrEqual(2);
   // Each step after the first is started in the transaction that records its upstream's success,
-  // and short steps' transitions wait a moment to go together (task-runner/chain-writes.ts): a
+  // and short steps' transitions wait a moment to go together (task-runner/grouped-writes.ts): a
   // few transactions for the whole chain (2 on a quiet machine; one per step without the wait).
   // c0's start is its claim. The run's own requests (start, park, finalize, the admission's
   // release) are spread over the tasks. 2.4 per task before the chain.
@@ -174,7 +174,7 @@ test("lambda: a chain's short attempts are started and ended in a few grouped wr
     if (i > 0) expect(Date.parse(t.started_at!)).toBeGreaterThanOrEqual(Date.parse(byName.get(names[i - 1]!)!.completed_at!));
   }
   // The runner's starts and successes wait a quarter second and go together (whole-dag.ts,
-  // chain-writes.ts): a few transactions for the whole chain (1 on a quiet machine). One write per
+  // grouped-writes.ts): a few transactions for the whole chain (1 on a quiet machine). One write per
   // task before, two before that.
   expect(transactions).toBeGreaterThanOrEqual(1);
   expect(transactions + taskRunUpdates).toBeLessThanOrEqual(names.length / 2);

@@ -458,7 +458,7 @@ describe('run and task run repositories', () => {
 
       // task-000 ended at 1 s, task-001 ran from 1 s to 2 s, task-002 started at 2 s: one write.
       const { sent, counted } = countingTaskRuns();
-      const out = await counted.writeChain(
+      const out = await counted.writeGrouped(
         org,
         run.run_id,
         [
@@ -479,7 +479,7 @@ describe('run and task run repositories', () => {
       // task-004 is no longer PENDING (another writer started it): the writes before it go alone,
       // in order, and the chain learns that it must end there.
       await stores.taskRuns.startDetailed(org, run.run_id, 'task-004', { executor: 'lambda', attempt: 0 });
-      const partly = await stores.taskRuns.writeChain(
+      const partly = await stores.taskRuns.writeGrouped(
         org,
         run.run_id,
         [
@@ -496,7 +496,7 @@ describe('run and task run repositories', () => {
 
       // The run was cancelled: nothing is written.
       await stores.runs.transitionRun(org, run.run_id, ['RUNNING'], 'CANCELLED');
-      const cancelled = await stores.taskRuns.writeChain(org, run.run_id, [{ before: now.get('task-004')!, success: { ...result(4), at: at(5) } }, { before: created[5]!, start: { executor: 'lambda', started_at: at(5) } }], check());
+      const cancelled = await stores.taskRuns.writeGrouped(org, run.run_id, [{ before: now.get('task-004')!, success: { ...result(4), at: at(5) } }, { before: created[5]!, start: { executor: 'lambda', started_at: at(5) } }], check());
       expect(cancelled).toEqual({ written: [], complete: false });
       expect(await stored()).toEqual(now);
     });

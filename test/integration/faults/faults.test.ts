@@ -192,7 +192,7 @@ describe('fault injection', () => {
       edges: [{ from: 'seed', to: 'next' }],
     });
     const id = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed', 'next'], { parameters: { start: 1 }, executor: 'lambda' });
-    // The runner's grouped writes of starts and successes (chain-writes.ts) fail for this run.
+    // The runner's grouped writes of starts and successes (grouped-writes.ts) fail for this run.
     const rule = faults.add({
       match: (call) => call.functionName === 'task-runner' && call.command === 'TransactWriteItemsCommand' && JSON.stringify(call.input).includes(id),
       rate: 1,

@@ -1,18 +1,18 @@
 import { errorText } from '../../shared/errors';
-import { startedFrom, type ChainWrite, type SucceedOptions, type TaskRunRecord } from '../task-run-repository';
+import { startedFrom, type GroupedWrite, type SucceedOptions, type TaskRunRecord } from '../task-run-repository';
 import type { RunnerServices } from './runner-services';
 
 /** How long transitions wait to be written together: below what anyone watching a run would notice. */
-export const CHAIN_LINGER_MS = 250;
+export const GROUP_LINGER_MS = 250;
 /** The name of `lost`'s reason when a write's condition failed (not an error of the store). */
-export const LOST_WRITE = 'ChainWriteLost';
+export const LOST_WRITE = 'GroupedWriteLost';
 /** Task runs one write holds at most (a transaction takes 100 items, the run's check among them). */
-const CHAIN_WRITE_MAX = 50;
+const GROUP_WRITE_MAX = 50;
 
 /**
  * Task-run starts and successes written in groups: a step-functions chain's (attempt-chain.ts) and
- * a whole-DAG run's (whole-dag.ts). A success and the next start wait up to CHAIN_LINGER_MS and go
- * in one transaction with the run's check (TaskRunRepository.writeChain), so that short tasks one
+ * a whole-DAG run's (whole-dag.ts). A success and the next start wait up to GROUP_LINGER_MS and go
+ * in one transaction with the run's check (TaskRunRepository.writeGrouped), so that short tasks one
  * after another write a few times a second, not twice each; an attempt that outlasts the wait is
  * shown RUNNING by the write the timer sends. Writes go in the order they were made.
  *
@@ -23,11 +23,11 @@ const CHAIN_WRITE_MAX = 50;
  * again: a chain's upstream is found lost at its deadline and retried; a whole-DAG run fails, and
  * its retry keeps only what was written.
  *
- * A write that loses (the run was cancelled, another writer moved a task run) ends the chain:
- * `lost` aborts its running step, and nothing after it is written.
+ * A write that loses (the run was cancelled, another writer moved a task run) ends the runner's
+ * work: `lost` aborts (a chain's running step, a whole-DAG run), and nothing after it is written.
  */
-export class ChainWrites {
-  private pending = new Map<string, ChainWrite>();
+export class GroupedWrites {
+  private pending = new Map<string, GroupedWrite>();
   private timer: NodeJS.Timeout | undefined;
   private writing: Promise<boolean> = Promise.resolve(true);
   /** Successes this group writes and tells of (`${task_name}#${attempt}`). */
@@ -39,7 +39,7 @@ export class ChainWrites {
    * cancelled, a task run moved), else the store's error. Nothing after it is written.
    */
   readonly lost = new AbortController();
-  /** Whether any transition went through this group (from then on, every one of the chain's does). */
+  /** Whether any transition went through this group (from then on, every one of the runner's does). */
   used = false;
 
   constructor(
@@ -96,14 +96,14 @@ export class ChainWrites {
       if (!ok) return false;
       if (writes.length === 0) return true;
       try {
-        const out = await this.s.taskRuns.writeChain(this.orgId, this.runId, writes, [this.s.runs.runningCheck(this.orgId, this.runId)]);
+        const out = await this.s.taskRuns.writeGrouped(this.orgId, this.runId, writes, [this.s.runs.runningCheck(this.orgId, this.runId)]);
         const records = out.written.flat();
         for (const record of records) this.stored.set(record.task_name, record);
         this.tell(records);
         if (!out.complete) this.lost.abort(Object.assign(new Error('the run was cancelled, or a task run moved, while its tasks ran'), { name: LOST_WRITE }));
         return out.complete;
       } catch (error) {
-        this.s.logger.error('could not write the chain', { org_id: this.orgId, run_id: this.runId, error: errorText(error) });
+        this.s.logger.error('could not write the grouped task-run transitions', { org_id: this.orgId, run_id: this.runId, error: errorText(error) });
         this.lost.abort(error);
         return false;
       }
@@ -113,13 +113,13 @@ export class ChainWrites {
 
   private arm(): void {
     this.used = true;
-    if (this.pending.size >= CHAIN_WRITE_MAX) {
+    if (this.pending.size >= GROUP_WRITE_MAX) {
       void this.flush();
       return;
     }
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       void this.flush();
-    }, CHAIN_LINGER_MS);
+    }, GROUP_LINGER_MS);
   }
 }
