@@ -2,6 +2,7 @@ import { localStepFunctionsOf } from '../local/step-functions/local-step-functio
 import type { FlowSpec } from '../lambdas/engine';
 import { createRunStores } from '../lambdas/execution/run-stores';
 import type { RunRecord } from '../lambdas/execution/run-repository';
+import type { TaskRunRepository } from '../lambdas/execution/task-run-repository';
 import { isTerminalRunStatus } from '../lambdas/engine';
 import { createRuntime } from '../lambdas/shared/runtime';
 import { benchTenant, registerBenchFlow } from './client';
@@ -34,6 +35,8 @@ const ALL_EXECUTORS: Executor[] = ['step-functions', 'lambda', 'ecs'];
  */
 const EXECUTORS: Executor[] = process.env.BENCH_EXECUTORS ? ALL_EXECUTORS.filter((e) => process.env.BENCH_EXECUTORS!.split(',').includes(e)) : ALL_EXECUTORS;
 const WITH_BUNDLES = process.env.BENCH_BUNDLES !== '0';
+/** BENCH_TIMELINE=1: each fan-out's and uneven DAG's timeline on stderr (printTimeline). */
+const TIMELINE = process.env.BENCH_TIMELINE === '1';
 
 export async function run(): Promise<Record<string, unknown>> {
   const counts = new Map<string, number>();
@@ -70,7 +73,7 @@ export async function run(): Promise<Record<string, unknown>> {
       const { Subscription, UsageAggregate, Run } = platform.resources.tables;
       admissionTables = { subscription: Subscription, usage: UsageAggregate, run: Run };
       // Reads for polling go through a runtime without the observer: they are not counted.
-      const { runs } = createRunStores(createRuntime('http-execution', platform.envFor('http-execution'), { logSink: () => undefined }));
+      const { runs, taskRuns } = createRunStores(createRuntime('http-execution', platform.envFor('http-execution'), { logSink: () => undefined }));
       const sfn = localStepFunctionsOf(platform.emulator);
       const register = (name: string, spec: FlowSpec) => registerBenchFlow(tenant, name, spec);
 
@@ -136,12 +139,14 @@ export async function run(): Promise<Record<string, unknown>> {
         const c100 = await runToEnd('chain100', executor);
         await platform.bus.drain();
         const f200 = await runToEnd('fanout200', executor);
+        if (TIMELINE) await printTimeline(`${executor} fanout200`, f200.run, taskRuns);
         const awsPerTaskFanout = perTaskByService(201);
         const ddbFanoutByCommand = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('ddb:')).sort());
         const ddbFanoutByFunction = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('fn:')).map(([k, v]) => [k.slice(3), v]).sort());
         // 3. Makespan ÷ critical path, uneven durations.
         await platform.bus.drain();
         const u = await runToEnd('uneven', executor);
+        if (TIMELINE) await printTimeline(`${executor} uneven`, u.run, taskRuns);
         const makespan = Date.parse(u.run.completed_at!) - Date.parse(u.run.started_at!);
         return { c20, ddbExecution, ddbUsageMeter, ddbByCommand, awsPerTask, awsPerTaskFanout, ddbFanoutByCommand, ddbFanoutByFunction, c100, f200, u, makespan };
       };
@@ -256,4 +261,27 @@ export async function run(): Promise<Record<string, unknown>> {
     },
     { observeAws },
   );
+}
+
+/**
+ * BENCH_TIMELINE=1 prints (to stderr) where a run's time went: for the fan-out, when its task runs
+ * started and were recorded ended, relative to the run's start (quantiles 0, 10, 25, 50, 75, 90,
+ * 100 %); for the uneven DAG, each task's start and recorded end. (An ecs run's task runs are
+ * recorded ended when the container's report is replayed, not when the attempt ended.)
+ */
+async function printTimeline(label: string, run: RunRecord, taskRuns: TaskRunRepository): Promise<void> {
+  const t0 = Date.parse(run.started_at!);
+  const list = await taskRuns.listForRun(run.org_id, run.run_id, { consistent: true });
+  const at = (v: string | null) => (v === null ? NaN : Date.parse(v) - t0);
+  const sorted = (xs: number[]) => xs.filter(Number.isFinite).sort((a, b) => a - b);
+  const quantiles = (xs: number[]) => [0, 0.1, 0.25, 0.5, 0.75, 0.9, 1].map((q) => xs[Math.min(xs.length - 1, Math.floor(q * xs.length))]).join(' ');
+  const lines = [`timeline ${label}: created ${Date.parse(run.created_at) - t0}, ended ${Date.parse(run.completed_at!) - t0} ms after the run started`];
+  if (list.length <= 20) {
+    for (const t of [...list].sort((a, b) => at(a.started_at) - at(b.started_at))) lines.push(`  ${t.task_name} ${at(t.started_at)} → ${at(t.completed_at)}`);
+  } else {
+    lines.push(`  starts ${quantiles(sorted(list.map((t) => at(t.started_at))))}`);
+    lines.push(`  ends   ${quantiles(sorted(list.map((t) => at(t.completed_at))))}`);
+    lines.push(`  took   ${quantiles(sorted(list.map((t) => at(t.completed_at) - at(t.started_at))))}`);
+  }
+  process.stderr.write(`${lines.join('\n')}\n`);
 }

@@ -1,8 +1,8 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SFNClient } from '@aws-sdk/client-sfn';
 import { ENV } from '../catalogue/environment';
 import { runContainerOrder } from './ecs/container-run';
+import type { LoopSignal } from './orchestrator/loop-protocol';
 import { ECS_ORDER_ENV } from './ecs/ecs-order';
 
 /*
@@ -26,12 +26,18 @@ async function main(): Promise<number> {
   // SIGTERM is handled, so none falls back to the default action of killing the process mid-write.
   process.on('SIGTERM', () => stop.abort(new Error('the ECS task was stopped')));
   const sfnEndpoint = process.env[ENV.sfnEndpoint];
-  const sfn = new SFNClient(sfnEndpoint ? { endpoint: sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {});
+  // Loaded when first needed: only a step-functions attempt wakes a loop, and the SDK client is most
+  // of this program (evaluating it cost a whole-run container ~30 ms before its first task).
+  const redeem = async (token: string, signal: LoopSignal): Promise<boolean> => {
+    const [{ SFNClient }, { redeemToken }] = await Promise.all([import('@aws-sdk/client-sfn'), import('./orchestrator/loop-protocol')]);
+    const sfn = new SFNClient(sfnEndpoint ? { endpoint: sfnEndpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {});
+    return redeemToken(sfn, token, signal);
+  };
   return runContainerOrder({
     orderUrl: required(ECS_ORDER_ENV.orderUrl),
     resultUrl: required(ECS_ORDER_ENV.resultUrl),
     cancelUrl: required(ECS_ORDER_ENV.cancelUrl),
-    sfn,
+    redeem,
     cacheDir: join(tmpdir(), 'dagy-code'),
     signal: stop.signal,
   });

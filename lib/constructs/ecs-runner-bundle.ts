@@ -9,7 +9,7 @@ import { BucketDeployment, Source } from 'aws-cdk-lib/aws-s3-deployment';
 import type { ISource } from 'aws-cdk-lib/aws-s3-deployment';
 import { Construct } from 'constructs';
 import type { IConstruct } from 'constructs';
-import { buildSync } from 'esbuild';
+import { buildSync, type BuildOptions } from 'esbuild';
 import { ECS_RUNNER_BUNDLE_KEY } from '../../lambdas/catalogue';
 import { acknowledge, acknowledgeWildcardResource } from '../nag-suppressions';
 import { ECS_RUNNER_ENTRY, PROJECT_ROOT } from '../paths';
@@ -37,7 +37,13 @@ const PLACEHOLDER_RUNNER =
  */
 export function bundleEcsRunner(outputDir: string): string {
   const outfile = path.join(outputDir, ECS_RUNNER_BUNDLE_FILE);
-  buildSync({
+  buildSync(ecsRunnerBuildOptions(outfile));
+  return outfile;
+}
+
+/** The esbuild options of bundleEcsRunner (tests read the same build's metafile). */
+export function ecsRunnerBuildOptions(outfile: string): BuildOptions {
+  return {
     entryPoints: [ECS_RUNNER_ENTRY],
     outfile,
     absWorkingDir: PROJECT_ROOT,
@@ -52,8 +58,7 @@ export function bundleEcsRunner(outputDir: string): string {
     sourcemap: 'external',
     sourcesContent: false,
     logLevel: 'warning',
-  });
-  return outfile;
+  };
 }
 
 export interface EcsRunnerBundleProps {

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
+import { build } from 'esbuild';
 import { ECS_RUNNER_BUNDLE_KEY, ENV } from '../../lambdas/catalogue';
 import { RUNNER_BUNDLE_KEY, RUNNER_ENV } from '../../lambdas/execution/task-runner/ecs-contract';
 import { ESM_REQUIRE_BANNER } from '../../lib/constructs/dagy-function';
-import { bundleEcsRunner } from '../../lib/constructs/ecs-runner-bundle';
+import { bundleEcsRunner, ecsRunnerBuildOptions } from '../../lib/constructs/ecs-runner-bundle';
 import { RUN_STATE_MACHINE_ASL } from '../../lib/paths';
 import { RUNNER_IMAGE } from '../../lib/stacks/orchestration-stack';
 import { removeAssembly, synthDagy } from './synth';
@@ -214,5 +215,21 @@ describe('ECS runner bundle', () => {
     expect(run.status).toBe(1);
     expect(run.stderr).toContain('ecs runner failed');
     expect(run.stderr).toContain('DAGY_ORDER_URL is not set');
+  });
+
+  test("a container's start-up evaluates neither the AWS SDK nor the flow-spec schema: the SDK is imported only when a step-functions attempt wakes its loop", async () => {
+    const options = ecsRunnerBuildOptions(path.join(tmpdir(), 'dagy-runner-unwritten', 'ecs-runner.mjs'));
+    const result = await build({ ...options, write: false, metafile: true });
+    const inputs = result.metafile.inputs;
+    // What the entry reaches by static imports (evaluated at start), not through import().
+    const eager = new Set<string>(['lambdas/execution/ecs-runner.ts']);
+    for (const file of eager) for (const i of inputs[file]?.imports ?? []) if (i.kind !== 'dynamic-import' && inputs[i.path] !== undefined) eager.add(i.path);
+    expect(eager.size).toBeGreaterThan(10);
+    expect([...eager].filter((p) => p.includes('node_modules/@aws-sdk/') || p.includes('node_modules/@smithy/') || p.includes('node_modules/zod/'))).toEqual([]);
+    // The SDK is still inside the one file (the container downloads one), reached through import().
+    expect(inputs['lambdas/execution/ecs-runner.ts']?.imports.filter((i) => i.kind === 'dynamic-import').map((i) => i.path).sort()).toEqual([
+      'lambdas/execution/orchestrator/loop-protocol.ts',
+      'node_modules/@aws-sdk/client-sfn/dist-es/index.js',
+    ]);
   });
 });

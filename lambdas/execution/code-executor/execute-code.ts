@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { isOk, presignedRequest } from '../../shared/presigned-http';
 import { unpackArtifact } from '../task-runner/artifact-unpack';
 import type { CodeAttemptRequest, CodeAttemptResponse } from './contract';
 import { SandboxPool } from './task-sandbox';
@@ -31,9 +32,9 @@ export class PresignedArtifactCache {
   private async fetchAndUnpack(codeHash: string, url: string): Promise<string> {
     const target = join(this.root, codeHash);
     if (existsSync(target)) return target;
-    const response = await fetch(url, { signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
-    if (!response.ok) throw new Error(`cannot download the flow artifact (HTTP ${response.status})`);
-    await unpackArtifact(new Uint8Array(await response.arrayBuffer()), target, 'flow artifact');
+    const response = await presignedRequest(url, { method: 'GET', signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
+    if (!isOk(response)) throw new Error(`cannot download the flow artifact (HTTP ${response.status})`);
+    await unpackArtifact(new Uint8Array(response.body.buffer, response.body.byteOffset, response.body.byteLength), target, 'flow artifact');
     return target;
   }
 }
@@ -69,6 +70,19 @@ export class CodeExecutor {
       timeoutMessage: request.timeout_message,
       ...(signal ? { signal } : {}),
     });
+  }
+
+  /**
+   * Fetches the artifact and starts `count` sandbox processes for it at once, ahead of the attempts
+   * a host is about to run (see SandboxPool.prewarm). Never rejects: a download that fails here
+   * fails those attempts, saying why, when they ask for it.
+   */
+  async prewarm(artifact: CodeAttemptRequest['artifact'], count: number): Promise<void> {
+    try {
+      this.pool.prewarm(artifact.code_hash, await this.artifacts.directory(artifact.code_hash, artifact.url), count);
+    } catch {
+      // the attempts report it
+    }
   }
 
   close(): void {

@@ -554,33 +554,54 @@ export class SandboxPool {
     return slot;
   }
 
+  /**
+   * Starts processes for attempts about to arrive, all at once, until the slot of `readDirectory`
+   * has `count` idle or starting (MAX_IDLE_PER_KEY at most). For a host that knows how many
+   * attempts it is about to start (a whole run's first ready tasks): started MAX_STARTING_PER_KEY
+   * at a time, the last of three first tasks waited for a third start after the first two (in a
+   * run of three branches, the critical path's first task). Never throws: an unusable directory
+   * fails the attempts that name it.
+   */
+  prewarm(key: string, readDirectory: string, count: number): void {
+    let slot: Slot;
+    try {
+      slot = this.slotOf(`${key}\u0000${readDirectory}`, readDirectory);
+    } catch {
+      return;
+    }
+    const wanted = Math.min(count, MAX_IDLE_PER_KEY);
+    while (slot.idle.length + slot.starting < wanted) this.startProcess(slot);
+  }
+
   /** Starts processes for the attempts still waiting, MAX_STARTING_PER_KEY at a time. */
   private grow(slot: Slot): void {
-    while (slot.starting < MAX_STARTING_PER_KEY && slot.waiting.length > slot.starting) {
-      slot.starting++;
-      this.started++;
-      let starting = true;
-      // eslint-disable-next-line no-new -- the process reports through its lifecycle.
-      new SandboxProcess(slot.readDirectory, slot.nodeFlags, {
-        ready: (p) => {
-          if (!starting) return;
-          starting = false;
-          slot.starting--;
-          this.giveBack(slot, p);
-          this.grow(slot);
-        },
-        gone: (p) => {
-          this.forget(slot, p);
-          if (!starting) return;
-          starting = false;
-          slot.starting--;
-          // It never started: the attempt it was for fails saying why (no start loop on a host
-          // where processes cannot start); the others wait on.
-          slot.waiting.shift()?.take(p);
-          this.grow(slot);
-        },
-      });
-    }
+    while (slot.starting < MAX_STARTING_PER_KEY && slot.waiting.length > slot.starting) this.startProcess(slot);
+  }
+
+  private startProcess(slot: Slot): void {
+    slot.starting++;
+    this.started++;
+    let starting = true;
+    // eslint-disable-next-line no-new -- the process reports through its lifecycle.
+    new SandboxProcess(slot.readDirectory, slot.nodeFlags, {
+      ready: (p) => {
+        if (!starting) return;
+        starting = false;
+        slot.starting--;
+        this.giveBack(slot, p);
+        this.grow(slot);
+      },
+      gone: (p) => {
+        this.forget(slot, p);
+        if (!starting) return;
+        starting = false;
+        slot.starting--;
+        // It never started: the attempt it was for fails saying why (no start loop on a host
+        // where processes cannot start); the others wait on.
+        slot.waiting.shift()?.take(p);
+        this.grow(slot);
+      },
+    });
   }
 
   /** A free process: to the first waiting attempt, else kept idle (within the limits). */

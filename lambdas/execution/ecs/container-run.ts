@@ -1,10 +1,13 @@
-import type { SFNClient } from '@aws-sdk/client-sfn';
 import type { NormalizedTaskSpec, TaskUpdateEvent } from '../../engine';
-import { CANCELLED_MESSAGE, parseHandler, runDagInProcess } from '../../engine';
+// From their own files, not the engine's index: a container's start-up evaluates every module it
+// imports, and the index brings the flow-spec schema (zod) the container never uses.
+import { parseHandler } from '../../engine/handler-ref';
+import { CANCELLED_MESSAGE, runDagInProcess } from '../../engine/in-process-runner';
 import { CodeExecutor, PresignedArtifactCache } from '../code-executor/execute-code';
-import { redeemToken } from '../orchestrator/loop-protocol';
+import type { LoopSignal } from '../orchestrator/loop-protocol';
 import { egressPolicyFromEnv } from '../../shared/egress';
 import { runHttpTask } from '../task-runner/http-task';
+import { isOk, presignedRequest } from '../../shared/presigned-http';
 import type { EcsAttemptRecord, EcsDagOrder, EcsOrder, EcsResult, EcsTaskOrder, EcsTaskResult, EcsTaskWork } from './ecs-order';
 
 /** Most task attempts executing at once inside one container. */
@@ -18,29 +21,30 @@ export interface ContainerDeps {
   orderUrl: string;
   resultUrl: string;
   cancelUrl: string;
-  sfn: SFNClient;
+  /** Redeems the run loop's task token (a step-functions attempt's wake); false when it is stale. */
+  redeem: (token: string, signal: LoopSignal) => Promise<boolean>;
   cacheDir: string;
   /** Aborted when the container is told to stop (SIGTERM). */
   signal: AbortSignal;
 }
 
 async function getJson(url: string): Promise<unknown> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(60_000) });
-  if (!response.ok) throw new Error(`cannot read the work order (HTTP ${response.status})`);
-  return (await response.json()) as unknown;
+  const response = await presignedRequest(url, { method: 'GET', signal: AbortSignal.timeout(60_000) });
+  if (!isOk(response)) throw new Error(`cannot read the work order (HTTP ${response.status})`);
+  return JSON.parse(response.body.toString('utf8')) as unknown;
 }
 
 async function putJson(url: string, value: unknown): Promise<void> {
-  const response = await fetch(url, { method: 'PUT', body: JSON.stringify(value), signal: AbortSignal.timeout(120_000) });
-  if (!response.ok) throw new Error(`cannot store the result (HTTP ${response.status})`);
+  const response = await presignedRequest(url, { method: 'PUT', body: JSON.stringify(value), signal: AbortSignal.timeout(120_000) });
+  if (!isOk(response)) throw new Error(`cannot store the result (HTTP ${response.status})`);
 }
 
 /** Polls the cancel marker; aborts `stop` once it exists. Returns the function that ends the watch. */
 function watchCancel(url: string, stop: AbortController): () => void {
   const timer = setInterval(() => {
-    fetch(url, { method: 'GET', signal: AbortSignal.timeout(CANCEL_POLL_MS) })
+    presignedRequest(url, { method: 'GET', signal: AbortSignal.timeout(CANCEL_POLL_MS) })
       .then((response) => {
-        if (response.ok) stop.abort(new Error(CANCELLED_MESSAGE));
+        if (isOk(response)) stop.abort(new Error(CANCELLED_MESSAGE));
       })
       .catch(() => undefined);
   }, CANCEL_POLL_MS);
@@ -94,7 +98,7 @@ async function runTaskOrder(d: ContainerDeps, order: EcsTaskOrder, executor: Cod
   await putJson(d.resultUrl, { final: true, tasks: { [order.task.name]: entry } } satisfies EcsResult);
   // Wake the run's loop (the only thing this container's role may do); a stale token is fine:
   // the loop polls for ECS results while any is running.
-  await redeemToken(d.sfn, order.loop.token, { next: 'advance', iteration: order.loop.iteration, wait_seconds: order.loop.heartbeat_seconds }).catch(() => false);
+  await d.redeem(order.loop.token, { next: 'advance', iteration: order.loop.iteration, wait_seconds: order.loop.heartbeat_seconds }).catch(() => false);
   return 0;
 }
 
@@ -149,6 +153,14 @@ async function runDagOrder(d: ContainerDeps, order: EcsDagOrder, executor: CodeE
     }
     scheduleSnapshot();
   };
+  // The run's first ready code tasks start at once: their sandboxes too (with the artifact's
+  // download), not two at a time as they are asked for.
+  if (order.artifact !== null) {
+    const firstReady = order.spec.tasks.filter(
+      (t) => t.type === 'code' && order.succeeded[t.name] === undefined && order.spec.edges.every((e) => e.to !== t.name || order.succeeded[e.from] !== undefined),
+    ).length;
+    if (firstReady > 0) void executor.prewarm(order.artifact, Math.min(firstReady, CONTAINER_MAX_CONCURRENCY));
+  }
   const initialStates = Object.fromEntries(Object.entries(order.succeeded).map(([name, s]) => [name, { status: 'SUCCEEDED' as const, attempt: s.attempt, output: s.output }]));
   let error: string | undefined;
   try {

@@ -300,6 +300,30 @@ describe('SandboxPool growth', () => {
     }
   });
 
+  test('prewarm starts the processes a host is about to need all at once, and the attempts that follow take them', async () => {
+    const pool = new SandboxPool();
+    try {
+      // A whole run's three first tasks: three processes at once (grown on demand: two, then one).
+      pool.prewarm('k', dir, 3);
+      expect(pool.started).toBe(3);
+      // Asked again (or for fewer) while they start: none more.
+      pool.prewarm('k', dir, 3);
+      pool.prewarm('k', dir, 1);
+      expect(pool.started).toBe(3);
+      const napping = request('nap', { args: { ...request('nap').args, parameters: { ms: 300 } } });
+      const results = await Promise.all([pool.run('k', napping), pool.run('k', napping), pool.run('k', napping)]);
+      expect(results.every((r) => r.ok)).toBe(true);
+      expect(pids(results).size).toBe(3);
+      expect(pool.started).toBe(3);
+      // Another key (organization, code) is its own slot; an unusable directory starts nothing.
+      pool.prewarm('k', '/', 2);
+      pool.prewarm('other', 'relative', 2);
+      expect(pool.started).toBe(3);
+    } finally {
+      pool.close();
+    }
+  });
+
   test('an attempt stopped while it waits for a process leaves the queue and starts none; one out of time while it waits fails with its timeout', async () => {
     const pool = new SandboxPool();
     try {
