@@ -152,6 +152,18 @@ export async function run(): Promise<Record<string, unknown>> {
         final_status: byStatus,
         reconcile_sweeps: sweeps,
         reconciled,
+        // Why runs failed (the faults end every run that cannot heal): reason → runs.
+        failed_reasons: finalRuns
+          .filter((r) => r?.status === 'FAILED')
+          .reduce<Record<string, number>>((acc, r) => {
+            const reason = (r!.error_message ?? 'no reason').slice(0, 160);
+            acc[reason] = (acc[reason] ?? 0) + 1;
+            return acc;
+          }, {}),
+        // What a stuck run is stuck in (none when every run settled).
+        stuck_runs: finalRuns
+          .filter((r) => r !== null && !isTerminalRunStatus(r.status))
+          .map((r) => ({ run_id: r!.run_id, executor: r!.executor, status: r!.status, queued_reason: r!.queued_reason, has_execution: r!.external_id !== null, idle_s: Math.round((Date.now() - Date.parse(r!.updated_at)) / 1000) })),
       };
     },
     { awsMiddleware: faults.middleware },

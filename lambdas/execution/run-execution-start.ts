@@ -1,5 +1,7 @@
 import { ExecutionAlreadyExists, StartExecutionCommand, type SFNClient } from '@aws-sdk/client-sfn';
+import { errorText } from '../shared/errors';
 import type { Logger } from '../shared/logger';
+import { isRetryable } from './orchestrator/errors';
 import type { RunEventPublisher } from './run-events';
 import type { RunExecutor, RunRecord, RunRepository } from './run-repository';
 
@@ -25,7 +27,8 @@ export interface ExecutionStartDeps {
 
 /**
  * Starts the run's execution (named after the run, so a repeated start is a no-op) and stores its
- * ARN; on failure the run goes FAILED with the reason. Used by the run starter and by the run
+ * ARN; on a passing failure the run stays QUEUED (the run reconciler starts it), on any other it
+ * goes FAILED with the reason. Used by the run starter and by the run
  * queue when it gives a waiting run its slot.
  */
 export async function startRunExecution(deps: ExecutionStartDeps, run: RunRecord): Promise<RunRecord> {
@@ -39,6 +42,12 @@ export async function startRunExecution(deps: ExecutionStartDeps, run: RunRecord
     if (error instanceof ExecutionAlreadyExists) {
       // Started by an earlier attempt of this start (the execution name is the run id).
       executionArn = executionArnOf(deps.stateMachineArn, run.run_id);
+    } else if (isRetryable(error)) {
+      // Step Functions unavailable or throttling past the SDK's own retries: the run stays QUEUED
+      // without an execution (holding its slot, if it took one), and the run reconciler starts it
+      // once it has waited its threshold. Failing it would end a run for a passing fault.
+      logger.warn('StartExecution failed for now: the run stays QUEUED for the reconciler', { org_id: run.org_id, run_id: run.run_id, error: errorText(error) });
+      return run;
     } else {
       const reason = `could not start the run's execution: ${error instanceof Error ? error.message : String(error)}`;
       logger.error('StartExecution failed', { org_id: run.org_id, run_id: run.run_id, error: reason });

@@ -62,9 +62,11 @@ export class RunQueue {
    * Starts waiting runs of the org, oldest first, while slots are free. A deployment at its own
    * limit is passed over (its runs keep their turn); the org's limit stops the promotion. `fresh`:
    * the caller's own just-marked run (the index read may not show its mark yet); `limit`: the
-   * org's concurrency limit when the caller knows it (read otherwise).
+   * org's concurrency limit when the caller knows it (read otherwise); `launchHeldBefore` (the
+   * run reconciler): also launch a waiting run that already holds its slot and has not moved
+   * since then (its promoter died).
    */
-  async promote(orgId: string, options: { fresh?: RunRecord; limit?: number } = {}): Promise<RunRecord[]> {
+  async promote(orgId: string, options: { fresh?: RunRecord; limit?: number; launchHeldBefore?: string } = {}): Promise<RunRecord[]> {
     const { runs, deployments, admission } = this.deps;
     const { fresh } = options;
     const limit = options.limit ?? (await admission.concurrencyLimit(orgId));
@@ -93,19 +95,23 @@ export class RunQueue {
         fullDeployments.add(run.deployment_name ?? '');
         continue;
       }
-      // Another promoter holds its slot: that one starts it.
-      if (outcome === 'held') continue;
-      // The slot is new, so no one held one for this run just now. But the index may be behind:
-      // the run may have been started since by another promoter, and even have ended and given
-      // its slot back. A slot taken for it then is nobody's and would never be released (the queue
-      // stalls until the lease expires): read the run strongly, and give such a slot back.
+      // Another promoter holds its slot: that one starts it. Unless that promoter died before it
+      // could (its launch failed, its function timed out): a run that holds a slot and has not
+      // moved since `launchHeldBefore` (the reconciler's threshold) is launched here; a launch is
+      // idempotent (the execution is named after the run), so a promoter still at work is harmless.
+      if (outcome === 'held' && (options.launchHeldBefore === undefined || run.updated_at >= options.launchHeldBefore)) continue;
+      // The index may be behind: the run may have been started since by another promoter, and
+      // even have ended and given its slot back. A slot taken for it then is nobody's and would
+      // never be released (the queue stalls until the lease expires): read the run strongly, and
+      // give such a slot back. A held slot of a run that is running is its own (its execution
+      // gives it back).
       const now = await runs.get(orgId, run.run_id, { consistent: true });
       if (now === null || now.status !== 'QUEUED' || now.external_id !== null) {
-        await admission.releaseSlot(orgId, run.run_id);
+        if (outcome !== 'held' || now === null || isTerminalRunStatus(now.status)) await admission.releaseSlot(orgId, run.run_id);
         continue;
       }
-      this.deps.logger.info('queued run promoted', { org_id: orgId, run_id: run.run_id });
-      started.push(await this.launch(run));
+      this.deps.logger.info(outcome === 'held' ? 'queued run holding a slot launched' : 'queued run promoted', { org_id: orgId, run_id: run.run_id });
+      started.push(await this.launch(now));
     }
     return started;
   }

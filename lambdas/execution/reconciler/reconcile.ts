@@ -64,6 +64,8 @@ async function describeExecution(o: ReconcilerServices, executionArn: string): P
  * shard), acting only on runs that look stuck:
  * - QUEUED with no execution: its flow version gone → FAILED with that reason; else its
  *   execution is started (name = run_id, so a second start is ExecutionAlreadyExists: never two);
+ * - QUEUED waiting for an execution slot: its organization's waiting runs are promoted (a
+ *   promotion lost with the slot release before it, or a promoter that died after taking a slot);
  * - QUEUED or RUNNING whose execution ended or does not exist (the Finalize step gave up, the
  *   local platform was killed, an execution was stopped from outside): finalized with the same
  *   code as the Finalize step (open task runs settled; SUCCEEDED only if every task did);
@@ -74,6 +76,8 @@ export async function reconcileRuns(o: ReconcilerServices, options: ReconcileOpt
   const report: ReconcileReport = { examined: 0, stuck: 0, started: [], finalized: [], failed: [], woken: [] };
   const now = o.clock.nowMs();
   const createdBefore = new Date(now - options.staleAfterMs).toISOString();
+  /** Organizations with a run waiting for a slot for longer than the threshold. */
+  const waiting = new Set<string>();
   for (const shard of ACTIVE_SHARDS) {
     let startKey: Record<string, unknown> | undefined;
     let seen = 0;
@@ -84,7 +88,7 @@ export async function reconcileRuns(o: ReconcilerServices, options: ReconcileOpt
       for (const listed of page.items) {
         report.examined++;
         try {
-          await reconcileOne(o, listed, now, options, report);
+          await reconcileOne(o, listed, now, options, report, waiting);
         } catch (error) {
           // One run's trouble (a throttle) must not stop the sweep; the next sweep tries again.
           o.logger.error('reconcile: run left for the next sweep', { org_id: listed.org_id, run_id: listed.run_id, error });
@@ -92,20 +96,39 @@ export async function reconcileRuns(o: ReconcilerServices, options: ReconcileOpt
       }
     } while (startKey !== undefined && seen < options.maxPerShard);
   }
+  // Each slot freed is followed by a promotion, but one that failed (a throttled write, a
+  // function that timed out) is not tried again: the next release would, but when the last runs
+  // have ended there is none. So the waiting runs of these organizations are promoted here: free
+  // slots taken for the oldest, and a run whose promoter took its slot and died before launching
+  // it is launched.
+  for (const orgId of waiting) {
+    try {
+      const started = await o.queue.promote(orgId, { launchHeldBefore: createdBefore });
+      report.started.push(...started.map((r) => r.run_id));
+      report.stuck += started.length;
+      if (started.length > 0) o.logger.warn('reconcile: waiting runs started', { org_id: orgId, run_ids: started.map((r) => r.run_id) });
+    } catch (error) {
+      o.logger.error('reconcile: waiting runs left for the next sweep', { org_id: orgId, error });
+    }
+  }
   o.metrics.count(METRIC.stuckRunsFound, report.stuck);
   if (report.stuck > 0) o.logger.warn('reconcile: stuck runs found', { ...report });
   return report;
 }
 
-async function reconcileOne(o: ReconcilerServices, listed: RunRecord, now: number, options: ReconcileOptions, report: ReconcileReport): Promise<void> {
+async function reconcileOne(o: ReconcilerServices, listed: RunRecord, now: number, options: ReconcileOptions, report: ReconcileReport, waiting: Set<string>): Promise<void> {
   // The index is eventually consistent: act on the run as it is now.
   const run = await o.runs.get(listed.org_id, listed.run_id, { consistent: true });
   if (run === null || isTerminalRunStatus(run.status)) return;
   if (now - Date.parse(run.updated_at) < options.staleAfterMs) return;
   const log = { org_id: run.org_id, run_id: run.run_id };
   // Waiting for an execution slot on purpose (plan or deployment concurrency): the run queue
-  // starts it when a slot frees, and its lease sweeper covers a lost release.
-  if (run.status === 'QUEUED' && run.queued_reason !== null) return;
+  // starts it when a slot frees, and its lease sweeper covers a lost release; its organization's
+  // promotion is retried after the sweep (a lost promotion).
+  if (run.status === 'QUEUED' && run.queued_reason !== null) {
+    if (run.external_id === null) waiting.add(run.org_id);
+    return;
+  }
 
   if (run.status === 'QUEUED' && run.external_id === null) {
     report.stuck++;

@@ -1,3 +1,7 @@
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createRunAdmission } from '../../../lambdas/billing/admission';
+import { PLANS } from '../../../lambdas/billing/plans';
+import { systemClock } from '../../../lambdas/shared/clock';
 import type { MetricPoint } from '../../../lambdas/shared/metrics';
 import type { ReconcileReport } from '../../../lambdas/execution/reconciler/reconcile';
 import { localStepFunctionsOf } from '../../../local/step-functions/local-step-functions';
@@ -118,5 +122,40 @@ describe('run reconciler', () => {
     expect(done.status).toBe('SUCCEEDED');
     await reconcile();
     expect((await getRun(fx.api, started.run_id)).status).toBe('SUCCEEDED');
+  }, 60_000);
+
+  test('runs waiting for a slot that no promotion will start are started by the sweep: the last release\'s promotion was lost, or a promoter took the slot and died', async () => {
+    const flow = await registerFlow(fx.api, { tasks: [{ name: 'seed', timeout_seconds: 30 }] });
+    const org = fx.tenant.org_id;
+    const { runs } = repositoriesOf(fx.platform);
+    const { Subscription, UsageAggregate } = fx.platform.resources.tables;
+    const admission = createRunAdmission(DynamoDBDocumentClient.from(fx.platform.dynamodb), { subscription: Subscription, usageAggregate: UsageAggregate }, systemClock);
+    const limit = PLANS.free.concurrent_runs;
+    const waitingRun = async () => {
+      const runId = await createQueuedRun(fx.platform, org, flow, ['seed'], { executor: 'step-functions', parameters: { start: 5 } });
+      const marked = await runs.updateRunDetailed(org, runId, { queued_reason: `waiting for an execution slot: the plan allows ${limit} concurrent runs` }, { status: ['QUEUED'] });
+      expect(marked.won).toBe(true);
+      return runId;
+    };
+    // Every slot is free, and no release is coming to promote it.
+    const lost = await waitingRun();
+    // Its promoter took its slot, then died before starting it: other promoters pass it over.
+    const held = await waitingRun();
+    expect(await admission.acquireSlot(org, held, limit, undefined)).toBe('acquired');
+    expect((await fx.api.get('/v1/subscription')).body.usage.active_runs).toBe(1);
+
+    // Younger than the threshold: left to the queue.
+    const early = await reconcile(60_000);
+    expect(early.started.filter((id) => id === lost || id === held)).toEqual([]);
+    const report = await reconcile();
+    expect(report.started).toEqual(expect.arrayContaining([lost, held]));
+    for (const runId of [lost, held]) {
+      const run = await waitForRun(fx.api, runId);
+      expect(run.status).toBe('SUCCEEDED');
+      expect(localStepFunctionsOf(fx.platform.emulator).list().filter((e) => e.name.startsWith(runId)).map((e) => e.name)).toEqual([runId]);
+    }
+    // Every slot came back with the runs' ends; a later sweep starts nothing again.
+    expect((await fx.api.get('/v1/subscription')).body.usage.active_runs).toBe(0);
+    expect((await reconcile()).started.filter((id) => id === lost || id === held)).toEqual([]);
   }, 60_000);
 });

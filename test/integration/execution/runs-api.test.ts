@@ -1,3 +1,4 @@
+import type { ReconcileReport } from '../../../lambdas/execution/reconciler/reconcile';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { QueryCommand } from '@aws-sdk/client-dynamodb';
 import { AwsApiError, type JsonBody } from '../../../local/aws-emulator';
@@ -19,7 +20,8 @@ describe('runs API', () => {
   const started: JsonBody[] = [];
   const stopped: JsonBody[] = [];
   const stoppedTasks: JsonBody[] = [];
-  let failStart: string | null = null;
+  /** StartExecution's answer while set: an AWS error (type, message, HTTP status). */
+  let failStart: { type: string; message: string; status: number } | null = null;
 
   const spec = {
     parameters: {
@@ -57,7 +59,7 @@ describe('runs API', () => {
   beforeAll(async () => {
     platform = await startTestPlatform({ allowLoopbackEgress: true });
     platform.emulator.register('AWSStepFunctions.StartExecution', async (body) => {
-      if (failStart !== null) throw new AwsApiError('ServiceUnavailable', failStart, 503);
+      if (failStart !== null) throw new AwsApiError(failStart.type, failStart.message, failStart.status);
       started.push(body);
       return { executionArn: `${String(body.stateMachineArn).replace(':stateMachine:', ':execution:')}:${String(body.name)}`, startDate: Date.now() / 1000 };
     });
@@ -183,13 +185,28 @@ describe('runs API', () => {
     expect(inactive.status).toBe(409);
   });
 
-  it('fails the run (never leaves it QUEUED) when its execution cannot start', async () => {
-    failStart = 'state machine unavailable';
+  it('leaves the run QUEUED when Step Functions is unavailable, and the reconciler starts it once it is back; a refusal that will not pass fails it', async () => {
+    failStart = { type: 'ServiceUnavailable', message: 'state machine unavailable', status: 503 };
+    let queuedId: string;
+    try {
+      const res = await startRun(alice);
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ status: 'QUEUED', external_id: null, completed_at: null });
+      queuedId = String(res.body.run_id);
+    } finally {
+      failStart = null;
+    }
+    const report = (await platform.invoke('run-reconciler', { options: { staleAfterMs: 0 } })) as ReconcileReport;
+    expect(report.started).toContain(queuedId);
+    expect(started.filter((b) => b.name === queuedId)).toHaveLength(1);
+    expect((await stores.runs.get(alice.org_id, queuedId, { consistent: true }))?.external_id).toMatch(new RegExp(`:execution:.*:${queuedId}$`));
+
+    failStart = { type: 'StateMachineDoesNotExist', message: 'State Machine Does Not Exist', status: 400 };
     try {
       const res = await startRun(alice);
       expect(res.status).toBe(202);
       expect(res.body.status).toBe('FAILED');
-      expect(res.body.error_message).toContain('state machine unavailable');
+      expect(res.body.error_message).toContain('State Machine Does Not Exist');
       expect(res.body.completed_at).not.toBeNull();
     } finally {
       failStart = null;

@@ -342,4 +342,39 @@ describe('fault injection', () => {
     expect(runs[0]!.status).toBe('FAILED');
     expect(taskRun(runs[0]!, 'seed').status).toBe('SUCCEEDED');
   }, 120_000);
+
+  test("StartExecution unavailable when a run is started: the run stays QUEUED (not FAILED) and the reconciler starts it; a refusal that will not pass fails it saying why", async () => {
+    const flow = await registerFlow(fx.api, { tasks: [{ name: 'seed', timeout_seconds: 30 }] });
+    const startExecutionOf = (call: { service: string; command: string; functionName: string }) =>
+      call.functionName === 'http-execution' && call.service === 'sfn' && call.command === 'StartExecutionCommand';
+    const unavailable = faults.add({
+      match: startExecutionOf,
+      rate: 1,
+      times: 1,
+      error: () => Object.assign(new Error('injected: Step Functions unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }),
+    });
+    const queued = await startRun(fx.api, { ...flow, executor: 'step-functions', parameters: { start: 4 } });
+    expect(unavailable.failed).toHaveLength(1);
+    expect(queued).toMatchObject({ status: 'QUEUED', external_id: null });
+    expect((await getRun(fx.api, queued.run_id)).status).toBe('QUEUED');
+    // Once it has waited the threshold (2 s here), the sweep starts it: one execution, named after it.
+    await new Promise((r) => setTimeout(r, 2_100));
+    expect((await reconcile()).started).toContain(queued.run_id);
+    const run = await waitForRun(fx.api, queued.run_id);
+    expect(run.status).toBe('SUCCEEDED');
+    expect(localStepFunctionsOf(fx.platform.emulator).list().filter((e) => e.name.startsWith(queued.run_id)).map((e) => e.name)).toEqual([queued.run_id]);
+    // Its slot came back with its end.
+    expect((await fx.api.get('/v1/subscription')).body.usage.active_runs).toBe(0);
+
+    // Refused for good (the state machine is gone): FAILED at once, with the reason.
+    faults.add({
+      match: startExecutionOf,
+      rate: 1,
+      times: 1,
+      error: () => Object.assign(new Error('State Machine Does Not Exist (injected)'), { name: 'StateMachineDoesNotExist', $metadata: { httpStatusCode: 400 } }),
+    });
+    const refused = await startRun(fx.api, { ...flow, executor: 'step-functions', parameters: { start: 4 } });
+    expect(refused).toMatchObject({ status: 'FAILED', error_message: "could not start the run's execution: State Machine Does Not Exist (injected)" });
+    expect((await fx.api.get('/v1/subscription')).body.usage.active_runs).toBe(0);
+  }, 60_000);
 });
