@@ -11,6 +11,7 @@ import { wakeRunLoop } from '../orchestrator/loop-protocol';
 import type { RunContext } from '../run-events';
 import type { SucceedOptions, TaskRunRecord, TaskRunTransition, TerminalPrice } from '../task-run-repository';
 import { terminalPrice } from '../run-cost';
+import { retryThrottled } from '../../shared/dynamo/throttle-retry';
 import type { EventBatcher } from './event-batcher';
 import { logSection } from './run-object-store';
 import type { RunnerServices } from './runner-services';
@@ -214,7 +215,10 @@ export async function runClaimedAttempt(s: RunnerServices, event: RunTaskEvent, 
   let recorded: TaskRunRecord | null = null;
   try {
     // This runner serves the step-functions executor: each attempt is its own unit of work.
-    const transition = await recordAttempt(s, run, event.task, event.attempt, outcome, startedAt, terminalPrice(s.ledger, 'step-functions', claimed), (opts) => host.succeed(event, claimed, opts), host.beforeFailure);
+    // A throttled write is sent again (retryThrottled) rather than failing an attempt that ran.
+    const transition = await retryThrottled(() =>
+      recordAttempt(s, run, event.task, event.attempt, outcome, startedAt, terminalPrice(s.ledger, 'step-functions', claimed), (opts) => host.succeed(event, claimed, opts), host.beforeFailure),
+    );
     recorded = transition.won ? transition.taskRun : null;
   } catch (error) {
     s.logger.error('could not record the attempt', { org_id: event.org_id, run_id: event.run_id, task_name: event.task_name, error: errorText(error) });

@@ -1,4 +1,5 @@
 import { errorText } from '../../shared/errors';
+import { retryThrottled } from '../../shared/dynamo/throttle-retry';
 import { startedFrom, type GroupedWrite, type SucceedOptions, type TaskRunRecord } from '../task-run-repository';
 import type { RunnerServices } from './runner-services';
 
@@ -96,7 +97,8 @@ export class GroupedWrites {
       if (!ok) return false;
       if (writes.length === 0) return true;
       try {
-        const out = await this.s.taskRuns.writeGrouped(this.orgId, this.runId, writes, [this.s.runs.runningCheck(this.orgId, this.runId)]);
+        // Refused unapplied (a throttle): sent again, not the end of the runner's work.
+        const out = await retryThrottled(() => this.s.taskRuns.writeGrouped(this.orgId, this.runId, writes, [this.s.runs.runningCheck(this.orgId, this.runId)]));
         const records = out.written.flat();
         for (const record of records) this.stored.set(record.task_name, record);
         this.tell(records);

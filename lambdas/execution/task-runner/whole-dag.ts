@@ -1,4 +1,5 @@
 import { errorText } from '../../shared/errors';
+import { retryThrottled } from '../../shared/dynamo/throttle-retry';
 import { randomUUID } from 'node:crypto';
 import type { NormalizedFlowSpec, TaskUpdateEvent } from '../../engine';
 import { CANCELLED_MESSAGE, criticalPath, graphOf, retryDelaySeconds, runDagInProcess, taskParameters } from '../../engine';
@@ -164,7 +165,7 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   const price = (task: string) => terminalPrice(s.ledger, run.executor, lastWritten.get(task));
   // An attempt's result recorded with its log (kept even when the transition lost), then published.
   const settle = async (task: string, attempt: number, log: { log_text?: string | null }, write: () => Promise<TaskRunTransition>) => {
-    const transition = await write();
+    const transition = await retryThrottled(write);
     if (transition.won) lastWritten.set(task, transition.taskRun);
     await keepLogOfLostAttempt(s, org_id, run_id, task, attempt, log, transition);
     await publish(transition);

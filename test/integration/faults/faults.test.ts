@@ -211,6 +211,31 @@ describe('fault injection', () => {
     expect(Date.now() - started).toBeLessThan(30_000);
   }, 120_000);
 
+  test('throttled writes of results are sent again, not turned into failures: a step-functions attempt\'s success and a lambda run\'s grouped writes, throttled twice each, end SUCCEEDED at attempt 1', async () => {
+    const flow = await registerFlow(fx.api, {
+      tasks: [
+        { name: 'seed', timeout_seconds: 5 },
+        { name: 'next', handler: 'add', parameters: { n: 1 }, timeout_seconds: 5 },
+      ],
+      edges: [{ from: 'seed', to: 'next' }],
+    });
+    const sf = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed', 'next'], { parameters: { start: 1 } });
+    const lambda = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed', 'next'], { parameters: { start: 1 }, executor: 'lambda' });
+    const of = (call: { functionName: string; input: unknown }, runId: string) => call.functionName === 'task-runner' && JSON.stringify(call.input).includes(runId);
+    // The step-functions runner's success writes; the lambda runner's grouped starts and successes.
+    const sfRule = faults.add({ match: (call) => of(call, sf) && isDynamoWrite(call) && JSON.stringify(call.input).includes('SUCCEEDED'), rate: 1, times: 2, error: throttleError });
+    const lambdaRule = faults.add({ match: (call) => of(call, lambda) && call.command === 'TransactWriteItemsCommand', rate: 1, times: 2, error: throttleError });
+    await startExecution(fx.platform, sf, { org_id: fx.tenant.org_id, run_id: sf });
+    await startExecution(fx.platform, lambda, { org_id: fx.tenant.org_id, run_id: lambda });
+    const { runs } = await settleAll([sf, lambda], 60_000);
+    expect(sfRule.failed).toHaveLength(2);
+    expect(lambdaRule.failed).toHaveLength(2);
+    for (const run of runs) {
+      expect(run.status).toBe('SUCCEEDED');
+      for (const name of ['seed', 'next']) expect(taskRun(run, name)).toMatchObject({ status: 'SUCCEEDED', attempt: 1 });
+    }
+  }, 90_000);
+
   test("the task runner's invocation dies mid-task (nothing it would record gets written): the attempt is declared lost and retried", async () => {
     const flow = await registerFlow(fx.api, { tasks: [{ name: 'seed', timeout_seconds: 3, retries: 1, retry_delay_seconds: 1 }] });
     const id = await createQueuedRun(fx.platform, fx.tenant.org_id, flow, ['seed'], { parameters: { start: 5 } });
