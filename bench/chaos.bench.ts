@@ -156,7 +156,7 @@ export async function run(): Promise<Record<string, unknown>> {
         failed_reasons: finalRuns
           .filter((r) => r?.status === 'FAILED')
           .reduce<Record<string, number>>((acc, r) => {
-            const reason = (r!.error_message ?? 'no reason').slice(0, 160);
+            const reason = `${r!.executor}: ${(r!.error_message ?? 'no reason').slice(0, 160)}`;
             acc[reason] = (acc[reason] ?? 0) + 1;
             return acc;
           }, {}),

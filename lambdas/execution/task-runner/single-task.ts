@@ -1,4 +1,5 @@
 import { errorText } from '../../shared/errors';
+import { retryThrottled } from '../../shared/dynamo/throttle-retry';
 import type { RunContext } from '../run-events';
 import type { TaskRunRecord } from '../task-run-repository';
 import { wakeAfterAttempt } from './attempt';
@@ -41,13 +42,13 @@ export async function runSingleTask(
   // The claim is this runner's start of the attempt when the loop left the start to it (`starts`).
   let claimed: TaskRunRecord | null;
   if (event.starts === true) {
-    const started = await s.taskRuns.startClaimedDetailed(event.org_id, event.run_id, event.task_name, { executor: event.executor, attempt: event.attempt });
+    const started = await retryThrottled(() => s.taskRuns.startClaimedDetailed(event.org_id, event.run_id, event.task_name, { executor: event.executor, attempt: event.attempt }));
     claimed = started.won ? started.taskRun : null;
     // Its RUNNING event, which the loop publishes for the attempts it starts, goes out while the
     // attempt runs, or with its end.
     if (started.won) void events.push(started.taskRun);
   } else {
-    claimed = await s.taskRuns.claimAttemptDetailed(event.org_id, event.run_id, event.task_name, event.attempt);
+    claimed = await retryThrottled(() => s.taskRuns.claimAttemptDetailed(event.org_id, event.run_id, event.task_name, event.attempt));
   }
   const { last } = await runAttemptChain(s, event, claimed, {
     ...host,

@@ -1,4 +1,5 @@
 import { errorText } from '../../shared/errors';
+import { retryThrottled } from '../../shared/dynamo/throttle-retry';
 import { createGroupCommit } from '../../shared/group-commit';
 import type { RunContext } from '../run-events';
 import type { SucceedOptions, TaskRunRecord, TaskRunTransition } from '../task-run-repository';
@@ -30,10 +31,14 @@ export async function runTaskBatch(s: RunnerServices, batch: RunTaskBatchEvent, 
         s.logger.warn('could not publish task run events', { org_id, run_id, task_names: items.map((t) => t.task_name), error: errorText(error) });
       }),
   });
-  const claims = await s.taskRuns.claimManyDetailed(
-    org_id,
-    run_id,
-    tasks.map((t) => t.started),
+  // A throttled claim is sent again: the invocation failing would leave its attempts to be found
+  // lost only at their deadlines.
+  const claims = await retryThrottled(() =>
+    s.taskRuns.claimManyDetailed(
+      org_id,
+      run_id,
+      tasks.map((t) => t.started),
+    ),
   );
   const claimed = new Map(tasks.map((t, i) => [t.task_name, claims[i] ?? null]));
 

@@ -71,14 +71,16 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
   const run: RunRecord | null = await s.runs.get(org_id, run_id, { consistent: true });
   if (run === null) throw new Error(`run ${run_id} not found`);
   if (run.status !== 'RUNNING') return { status: 'NOT_RUN' };
-  // At most once: a duplicate invocation of the same run finds it claimed and runs nothing.
-  if (!(await s.runs.claimDagRunner(org_id, run_id, host.invocationId ?? randomUUID()))) return { status: 'NOT_RUN' };
+  // At most once: a duplicate invocation of the same run finds it claimed and runs nothing. (A
+  // throttled claim is sent again here: failing the invocation would fail the run.)
+  const owner = host.invocationId ?? randomUUID();
+  if (!(await retryThrottled(() => s.runs.claimDagRunner(org_id, run_id, owner)))) return { status: 'NOT_RUN' };
   const flow = await s.flows.get(org_id, run.flow_name, run.flow_version);
   const { spec } = flow;
   let listed = await s.taskRuns.listForRun(org_id, run_id, { consistent: true });
   if (listed.length < spec.tasks.length) {
     // The run starter writes every task run before the execution starts; complete an interrupted set.
-    await s.taskRuns.createMissing(org_id, run_id, spec.tasks.map((t) => ({ task_name: t.name })));
+    await retryThrottled(() => s.taskRuns.createMissing(org_id, run_id, spec.tasks.map((t) => ({ task_name: t.name }))));
     listed = await s.taskRuns.listForRun(org_id, run_id, { consistent: true });
   }
   const existing = new Map(listed.map((t) => [t.task_name, t]));
@@ -234,7 +236,7 @@ export async function runWholeDag(s: RunnerServices, event: RunDagEvent, host: D
       }
       case 'skipped': {
         const reason = update.reason === CANCELLED_MESSAGE ? stopReason : update.reason;
-        await publish(await s.taskRuns.skipDetailed(org_id, run_id, task, { reason, ...price(task) }));
+        await publish(await retryThrottled(() => s.taskRuns.skipDetailed(org_id, run_id, task, { reason, ...price(task) })));
         return;
       }
     }
