@@ -1,4 +1,5 @@
 import { isTerminalRunStatus } from '../engine';
+import { retryThrottled } from '../shared/dynamo/throttle-retry';
 import type { RunAdmission } from '../billing/admission';
 import type { Logger } from '../shared/logger';
 import type { DeploymentRecord } from '../flows/deployment-repository';
@@ -45,14 +46,14 @@ export class RunQueue {
    */
   async startOrQueue(run: RunRecord, deployment: DeploymentRecord | null, orgLimit: number): Promise<RunRecord> {
     const own = deploymentSlots(deployment);
-    const outcome = await this.deps.admission.acquireSlot(run.org_id, run.run_id, orgLimit, own);
+    const outcome = await retryThrottled(() => this.deps.admission.acquireSlot(run.org_id, run.run_id, orgLimit, own));
     // held: a retried start of a run whose slot an earlier attempt took.
     if (outcome === 'acquired' || outcome === 'held') return this.launch(run);
     const reason =
       outcome === 'org_full' || own === undefined
         ? `waiting for an execution slot: the plan allows ${orgLimit} concurrent runs`
         : `waiting for an execution slot: deployment ${own.name} allows ${own.limit} concurrent runs`;
-    const marked = await this.deps.runs.updateRunDetailed(run.org_id, run.run_id, { queued_reason: reason }, { status: ['QUEUED'] });
+    const marked = await retryThrottled(() => this.deps.runs.updateRunDetailed(run.org_id, run.run_id, { queued_reason: reason }, { status: ['QUEUED'] }));
     if (!marked.won) return marked.current ?? run;
     const started = await this.promote(run.org_id, { fresh: marked.run, limit: orgLimit });
     return started.find((r) => r.run_id === run.run_id) ?? marked.run;
@@ -89,7 +90,7 @@ export class RunQueue {
         if (!deploymentCache.has(run.deployment_name)) deploymentCache.set(run.deployment_name, await deployments.get(orgId, run.deployment_name));
         deployment = deploymentCache.get(run.deployment_name) ?? null;
       }
-      const outcome = await admission.acquireSlot(orgId, run.run_id, limit, deploymentSlots(deployment));
+      const outcome = await retryThrottled(() => admission.acquireSlot(orgId, run.run_id, limit, deploymentSlots(deployment)));
       if (outcome === 'org_full') break;
       if (outcome === 'deployment_full') {
         fullDeployments.add(run.deployment_name ?? '');
@@ -107,7 +108,7 @@ export class RunQueue {
       // gives it back).
       const now = await runs.get(orgId, run.run_id, { consistent: true });
       if (now === null || now.status !== 'QUEUED' || now.external_id !== null) {
-        if (outcome !== 'held' || now === null || isTerminalRunStatus(now.status)) await admission.releaseSlot(orgId, run.run_id);
+        if (outcome !== 'held' || now === null || isTerminalRunStatus(now.status)) await retryThrottled(() => admission.releaseSlot(orgId, run.run_id));
         continue;
       }
       this.deps.logger.info(outcome === 'held' ? 'queued run holding a slot launched' : 'queued run promoted', { org_id: orgId, run_id: run.run_id });
@@ -116,9 +117,13 @@ export class RunQueue {
     return started;
   }
 
-  /** The run's execution ended (finalized, cancelled, failed to start): its slot frees and the next waiting runs start. */
+  /**
+   * The run's execution ended (finalized, cancelled, failed to start): its slot frees and the next
+   * waiting runs start. Promoted even when the run held no slot any more: a retried Finalize finds
+   * its slot given back by the attempt before, whose promotion may have failed after the release.
+   */
   async releaseAndPromote(run: Pick<RunRecord, 'org_id' | 'run_id'>): Promise<RunRecord[]> {
-    const limit = await this.deps.admission.releaseSlot(run.org_id, run.run_id);
-    return limit === null ? [] : this.promote(run.org_id, { limit });
+    const limit = await retryThrottled(() => this.deps.admission.releaseSlot(run.org_id, run.run_id));
+    return this.promote(run.org_id, limit === null ? {} : { limit });
   }
 }

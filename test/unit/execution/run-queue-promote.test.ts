@@ -27,6 +27,7 @@ function queueWith(current: Map<string, RunRecord>, listed: RunRecord[], limit: 
   const launched: string[] = [];
   const admission = {
     releaseSlot: async (_org: string, runId: string) => (leases.delete(runId) ? limit : null),
+    concurrencyLimit: async () => limit,
     acquireSlot: async (_org: string, runId: string) => {
       if (leases.has(runId)) return 'held';
       if (leases.size >= limit) return 'org_full';
@@ -97,4 +98,44 @@ test("the caller's own fresh run is taken as given (the index may not show its m
   const started = await queue.promote('org-1', { limit: 1, fresh });
   expect(started.map((r) => r.run_id)).toEqual(['run-3']);
   expect(launched).toEqual(['run-3']);
+});
+
+test('a retried release (its slot already given back by the attempt before, whose promotion failed) still promotes the waiting runs', async () => {
+  const current = new Map([['run-2', waiting('run-2')]]);
+  const { queue, leases, launched } = queueWith(current, [waiting('run-2')], 1);
+  // run-1 ended and gave its slot back; the promotion after it failed. The retry finds no slot to release.
+  expect(leases.has('run-1')).toBe(false);
+  const started = await queue.releaseAndPromote({ org_id: 'org-1', run_id: 'run-1' });
+  expect(started.map((r) => r.run_id)).toEqual(['run-2']);
+  expect(launched).toEqual(['run-2']);
+});
+
+test("the reconciler's promotion launches a run that holds its slot and has not moved since its threshold; a fresher one is left to its promoter", async () => {
+  const stale = waiting('run-1', { updated_at: '2026-11-30T00:00:00.000Z' });
+  const fresh = waiting('run-2', { updated_at: '2026-11-30T00:05:00.000Z' });
+  const { queue, leases, launched } = queueWith(new Map([['run-1', stale], ['run-2', fresh]]), [stale, fresh], 3);
+  leases.add('run-1');
+  leases.add('run-2');
+  // A release's promotion leaves both to their promoters.
+  expect(await queue.promote('org-1', { limit: 3 })).toEqual([]);
+  const started = await queue.promote('org-1', { limit: 3, launchHeldBefore: '2026-11-30T00:02:00.000Z' });
+  expect(started.map((r) => r.run_id)).toEqual(['run-1']);
+  expect(launched).toEqual(['run-1']);
+  // Its slot is its own: kept, not taken twice.
+  expect([...leases].sort()).toEqual(['run-1', 'run-2']);
+});
+
+test('a run the store throttles is not lost: the slot is taken on a later try', async () => {
+  const current = new Map([['run-1', waiting('run-1')]]);
+  const { queue, launched } = queueWith(current, [waiting('run-1')], 1);
+  const admission = (queue as unknown as { deps: { admission: { acquireSlot: (...a: unknown[]) => Promise<string> } } }).deps.admission;
+  const acquire = admission.acquireSlot.bind(admission);
+  let refused = 0;
+  admission.acquireSlot = async (...args: unknown[]) => {
+    if (refused++ < 2) throw Object.assign(new Error('throttled'), { name: 'ProvisionedThroughputExceededException' });
+    return acquire(...args);
+  };
+  expect((await queue.promote('org-1', { limit: 1 })).map((r) => r.run_id)).toEqual(['run-1']);
+  expect(refused).toBe(3);
+  expect(launched).toEqual(['run-1']);
 });
