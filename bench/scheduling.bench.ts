@@ -35,6 +35,14 @@ async function signUpWithFlow(platform: Platform): Promise<string> {
   const token = signup.body.access_token.token as string;
   const flow = await post('/v1/flows', { flow_name: 'etl', flow_version: '1.0.0', flow_spec: { tasks: [{ name: 'ping', type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:9/' } }] } }, token);
   if (flow.status !== 201) throw new Error(`register flow: ${flow.status} ${JSON.stringify(flow.body)}`);
+  // Executions are stubbed and never end, so each run keeps its slot: on the free plan's five, the
+  // slot rounds' runs only queued (no StartExecution to time). The enterprise plan has room for all.
+  const plan = await fetch(`${platform.url}/v1/subscription`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+    body: JSON.stringify({ plan: 'enterprise' }),
+  });
+  if (plan.status !== 200) throw new Error(`subscription: ${plan.status} ${await plan.text()}`);
   return signup.body.organization.org_id as string;
 }
 
@@ -160,7 +168,7 @@ export async function run(): Promise<Record<string, unknown>> {
         schedules_in_table: inTable,
         slot_to_start_call_ms: summarize(startCallDelays),
         slot_to_start_execution_ms: summarize(executionDelays),
-        max_slot_to_start_execution_ms: Math.max(...executionDelays),
+        max_slot_to_start_execution_ms: executionDelays.length === 0 ? null : Math.max(...executionDelays),
       };
     },
     {
