@@ -138,7 +138,9 @@ export async function run(): Promise<Record<string, unknown>> {
         await platform.bus.drain();
         const c100 = await runToEnd('chain100', executor);
         await platform.bus.drain();
+        const fanoutFrom = Date.now();
         const f200 = await runToEnd('fanout200', executor);
+        if (TIMELINE) process.stderr.write(`fanout200 ${executor} wall clock ${fanoutFrom} → ${Date.now()}\n`);
         if (TIMELINE) await printTimeline(`${executor} fanout200`, f200.run, taskRuns);
         const awsPerTaskFanout = perTaskByService(201);
         const ddbFanoutByCommand = Object.fromEntries([...counts.entries()].filter(([k]) => k.startsWith('ddb:')).sort());
