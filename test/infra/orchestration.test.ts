@@ -1,10 +1,13 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { build } from 'esbuild';
 import { ECS_RUNNER_BUNDLE_KEY, ENV } from '../../lambdas/catalogue';
+import { parseFlowSpec } from '../../lambdas/engine';
 import { RUNNER_BUNDLE_KEY, RUNNER_ENV } from '../../lambdas/execution/task-runner/ecs-contract';
 import { ESM_REQUIRE_BANNER } from '../../lib/constructs/dagy-function';
 import { bundleEcsRunner, ecsRunnerBuildOptions } from '../../lib/constructs/ecs-runner-bundle';
@@ -216,6 +219,51 @@ describe('ECS runner bundle', () => {
     expect(run.stderr).toContain('ecs runner failed');
     expect(run.stderr).toContain('DAGY_ORDER_URL is not set');
   });
+
+  test("the bundled runner runs one step-functions attempt: it stores the result through the presigned PUT, then loads the SDK and wakes the loop with the attempt's token", async () => {
+    const outDir = mkdtempSync(path.join(tmpdir(), 'dagy-runner-'));
+    const file = bundleEcsRunner(outDir);
+    // An http task whose URL the egress guard refuses: the attempt fails, and is reported.
+    const [task] = parseFlowSpec({ tasks: [{ name: 'probe', type: 'http', request: { method: 'GET', url: 'http://127.0.0.1:9/' }, timeout_seconds: 5 }] }).tasks;
+    const order = { mode: 'task', org_id: 'org-1', run_id: 'run-1', artifact: null, task, attempt: 1, work: { parameters: {}, secrets: {} }, inputs: {}, loop: { token: 'token-7', iteration: 3, heartbeat_seconds: 300 } };
+    const seen: Array<{ method: string; url: string; target: string | undefined; body: string }> = [];
+    // The presigned URLs and the Step Functions endpoint, all on one loopback server.
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const body = Buffer.concat(chunks).toString('utf8');
+        const target = req.headers['x-amz-target'];
+        seen.push({ method: req.method ?? '', url: req.url ?? '', target: typeof target === 'string' ? target : undefined, body });
+        if (req.url === '/order') res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(order));
+        else if (req.url === '/result') res.writeHead(200).end();
+        else if (req.url === '/cancel') res.writeHead(404).end();
+        else res.writeHead(200, { 'content-type': 'application/x-amz-json-1.0' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const child = spawn(process.execPath, [file], {
+        cwd: outDir,
+        env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true', DAGY_ORDER_URL: `${base}/order`, DAGY_RESULT_URL: `${base}/result`, DAGY_CANCEL_URL: `${base}/cancel`, [ENV.sfnEndpoint]: base },
+      });
+      let stderr = '';
+      child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+      const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+      expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+    const put = seen.find((r) => r.method === 'PUT' && r.url === '/result');
+    expect(JSON.parse(put!.body)).toMatchObject({ final: true, tasks: { probe: { status: 'FAILED', attempts: [{ attempt: 1, outcome: { ok: false } }] } } });
+    const wake = seen.filter((r) => r.target === 'AWSStepFunctions.SendTaskSuccess');
+    expect(wake).toHaveLength(1);
+    expect(JSON.parse(wake[0]!.body)).toEqual({ taskToken: 'token-7', output: JSON.stringify({ next: 'advance', iteration: 3, wait_seconds: 300 }) });
+    // The result is stored before the loop is woken (the loop reads it).
+    expect(seen.indexOf(put!)).toBeLessThan(seen.indexOf(wake[0]!));
+  }, 60_000);
 
   test("a container's start-up evaluates neither the AWS SDK nor the flow-spec schema: the SDK is imported only when a step-functions attempt wakes its loop", async () => {
     const options = ecsRunnerBuildOptions(path.join(tmpdir(), 'dagy-runner-unwritten', 'ecs-runner.mjs'));
