@@ -268,7 +268,7 @@ export async function run(): Promise<Record<string, unknown>> {
 /**
  * BENCH_TIMELINE=1 prints (to stderr) where a run's time went: for the fan-out, when its task runs
  * started and were recorded ended, relative to the run's start (quantiles 0, 10, 25, 50, 75, 90,
- * 100 %); for the uneven DAG, each task's start and recorded end. (An ecs run's task runs are
+ * 100 %, and counts per 100 ms); for the uneven DAG, each task's start and recorded end. (An ecs run's task runs are
  * recorded ended when the container's report is replayed, not when the attempt ended.)
  */
 async function printTimeline(label: string, run: RunRecord, taskRuns: TaskRunRepository): Promise<void> {
@@ -284,6 +284,14 @@ async function printTimeline(label: string, run: RunRecord, taskRuns: TaskRunRep
     lines.push(`  starts ${quantiles(sorted(list.map((t) => at(t.started_at))))}`);
     lines.push(`  ends   ${quantiles(sorted(list.map((t) => at(t.completed_at))))}`);
     lines.push(`  took   ${quantiles(sorted(list.map((t) => at(t.completed_at) - at(t.started_at))))}`);
+    // How many started and ended in each tenth of a second: the loop's refills show as waves.
+    const perTenth = (xs: number[]) => {
+      const counts: number[] = [];
+      for (const x of xs) if (Number.isFinite(x)) counts[Math.floor(x / 100)] = (counts[Math.floor(x / 100)] ?? 0) + 1;
+      return Array.from(counts, (n) => n ?? 0).join(' ');
+    };
+    lines.push(`  starts per 100 ms ${perTenth(list.map((t) => at(t.started_at)))}`);
+    lines.push(`  ends per 100 ms   ${perTenth(list.map((t) => at(t.completed_at)))}`);
   }
   process.stderr.write(`${lines.join('\n')}\n`);
 }
