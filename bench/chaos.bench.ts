@@ -12,17 +12,20 @@ import { localStepFunctionsOf } from '../local/step-functions/local-step-functio
 import { withBenchPlatform } from './support';
 
 /*
- * Chaos: 100 runs (half step-functions, half lambda executor) started through the API while random
+ * Chaos: 100 runs (the executors in turn: step-functions, lambda, ecs) started through the API while random
  * faults are injected into the functions' AWS calls for the first seconds: DynamoDB writes
  * throttled (ProvisionedThroughputExceeded), the orchestrator's Step Functions callbacks failing,
  * the task runner's event puts failing. The reconciler sweeps every 5 s (its rule runs every
  * minute in AWS; faster here so the figure measures the platform, not the sweep period).
- * Figures: runs stuck (not terminal at the end), completions lost (a task run seen SUCCEEDED that
- * is not SUCCEEDED with the same output at the end), and the time for the last run to settle.
+ * Figures: runs stuck (not terminal at the end, and what each is stuck in), completions lost (a
+ * task run seen SUCCEEDED that is not SUCCEEDED with the same output at the end), why runs failed,
+ * and the time for the last run to settle.
  * Run only this section with `npm run bench -- chaos`.
  */
 
 const RUNS = 100;
+/** The executors the runs take in turn (BENCH_CHAOS_EXECUTORS=step-functions,lambda picks some). */
+const EXECUTORS = (process.env.BENCH_CHAOS_EXECUTORS ?? 'step-functions,lambda,ecs').split(',');
 const FAULT_WINDOW_MS = 8_000;
 const SETTLE_LIMIT_MS = 600_000;
 
@@ -85,7 +88,7 @@ export async function run(): Promise<Record<string, unknown>> {
       for (let i = 0; i < RUNS; i++) {
         // A client retries a 5xx with the same Idempotency-Key: the same run, never two.
         for (let attempt = 0; ; attempt++) {
-          const res = await post(`${platform.url}/v1/runs`, { ...flow, executor: i % 2 === 0 ? 'step-functions' : 'lambda' }, token, { 'idempotency-key': `chaos-${i}` });
+          const res = await post(`${platform.url}/v1/runs`, { ...flow, executor: EXECUTORS[i % EXECUTORS.length] }, token, { 'idempotency-key': `chaos-${i}` });
           if (res.status === 202 || res.status === 200) {
             runIds.push(String(res.body.run_id));
             break;
