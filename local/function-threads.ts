@@ -114,7 +114,7 @@ class FunctionThread {
   /** Lets the thread close its functions' clients, then ends it. */
   async stop(): Promise<void> {
     if (this.exited) return;
-    await Promise.race([new Promise<void>((resolve) => ((this.stopped = resolve), this.worker.postMessage({ kind: 'stop' } satisfies ThreadRequest))), new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([new Promise<void>((resolve) => ((this.stopped = resolve), this.worker.postMessage({ kind: 'stop' } satisfies ThreadRequest))), new Promise((r) => setTimeout(r, 2000).unref())]);
     await this.worker.terminate();
   }
 }

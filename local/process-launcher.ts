@@ -96,7 +96,8 @@ export async function startProcessLauncher(): Promise<ProcessLauncher> {
       if (!gone) {
         const exited = new Promise<void>((resolve) => launcher.once('exit', () => resolve()));
         launcher.disconnect();
-        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000))]);
+        // The limit's timer holds nothing open (a test worker that stopped its platform exits at once).
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 2000).unref())]);
         if (!gone) launcher.kill('SIGKILL');
       }
       rmSync(base, { recursive: true, force: true });
