@@ -15,8 +15,10 @@ import { withBenchPlatform } from './support';
  * Chaos: 100 runs (the executors in turn: step-functions, lambda, ecs) started through the API while random
  * faults are injected into the functions' AWS calls for the first seconds: DynamoDB writes
  * throttled (ProvisionedThroughputExceeded), the orchestrator's Step Functions callbacks failing,
- * the task runner's event puts failing. The reconciler sweeps every 5 s (its rule runs every
- * minute in AWS; faster here so the figure measures the platform, not the sweep period).
+ * the task runner's event puts failing, the loop's invocations of task runners throttled (a
+ * dispatch that fails counts as a failed attempt, as designed: the task's retry runs it). The
+ * reconciler sweeps every 5 s (its rule runs every minute in AWS; faster here so the figure
+ * measures the platform, not the sweep period).
  * Figures: runs stuck (not terminal at the end, and what each is stuck in), completions lost (a
  * task run seen SUCCEEDED that is not SUCCEEDED with the same output at the end), why runs failed,
  * and the time for the last run to settle.
@@ -81,6 +83,8 @@ export async function run(): Promise<Record<string, unknown>> {
         faults.add({ match: isDynamoWrite, rate: 0.1, times: Infinity, error: throttleError }),
         faults.add({ match: (c) => c.service === 'sfn' && c.functionName !== 'http-execution', rate: 0.05, times: Infinity, error: () => Object.assign(new Error('injected: Step Functions unavailable'), { name: 'ServiceUnavailable', $metadata: { httpStatusCode: 503 } }) }),
         faults.add({ match: (c) => c.service === 'events', rate: 0.1, times: Infinity, error: () => Object.assign(new Error('injected: EventBridge throttled'), { name: 'ThrottlingException' }) }),
+        // The loop's invocations of task runners throttled: the dispatch fails and its attempt is retried.
+        faults.add({ match: (c) => c.service === 'lambda' && c.functionName === 'run-orchestrator', rate: 0.05, times: Infinity, error: () => Object.assign(new Error('injected: Lambda throttled'), { name: 'TooManyRequestsException', $metadata: { httpStatusCode: 429 } }) }),
       ];
       const started = Date.now();
       const runIds: string[] = [];
@@ -147,7 +151,7 @@ export async function run(): Promise<Record<string, unknown>> {
       return {
         runs: RUNS,
         fault_window_ms: FAULT_WINDOW_MS,
-        faults_injected: Object.fromEntries(['dynamodb_write_throttles', 'sfn_failures', 'eventbridge_throttles'].map((k, i) => [k, rules[i]!.failed.length])),
+        faults_injected: Object.fromEntries(['dynamodb_write_throttles', 'sfn_failures', 'eventbridge_throttles', 'runner_invoke_throttles'].map((k, i) => [k, rules[i]!.failed.length])),
         start_request_retries: startRetries,
         stuck,
         lost,
