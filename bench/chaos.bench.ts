@@ -12,8 +12,8 @@ import { localStepFunctionsOf } from '../local/step-functions/local-step-functio
 import { withBenchPlatform } from './support';
 
 /*
- * Chaos: 100 runs (the executors in turn: step-functions, lambda, ecs) started through the API while random
- * faults are injected into the functions' AWS calls for the first seconds: DynamoDB writes
+ * Chaos: 100 runs (the executors in turn: step-functions, lambda, ecs) started through the API
+ * while random faults are injected into the functions' AWS calls for the first seconds: DynamoDB writes
  * throttled (ProvisionedThroughputExceeded), the orchestrator's Step Functions callbacks failing,
  * the task runner's event puts failing, the loop's invocations of task runners throttled (a
  * dispatch that fails counts as a failed attempt, as designed: the task's retry runs it). The
