@@ -34,7 +34,7 @@ export class PresignedArtifactCache {
     if (existsSync(target)) return target;
     const response = await presignedRequest(url, { method: 'GET', signal: AbortSignal.timeout(DOWNLOAD_TIMEOUT_MS) });
     if (!isOk(response)) throw new Error(`cannot download the flow artifact (HTTP ${response.status})`);
-    await unpackArtifact(new Uint8Array(response.body.buffer, response.body.byteOffset, response.body.byteLength), target, 'flow artifact');
+    await unpackArtifact(response.body, target, 'flow artifact');
     return target;
   }
 }

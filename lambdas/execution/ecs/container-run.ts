@@ -156,9 +156,9 @@ async function runDagOrder(d: ContainerDeps, order: EcsDagOrder, executor: CodeE
   // The run's first ready code tasks start at once: their sandboxes too (with the artifact's
   // download), not two at a time as they are asked for.
   if (order.artifact !== null) {
-    const firstReady = order.spec.tasks.filter(
-      (t) => t.type === 'code' && order.succeeded[t.name] === undefined && order.spec.edges.every((e) => e.to !== t.name || order.succeeded[e.from] !== undefined),
-    ).length;
+    // One pass over the edges (a 2,000-task flow's start must not pay tasks × edges).
+    const waiting = new Set(order.spec.edges.filter((e) => order.succeeded[e.from] === undefined).map((e) => e.to));
+    const firstReady = order.spec.tasks.filter((t) => t.type === 'code' && order.succeeded[t.name] === undefined && !waiting.has(t.name)).length;
     if (firstReady > 0) void executor.prewarm(order.artifact, Math.min(firstReady, CONTAINER_MAX_CONCURRENCY));
   }
   const initialStates = Object.fromEntries(Object.entries(order.succeeded).map(([name, s]) => [name, { status: 'SUCCEEDED' as const, attempt: s.attempt, output: s.output }]));
